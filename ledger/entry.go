@@ -1,0 +1,204 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// EntryVersion is the "v" of every entry this code writes.
+const EntryVersion = 1
+
+// MaxPayloadBytes bounds the canonical payload of one entry.
+const MaxPayloadBytes = 64 << 10
+
+// families maps an entry family (the part of a type before the last "_event")
+// to whether its entries are public. The classification is part of each entry
+// type's definition (DOMAIN.md §2): public entries can be fetched whole by
+// anyone; withheld ones only as {seq, leaf_hash}.
+var families = map[string]bool{
+	"town": true, "village": true, "organisation": true, "source_alias": true,
+	"calendar": true, "item": true, "fund": true, "allocation": true,
+	"project": true, "payment": true, "approval": true, "reversal": true,
+	"loan": true, "repayment": true, "notice": true, "import_batch": true,
+
+	"person": false, "household": false, "register": false, "flag": false,
+	"complaint": false, "user": false,
+}
+
+// Family returns the family of an entry type ("payment" for
+// "payment_recorded", "source_alias" for "source_alias_set") and whether it is
+// a known family. The longest known prefix wins.
+func Family(entryType string) (string, bool) {
+	for i := len(entryType) - 2; i > 0; i-- {
+		if entryType[i] == '_' {
+			if _, ok := families[entryType[:i]]; ok {
+				return entryType[:i], true
+			}
+		}
+	}
+	return "", false
+}
+
+// IsPublic reports whether entries of this type may be published whole.
+// Unknown types are withheld.
+func IsPublic(entryType string) bool {
+	f, ok := Family(entryType)
+	return ok && families[f]
+}
+
+// validType checks the `<family>_<event>` shape: lower-case ASCII letters and
+// underscores, a known family, at most 64 bytes.
+func validType(t string) error {
+	if t == "" {
+		return Errorf(CodeValidationFailed, "条目类型不能为空")
+	}
+	if len(t) > 64 {
+		return Errorf(CodeValidationFailed, "条目类型过长")
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c == '_') {
+			return Errorf(CodeValidationFailed, "条目类型 %q 只能包含小写字母和下划线", t)
+		}
+	}
+	if _, ok := Family(t); !ok {
+		return Errorf(CodeValidationFailed, "未知的条目类型 %q", t)
+	}
+	return nil
+}
+
+// Entry is one record of a town's log, in domain terms.
+type Entry struct {
+	Log         string    // the log's origin
+	Seq         int64     // record index in the tree, from 0
+	Type        string    // <family>_<event>
+	RecordedAt  time.Time // UTC, whole seconds
+	EffectiveOn string    // business date, YYYY-MM-DD in SUNSHINE_TZ
+	Actor       string    // user id, or "system"
+	Payload     json.RawMessage
+}
+
+// Public reports whether the entry may be published whole.
+func (e Entry) Public() bool { return IsPublic(e.Type) }
+
+// Encode returns E, the canonical bytes that are hashed and published:
+// RFC 8785 canonical JSON of
+//
+//	{"v":1,"log":…,"seq":…,"type":…,"recorded_at":…,"effective_on":…,"actor":…,"payload":{…}}
+//
+// DANGER: this is the hashed form. The member set, their names and their
+// encodings are frozen for v=1; changing any of them changes every leaf hash
+// and breaks every checkpoint ever posted on a village board. The members are
+// written here in RFC 8785 order (sorted by name); Payload must already be
+// canonical (AppendInput.canonicalPayload makes it so).
+func (e Entry) Encode() []byte {
+	var b bytes.Buffer
+	b.Grow(len(e.Payload) + 200)
+	b.WriteString(`{"actor":`)
+	writeCanonString(&b, e.Actor)
+	b.WriteString(`,"effective_on":`)
+	writeCanonString(&b, e.EffectiveOn)
+	b.WriteString(`,"log":`)
+	writeCanonString(&b, e.Log)
+	b.WriteString(`,"payload":`)
+	b.Write(e.Payload)
+	b.WriteString(`,"recorded_at":`)
+	writeCanonString(&b, e.RecordedAt.UTC().Format(time.RFC3339))
+	b.WriteString(`,"seq":`)
+	b.WriteString(strconv.FormatInt(e.Seq, 10))
+	b.WriteString(`,"type":`)
+	writeCanonString(&b, e.Type)
+	b.WriteString(`,"v":1}`)
+	return b.Bytes()
+}
+
+// entryEnvelope is used only to parse E. Never reorder or retag (see Encode).
+type entryEnvelope struct {
+	V           *int            `json:"v"`
+	Log         string          `json:"log"`
+	Seq         *int64          `json:"seq"`
+	Type        string          `json:"type"`
+	RecordedAt  string          `json:"recorded_at"`
+	EffectiveOn string          `json:"effective_on"`
+	Actor       string          `json:"actor"`
+	Payload     json.RawMessage `json:"payload"`
+}
+
+// ParseEntry parses E and checks that it is exactly the canonical encoding of
+// the entry it describes. It returns an error wrapping ErrBadEntry otherwise.
+func ParseEntry(raw []byte) (Entry, error) {
+	var env entryEnvelope
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&env); err != nil {
+		return Entry{}, fmt.Errorf("%w: %v", ErrBadEntry, err)
+	}
+	if env.V == nil || *env.V != EntryVersion || env.Seq == nil {
+		return Entry{}, fmt.Errorf("%w: missing or unknown v/seq", ErrBadEntry)
+	}
+	at, err := time.Parse(time.RFC3339, env.RecordedAt)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: recorded_at: %v", ErrBadEntry, err)
+	}
+	payload, err := CanonicalJSON(env.Payload)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: payload: %v", ErrBadEntry, err)
+	}
+	e := Entry{Log: env.Log, Seq: *env.Seq, Type: env.Type, RecordedAt: at.UTC(),
+		EffectiveOn: env.EffectiveOn, Actor: env.Actor, Payload: payload}
+	if !bytes.Equal(e.Encode(), raw) {
+		return Entry{}, fmt.Errorf("%w: not in canonical form", ErrBadEntry)
+	}
+	return e, nil
+}
+
+// ErrBadEntry is wrapped by ParseEntry's errors.
+var ErrBadEntry = errors.New("bad entry encoding")
+
+// AppendInput is what a writer asks to append. The log, seq and recorded_at
+// are assigned by the writer.
+type AppendInput struct {
+	Type        string
+	EffectiveOn string // YYYY-MM-DD; empty means the recording day in the business time zone
+	Actor       string
+	Payload     any // marshalled with encoding/json; must be an object; integers only
+}
+
+// canonicalPayload validates the input and returns its canonical payload.
+func (in AppendInput) canonicalPayload() ([]byte, error) {
+	if err := validType(in.Type); err != nil {
+		return nil, err
+	}
+	if in.Actor == "" || len(in.Actor) > 64 {
+		return nil, Errorf(CodeValidationFailed, "条目必须注明操作人")
+	}
+	if in.EffectiveOn != "" {
+		if _, err := time.Parse(time.DateOnly, in.EffectiveOn); err != nil {
+			return nil, Errorf(CodeValidationFailed, "业务日期 %q 格式应为 YYYY-MM-DD", in.EffectiveOn)
+		}
+	}
+	var p []byte
+	var err error
+	switch v := in.Payload.(type) {
+	case json.RawMessage:
+		p, err = CanonicalJSON(v)
+	case []byte:
+		p, err = CanonicalJSON(v)
+	default:
+		p, err = Canonical(v)
+	}
+	if err != nil {
+		return nil, &Error{Code: CodeValidationFailed, Detail: "条目内容必须是只含整数的 JSON 对象", Err: err}
+	}
+	if len(p) == 0 || p[0] != '{' {
+		return nil, Errorf(CodeValidationFailed, "条目内容必须是 JSON 对象")
+	}
+	if len(p) > MaxPayloadBytes {
+		return nil, Errorf(CodeTooLarge, "条目内容超过 %d 字节", MaxPayloadBytes)
+	}
+	return p, nil
+}

@@ -1,0 +1,473 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/go-sql-driver/mysql"
+	mysqldriver "gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// Store is a ledger.Store on GORM.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+var _ ledger.Store = (*Store)(nil)
+
+// IsMySQL reports whether dsn names a MySQL database (mysql://…).
+func IsMySQL(dsn string) bool { return strings.HasPrefix(dsn, "mysql://") }
+
+// Open opens a database. dsn is "mysql://user:pass@tcp(host:port)/db?…" for
+// MySQL/MariaDB, or a SQLite file path (its folder is created). It does not
+// migrate: call Migrate, or Pending to check.
+func Open(dsn string) (*Store, error) {
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true,
+		NowFunc: func() time.Time { return time.Now().UTC() }}
+	if IsMySQL(dsn) {
+		mc, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
+		if err != nil {
+			return nil, fmt.Errorf("mysql dsn: %w", err)
+		}
+		mc.ParseTime = true
+		mc.MultiStatements = false
+		mc.Loc = time.UTC
+		if mc.Params == nil {
+			mc.Params = map[string]string{}
+		}
+		db, err := gorm.Open(mysqldriver.New(mysqldriver.Config{DSNConfig: mc, DSN: mc.FormatDSN()}), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open mysql: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		// Under MySQL's default wait_timeout, and enough for a county.
+		sqlDB.SetConnMaxLifetime(3 * time.Minute)
+		sqlDB.SetMaxOpenConns(64)
+		sqlDB.SetMaxIdleConns(16)
+		return &Store{db: db, dialect: "mysql"}, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	// WAL for readers beside the writer; every transaction BEGIN IMMEDIATE,
+	// which is the SQLite form of locking the log head; recursive_triggers so
+	// that INSERT OR REPLACE fires the delete triggers too.
+	full := "file:" + path + "?_txlock=immediate" +
+		"&_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=recursive_triggers(1)&_pragma=foreign_keys(1)"
+	db, err := gorm.Open(sqlite.Open(full), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(8)
+	return &Store{db: db, dialect: "sqlite"}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// DB returns the GORM handle, for other stores of this package and tests.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Dialect implements ledger.Store.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping implements ledger.Store: the database answers and no migration is
+// pending.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	p, err := s.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if len(p) > 0 {
+		return fmt.Errorf("%d migration(s) pending, first %s: run `sunshine migrate`", len(p), p[0].Name)
+	}
+	return nil
+}
+
+const timeFormat = time.RFC3339
+
+func fmtTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(timeFormat) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeFormat, s)
+	return t.UTC()
+}
+
+// CreateLog implements ledger.Store.
+func (s *Store) CreateLog(ctx context.Context, town, origin string, at time.Time) (ledger.Log, error) {
+	var lg ledger.Log
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := logRow{TownCode: town, Origin: origin, CreatedAt: fmtTime(at)}
+		if err := tx.Create(&row).Error; err != nil {
+			return translate("create log", err)
+		}
+		if err := tx.Exec("INSERT INTO log_heads (log_id, size) VALUES (?, 0)", row.ID).Error; err != nil {
+			return translate("create log head", err)
+		}
+		lg = ledger.Log{ID: row.ID, Town: town, Origin: origin}
+		return nil
+	})
+	return lg, err
+}
+
+type logRow struct {
+	ID        int64  `gorm:"column:id;primaryKey;autoIncrement"`
+	TownCode  string `gorm:"column:town_code"`
+	Origin    string `gorm:"column:origin"`
+	CreatedAt string `gorm:"column:created_at"`
+}
+
+func (logRow) TableName() string { return "logs" }
+
+// LogByTown implements ledger.Store.
+func (s *Store) LogByTown(ctx context.Context, town string) (ledger.Log, error) {
+	var row logRow
+	err := s.db.WithContext(ctx).Where("town_code = ?", town).Take(&row).Error
+	if err != nil {
+		return ledger.Log{}, translate("log by town", err)
+	}
+	return ledger.Log{ID: row.ID, Town: row.TownCode, Origin: row.Origin}, nil
+}
+
+// Logs implements ledger.Store.
+func (s *Store) Logs(ctx context.Context) ([]ledger.Log, error) {
+	var rows []logRow
+	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate("logs", err)
+	}
+	out := make([]ledger.Log, len(rows))
+	for i, r := range rows {
+		out[i] = ledger.Log{ID: r.ID, Town: r.TownCode, Origin: r.Origin}
+	}
+	return out, nil
+}
+
+// Write implements ledger.Store.
+func (s *Store) Write(ctx context.Context, logID int64, fn func(tx ledger.WriteTx, size int64) error) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := "SELECT size FROM log_heads WHERE log_id = ?"
+		if s.dialect == "mysql" {
+			q += " FOR UPDATE"
+		}
+		var size sql.NullInt64
+		if err := tx.Raw(q, logID).Row().Scan(&size); err != nil {
+			if err == sql.ErrNoRows {
+				return ledger.Errorf(ledger.CodeNotFound, "账本 %d 不存在", logID)
+			}
+			return translate("lock log head", err)
+		}
+		return fn(&writeTx{tx: tx}, size.Int64)
+	})
+	return translate("write", err)
+}
+
+// Size implements ledger.Store.
+func (s *Store) Size(ctx context.Context, logID int64) (int64, error) {
+	var size sql.NullInt64
+	err := s.db.WithContext(ctx).Raw("SELECT size FROM log_heads WHERE log_id = ?", logID).Row().Scan(&size)
+	if err == sql.ErrNoRows {
+		return 0, ledger.ErrNotFound
+	}
+	if err != nil {
+		return 0, translate("log size", err)
+	}
+	return size.Int64, nil
+}
+
+const entryCols = "seq, type, effective_on, recorded_at, actor, body"
+
+func scanEntries(rows *sql.Rows) ([]ledger.StoredEntry, error) {
+	defer rows.Close()
+	var out []ledger.StoredEntry
+	for rows.Next() {
+		var e ledger.StoredEntry
+		var at string
+		if err := rows.Scan(&e.Seq, &e.Type, &e.EffectiveOn, &at, &e.Actor, &e.Body); err != nil {
+			return nil, translate("scan entry", err)
+		}
+		e.RecordedAt = parseTime(at)
+		out = append(out, e)
+	}
+	return out, translate("read entries", rows.Err())
+}
+
+// Entry implements ledger.Store.
+func (s *Store) Entry(ctx context.Context, logID, seq int64) (ledger.StoredEntry, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT "+entryCols+" FROM entries WHERE log_id = ? AND seq = ?", logID, seq).Rows()
+	if err != nil {
+		return ledger.StoredEntry{}, translate("entry", err)
+	}
+	es, err := scanEntries(rows)
+	if err != nil {
+		return ledger.StoredEntry{}, err
+	}
+	if len(es) == 0 {
+		return ledger.StoredEntry{}, ledger.ErrNotFound
+	}
+	return es[0], nil
+}
+
+// Entries implements ledger.Store.
+func (s *Store) Entries(ctx context.Context, logID, from int64, limit int) ([]ledger.StoredEntry, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT "+entryCols+" FROM entries WHERE log_id = ? AND seq >= ? ORDER BY seq LIMIT ?", logID, from, limit).Rows()
+	if err != nil {
+		return nil, translate("entries", err)
+	}
+	return scanEntries(rows)
+}
+
+func readHashes(db *gorm.DB, logID int64, indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	got := make(map[int64]tlog.Hash, len(indexes))
+	for start := 0; start < len(indexes); start += 500 {
+		chunk := indexes[start:min(start+500, len(indexes))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, logID)
+		for _, x := range chunk {
+			args = append(args, x)
+		}
+		q := "SELECT idx, hash FROM tree_hashes WHERE log_id = ? AND idx IN (" + placeholders(len(chunk)) + ")"
+		rows, err := db.Raw(q, args...).Rows()
+		if err != nil {
+			return nil, translate("read hashes", err)
+		}
+		for rows.Next() {
+			var idx int64
+			var h []byte
+			if err := rows.Scan(&idx, &h); err != nil {
+				rows.Close()
+				return nil, translate("scan hash", err)
+			}
+			var hh tlog.Hash
+			copy(hh[:], h)
+			got[idx] = hh
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate("read hashes", err)
+		}
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("tree hash %d of log %d is missing", x, logID)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// ReadHashes implements ledger.Store.
+func (s *Store) ReadHashes(ctx context.Context, logID int64, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(s.db.WithContext(ctx), logID, indexes)
+}
+
+// HashRange implements ledger.Store.
+func (s *Store) HashRange(ctx context.Context, logID, from, to int64) ([]ledger.HashRow, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT idx, hash FROM tree_hashes WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx", logID, from, to).Rows()
+	if err != nil {
+		return nil, translate("hash range", err)
+	}
+	defer rows.Close()
+	out := make([]ledger.HashRow, 0, to-from)
+	for rows.Next() {
+		var r ledger.HashRow
+		var h []byte
+		if err := rows.Scan(&r.Index, &h); err != nil {
+			return nil, translate("scan hash", err)
+		}
+		copy(r.Hash[:], h)
+		out = append(out, r)
+	}
+	return out, translate("hash range", rows.Err())
+}
+
+func scanCheckpoints(rows *sql.Rows) ([]ledger.Checkpoint, error) {
+	defer rows.Close()
+	var out []ledger.Checkpoint
+	for rows.Next() {
+		var c ledger.Checkpoint
+		var root []byte
+		var at string
+		if err := rows.Scan(&c.Size, &root, &c.Note, &at); err != nil {
+			return nil, translate("scan checkpoint", err)
+		}
+		copy(c.Root[:], root)
+		c.CreatedAt = parseTime(at)
+		out = append(out, c)
+	}
+	return out, translate("checkpoints", rows.Err())
+}
+
+// LatestCheckpoint implements ledger.Store.
+func (s *Store) LatestCheckpoint(ctx context.Context, logID int64) (ledger.Checkpoint, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT size, root, note, created_at FROM checkpoints WHERE log_id = ? ORDER BY size DESC LIMIT 1", logID).Rows()
+	if err != nil {
+		return ledger.Checkpoint{}, translate("latest checkpoint", err)
+	}
+	cs, err := scanCheckpoints(rows)
+	if err != nil {
+		return ledger.Checkpoint{}, err
+	}
+	if len(cs) == 0 {
+		return ledger.Checkpoint{}, ledger.ErrNotFound
+	}
+	return cs[0], nil
+}
+
+// Checkpoints implements ledger.Store.
+func (s *Store) Checkpoints(ctx context.Context, logID int64) ([]ledger.Checkpoint, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT size, root, note, created_at FROM checkpoints WHERE log_id = ? ORDER BY size", logID).Rows()
+	if err != nil {
+		return nil, translate("checkpoints", err)
+	}
+	return scanCheckpoints(rows)
+}
+
+// PutCheckpoint implements ledger.Store.
+func (s *Store) PutCheckpoint(ctx context.Context, logID int64, c ledger.Checkpoint) error {
+	err := s.db.WithContext(ctx).Exec("INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)",
+		logID, c.Size, c.Root[:], c.Note, fmtTime(c.CreatedAt)).Error
+	return translate("put checkpoint", err)
+}
+
+type writeTx struct {
+	tx *gorm.DB
+}
+
+func (w *writeTx) Savepoint() error {
+	return translate("savepoint", w.tx.Exec("SAVEPOINT req").Error)
+}
+
+func (w *writeTx) RollbackToSavepoint() error {
+	return translate("rollback to savepoint", w.tx.Exec("ROLLBACK TO SAVEPOINT req").Error)
+}
+
+func (w *writeTx) ReleaseSavepoint() error {
+	return translate("release savepoint", w.tx.Exec("RELEASE SAVEPOINT req").Error)
+}
+
+const insertChunk = 400
+
+func (w *writeTx) InsertEntries(logID int64, es []ledger.StoredEntry) error {
+	for start := 0; start < len(es); start += insertChunk {
+		chunk := es[start:min(start+insertChunk, len(es))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO entries (log_id, seq, type, effective_on, recorded_at, actor, body) VALUES ")
+		args := make([]any, 0, 7*len(chunk))
+		for i, e := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?)")
+			args = append(args, logID, e.Seq, e.Type, e.EffectiveOn, fmtTime(e.RecordedAt), e.Actor, e.Body)
+		}
+		if err := w.tx.Exec(q.String(), args...).Error; err != nil {
+			return translate("insert entries", err)
+		}
+	}
+	return nil
+}
+
+func (w *writeTx) InsertHashes(logID int64, start int64, hs []tlog.Hash) error {
+	for off := 0; off < len(hs); off += 3 * insertChunk {
+		chunk := hs[off:min(off+3*insertChunk, len(hs))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO tree_hashes (log_id, idx, hash) VALUES ")
+		args := make([]any, 0, 3*len(chunk))
+		for i := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?)")
+			args = append(args, logID, start+int64(off+i), chunk[i][:])
+		}
+		if err := w.tx.Exec(q.String(), args...).Error; err != nil {
+			return translate("insert hashes", err)
+		}
+	}
+	return nil
+}
+
+func (w *writeTx) SetSize(logID int64, size int64) error {
+	return translate("set head", w.tx.Exec("UPDATE log_heads SET size = ? WHERE log_id = ?", size, logID).Error)
+}
+
+func (w *writeTx) ReadHashes(logID int64, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(w.tx, logID, indexes)
+}
+
+func (w *writeTx) Idempotency(sc ledger.IdemScope) (ledger.IdemRecord, error) {
+	rows, err := w.tx.Raw("SELECT log_id, fingerprint, response, created_at FROM idempotency_keys WHERE user_id = ? AND method = ? AND route = ? AND idem_key = ?",
+		sc.UserID, sc.Method, sc.Route, sc.Key).Rows()
+	if err != nil {
+		return ledger.IdemRecord{}, translate("idempotency", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return ledger.IdemRecord{}, translate("idempotency", err)
+		}
+		return ledger.IdemRecord{}, ledger.ErrNotFound
+	}
+	rec := ledger.IdemRecord{IdemScope: sc}
+	var fp []byte
+	var at string
+	if err := rows.Scan(&rec.LogID, &fp, &rec.Response, &at); err != nil {
+		return ledger.IdemRecord{}, translate("idempotency", err)
+	}
+	copy(rec.Fingerprint[:], fp)
+	rec.CreatedAt = parseTime(at)
+	return rec, nil
+}
+
+func (w *writeTx) PutIdempotency(rec ledger.IdemRecord) error {
+	err := w.tx.Exec("INSERT INTO idempotency_keys (user_id, method, route, idem_key, log_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		rec.UserID, rec.Method, rec.Route, rec.Key, rec.LogID, rec.Fingerprint[:], rec.Response, fmtTime(rec.CreatedAt)).Error
+	return translate("put idempotency", err)
+}

@@ -1,0 +1,493 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Options configure a Ledger.
+type Options struct {
+	Store Store
+	Key   *SigningKey
+	// Now is the clock; nil means time.Now. Tests inject a fixed clock.
+	Now func() time.Time
+	// Location is the business time zone (SUNSHINE_TZ) in which an entry's
+	// default effective_on is the recording day. nil means UTC.
+	Location *time.Location
+	// MaxBatch bounds the requests one transaction takes; 0 means 512.
+	MaxBatch int
+	// CheckpointInterval is the least time between two checkpoints signed on
+	// demand (the public endpoint); 0 means one second.
+	CheckpointInterval time.Duration
+}
+
+// Ledger is the service over every log in one store. It is safe for
+// concurrent use. Each log has one group-commit writer per process.
+type Ledger struct {
+	store    Store
+	key      *SigningKey
+	now      func() time.Time
+	loc      *time.Location
+	maxBatch int
+	cpEvery  time.Duration
+
+	mu      sync.Mutex
+	writers map[int64]*writer
+	signMu  map[int64]*sync.Mutex
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// New returns a Ledger. Call Close to stop its writers.
+func New(o Options) *Ledger {
+	l := &Ledger{store: o.Store, key: o.Key, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
+		cpEvery: o.CheckpointInterval, writers: map[int64]*writer{}, signMu: map[int64]*sync.Mutex{}}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if l.loc == nil {
+		l.loc = time.UTC
+	}
+	if l.maxBatch <= 0 {
+		l.maxBatch = 512
+	}
+	if l.cpEvery <= 0 {
+		l.cpEvery = time.Second
+	}
+	return l
+}
+
+// Store returns the ledger's store.
+func (l *Ledger) Store() Store { return l.store }
+
+// Key returns the signing key.
+func (l *Ledger) Key() *SigningKey { return l.key }
+
+// Now returns the ledger clock's current time.
+func (l *Ledger) Now() time.Time { return l.now() }
+
+// Location returns the business time zone.
+func (l *Ledger) Location() *time.Location { return l.loc }
+
+// Close stops the writers after the batches under way. Submissions after
+// Close fail.
+func (l *Ledger) Close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	for _, w := range l.writers {
+		close(w.stop)
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+}
+
+// EnsureLog returns the town's log, creating it with origin when missing.
+// An existing log with another origin is returned unchanged: an origin, once
+// used in signed checkpoints, never changes.
+func (l *Ledger) EnsureLog(ctx context.Context, town, origin string) (Log, error) {
+	lg, err := l.store.LogByTown(ctx, town)
+	if err == nil {
+		return lg, nil
+	}
+	if !IsNotFound(err) {
+		return Log{}, err
+	}
+	lg, err = l.store.CreateLog(ctx, town, origin, l.now().UTC())
+	if ErrorCode(err) == CodeConflict {
+		return l.store.LogByTown(ctx, town)
+	}
+	return lg, err
+}
+
+// Idem asks that a request be idempotent (DOMAIN.md §2). Fingerprint is the
+// SHA-256 of the canonical JSON body, or of (kind, file SHA-256) for an
+// upload (FingerprintJSON, FingerprintUpload).
+type Idem struct {
+	IdemScope
+	Fingerprint [32]byte
+}
+
+// Request is one unit of work for a log's writer. Op runs inside the batch's
+// transaction, under its own savepoint: it may read and write projections
+// through b.Tx() and append entries with b.Append. If Op fails, everything it
+// did is rolled back and it consumes no seq.
+type Request struct {
+	Idem *Idem
+	Op   func(b *Batch) (any, error)
+}
+
+// Outcome is what a request returned. For an idempotent request Stored holds
+// the JSON that was remembered; Replayed says the request had been done
+// before and Op did not run (Value is then nil).
+type Outcome struct {
+	Value    any
+	Stored   []byte
+	Replayed bool
+}
+
+// Batch is the view of one request inside a batch.
+type Batch struct {
+	ctx    context.Context
+	tx     WriteTx
+	log    Log
+	now    time.Time
+	today  string
+	base   int64   // size under the head lock
+	staged []Entry // entries appended by this batch so far
+	bodies [][]byte
+}
+
+// Context returns the context of the request being run.
+func (b *Batch) Context() context.Context { return b.ctx }
+
+// Tx returns the store transaction.
+func (b *Batch) Tx() WriteTx { return b.tx }
+
+// Log returns the log being written.
+func (b *Batch) Log() Log { return b.log }
+
+// Now returns the batch's recording time (UTC, whole seconds).
+func (b *Batch) Now() time.Time { return b.now }
+
+// Today returns the recording day in the business time zone, YYYY-MM-DD.
+func (b *Batch) Today() string { return b.today }
+
+// NextSeq returns the seq the next Append will get.
+func (b *Batch) NextSeq() int64 { return b.base + int64(len(b.staged)) }
+
+// Append validates in, assigns it the next seq and stages it. It returns the
+// entry, or a *Error with CodeValidationFailed or CodeTooLarge.
+func (b *Batch) Append(in AppendInput) (Entry, error) {
+	payload, err := in.canonicalPayload()
+	if err != nil {
+		return Entry{}, err
+	}
+	eff := in.EffectiveOn
+	if eff == "" {
+		eff = b.today
+	}
+	e := Entry{Log: b.log.Origin, Seq: b.NextSeq(), Type: in.Type, RecordedAt: b.now,
+		EffectiveOn: eff, Actor: in.Actor, Payload: payload}
+	b.staged = append(b.staged, e)
+	b.bodies = append(b.bodies, e.Encode())
+	return e, nil
+}
+
+func (b *Batch) truncate(n int) {
+	b.staged = b.staged[:n]
+	b.bodies = b.bodies[:n]
+}
+
+// Submit runs req on the log's writer and waits for its outcome. The request
+// is committed when Submit returns without error.
+func (l *Ledger) Submit(ctx context.Context, lg Log, req Request) (Outcome, error) {
+	w, err := l.writer(lg)
+	if err != nil {
+		return Outcome{}, err
+	}
+	p := &pending{ctx: ctx, req: req, done: make(chan result, 1)}
+	select {
+	case w.in <- p:
+	case <-ctx.Done():
+		return Outcome{}, ctx.Err()
+	case <-w.stop:
+		return Outcome{}, errClosed
+	}
+	r := <-p.done // always answered, even if ctx ends: the batch may be committing
+	return r.out, r.err
+}
+
+// Append appends entries in one request and returns them with their seqs.
+func (l *Ledger) Append(ctx context.Context, lg Log, ins ...AppendInput) ([]Entry, error) {
+	out, err := l.Submit(ctx, lg, Request{Op: func(b *Batch) (any, error) {
+		es := make([]Entry, 0, len(ins))
+		for _, in := range ins {
+			e, err := b.Append(in)
+			if err != nil {
+				return nil, err
+			}
+			es = append(es, e)
+		}
+		return es, nil
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return out.Value.([]Entry), nil
+}
+
+var errClosed = Errorf(CodeUnavailable, "服务正在关闭")
+
+type pending struct {
+	ctx  context.Context
+	req  Request
+	done chan result
+}
+
+type result struct {
+	out Outcome
+	err error
+}
+
+type writer struct {
+	log  Log
+	in   chan *pending
+	stop chan struct{}
+
+	// cache holds committed stored hashes (immutable once committed) that the
+	// next appends will read: the frontier of the last committed size.
+	cache map[int64]tlog.Hash
+}
+
+func (l *Ledger) writer(lg Log) (*writer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, errClosed
+	}
+	if w, ok := l.writers[lg.ID]; ok {
+		return w, nil
+	}
+	w := &writer{log: lg, in: make(chan *pending, 4*l.maxBatch), stop: make(chan struct{}), cache: map[int64]tlog.Hash{}}
+	l.writers[lg.ID] = w
+	l.wg.Add(1)
+	go l.run(w)
+	return w, nil
+}
+
+func (l *Ledger) run(w *writer) {
+	defer l.wg.Done()
+	for {
+		var first *pending
+		select {
+		case first = <-w.in:
+		case <-w.stop:
+			// answer what is still queued
+			for {
+				select {
+				case p := <-w.in:
+					p.done <- result{err: errClosed}
+				default:
+					return
+				}
+			}
+		}
+		batch := []*pending{first}
+	drain:
+		for len(batch) < l.maxBatch {
+			select {
+			case p := <-w.in:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		l.commit(w, batch)
+	}
+}
+
+// commit runs one batch in one transaction, retrying the whole batch on a
+// transient store error.
+func (l *Ledger) commit(w *writer, batch []*pending) {
+	var results []result
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var overlay map[int64]tlog.Hash
+		var size int64
+		results, overlay, size, err = l.tryCommit(w, batch)
+		if err == nil {
+			for k, v := range overlay {
+				w.cache[k] = v
+			}
+			pruneToFrontier(w.cache, size)
+			break
+		}
+		if !errors.Is(err, ErrTransient) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	for i, p := range batch {
+		if err != nil {
+			p.done <- result{err: err}
+			continue
+		}
+		p.done <- results[i]
+	}
+}
+
+func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlog.Hash, int64, error) {
+	results := make([]result, len(batch))
+	overlay := map[int64]tlog.Hash{}
+	var newSize int64
+	// The store's transaction is not bound to any one caller's context: a
+	// caller that gives up must not abort its neighbours' writes.
+	err := l.store.Write(context.Background(), w.log.ID, func(tx WriteTx, size int64) error {
+		now := l.now().UTC().Truncate(time.Second)
+		b := &Batch{tx: tx, log: w.log, now: now, today: now.In(l.loc).Format(time.DateOnly), base: size}
+		for i, p := range batch {
+			if err := p.ctx.Err(); err != nil {
+				results[i] = result{err: err}
+				continue
+			}
+			b.ctx = p.ctx
+			if err := tx.Savepoint(); err != nil {
+				return err
+			}
+			mark := len(b.staged)
+			out, err := l.runOne(b, p.req)
+			if err != nil {
+				if rbErr := tx.RollbackToSavepoint(); rbErr != nil {
+					return rbErr
+				}
+				b.truncate(mark)
+				if errors.Is(err, ErrTransient) {
+					return err // the transaction is no longer usable
+				}
+				results[i] = result{err: err}
+				continue
+			}
+			if err := tx.ReleaseSavepoint(); err != nil {
+				return err
+			}
+			results[i] = result{out: out}
+		}
+		newSize = size
+		if len(b.staged) == 0 {
+			return nil
+		}
+		reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+			out := make([]tlog.Hash, len(idx))
+			var miss []int64
+			for i, x := range idx {
+				if h, ok := overlay[x]; ok {
+					out[i] = h
+				} else if h, ok := w.cache[x]; ok {
+					out[i] = h
+				} else {
+					miss = append(miss, x)
+				}
+			}
+			if len(miss) == 0 {
+				return out, nil
+			}
+			got, err := tx.ReadHashes(w.log.ID, miss)
+			if err != nil {
+				return nil, err
+			}
+			j := 0
+			for i, x := range idx {
+				if _, ok := overlay[x]; ok {
+					continue
+				}
+				if _, ok := w.cache[x]; ok {
+					continue
+				}
+				out[i] = got[j]
+				j++
+			}
+			return out, nil
+		})
+		var hashes []tlog.Hash
+		rows := make([]StoredEntry, len(b.staged))
+		for i, e := range b.staged {
+			hs, err := tlog.StoredHashesForRecordHash(e.Seq, tlog.RecordHash(b.bodies[i]), reader)
+			if err != nil {
+				return err
+			}
+			start := tlog.StoredHashIndex(0, e.Seq)
+			for j, h := range hs {
+				overlay[start+int64(j)] = h
+			}
+			hashes = append(hashes, hs...)
+			rows[i] = StoredEntry{Seq: e.Seq, Type: e.Type, EffectiveOn: e.EffectiveOn,
+				RecordedAt: e.RecordedAt, Actor: e.Actor, Body: b.bodies[i]}
+		}
+		if err := tx.InsertEntries(w.log.ID, rows); err != nil {
+			return err
+		}
+		if err := tx.InsertHashes(w.log.ID, tlog.StoredHashIndex(0, size), hashes); err != nil {
+			return err
+		}
+		newSize = size + int64(len(rows))
+		return tx.SetSize(w.log.ID, newSize)
+	})
+	return results, overlay, newSize, err
+}
+
+func (l *Ledger) runOne(b *Batch, req Request) (Outcome, error) {
+	if req.Idem != nil {
+		rec, err := b.tx.Idempotency(req.Idem.IdemScope)
+		switch {
+		case err == nil:
+			if rec.Fingerprint != req.Idem.Fingerprint {
+				return Outcome{}, Errorf(CodeIdempotencyConflict, "该幂等键已用于内容不同的请求")
+			}
+			return Outcome{Stored: rec.Response, Replayed: true}, nil
+		case !IsNotFound(err):
+			return Outcome{}, err
+		}
+	}
+	v, err := req.Op(b)
+	if err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Value: v}
+	if req.Idem != nil {
+		body, err := jsonMarshal(v)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("remember idempotent response: %w", err)
+		}
+		out.Stored = body
+		if err := b.tx.PutIdempotency(IdemRecord{IdemScope: req.Idem.IdemScope, LogID: b.log.ID,
+			Fingerprint: req.Idem.Fingerprint, Response: body, CreatedAt: b.now}); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return out, nil
+}
+
+// frontier returns the stored-hash indexes of the complete subtrees that make
+// up a tree of size n: all that the next append and TreeHash(n) read.
+func frontier(n int64) []int64 {
+	var out []int64
+	for level := 62; level >= 0; level-- {
+		if n>>uint(level)&1 == 1 {
+			out = append(out, tlog.StoredHashIndex(level, n>>uint(level)-1))
+		}
+	}
+	return out
+}
+
+func pruneToFrontier(cache map[int64]tlog.Hash, n int64) {
+	keep := map[int64]bool{}
+	for _, x := range frontier(n) {
+		keep[x] = true
+	}
+	for k := range cache {
+		if !keep[k] {
+			delete(cache, k)
+		}
+	}
+}
+
+// Queued returns how many requests wait for the log's writer (0 when it has
+// none): a gauge for /metrics, and a way for tests to line up a batch.
+func (l *Ledger) Queued(lg Log) int {
+	l.mu.Lock()
+	w, ok := l.writers[lg.ID]
+	l.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	return len(w.in)
+}

@@ -1,0 +1,245 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Problem is one thing verification found wrong.
+type Problem struct {
+	// Seq is the first entry the problem concerns, or -1 when it concerns no
+	// single entry (a checkpoint, the head).
+	Seq    int64  `json:"seq"`
+	Kind   string `json:"kind"`   // stable: missing_entry, bad_entry, hash_mismatch, missing_hash, extra_hash, checkpoint_signature, checkpoint_root, checkpoint_beyond_log, head_mismatch
+	Detail string `json:"detail"` // Chinese, for auditors
+}
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	Log         Log
+	Head        int64     // the size the head row claims
+	Entries     int64     // dense entries found from seq 0
+	Root        tlog.Hash // recomputed root over those entries
+	Checkpoints int       // checkpoints checked
+	Problems    []Problem
+	FirstBadSeq int64 // -1 when no problem names an entry
+}
+
+// OK reports whether verification found nothing wrong.
+func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// VerifyOptions tune Verify.
+type VerifyOptions struct {
+	// Deep also parses every entry and checks its payload is canonical JSON
+	// (slower; the hash comparison already detects any changed byte).
+	Deep bool
+	// Chunk is how many entries are read at a time; 0 means 4096.
+	Chunk int
+}
+
+const maxProblems = 100
+
+// Verify recomputes every leaf and stored hash of the log from its entries,
+// compares them with the stored hashes, checks every stored checkpoint's
+// signature against the public key and its root against the recomputed tree,
+// and checks the head. It returns a report naming the first bad seq; the
+// error is for failures to read, not for what was found.
+func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyReport, error) {
+	if o.Chunk <= 0 {
+		o.Chunk = 4096
+	}
+	rep := VerifyReport{Log: lg, FirstBadSeq: -1}
+	add := func(seq int64, kind, format string, args ...any) {
+		if len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, Problem{Seq: seq, Kind: kind, Detail: fmt.Sprintf(format, args...)})
+		}
+		if seq >= 0 && (rep.FirstBadSeq < 0 || seq < rep.FirstBadSeq) {
+			rep.FirstBadSeq = seq
+		}
+	}
+	head, err := l.store.Size(ctx, lg.ID)
+	if err != nil {
+		return rep, err
+	}
+	rep.Head = head
+	cps, err := l.store.Checkpoints(ctx, lg.ID)
+	if err != nil {
+		return rep, err
+	}
+	var vkey string
+	if l.key != nil {
+		if vkey, err = l.key.VerifierKey(lg.Origin); err != nil {
+			return rep, err
+		}
+	}
+
+	tree := map[int64]tlog.Hash{} // recomputed frontier
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			h, ok := tree[x]
+			if !ok {
+				return nil, fmt.Errorf("verify: hash %d not in frontier", x)
+			}
+			out[i] = h
+		}
+		return out, nil
+	})
+	cpi := 0
+	lastGood := int64(0) // size of the last checkpoint that matched
+	checkCheckpoints := func(n int64) error {
+		for cpi < len(cps) && cps[cpi].Size == n {
+			c := cps[cpi]
+			cpi++
+			rep.Checkpoints++
+			root, err := tlog.TreeHash(n, reader)
+			if err != nil {
+				return err
+			}
+			if vkey != "" {
+				b, err := OpenCheckpoint(c.Note, vkey)
+				if err != nil {
+					add(-1, "checkpoint_signature", "大小为 %d 的检查点签名无效：%v", c.Size, err)
+					continue
+				}
+				if b.Size != c.Size || b.Root != c.Root || b.Origin != lg.Origin {
+					add(-1, "checkpoint_signature", "大小为 %d 的检查点内容与签名正文不符", c.Size)
+					continue
+				}
+			}
+			if c.Root != root {
+				add(lastGood, "checkpoint_root", "大小为 %d 的已签名检查点根哈希与重算结果不符：序号 %d 至 %d 之间的条目被改动", c.Size, lastGood, c.Size-1)
+				continue
+			}
+			lastGood = c.Size
+		}
+		return nil
+	}
+	if err := checkCheckpoints(0); err != nil {
+		return rep, err
+	}
+
+	var n int64
+	stop := false
+	for !stop {
+		rows, err := l.store.Entries(ctx, lg.ID, n, o.Chunk)
+		if err != nil {
+			return rep, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		lo := tlog.StoredHashIndex(0, n)
+		hi := tlog.StoredHashIndex(0, n+int64(len(rows)))
+		stored, err := l.store.HashRange(ctx, lg.ID, lo, hi)
+		if err != nil {
+			return rep, err
+		}
+		si := 0
+		for _, r := range rows {
+			if r.Seq != n {
+				add(n, "missing_entry", "序号 %d 的条目缺失（其后为序号 %d）", n, r.Seq)
+				stop = true
+				break
+			}
+			if msg := checkEnvelope(r, lg.Origin); msg != "" {
+				add(n, "bad_entry", "序号 %d 的条目与其记录列不符：%s", n, msg)
+			} else if o.Deep {
+				if _, err := ParseEntry(r.Body); err != nil {
+					add(n, "bad_entry", "序号 %d 的条目不是规范编码：%v", n, err)
+				}
+			}
+			hs, err := tlog.StoredHashesForRecordHash(n, tlog.RecordHash(r.Body), reader)
+			if err != nil {
+				return rep, err
+			}
+			start := tlog.StoredHashIndex(0, n)
+			for j, h := range hs {
+				idx := start + int64(j)
+				for si < len(stored) && stored[si].Index < idx {
+					add(n, "extra_hash", "存在多余的树哈希（索引 %d）", stored[si].Index)
+					si++
+				}
+				switch {
+				case si >= len(stored) || stored[si].Index != idx:
+					add(n, "missing_hash", "序号 %d 的树哈希（索引 %d）缺失", n, idx)
+				case stored[si].Hash != h:
+					if j == 0 {
+						add(n, "hash_mismatch", "序号 %d 的条目内容与存储的叶哈希不符", n)
+					} else {
+						add(n, "hash_mismatch", "序号 %d 写入的第 %d 层树哈希与重算结果不符", n, j)
+					}
+					si++
+				default:
+					si++
+				}
+				tree[idx] = h
+			}
+			n++
+			if len(tree) > 256 {
+				pruneToFrontier(tree, n)
+			}
+			if err := checkCheckpoints(n); err != nil {
+				return rep, err
+			}
+		}
+		for ; si < len(stored); si++ {
+			add(n, "extra_hash", "存在多余的树哈希（索引 %d）", stored[si].Index)
+		}
+		if len(rows) < o.Chunk {
+			break
+		}
+	}
+	rep.Entries = n
+	pruneToFrontier(tree, n)
+	if rep.Root, err = tlog.TreeHash(n, reader); err != nil {
+		return rep, err
+	}
+	if extra, err := l.store.HashRange(ctx, lg.ID, tlog.StoredHashIndex(0, n), tlog.StoredHashIndex(0, n)+64); err != nil {
+		return rep, err
+	} else if len(extra) > 0 && !stop {
+		add(n, "extra_hash", "账本末尾之后存在 %d 个多余的树哈希", len(extra))
+	}
+	if head != n {
+		add(min(head, n), "head_mismatch", "账本头记录的大小为 %d，实际连续条目为 %d 条", head, n)
+	}
+	for ; cpi < len(cps); cpi++ {
+		add(-1, "checkpoint_beyond_log", "大小为 %d 的已签名检查点超出了现有的 %d 条条目", cps[cpi].Size, n)
+	}
+	return rep, nil
+}
+
+// checkEnvelope checks, without a full parse, that E carries the columns
+// stored beside it, the log's origin and its seq: E begins with actor,
+// effective_on, log and "payload":{ and ends with recorded_at, seq, type and
+// v, in that (canonical) order. It returns what is wrong, or "".
+func checkEnvelope(r StoredEntry, origin string) string {
+	var p bytes.Buffer
+	p.WriteString(`{"actor":`)
+	writeCanonString(&p, r.Actor)
+	p.WriteString(`,"effective_on":`)
+	writeCanonString(&p, r.EffectiveOn)
+	p.WriteString(`,"log":`)
+	writeCanonString(&p, origin)
+	p.WriteString(`,"payload":{`)
+	if !bytes.HasPrefix(r.Body, p.Bytes()) {
+		return "操作人、业务日期或账本名不符"
+	}
+	var s bytes.Buffer
+	s.WriteString(`},"recorded_at":`)
+	writeCanonString(&s, r.RecordedAt.UTC().Format(time.RFC3339))
+	s.WriteString(`,"seq":`)
+	s.WriteString(strconv.FormatInt(r.Seq, 10))
+	s.WriteString(`,"type":`)
+	writeCanonString(&s, r.Type)
+	s.WriteString(`,"v":1}`)
+	if !bytes.HasSuffix(r.Body, s.Bytes()) {
+		return "记录时间、序号或类型不符"
+	}
+	return ""
+}
