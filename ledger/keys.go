@@ -35,7 +35,7 @@ func ParseSigningKey(text string) (*SigningKey, error) {
 	if _, err := note.NewSigner(text); err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
-	parts := strings.Split(text, "+")
+	parts := strings.SplitN(text, "+", 5)
 	if len(parts) != 5 {
 		return nil, errors.New("signing key: malformed")
 	}
@@ -79,4 +79,19 @@ func (s *originSigner) Name() string    { return s.name }
 func (s *originSigner) KeyHash() uint32 { return s.hash }
 func (s *originSigner) Sign(msg []byte) ([]byte, error) {
 	return ed25519.Sign(s.priv, msg), nil
+}
+
+// ParseVerifierKey returns the Ed25519 public key inside a note verifier key
+// ("<name>+<hash>+<keydata>"), whatever its name.
+func ParseVerifierKey(vkey string) (ed25519.PublicKey, error) {
+	vkey = strings.TrimSpace(vkey)
+	if _, err := note.NewVerifier(vkey); err != nil {
+		return nil, fmt.Errorf("verifier key: %w", err)
+	}
+	parts := strings.SplitN(vkey, "+", 3)
+	raw, err := base64.StdEncoding.DecodeString(parts[len(parts)-1])
+	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 1 {
+		return nil, errors.New("verifier key: not an Ed25519 note key")
+	}
+	return ed25519.PublicKey(raw[1:]), nil
 }

@@ -2,11 +2,13 @@ package ledger
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -14,6 +16,9 @@ import (
 type Options struct {
 	Store Store
 	Key   *SigningKey
+	// PublicKey, when Key is nil, lets a verifier without the private key
+	// check checkpoints (sunshine verify --public-key).
+	PublicKey ed25519.PublicKey
 	// Now is the clock; nil means time.Now. Tests inject a fixed clock.
 	Now func() time.Time
 	// Location is the business time zone (SUNSHINE_TZ) in which an entry's
@@ -31,6 +36,7 @@ type Options struct {
 type Ledger struct {
 	store    Store
 	key      *SigningKey
+	pub      ed25519.PublicKey
 	now      func() time.Time
 	loc      *time.Location
 	maxBatch int
@@ -45,7 +51,7 @@ type Ledger struct {
 
 // New returns a Ledger. Call Close to stop its writers.
 func New(o Options) *Ledger {
-	l := &Ledger{store: o.Store, key: o.Key, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
+	l := &Ledger{store: o.Store, key: o.Key, pub: o.PublicKey, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
 		cpEvery: o.CheckpointInterval, writers: map[int64]*writer{}, signMu: map[int64]*sync.Mutex{}}
 	if l.now == nil {
 		l.now = time.Now
@@ -490,4 +496,15 @@ func (l *Ledger) Queued(lg Log) int {
 		return 0
 	}
 	return len(w.in)
+}
+
+// VerifierKey returns the note verifier key of the log's checkpoints.
+func (l *Ledger) VerifierKey(lg Log) (string, error) {
+	if l.key != nil {
+		return l.key.VerifierKey(lg.Origin)
+	}
+	if l.pub != nil {
+		return note.NewEd25519VerifierKey(lg.Origin, l.pub)
+	}
+	return "", errors.New("no signing or public key configured")
 }

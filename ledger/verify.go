@@ -71,11 +71,9 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 	if err != nil {
 		return rep, err
 	}
-	var vkey string
-	if l.key != nil {
-		if vkey, err = l.key.VerifierKey(lg.Origin); err != nil {
-			return rep, err
-		}
+	vkey, err := l.VerifierKey(lg)
+	if err != nil {
+		return rep, err
 	}
 
 	tree := map[int64]tlog.Hash{} // recomputed frontier

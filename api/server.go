@@ -1,0 +1,177 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// Config is what the router needs from the settings.
+type Config struct {
+	// Town is the default town for public routes (SUNSHINE_TOWN).
+	Town string
+	// PublicURL is SUNSHINE_PUBLIC_URL.
+	PublicURL string
+	// TrustedProxies lists the proxies whose forwarded-for headers are
+	// believed (SUNSHINE_TRUSTED_PROXIES); empty trusts none.
+	TrustedProxies []string
+	// MaxBody bounds request bodies (default 10 MiB); MaxUpload bounds
+	// imports (default 50 MiB).
+	MaxBody, MaxUpload int64
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg    Config
+	ledger *ledger.Ledger
+	store  ledger.Store
+	engine *gin.Engine
+
+	logsMu sync.Mutex
+	logs   map[string]ledger.Log
+}
+
+const ctxRequestID = "request_id"
+
+// New builds the router with gin.New() and explicit middleware.
+func New(cfg Config, l *ledger.Ledger) (*Server, error) {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 10 << 20
+	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = 50 << 20
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, ledger: l, store: l.Store(), engine: gin.New(), logs: map[string]ledger.Log{}}
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("SUNSHINE_TRUSTED_PROXIES: %w", err)
+	}
+	s.engine.HandleMethodNotAllowed = false
+	s.engine.Use(requestID, accessLog, recovery, s.limitBody)
+	s.engine.NoRoute(func(c *gin.Context) { failCode(c, ledger.CodeNotFound, "没有这个地址") })
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Routes lists the registered routes as "METHOD path" (for the OpenAPI
+// check).
+func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
+
+func (s *Server) routes() {
+	r := s.engine
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+
+	pub := r.Group("/api/public")
+	pub.GET("/checkpoint", s.publicCheckpoint)
+	pub.GET("/key", s.publicKey)
+	pub.GET("/entries/:seq", s.publicEntry)
+	pub.GET("/proof/inclusion", s.proofInclusion)
+	pub.GET("/proof/consistency", s.proofConsistency)
+}
+
+func requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+// accessLog logs method, route template (never the raw path or query, which
+// could carry personal data), status and duration.
+func accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	slog.LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
+		slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.Int("status", c.Writer.Status()), slog.Duration("took", time.Since(start)),
+		slog.String("request_id", c.GetString(ctxRequestID)))
+}
+
+func recovery(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			fail(c, fmt.Errorf("panic: %v", r))
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody)
+	}
+	c.Next()
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		c.Header("Content-Type", "application/problem+json")
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, Problem{Type: "urn:sunshine-ledger:problem:unavailable",
+			Title: titles[503], Status: 503, Code: string(ledger.CodeUnavailable),
+			Detail: "服务未就绪：" + err.Error(), Errors: []ledger.FieldError{}})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "database": s.store.Dialect()})
+}
+
+// townLog returns the log of ?town= (default: the configured town).
+func (s *Server) townLog(c *gin.Context) (ledger.Log, bool) {
+	town := c.Query("town")
+	if town == "" {
+		town = s.cfg.Town
+	}
+	s.logsMu.Lock()
+	lg, ok := s.logs[town]
+	s.logsMu.Unlock()
+	if ok {
+		return lg, true
+	}
+	if len(town) > 32 {
+		failCode(c, ledger.CodeNotFound, "没有这个乡镇")
+		return ledger.Log{}, false
+	}
+	lg, err := s.store.LogByTown(c.Request.Context(), town)
+	if ledger.IsNotFound(err) {
+		failCode(c, ledger.CodeNotFound, "没有这个乡镇")
+		return ledger.Log{}, false
+	}
+	if err != nil {
+		fail(c, err)
+		return ledger.Log{}, false
+	}
+	s.logsMu.Lock()
+	s.logs[town] = lg
+	s.logsMu.Unlock()
+	return lg, true
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config holds the settings of API.md. Each is read from its environment
+// variable and may be overridden by a flag of the same name in lower case
+// without the prefix (SUNSHINE_PUBLIC_URL → --public-url).
+type Config struct {
+	Addr              string
+	Data              string
+	DB                string
+	Migrate           string // auto | check
+	Town              string
+	TownName          string
+	PublicURL         string
+	TZ                string
+	SigningKeyFile    string
+	MasterKeyFile     string
+	AdminPassword     string
+	ApprovalThreshold string
+	TrustedProxies    []string
+	Demo              bool
+	DevClock          string
+
+	Location *time.Location
+}
+
+// The demo's town: 镇头镇, 浏阳市, Hunan.
+const (
+	defaultTown     = "430181117"
+	defaultTownName = "镇头镇"
+)
+
+type setting struct {
+	env, flag, def, help string
+	dst               *string
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"SUNSHINE_ADDR", "addr", "127.0.0.1:8080", "listen address", &c.Addr},
+		{"SUNSHINE_DATA", "data", "./data", "data folder (SQLite file, generated keys, stored PDFs)", &c.Data},
+		{"SUNSHINE_DB", "db", "", "database DSN; mysql://user:pass@tcp(host:port)/db?parseTime=true for MySQL (default: SQLite in the data folder)", &c.DB},
+		{"SUNSHINE_MIGRATE", "migrate", "", "auto (migrate at start; default for SQLite) or check (refuse to serve while behind; default for MySQL)", &c.Migrate},
+		{"SUNSHINE_TOWN", "town", defaultTown, "the town this service starts with", &c.Town},
+		{"SUNSHINE_TOWN_NAME", "town-name", defaultTownName, "its name", &c.TownName},
+		{"SUNSHINE_PUBLIC_URL", "public-url", "http://localhost:8080", "public base URL printed in QR codes; its host names the checkpoint origin", &c.PublicURL},
+		{"SUNSHINE_TZ", "tz", "Asia/Shanghai", "business time zone", &c.TZ},
+		{"SUNSHINE_SIGNING_KEY_FILE", "signing-key-file", "", "checkpoint signing key (default: generated under <data>/keys)", &c.SigningKeyFile},
+		{"SUNSHINE_MASTER_KEY_FILE", "master-key-file", "", "master key of the personal data (default: generated under <data>/keys)", &c.MasterKeyFile},
+		{"SUNSHINE_ADMIN_PASSWORD", "admin-password", "", "bootstrap admin password", &c.AdminPassword},
+		{"SUNSHINE_APPROVAL_THRESHOLD", "approval-threshold", "5000.00", "maker-checker threshold in yuan", &c.ApprovalThreshold},
+		{"SUNSHINE_DEV_CLOCK", "dev-clock", "", "fixed (RFC 3339) or offset (Go duration, e.g. -720h) clock; only with SUNSHINE_DEMO", &c.DevClock},
+	}
+}
+
+// loadConfig reads the environment, then the flags in args.
+func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*Config, []string, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	for _, s := range c.settings() {
+		v := s.def
+		if e, ok := os.LookupEnv(s.env); ok {
+			v = e
+		}
+		fs.StringVar(s.dst, s.flag, v, s.help+" ["+s.env+"]")
+	}
+	proxies := os.Getenv("SUNSHINE_TRUSTED_PROXIES")
+	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated proxies whose forwarded-for headers are believed [SUNSHINE_TRUSTED_PROXIES]")
+	demo := envBool("SUNSHINE_DEMO")
+	fs.BoolVar(&demo, "demo", demo, "load the demo town on an empty database [SUNSHINE_DEMO]")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	c.Demo = demo
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	if err := c.validate(); err != nil {
+		return nil, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func envBool(name string) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+var (
+	townCodeRe = regexp.MustCompile(`^[0-9]{6,12}$`)
+	amountRe   = regexp.MustCompile(`^\d+(\.\d{1,2})?$`)
+)
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.DB == "" {
+		c.DB = filepath.Join(c.Data, "sunshine.db")
+	}
+	if c.Migrate == "" {
+		c.Migrate = "auto"
+		if isMySQL(c.DB) {
+			c.Migrate = "check"
+		}
+	}
+	if c.Migrate != "auto" && c.Migrate != "check" {
+		errs = append(errs, fmt.Errorf("SUNSHINE_MIGRATE must be auto or check, not %q", c.Migrate))
+	}
+	if !townCodeRe.MatchString(c.Town) {
+		errs = append(errs, fmt.Errorf("SUNSHINE_TOWN must be a 6- to 12-digit 区划代码, not %q", c.Town))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		errs = append(errs, fmt.Errorf("SUNSHINE_PUBLIC_URL must be an http(s) URL with a host, not %q", c.PublicURL))
+	}
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("SUNSHINE_TZ: %w", err))
+	}
+	c.Location = loc
+	if !amountRe.MatchString(c.ApprovalThreshold) {
+		errs = append(errs, fmt.Errorf("SUNSHINE_APPROVAL_THRESHOLD must be yuan like 5000.00, not %q", c.ApprovalThreshold))
+	}
+	if c.DevClock != "" {
+		if _, err := c.clock(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isMySQL(dsn string) bool { return strings.HasPrefix(dsn, "mysql://") }
+
+// Origin returns the checkpoint origin of a town's log:
+// <host of SUNSHINE_PUBLIC_URL>/log/<town code>.
+func (c *Config) Origin(town string) string {
+	u, _ := url.Parse(c.PublicURL)
+	return u.Host + "/log/" + town
+}
+
+// clock returns the service clock: the real one, or with SUNSHINE_DEMO a
+// fixed or offset clock from SUNSHINE_DEV_CLOCK.
+func (c *Config) clock() (func() time.Time, error) {
+	if c.DevClock == "" {
+		return time.Now, nil
+	}
+	if !c.Demo {
+		return time.Now, nil // honoured only with the demo (DOMAIN: never in production)
+	}
+	if t, err := time.Parse(time.RFC3339, c.DevClock); err == nil {
+		start := time.Now()
+		return func() time.Time { return t.Add(time.Since(start)) }, nil
+	}
+	if d, err := time.ParseDuration(c.DevClock); err == nil {
+		return func() time.Time { return time.Now().Add(d) }, nil
+	}
+	return nil, fmt.Errorf("SUNSHINE_DEV_CLOCK must be an RFC 3339 time or a Go duration, not %q", c.DevClock)
+}

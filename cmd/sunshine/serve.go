@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/sunshine-ledger/sunshine/api"
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+)
+
+// app is everything serve and the tools wire together.
+type app struct {
+	cfg    *Config
+	store  *gormstore.Store
+	ledger *ledger.Ledger
+	log    ledger.Log // the configured town's log
+}
+
+func (a *app) Close() {
+	if a.ledger != nil {
+		a.ledger.Close()
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// openApp opens the database (migrating it when the mode is auto), the keys
+// and the ledger, and makes sure the configured town has its log.
+func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
+	a := &app{cfg: cfg}
+	store, err := gormstore.Open(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a.store = store
+	if migrate && cfg.Migrate == "auto" {
+		if n, err := store.Migrate(ctx); err != nil {
+			a.Close()
+			return nil, err
+		} else if n > 0 {
+			slog.Info("applied migrations", "count", n)
+		}
+	}
+	if p, err := store.Pending(ctx); err != nil {
+		a.Close()
+		return nil, err
+	} else if len(p) > 0 {
+		a.Close()
+		return nil, fmt.Errorf("the database schema is behind (%d migration(s) pending, first %s): run `sunshine migrate` with a migrator DSN", len(p), p[0].Name)
+	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if _, err := masterKey(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	clock, err := cfg.clock()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location})
+	a.log, err = a.ledger.EnsureLog(ctx, cfg.Town, cfg.Origin(cfg.Town))
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func cmdServe(ctx context.Context, args []string, out io.Writer) error {
+	cfg, _, err := loadConfig("serve", args, nil)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv, err := api.New(api.Config{Town: cfg.Town, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies}, a.ledger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	slog.Info("serving", "addr", ln.Addr().String(), "db", a.store.Dialect(), "town", cfg.Town, "origin", a.log.Origin, "public_url", cfg.PublicURL)
+	fmt.Fprintf(out, "Sunshine Ledger is serving on http://%s (town %s, %s)\n", ln.Addr(), cfg.Town, a.store.Dialect())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+)
+
+func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
+	cfg, _, err := loadConfig("migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	store, err := gormstore.Open(cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "applied %d migration(s); the %s schema is current\n", n, store.Dialect())
+	return nil
+}
+
+// verifierLedger opens the database read-only in spirit (no migration, no
+// key generation) with the signing key, or only a public key.
+func verifierLedger(ctx context.Context, cfg *Config, pubFile string) (*gormstore.Store, *ledger.Ledger, error) {
+	store, err := gormstore.Open(cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p, err := store.Pending(ctx); err != nil || len(p) > 0 {
+		store.Close()
+		if err == nil {
+			err = fmt.Errorf("the schema is behind (%d migrations pending)", len(p))
+		}
+		return nil, nil, err
+	}
+	opts := ledger.Options{Store: store, Location: cfg.Location}
+	if pubFile != "" {
+		raw, err := os.ReadFile(pubFile)
+		if err != nil {
+			store.Close()
+			return nil, nil, err
+		}
+		if opts.PublicKey, err = ledger.ParseVerifierKey(string(raw)); err != nil {
+			store.Close()
+			return nil, nil, err
+		}
+	} else {
+		path := cfg.SigningKeyFile
+		if path == "" {
+			path = filepath.Join(cfg.Data, "keys", "signing.key")
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			store.Close()
+			return nil, nil, fmt.Errorf("%w (or give --public-key)", err)
+		}
+		if opts.Key, err = ledger.ParseSigningKey(string(raw)); err != nil {
+			store.Close()
+			return nil, nil, err
+		}
+	}
+	return store, ledger.New(opts), nil
+}
+
+func selectLogs(ctx context.Context, store ledger.Store, town string) ([]ledger.Log, error) {
+	if town != "" {
+		lg, err := store.LogByTown(ctx, town)
+		if err != nil {
+			return nil, fmt.Errorf("town %s: %w", town, err)
+		}
+		return []ledger.Log{lg}, nil
+	}
+	return store.Logs(ctx)
+}
+
+func cmdVerify(ctx context.Context, args []string, out io.Writer) error {
+	var pub, only string
+	var deep bool
+	cfg, _, err := loadConfig("verify", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&pub, "public-key", "", "verify with this verifier key file instead of the signing key")
+		fs.StringVar(&only, "only-town", "", "verify only this town's log (default: every log)")
+		fs.BoolVar(&deep, "deep", false, "also parse every entry and check its canonical form")
+	})
+	if err != nil {
+		return err
+	}
+	store, l, err := verifierLedger(ctx, cfg, pub)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	defer l.Close()
+	logs, err := selectLogs(ctx, store, only)
+	if err != nil {
+		return err
+	}
+	bad := false
+	for _, lg := range logs {
+		rep, err := l.Verify(ctx, lg, ledger.VerifyOptions{Deep: deep})
+		if err != nil {
+			return err
+		}
+		if rep.OK() {
+			fmt.Fprintf(out, "OK   %s: %d entries, %d checkpoints, root %s\n", lg.Origin, rep.Entries, rep.Checkpoints, base64.StdEncoding.EncodeToString(rep.Root[:]))
+			continue
+		}
+		bad = true
+		fmt.Fprintf(out, "FAIL %s: first bad seq %d; %d problem(s):\n", lg.Origin, rep.FirstBadSeq, len(rep.Problems))
+		for _, p := range rep.Problems {
+			fmt.Fprintf(out, "  seq %d [%s] %s\n", p.Seq, p.Kind, p.Detail)
+		}
+	}
+	if bad {
+		return exitError{1}
+	}
+	return nil
+}
+
+func cmdRebuild(ctx context.Context, args []string, out io.Writer) error {
+	var only string
+	cfg, _, err := loadConfig("rebuild", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&only, "only-town", "", "rebuild only this town's log (default: every log)")
+	})
+	if err != nil {
+		return err
+	}
+	store, l, err := verifierLedger(ctx, cfg, "")
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	defer l.Close()
+	logs, err := selectLogs(ctx, store, only)
+	if err != nil {
+		return err
+	}
+	bad := false
+	for _, lg := range logs {
+		rep, err := l.Rebuild(ctx, lg)
+		if err != nil {
+			return err
+		}
+		if len(rep.Differences) == 0 {
+			fmt.Fprintf(out, "OK   %s: %d entries replayed; projections equal the rebuild\n", lg.Origin, rep.Entries)
+			continue
+		}
+		bad = true
+		fmt.Fprintf(out, "DIFF %s: %d entries replayed\n", lg.Origin, rep.Entries)
+		for _, d := range rep.Differences {
+			fmt.Fprintf(out, "  %s\n", d)
+		}
+	}
+	if bad {
+		return exitError{1}
+	}
+	return nil
+}
+
+func cmdKeygen(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	dir := fs.String("out", filepath.Join("data", "keys"), "folder to write signing.key, signing.pub and master.key into (never overwritten)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	skey, vkey, err := ledger.GenerateSigningKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	if err := writeKeyFiles(*dir, "signing.key", skey, "signing.pub", vkey); err != nil {
+		return err
+	}
+	if err := writeKeyFiles(*dir, "master.key", newMasterKey(), "", ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote %s (private: SUNSHINE_SIGNING_KEY_FILE), %s (public) and %s (SUNSHINE_MASTER_KEY_FILE)\n",
+		filepath.Join(*dir, "signing.key"), filepath.Join(*dir, "signing.pub"), filepath.Join(*dir, "master.key"))
+	return nil
+}
