@@ -43,7 +43,7 @@ const (
 
 type setting struct {
 	env, flag, def, help string
-	dst               *string
+	dst                  *string
 }
 
 func (c *Config) settings() []setting {
