@@ -184,6 +184,8 @@ func (in AppendInput) canonicalPayload() ([]byte, error) {
 	var p []byte
 	var err error
 	switch v := in.Payload.(type) {
+	case Prepared:
+		p, err = v.b, v.err
 	case json.RawMessage:
 		p, err = CanonicalJSON(v)
 	case []byte:
@@ -201,4 +203,19 @@ func (in AppendInput) canonicalPayload() ([]byte, error) {
 		return nil, Errorf(CodeTooLarge, "条目内容超过 %d 字节", MaxPayloadBytes)
 	}
 	return p, nil
+}
+
+// Prepared is a payload already in canonical form (PreparePayload), so that
+// callers can do the encoding work in their own goroutine rather than in the
+// log's single writer.
+type Prepared struct {
+	b   []byte
+	err error
+}
+
+// PreparePayload canonicalizes v for AppendInput.Payload. Its error, if any,
+// is reported by Append as for an unprepared payload.
+func PreparePayload(v any) Prepared {
+	b, err := Canonical(v)
+	return Prepared{b: b, err: err}
 }

@@ -150,6 +150,9 @@ type Batch struct {
 	base   int64   // size under the head lock
 	staged []Entry // entries appended by this batch so far
 	bodies [][]byte
+
+	idem    map[IdemScope]IdemRecord // known records: prefetched, then this batch's
+	newIdem []IdemRecord             // this batch's, written with the entries
 }
 
 // Context returns the context of the request being run.
@@ -213,7 +216,14 @@ func (l *Ledger) Submit(ctx context.Context, lg Log, req Request) (Outcome, erro
 }
 
 // Append appends entries in one request and returns them with their seqs.
+// Payloads are canonicalized in the caller's goroutine.
 func (l *Ledger) Append(ctx context.Context, lg Log, ins ...AppendInput) ([]Entry, error) {
+	ins = append([]AppendInput(nil), ins...)
+	for i := range ins {
+		if _, ok := ins[i].Payload.(Prepared); !ok {
+			ins[i].Payload = PreparePayload(ins[i].Payload)
+		}
+	}
 	out, err := l.Submit(ctx, lg, Request{Op: func(b *Batch) (any, error) {
 		es := make([]Entry, 0, len(ins))
 		for _, in := range ins {
@@ -270,8 +280,12 @@ func (l *Ledger) writer(lg Log) (*writer, error) {
 	return w, nil
 }
 
+// lingerMax bounds how long a writer under load waits to fill a batch.
+const lingerMax = 2 * time.Millisecond
+
 func (l *Ledger) run(w *writer) {
 	defer l.wg.Done()
+	lastBatch := 1
 	for {
 		var first *pending
 		select {
@@ -288,15 +302,33 @@ func (l *Ledger) run(w *writer) {
 			}
 		}
 		batch := []*pending{first}
+		// Group commit: take what waits; under load (the last batch was
+		// larger than what waits now) linger briefly for the writers that
+		// were answered by the last commit and are coming back, so that one
+		// transaction carries them all. A lone writer never waits.
+		var timer <-chan time.Time
 	drain:
 		for len(batch) < l.maxBatch {
 			select {
 			case p := <-w.in:
 				batch = append(batch, p)
+				continue
 			default:
+			}
+			if len(batch) >= lastBatch {
+				break
+			}
+			if timer == nil {
+				timer = time.After(lingerMax)
+			}
+			select {
+			case p := <-w.in:
+				batch = append(batch, p)
+			case <-timer:
 				break drain
 			}
 		}
+		lastBatch = len(batch)
 		l.commit(w, batch)
 	}
 }
@@ -340,6 +372,18 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlo
 	err := l.store.Write(context.Background(), w.log.ID, func(tx WriteTx, size int64) error {
 		now := l.now().UTC().Truncate(time.Second)
 		b := &Batch{tx: tx, log: w.log, now: now, today: now.In(l.loc).Format(time.DateOnly), base: size}
+		var scopes []IdemScope
+		for _, p := range batch {
+			if p.req.Idem != nil {
+				scopes = append(scopes, p.req.Idem.IdemScope)
+			}
+		}
+		if len(scopes) > 0 {
+			var err error
+			if b.idem, err = tx.Idempotencies(scopes); err != nil {
+				return err
+			}
+		}
 		for i, p := range batch {
 			if err := p.ctx.Err(); err != nil {
 				results[i] = result{err: err}
@@ -349,9 +393,10 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlo
 			if err := tx.Savepoint(); err != nil {
 				return err
 			}
-			mark := len(b.staged)
+			mark, idemMark := len(b.staged), len(b.newIdem)
 			out, err := l.runOne(b, p.req)
 			if err != nil {
+				b.newIdem = b.newIdem[:idemMark]
 				if rbErr := tx.RollbackToSavepoint(); rbErr != nil {
 					return rbErr
 				}
@@ -368,6 +413,11 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlo
 			results[i] = result{out: out}
 		}
 		newSize = size
+		if len(b.newIdem) > 0 {
+			if err := tx.PutIdempotencies(b.newIdem); err != nil {
+				return err
+			}
+		}
 		if len(b.staged) == 0 {
 			return nil
 		}
@@ -432,15 +482,11 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlo
 
 func (l *Ledger) runOne(b *Batch, req Request) (Outcome, error) {
 	if req.Idem != nil {
-		rec, err := b.tx.Idempotency(req.Idem.IdemScope)
-		switch {
-		case err == nil:
+		if rec, ok := b.idem[req.Idem.IdemScope]; ok {
 			if rec.Fingerprint != req.Idem.Fingerprint {
 				return Outcome{}, Errorf(CodeIdempotencyConflict, "该幂等键已用于内容不同的请求")
 			}
 			return Outcome{Stored: rec.Response, Replayed: true}, nil
-		case !IsNotFound(err):
-			return Outcome{}, err
 		}
 	}
 	v, err := req.Op(b)
@@ -454,10 +500,13 @@ func (l *Ledger) runOne(b *Batch, req Request) (Outcome, error) {
 			return Outcome{}, fmt.Errorf("remember idempotent response: %w", err)
 		}
 		out.Stored = body
-		if err := b.tx.PutIdempotency(IdemRecord{IdemScope: req.Idem.IdemScope, LogID: b.log.ID,
-			Fingerprint: req.Idem.Fingerprint, Response: body, CreatedAt: b.now}); err != nil {
-			return Outcome{}, err
+		rec := IdemRecord{IdemScope: req.Idem.IdemScope, LogID: b.log.ID,
+			Fingerprint: req.Idem.Fingerprint, Response: body, CreatedAt: b.now}
+		if b.idem == nil {
+			b.idem = map[IdemScope]IdemRecord{}
 		}
+		b.idem[rec.IdemScope] = rec
+		b.newIdem = append(b.newIdem, rec)
 	}
 	return out, nil
 }

@@ -118,6 +118,7 @@ type Store interface {
 type WriteTx interface {
 	// Savepoint, RollbackToSavepoint and ReleaseSavepoint bracket one request
 	// of a batch, so that a failing request leaves the others intact.
+	// Implementations may defer the SAVEPOINT until the request first writes.
 	Savepoint() error
 	RollbackToSavepoint() error
 	ReleaseSavepoint() error
@@ -131,8 +132,8 @@ type WriteTx interface {
 	// ReadHashes is Store.ReadHashes inside the transaction.
 	ReadHashes(logID int64, indexes []int64) ([]tlog.Hash, error)
 
-	// Idempotency returns the record for scope or ErrNotFound.
-	Idempotency(scope IdemScope) (IdemRecord, error)
-	// PutIdempotency stores a record; CodeConflict if the scope exists.
-	PutIdempotency(rec IdemRecord) error
+	// Idempotencies returns the records that exist for the scopes.
+	Idempotencies(scopes []IdemScope) (map[IdemScope]IdemRecord, error)
+	// PutIdempotencies stores records; CodeConflict if a scope exists.
+	PutIdempotencies(recs []IdemRecord) error
 }

@@ -111,7 +111,20 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 				}
 			}
 			if c.Root != root {
-				add(lastGood, "checkpoint_root", "大小为 %d 的已签名检查点根哈希与重算结果不符：序号 %d 至 %d 之间的条目被改动", c.Size, lastGood, c.Size-1)
+				// Name the first entry the hash comparison already found bad
+				// in the range this checkpoint covers past the last good one;
+				// only when it found none (the stored hashes were rewritten to
+				// match) is the range's start all that can be named.
+				seq := int64(-1)
+				for _, p := range rep.Problems {
+					if p.Seq >= lastGood && (seq < 0 || p.Seq < seq) {
+						seq = p.Seq
+					}
+				}
+				if seq < 0 {
+					seq = lastGood
+				}
+				add(seq, "checkpoint_root", "大小为 %d 的已签名检查点根哈希与重算结果不符：序号 %d 至 %d 之间的条目被改动", c.Size, lastGood, c.Size-1)
 				continue
 			}
 			lastGood = c.Size
@@ -186,7 +199,7 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 				return rep, err
 			}
 		}
-		for ; si < len(stored); si++ {
+		for ; !stop && si < len(stored); si++ { // after a missing entry, its hashes are not extra
 			add(n, "extra_hash", "存在多余的树哈希（索引 %d）", stored[si].Index)
 		}
 		if len(rows) < o.Chunk {

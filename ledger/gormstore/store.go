@@ -44,10 +44,15 @@ func Open(dsn string) (*Store, error) {
 		}
 		mc.ParseTime = true
 		mc.MultiStatements = false
-		mc.Loc = time.UTC
+		// One round trip per statement instead of prepare/execute/close. Safe:
+		// the connection charset is utf8mb4, which has no multi-byte
+		// sequences that hide a quote.
+		mc.InterpolateParams = true
 		if mc.Params == nil {
 			mc.Params = map[string]string{}
 		}
+		mc.Params["charset"] = "utf8mb4"
+		mc.Loc = time.UTC
 		db, err := gorm.Open(mysqldriver.New(mysqldriver.Config{DSNConfig: mc, DSN: mc.FormatDSN()}), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open mysql: %w", err)
@@ -194,7 +199,7 @@ func (s *Store) Write(ctx context.Context, logID int64, fn func(tx ledger.WriteT
 			}
 			return translate("lock log head", err)
 		}
-		return fn(&writeTx{tx: tx}, size.Int64)
+		return fn(&writeTx{tx: tx, mysql: s.dialect == "mysql"}, size.Int64)
 	})
 	return translate("write", err)
 }
@@ -376,20 +381,49 @@ func (s *Store) PutCheckpoint(ctx context.Context, logID int64, c ledger.Checkpo
 	return translate("put checkpoint", err)
 }
 
+// writeTx runs the writer's statements on the transaction's connection
+// directly (exec), skipping GORM's statement building on the hot path.
 type writeTx struct {
 	tx *gorm.DB
+	// savepoint is requested (pending) by Savepoint and only issued before
+	// the request's first statement that writes: a request that only appends
+	// entries (written in bulk at the end of the batch) costs no round trip.
+	pending, open bool
+	mysql         bool
+}
+
+func (w *writeTx) exec(what, q string, args ...any) error {
+	if w.pending && !w.open {
+		if _, err := w.tx.Statement.ConnPool.ExecContext(w.tx.Statement.Context, "SAVEPOINT req"); err != nil {
+			return translate("savepoint", err)
+		}
+		w.open = true
+	}
+	_, err := w.tx.Statement.ConnPool.ExecContext(w.tx.Statement.Context, q, args...)
+	return translate(what, err)
 }
 
 func (w *writeTx) Savepoint() error {
-	return translate("savepoint", w.tx.Exec("SAVEPOINT req").Error)
+	w.pending, w.open = true, false
+	return nil
 }
 
 func (w *writeTx) RollbackToSavepoint() error {
-	return translate("rollback to savepoint", w.tx.Exec("ROLLBACK TO SAVEPOINT req").Error)
+	open := w.open
+	w.pending, w.open = false, false
+	if !open {
+		return nil
+	}
+	return w.exec("rollback to savepoint", "ROLLBACK TO SAVEPOINT req")
 }
 
 func (w *writeTx) ReleaseSavepoint() error {
-	return translate("release savepoint", w.tx.Exec("RELEASE SAVEPOINT req").Error)
+	open := w.open
+	w.pending, w.open = false, false
+	if !open {
+		return nil
+	}
+	return w.exec("release savepoint", "RELEASE SAVEPOINT req")
 }
 
 const insertChunk = 400
@@ -407,8 +441,8 @@ func (w *writeTx) InsertEntries(logID int64, es []ledger.StoredEntry) error {
 			q.WriteString("(?,?,?,?,?,?,?)")
 			args = append(args, logID, e.Seq, e.Type, e.EffectiveOn, fmtTime(e.RecordedAt), e.Actor, e.Body)
 		}
-		if err := w.tx.Exec(q.String(), args...).Error; err != nil {
-			return translate("insert entries", err)
+		if err := w.exec("insert entries", q.String(), args...); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -427,47 +461,88 @@ func (w *writeTx) InsertHashes(logID int64, start int64, hs []tlog.Hash) error {
 			q.WriteString("(?,?,?)")
 			args = append(args, logID, start+int64(off+i), chunk[i][:])
 		}
-		if err := w.tx.Exec(q.String(), args...).Error; err != nil {
-			return translate("insert hashes", err)
+		if err := w.exec("insert hashes", q.String(), args...); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 func (w *writeTx) SetSize(logID int64, size int64) error {
-	return translate("set head", w.tx.Exec("UPDATE log_heads SET size = ? WHERE log_id = ?", size, logID).Error)
+	return w.exec("set head", "UPDATE log_heads SET size = ? WHERE log_id = ?", size, logID)
 }
 
 func (w *writeTx) ReadHashes(logID int64, indexes []int64) ([]tlog.Hash, error) {
 	return readHashes(w.tx, logID, indexes)
 }
 
-func (w *writeTx) Idempotency(sc ledger.IdemScope) (ledger.IdemRecord, error) {
-	rows, err := w.tx.Raw("SELECT log_id, fingerprint, response, created_at FROM idempotency_keys WHERE user_id = ? AND method = ? AND route = ? AND idem_key = ?",
-		sc.UserID, sc.Method, sc.Route, sc.Key).Rows()
-	if err != nil {
-		return ledger.IdemRecord{}, translate("idempotency", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return ledger.IdemRecord{}, translate("idempotency", err)
+func (w *writeTx) Idempotencies(scopes []ledger.IdemScope) (map[ledger.IdemScope]ledger.IdemRecord, error) {
+	out := map[ledger.IdemScope]ledger.IdemRecord{}
+	for start := 0; start < len(scopes); start += 200 {
+		chunk := scopes[start:min(start+200, len(scopes))]
+		var q strings.Builder
+		q.WriteString("SELECT user_id, method, route, idem_key, log_id, fingerprint, response, created_at FROM idempotency_keys WHERE ")
+		args := make([]any, 0, 4*len(chunk))
+		if w.mysql {
+			// a row-constructor IN: one range scan per key on the primary key
+			q.WriteString("(user_id, method, route, idem_key) IN (")
+			for i, sc := range chunk {
+				if i > 0 {
+					q.WriteByte(',')
+				}
+				q.WriteString("(?,?,?,?)")
+				args = append(args, sc.UserID, sc.Method, sc.Route, sc.Key)
+			}
+			q.WriteByte(')')
+		} else {
+			for i, sc := range chunk {
+				if i > 0 {
+					q.WriteString(" OR ")
+				}
+				q.WriteString("(user_id = ? AND method = ? AND route = ? AND idem_key = ?)")
+				args = append(args, sc.UserID, sc.Method, sc.Route, sc.Key)
+			}
 		}
-		return ledger.IdemRecord{}, ledger.ErrNotFound
+		rows, err := w.tx.Statement.ConnPool.QueryContext(w.tx.Statement.Context, q.String(), args...)
+		if err != nil {
+			return nil, translate("idempotency", err)
+		}
+		for rows.Next() {
+			var rec ledger.IdemRecord
+			var fp []byte
+			var at string
+			if err := rows.Scan(&rec.UserID, &rec.Method, &rec.Route, &rec.Key, &rec.LogID, &fp, &rec.Response, &at); err != nil {
+				rows.Close()
+				return nil, translate("idempotency", err)
+			}
+			copy(rec.Fingerprint[:], fp)
+			rec.CreatedAt = parseTime(at)
+			out[rec.IdemScope] = rec
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate("idempotency", err)
+		}
 	}
-	rec := ledger.IdemRecord{IdemScope: sc}
-	var fp []byte
-	var at string
-	if err := rows.Scan(&rec.LogID, &fp, &rec.Response, &at); err != nil {
-		return ledger.IdemRecord{}, translate("idempotency", err)
-	}
-	copy(rec.Fingerprint[:], fp)
-	rec.CreatedAt = parseTime(at)
-	return rec, nil
+	return out, nil
 }
 
-func (w *writeTx) PutIdempotency(rec ledger.IdemRecord) error {
-	err := w.tx.Exec("INSERT INTO idempotency_keys (user_id, method, route, idem_key, log_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		rec.UserID, rec.Method, rec.Route, rec.Key, rec.LogID, rec.Fingerprint[:], rec.Response, fmtTime(rec.CreatedAt)).Error
-	return translate("put idempotency", err)
+func (w *writeTx) PutIdempotencies(recs []ledger.IdemRecord) error {
+	for start := 0; start < len(recs); start += insertChunk {
+		chunk := recs[start:min(start+insertChunk, len(recs))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO idempotency_keys (user_id, method, route, idem_key, log_id, fingerprint, response, created_at) VALUES ")
+		args := make([]any, 0, 8*len(chunk))
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?,?)")
+			args = append(args, r.UserID, r.Method, r.Route, r.Key, r.LogID, r.Fingerprint[:], r.Response, fmtTime(r.CreatedAt))
+		}
+		if err := w.exec("put idempotency", q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
