@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
@@ -187,5 +190,32 @@ func cmdKeygen(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "wrote %s (private: SUNSHINE_SIGNING_KEY_FILE), %s (public) and %s (SUNSHINE_MASTER_KEY_FILE)\n",
 		filepath.Join(*dir, "signing.key"), filepath.Join(*dir, "signing.pub"), filepath.Join(*dir, "master.key"))
+	return nil
+}
+
+func cmdHealthcheck(ctx context.Context, args []string, out io.Writer) error {
+	cfg, _, err := loadConfig("healthcheck", args, nil)
+	if err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz answered %d", resp.StatusCode)
+	}
+	fmt.Fprintln(out, "ok")
 	return nil
 }

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+)
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func runCmd(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	code := run(context.Background(), args, &out)
+	return code, out.String()
+}
+
+// TestServeVerifyTamper walks the first-run path: serve on an empty data
+// folder (keys generated, schema migrated, town log created), answer health
+// and readiness, then verify passes; after an insider edit verify fails and
+// names the seq.
+func TestServeVerifyTamper(t *testing.T) {
+	for _, k := range []string{"SUNSHINE_DB", "SUNSHINE_SIGNING_KEY_FILE", "SUNSHINE_MASTER_KEY_FILE", "SUNSHINE_MIGRATE", "SUNSHINE_TOWN"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var out bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--addr", addr, "--public-url", "https://ledger.example.cn"}, &out)
+	}()
+	var resp *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		resp, err = http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("serve did not come up: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("readyz %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + addr + "/api/public/key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key bytes.Buffer
+	key.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(key.String(), "ledger.example.cn/log/430181117+") {
+		t.Fatalf("verifier key %q: the origin must be <host of SUNSHINE_PUBLIC_URL>/log/<town>", key.String())
+	}
+	if code, _ := runCmd(t, "healthcheck", "--addr", addr); code != 0 {
+		t.Fatalf("healthcheck exit %d", code)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d: %s", code, out.String())
+	}
+	for _, f := range []string{"sunshine.db", "keys/signing.key", "keys/signing.pub", "keys/master.key"} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+
+	// Write some entries with the generated key, as serve would.
+	store, err := gormstore.Open(filepath.Join(data, "sunshine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(data, "keys", "signing.key"))
+	sk, err := ledger.ParseSigningKey(string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ledger.New(ledger.Options{Store: store, Key: sk})
+	lg, err := store.LogByTown(context.Background(), "430181117")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 12; i++ {
+		if _, err := l.Append(context.Background(), lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: map[string]any{"n": i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.SignCheckpoint(context.Background(), lg); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+
+	code, text := runCmd(t, "verify", "--data", data)
+	if code != 0 || !strings.Contains(text, "OK   ledger.example.cn/log/430181117: 12 entries, 1 checkpoints") {
+		t.Fatalf("verify: exit %d\n%q", code, text)
+	}
+	// An outsider with only the public key gets the same answer.
+	code, text = runCmd(t, "verify", "--data", data, "--public-key", filepath.Join(data, "keys", "signing.pub"), "--deep")
+	if code != 0 {
+		t.Fatalf("verify --public-key: exit %d\n%s", code, text)
+	}
+	if code, text := runCmd(t, "rebuild", "--data", data); code != 0 || !strings.Contains(text, "12 entries replayed") {
+		t.Fatalf("rebuild: exit %d\n%s", code, text)
+	}
+
+	// An insider edits entry 4 with the triggers dropped.
+	db := store.DB()
+	for _, q := range []string{"DROP TRIGGER entries_no_update",
+		`UPDATE entries SET body = REPLACE(body, '"n":4', '"n":5') WHERE seq = 4`} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
+	code, text = runCmd(t, "verify", "--data", data)
+	if code != 1 || !strings.Contains(text, "first bad seq 4") {
+		t.Fatalf("verify after tampering: exit %d\n%s", code, text)
+	}
+}
+
+func TestConfigRefusesBadSettings(t *testing.T) {
+	cases := [][]string{
+		{"--town", "abc"},
+		{"--public-url", "ftp://x"},
+		{"--public-url", "no-host"},
+		{"--tz", "Mars/Olympus"},
+		{"--migrate", "sometimes"},
+		{"--approval-threshold", "5,000"},
+		{"--demo", "--dev-clock", "yesterday"},
+	}
+	for _, c := range cases {
+		code, _ := runCmd(t, append([]string{"migrate", "--data", t.TempDir()}, c...)...)
+		if code == 0 {
+			t.Errorf("%v accepted", c)
+		}
+	}
+	c, _, err := loadConfig("x", []string{"--db", "mysql://u:p@tcp(h:3306)/d"}, nil)
+	if err != nil || c.Migrate != "check" {
+		t.Fatalf("MySQL default migrate mode: %v %v", c, err)
+	}
+	c, _, err = loadConfig("x", []string{"--public-url", "https://gs.example.cn:8443/x"}, nil)
+	if err != nil || c.Origin("430181117") != "gs.example.cn:8443/log/430181117" || c.Migrate != "auto" {
+		t.Fatalf("origin %q %v", c.Origin("430181117"), err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _ := runCmd(t); code != 2 {
+		t.Fatal("no command should exit 2")
+	}
+	if code, _ := runCmd(t, "frobnicate"); code != 2 {
+		t.Fatal("unknown command should exit 2")
+	}
+	code, text := runCmd(t, "help")
+	if code != 0 || !strings.Contains(text, "verify") {
+		t.Fatal(text)
+	}
+	dir := t.TempDir()
+	if code, text := runCmd(t, "keygen", "--out", dir); code != 0 || !strings.Contains(text, "signing.key") {
+		t.Fatal(code, text)
+	}
+	if code, _ := runCmd(t, "keygen", "--out", dir); code == 0 {
+		t.Fatal("keygen overwrote existing keys")
+	}
+}
