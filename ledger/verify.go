@@ -220,7 +220,7 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 		add(min(head, n), "head_mismatch", "账本头记录的大小为 %d，实际连续条目为 %d 条", head, n)
 	}
 	for ; cpi < len(cps); cpi++ {
-		add(-1, "checkpoint_beyond_log", "大小为 %d 的已签名检查点超出了现有的 %d 条条目", cps[cpi].Size, n)
+		add(n, "checkpoint_beyond_log", "大小为 %d 的已签名检查点超出了现有的 %d 条条目：序号 %d 起的条目缺失", cps[cpi].Size, n, n)
 	}
 	return rep, nil
 }
