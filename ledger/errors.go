@@ -49,6 +49,9 @@ type FieldError struct {
 	Row     int    `json:"row,omitempty"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	// Code, when set, is the stable code of this field's problem (for
+	// example id_number_not_text for a number-typed ID cell).
+	Code Code `json:"code,omitempty"`
 }
 
 // Error is the one error type of the domain. Detail is for people and is in
