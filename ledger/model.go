@@ -187,6 +187,7 @@ type Fund struct {
 	Year         int
 	Amount       Fen
 	ArrivedOn    Date
+	Reversed     bool
 	Seq          int64
 }
 
@@ -223,6 +224,7 @@ type Project struct {
 	ApprovedOn        Date
 	AcceptedOn        Date
 	AcceptanceResult  string
+	AdjustedFrom      string // the state a project in 调整 returns to
 	Seq               int64
 }
 

@@ -3,7 +3,15 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 )
+
+// ProjectionDumper is implemented by stores that can list a log's
+// projection tables row by row, in primary-key order, as text (for Rebuild's
+// comparison). The log id column is left out, so that two databases compare.
+type ProjectionDumper interface {
+	DumpProjections(ctx context.Context, logID int64) (map[string][]string, error)
+}
 
 // RebuildReport compares the live projections of a log with a rebuild from
 // its entries.
@@ -13,26 +21,47 @@ type RebuildReport struct {
 	Differences []string
 }
 
-// Rebuild replays every entry of the log (parsing each in full) and compares
-// what the replay yields with the live projection tables. Today the only
-// projection is the log head; the registry and money projections join here
-// as they are added.
-func (l *Ledger) Rebuild(ctx context.Context, lg Log) (RebuildReport, error) {
+// Rebuild replays every entry of the log (parsing each in full) through the
+// same apply code the writer uses, into the empty scratch store, and compares
+// every projection table of the scratch store with the live one. The
+// personal-data tables are the input beside the log, not projections: they
+// are neither rebuilt nor compared. It reports at most 50 differences.
+func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildReport, error) {
 	rep := RebuildReport{Log: lg}
+	live, ok1 := l.store.(ProjectionDumper)
+	tmp, ok2 := scratch.(ProjectionDumper)
+	if !ok1 || !ok2 {
+		return rep, fmt.Errorf("rebuild: the stores cannot dump their projections")
+	}
+	slg, err := scratch.CreateLog(ctx, lg.Town, lg.Origin, l.now().UTC())
+	if err != nil {
+		return rep, err
+	}
 	var n int64
 	for {
 		rows, err := l.store.Entries(ctx, lg.ID, n, 4096)
 		if err != nil {
 			return rep, err
 		}
-		for _, r := range rows {
-			if r.Seq != n {
-				return rep, fmt.Errorf("entry %d is missing: run verify", n)
+		err = scratch.Write(ctx, slg.ID, func(tx WriteTx, _ int64) error {
+			bk := tx.Books(slg.ID)
+			for _, r := range rows {
+				if r.Seq != n {
+					return fmt.Errorf("entry %d is missing: run verify", n)
+				}
+				e, err := ParseEntry(r.Body)
+				if err != nil {
+					return fmt.Errorf("entry %d: %w: run verify", n, err)
+				}
+				if err := apply(bk, e); err != nil {
+					return fmt.Errorf("replay entry %d (%s): %w", n, e.Type, err)
+				}
+				n++
 			}
-			if _, err := ParseEntry(r.Body); err != nil {
-				return rep, fmt.Errorf("entry %d: %w: run verify", n, err)
-			}
-			n++
+			return nil
+		})
+		if err != nil {
+			return rep, err
 		}
 		if len(rows) < 4096 {
 			break
@@ -46,5 +75,48 @@ func (l *Ledger) Rebuild(ctx context.Context, lg Log) (RebuildReport, error) {
 	if head != n {
 		rep.Differences = append(rep.Differences, fmt.Sprintf("log_heads.size: live %d, rebuilt %d", head, n))
 	}
+	a, err := live.DumpProjections(ctx, lg.ID)
+	if err != nil {
+		return rep, err
+	}
+	b, err := tmp.DumpProjections(ctx, slg.ID)
+	if err != nil {
+		return rep, err
+	}
+	var tables []string
+	for t := range a {
+		tables = append(tables, t)
+	}
+	slices.Sort(tables)
+	for _, t := range tables {
+		rep.Differences = append(rep.Differences, diffRows(t, a[t], b[t])...)
+		if len(rep.Differences) > 50 {
+			rep.Differences = rep.Differences[:50]
+			break
+		}
+	}
 	return rep, nil
+}
+
+// diffRows compares two sorted row lists.
+func diffRows(table string, live, rebuilt []string) []string {
+	var out []string
+	i, j := 0, 0
+	for i < len(live) || j < len(rebuilt) {
+		switch {
+		case j >= len(rebuilt) || i < len(live) && live[i] < rebuilt[j]:
+			out = append(out, fmt.Sprintf("%s: live has %s; the rebuild does not", table, live[i]))
+			i++
+		case i >= len(live) || rebuilt[j] < live[i]:
+			out = append(out, fmt.Sprintf("%s: the rebuild has %s; live does not", table, rebuilt[j]))
+			j++
+		default:
+			i++
+			j++
+		}
+		if len(out) >= 20 {
+			break
+		}
+	}
+	return out
 }

@@ -112,6 +112,10 @@ type Store interface {
 	Checkpoints(ctx context.Context, logID int64) ([]Checkpoint, error)
 	// PutCheckpoint stores a checkpoint; CodeConflict if that size exists.
 	PutCheckpoint(ctx context.Context, logID int64, c Checkpoint) error
+
+	// Books returns the log's projections for reading, outside any write
+	// transaction.
+	Books(ctx context.Context, logID int64) Books
 }
 
 // WriteTx is the store inside one Write transaction.
@@ -136,4 +140,8 @@ type WriteTx interface {
 	Idempotencies(scopes []IdemScope) (map[IdemScope]IdemRecord, error)
 	// PutIdempotencies stores records; CodeConflict if a scope exists.
 	PutIdempotencies(recs []IdemRecord) error
+
+	// Books returns the log's projections inside this transaction; writes
+	// through it fall under the current request's savepoint.
+	Books(logID int64) Books
 }

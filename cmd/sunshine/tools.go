@@ -150,9 +150,24 @@ func cmdRebuild(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tmp, err := os.MkdirTemp("", "sunshine-rebuild-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
 	bad := false
-	for _, lg := range logs {
-		rep, err := l.Rebuild(ctx, lg)
+	for i, lg := range logs {
+		// Each log is replayed into an empty scratch SQLite database.
+		scratch, err := gormstore.Open(filepath.Join(tmp, fmt.Sprintf("scratch-%d.db", i)))
+		if err != nil {
+			return err
+		}
+		if _, err := scratch.Migrate(ctx); err != nil {
+			scratch.Close()
+			return err
+		}
+		rep, err := l.Rebuild(ctx, lg, scratch)
+		scratch.Close()
 		if err != nil {
 			return err
 		}

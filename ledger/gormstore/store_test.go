@@ -28,3 +28,12 @@ func TestConformanceMySQL(t *testing.T) {
 	gormstore.NewTestDSN(t, "mysql") // skips without SUNSHINE_TEST_MYSQL_DSN
 	ledgertest.Run(t, factory("mysql"))
 }
+
+func TestBooksSQLite(t *testing.T) {
+	ledgertest.RunBooks(t, func(t *testing.T) ledger.Store { return gormstore.OpenTest(t, "sqlite") })
+}
+
+func TestBooksMySQL(t *testing.T) {
+	gormstore.NewTestDSN(t, "mysql")
+	ledgertest.RunBooks(t, func(t *testing.T) ledger.Store { return gormstore.OpenTest(t, "mysql") })
+}

@@ -91,3 +91,9 @@ func OpenTestDSN(tb testing.TB, dsn string) *Store {
 	}
 	return s
 }
+
+// TamperBalanceForTest edits a live projection behind the ledger's back, as
+// an insider with database access could: Rebuild must notice.
+func (s *Store) TamperBalanceForTest(logID int64) error {
+	return s.db.Exec("UPDATE balances SET amount = amount + 100 WHERE log_id = ? AND account LIKE 'payee:%'", logID).Error
+}

@@ -1,0 +1,408 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// querier is what books needs of a connection: the write transaction (whose
+// exec opens the request's savepoint first) or the plain database.
+type querier interface {
+	exec(what, q string, args ...any) error
+	query(q string, args ...any) (*sql.Rows, error)
+}
+
+type dbQuerier struct {
+	ctx context.Context
+	db  *gorm.DB
+}
+
+func (d dbQuerier) exec(what, q string, args ...any) error {
+	_, err := d.db.Statement.ConnPool.ExecContext(d.ctx, q, args...)
+	return translate(what, err)
+}
+
+func (d dbQuerier) query(q string, args ...any) (*sql.Rows, error) {
+	return d.db.Statement.ConnPool.QueryContext(d.ctx, q, args...)
+}
+
+func (w *writeTx) query(q string, args ...any) (*sql.Rows, error) {
+	return w.tx.Statement.ConnPool.QueryContext(w.tx.Statement.Context, q, args...)
+}
+
+// Books implements ledger.Store.
+func (s *Store) Books(ctx context.Context, logID int64) ledger.Books {
+	return &books{q: dbQuerier{ctx: ctx, db: s.db}, log: logID, mysql: s.dialect == "mysql"}
+}
+
+// Books implements ledger.WriteTx.
+func (w *writeTx) Books(logID int64) ledger.Books {
+	return &books{q: w, log: logID, mysql: w.mysql}
+}
+
+type books struct {
+	q     querier
+	log   int64
+	mysql bool
+}
+
+var _ ledger.Books = (*books)(nil)
+
+// upsert returns the dialect's "insert or update on primary key" suffix for
+// the given assignments ("col = <new value>" using NEW(col) for the
+// inserted value).
+func (b *books) upsert(conflict string, sets ...string) string {
+	var out []string
+	for _, s := range sets {
+		if b.mysql {
+			out = append(out, strings.ReplaceAll(s, "NEW(", "VALUES("))
+		} else {
+			out = append(out, strings.NewReplacer("NEW(", "excluded.", ")", "").Replace(s))
+		}
+	}
+	if b.mysql {
+		return " ON DUPLICATE KEY UPDATE " + strings.Join(out, ", ")
+	}
+	return " ON CONFLICT (" + conflict + ") DO UPDATE SET " + strings.Join(out, ", ")
+}
+
+func (b *books) queryOne(what string, dest []any, q string, args ...any) error {
+	rows, err := b.q.query(q, args...)
+	if err != nil {
+		return translate(what, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return translate(what, err)
+		}
+		return ledger.ErrNotFound
+	}
+	return translate(what, rows.Scan(dest...))
+}
+
+func (b *books) CreateObject(kind string, id int64, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if key != "" {
+		if err := b.q.exec("create object key", "INSERT INTO object_keys (log_id, kind, okey, id) VALUES (?, ?, ?, ?)", b.log, kind, key, id); err != nil {
+			return err
+		}
+	}
+	return b.q.exec("create object", "INSERT INTO objects (log_id, kind, id, data) VALUES (?, ?, ?, ?)", b.log, kind, id, data)
+}
+
+func (b *books) PutObject(kind string, id int64, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.q.exec("put object", "INSERT INTO objects (log_id, kind, id, data) VALUES (?, ?, ?, ?)"+
+		b.upsert("log_id, kind, id", "data = NEW(data)"), b.log, kind, id, data)
+}
+
+func (b *books) Object(kind string, id int64, out any) error {
+	var data []byte
+	if err := b.queryOne("object", []any{&data}, "SELECT data FROM objects WHERE log_id = ? AND kind = ? AND id = ?", b.log, kind, id); err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
+func (b *books) ObjectByKey(kind, key string, out any) (int64, error) {
+	var data []byte
+	var id int64
+	err := b.queryOne("object by key", []any{&id, &data}, "SELECT o.id, o.data FROM object_keys k JOIN objects o ON o.log_id = k.log_id AND o.kind = k.kind AND o.id = k.id WHERE k.log_id = ? AND k.kind = ? AND k.okey = ?", b.log, kind, key)
+	if err != nil {
+		return 0, err
+	}
+	return id, json.Unmarshal(data, out)
+}
+
+func (b *books) Objects(kind string, fn func(id int64, raw []byte) error) error {
+	rows, err := b.q.query("SELECT id, data FROM objects WHERE log_id = ? AND kind = ? ORDER BY id", b.log, kind)
+	if err != nil {
+		return translate("objects", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return translate("objects", err)
+		}
+		if err := fn(id, data); err != nil {
+			return err
+		}
+	}
+	return translate("objects", rows.Err())
+}
+
+const paymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, kind, payee_kind, payee_id, household_id, account_holder, account_index, quantity, amount, period, paid_on, year, invoice_no, contract_no, loan_contract_no, status, maker, imported"
+
+func (b *books) PutPayment(p ledger.Payment) error {
+	imported := 0
+	if p.Imported {
+		imported = 1
+	}
+	sets := []string{}
+	for _, c := range strings.Split(paymentCols, ", ")[1:] {
+		sets = append(sets, c+" = NEW("+c+")")
+	}
+	return b.q.exec("put payment", "INSERT INTO payments (log_id, "+paymentCols+") VALUES (?"+strings.Repeat(", ?", 23)+")"+
+		b.upsert("log_id, id", sets...),
+		b.log, p.ID, p.Seq, p.VoucherNo, p.Project, p.Fund, p.Item, p.Kind, p.Payee.Kind, p.Payee.ID, p.Household,
+		p.AccountHolder, p.AccountIndex, p.Quantity, int64(p.Amount), p.Period.String(), p.PaidOn.String(), p.PaidOn.Year,
+		p.InvoiceNo, p.ContractNo, p.LoanContractNo, p.Status, p.Maker, imported)
+}
+
+func scanPayments(rows *sql.Rows) ([]ledger.Payment, error) {
+	defer rows.Close()
+	var out []ledger.Payment
+	for rows.Next() {
+		var p ledger.Payment
+		var amount int64
+		var period, paidOn string
+		var year, imported int
+		if err := rows.Scan(&p.ID, &p.Seq, &p.VoucherNo, &p.Project, &p.Fund, &p.Item, &p.Kind, &p.Payee.Kind, &p.Payee.ID,
+			&p.Household, &p.AccountHolder, &p.AccountIndex, &p.Quantity, &amount, &period, &paidOn, &year,
+			&p.InvoiceNo, &p.ContractNo, &p.LoanContractNo, &p.Status, &p.Maker, &imported); err != nil {
+			return nil, translate("scan payment", err)
+		}
+		p.Amount = ledger.Fen(amount)
+		p.Imported = imported != 0
+		if period != "" {
+			p.Period, _ = ledger.ParsePeriod(period)
+		}
+		p.PaidOn, _ = ledger.ParseDate(paidOn)
+		out = append(out, p)
+	}
+	return out, translate("payments", rows.Err())
+}
+
+func (b *books) Payment(id int64) (ledger.Payment, error) {
+	rows, err := b.q.query("SELECT "+paymentCols+" FROM payments WHERE log_id = ? AND id = ?", b.log, id)
+	if err != nil {
+		return ledger.Payment{}, translate("payment", err)
+	}
+	ps, err := scanPayments(rows)
+	if err != nil {
+		return ledger.Payment{}, err
+	}
+	if len(ps) == 0 {
+		return ledger.Payment{}, ledger.ErrNotFound
+	}
+	return ps[0], nil
+}
+
+func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
+	var where []string
+	args := []any{b.log}
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if f.Project != 0 {
+		add("project_id = ?", f.Project)
+	}
+	if f.Fund != 0 {
+		add("fund_id = ?", f.Fund)
+	}
+	if f.Item != "" {
+		add("item_code = ?", f.Item)
+	}
+	if f.Payee.Kind != "" {
+		add("payee_kind = ?", f.Payee.Kind)
+		add("payee_id = ?", f.Payee.ID)
+	}
+	if f.Household != 0 {
+		add("household_id = ?", f.Household)
+	}
+	if f.Period != "" {
+		add("period = ?", f.Period)
+	}
+	if f.Year != 0 {
+		add("year = ?", f.Year)
+	}
+	if f.VoucherNo != "" {
+		add("voucher_no = ?", f.VoucherNo)
+	}
+	if f.AfterID != 0 {
+		add("id > ?", f.AfterID)
+	}
+	if len(f.Status) > 0 {
+		where = append(where, "status IN ("+placeholders(len(f.Status))+")")
+		for _, s := range f.Status {
+			args = append(args, s)
+		}
+	}
+	q := "SELECT " + paymentCols + " FROM payments WHERE log_id = ?"
+	for _, w := range where {
+		q += " AND " + w
+	}
+	q += " ORDER BY id"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := b.q.query(q, args...)
+	if err != nil {
+		return nil, translate("payments", err)
+	}
+	return scanPayments(rows)
+}
+
+func (b *books) AddBalance(account string, delta ledger.Fen) error {
+	return b.q.exec("add balance", "INSERT INTO balances (log_id, account, amount) VALUES (?, ?, ?)"+
+		b.upsert("log_id, account", "amount = amount + NEW(amount)"), b.log, account, int64(delta))
+}
+
+func (b *books) Balance(account string) (ledger.Fen, error) {
+	var v int64
+	err := b.queryOne("balance", []any{&v}, "SELECT amount FROM balances WHERE log_id = ? AND account = ?", b.log, account)
+	if ledger.IsNotFound(err) {
+		return 0, nil
+	}
+	return ledger.Fen(v), err
+}
+
+func (b *books) Balances(prefix string) (map[string]ledger.Fen, error) {
+	rows, err := b.q.query("SELECT account, amount FROM balances WHERE log_id = ? AND account >= ? AND account < ? ORDER BY account",
+		b.log, prefix, prefix+"\xff")
+	if err != nil {
+		return nil, translate("balances", err)
+	}
+	defer rows.Close()
+	out := map[string]ledger.Fen{}
+	for rows.Next() {
+		var a string
+		var v int64
+		if err := rows.Scan(&a, &v); err != nil {
+			return nil, translate("balances", err)
+		}
+		out[a] = ledger.Fen(v)
+	}
+	return out, translate("balances", rows.Err())
+}
+
+func (b *books) AddFlow(fund, project int64, kind string, delta ledger.Fen) error {
+	return b.q.exec("add flow", "INSERT INTO flows (log_id, fund_id, project_id, kind, amount) VALUES (?, ?, ?, ?, ?)"+
+		b.upsert("log_id, fund_id, project_id, kind", "amount = amount + NEW(amount)"), b.log, fund, project, kind, int64(delta))
+}
+
+func (b *books) Flows(fund, project int64) ([]ledger.Flow, error) {
+	q := "SELECT fund_id, project_id, kind, amount FROM flows WHERE log_id = ?"
+	args := []any{b.log}
+	if fund > 0 {
+		q += " AND fund_id = ?"
+		args = append(args, fund)
+	}
+	if project > 0 {
+		q += " AND project_id = ?"
+		args = append(args, project)
+	}
+	rows, err := b.q.query(q+" ORDER BY fund_id, project_id, kind", args...)
+	if err != nil {
+		return nil, translate("flows", err)
+	}
+	defer rows.Close()
+	var out []ledger.Flow
+	for rows.Next() {
+		var f ledger.Flow
+		var v int64
+		if err := rows.Scan(&f.Fund, &f.Project, &f.Kind, &v); err != nil {
+			return nil, translate("flows", err)
+		}
+		f.Amount = ledger.Fen(v)
+		out = append(out, f)
+	}
+	return out, translate("flows", rows.Err())
+}
+
+func (b *books) AddHouseholdYear(household int64, year int, item string, delta ledger.Fen, count int) error {
+	return b.q.exec("add household year", "INSERT INTO household_years (log_id, household_id, year, item_code, amount, cnt) VALUES (?, ?, ?, ?, ?, ?)"+
+		b.upsert("log_id, household_id, year, item_code", "amount = amount + NEW(amount)", "cnt = cnt + NEW(cnt)"),
+		b.log, household, year, item, int64(delta), count)
+}
+
+func (b *books) HouseholdYear(household int64, year int) ([]ledger.HouseholdItemTotal, error) {
+	rows, err := b.q.query("SELECT item_code, amount, cnt FROM household_years WHERE log_id = ? AND household_id = ? AND year = ? ORDER BY item_code", b.log, household, year)
+	if err != nil {
+		return nil, translate("household year", err)
+	}
+	defer rows.Close()
+	var out []ledger.HouseholdItemTotal
+	for rows.Next() {
+		var t ledger.HouseholdItemTotal
+		var v int64
+		if err := rows.Scan(&t.Item, &v, &t.Count); err != nil {
+			return nil, translate("household year", err)
+		}
+		t.Amount = ledger.Fen(v)
+		out = append(out, t)
+	}
+	return out, translate("household year", rows.Err())
+}
+
+func (b *books) PutPrivate(p ledger.PrivateRecord) error {
+	if err := b.q.exec("put person key", "INSERT INTO person_keys (log_id, person_id, wrapped_key) VALUES (?, ?, ?)"+
+		b.upsert("log_id, person_id", "wrapped_key = NEW(wrapped_key)"), b.log, p.Person, p.WrappedKey); err != nil {
+		return err
+	}
+	return b.q.exec("put person data", "INSERT INTO person_data (log_id, person_id, nonce, ciphertext) VALUES (?, ?, ?, ?)"+
+		b.upsert("log_id, person_id", "nonce = NEW(nonce)", "ciphertext = NEW(ciphertext)"), b.log, p.Person, p.Nonce, p.Ciphertext)
+}
+
+func (b *books) Private(person int64) (ledger.PrivateRecord, error) {
+	p := ledger.PrivateRecord{Person: person}
+	if err := b.queryOne("person data", []any{&p.Nonce, &p.Ciphertext}, "SELECT nonce, ciphertext FROM person_data WHERE log_id = ? AND person_id = ?", b.log, person); err != nil {
+		return p, err
+	}
+	err := b.queryOne("person key", []any{&p.WrappedKey}, "SELECT wrapped_key FROM person_keys WHERE log_id = ? AND person_id = ?", b.log, person)
+	if ledger.IsNotFound(err) {
+		return p, nil // erased: the ciphertext stays, unreadable
+	}
+	return p, err
+}
+
+func (b *books) PutBlindIndex(kind, hash string, person int64) error {
+	return b.q.exec("put blind index", "INSERT INTO blind_index (log_id, kind, hash, person_id) VALUES (?, ?, ?, ?)"+
+		b.upsert("log_id, kind, hash, person_id", "person_id = NEW(person_id)"), b.log, kind, hash, person)
+}
+
+func (b *books) PersonsByBlindIndex(kind, hash string) ([]int64, error) {
+	rows, err := b.q.query("SELECT person_id FROM blind_index WHERE log_id = ? AND kind = ? AND hash = ? ORDER BY person_id", b.log, kind, hash)
+	if err != nil {
+		return nil, translate("blind index", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate("blind index", err)
+		}
+		out = append(out, id)
+	}
+	return out, translate("blind index", rows.Err())
+}
+
+func (b *books) ErasePrivate(person int64) error {
+	if err := b.q.exec("erase person key", "DELETE FROM person_keys WHERE log_id = ? AND person_id = ?", b.log, person); err != nil {
+		return err
+	}
+	return b.q.exec("erase blind index", "DELETE FROM blind_index WHERE log_id = ? AND person_id = ?", b.log, person)
+}
+
+func (b *books) RecordUnmaskedRead(user string, person int64, at string, purpose string) error {
+	return b.q.exec("record unmasked read", "INSERT INTO unmasked_reads (log_id, user_id, person_id, at, purpose) VALUES (?, ?, ?, ?, ?)",
+		b.log, user, person, at, purpose)
+}
