@@ -251,8 +251,8 @@ const (
 )
 
 // Account names of the double entry (DOMAIN.md §4).
-func acctSource(level string) string       { return "source:" + level }
-func acctFund(fund int64) string           { return "fund:" + strconv.FormatInt(fund, 10) }
+func acctSource(level string) string { return "source:" + level }
+func acctFund(fund int64) string     { return "fund:" + strconv.FormatInt(fund, 10) }
 func acctHolding(project, fund int64) string {
 	return fmt.Sprintf("project:%d:fund:%d", project, fund)
 }

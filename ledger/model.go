@@ -214,8 +214,8 @@ type Project struct {
 	Implementer       string
 	Budget            Fen
 	BudgetBySource    []FundBudget
-	Beneficiaries     int // households
-	PoorBeneficiaries int // of them 脱贫户/监测对象
+	Beneficiaries     int    // households
+	PoorBeneficiaries int    // of them 脱贫户/监测对象
 	Targets           string // 绩效目标 (产出/效益/满意度)
 	Participation     string // 群众参与
 	Mechanism         string // 带贫减贫机制
@@ -262,20 +262,20 @@ type Payment struct {
 // Loan is a micro-credit loan (扶贫小额信贷): the bank's money, recorded but
 // not posted.
 type Loan struct {
-	ContractNo  string
-	Household   int64
-	Borrower    int64
-	Bank        string
-	Amount      Fen
-	TermMonths  int
-	RateBP      int64 // annual rate in basis points (4.35% → 435)
-	Use         string
-	GrantedOn   Date
-	DueOn       Date
-	Repaid      Fen
-	Status      string // active | repaid
-	Seq         int64
-	Imported    bool
+	ContractNo string
+	Household  int64
+	Borrower   int64
+	Bank       string
+	Amount     Fen
+	TermMonths int
+	RateBP     int64 // annual rate in basis points (4.35% → 435)
+	Use        string
+	GrantedOn  Date
+	DueOn      Date
+	Repaid     Fen
+	Status     string // active | repaid
+	Seq        int64
+	Imported   bool
 }
 
 // Loan limits (DOMAIN.md §4).

@@ -273,10 +273,10 @@ func asErr(err error, target **ledger.Error) bool {
 
 // expect accumulates the hand-computed figures of the scripted year.
 type expect struct {
-	paidByFund     map[string]ledger.Fen            // doc_no → paid
-	flow           map[[3]string]ledger.Fen         // doc_no, project, payee kind → paid
-	householdItems map[int]map[string]ledger.Fen    // person n (head) → item → paid
-	allocated      map[[2]string]ledger.Fen         // doc_no, project → allocated
+	paidByFund     map[string]ledger.Fen         // doc_no → paid
+	flow           map[[3]string]ledger.Fen      // doc_no, project, payee kind → paid
+	householdItems map[int]map[string]ledger.Fen // person n (head) → item → paid
+	allocated      map[[2]string]ledger.Fen      // doc_no, project → allocated
 }
 
 func testScriptedYear(t *testing.T, newStore BooksFactory) {
