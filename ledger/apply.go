@@ -513,7 +513,7 @@ func apply(bk Books, e Entry) error {
 		if p.Period != "" {
 			pm.Period, _ = ParsePeriod(p.Period)
 		}
-		if err := bk.PutPayment(pm); err != nil {
+		if err := bk.InsertPayment(pm); err != nil {
 			return err
 		}
 		return movePayment(bk, pm, "", p.Status, p.Postings)
@@ -528,7 +528,7 @@ func apply(bk Books, e Entry) error {
 		}
 		from := pm.Status
 		pm.Status = p.To
-		if err := bk.PutPayment(pm); err != nil {
+		if err := bk.SetPaymentStatus(pm.ID, pm.Status); err != nil {
 			return err
 		}
 		return movePayment(bk, pm, from, p.To, p.Postings)
@@ -654,7 +654,7 @@ func applyReversal(bk Books, e Entry, p reversalPayload) error {
 		}
 		from := pm.Status
 		pm.Status = StatusReversed
-		if err := bk.PutPayment(pm); err != nil {
+		if err := bk.SetPaymentStatus(pm.ID, pm.Status); err != nil {
 			return err
 		}
 		return movePayment(bk, pm, from, StatusReversed, p.Postings)

@@ -27,12 +27,17 @@ type Books interface {
 	// Objects calls fn with each object of the kind, by id.
 	Objects(kind string, fn func(id int64, raw []byte) error) error
 
-	// PutPayment inserts or replaces a payment (by id).
-	PutPayment(p Payment) error
+	// InsertPayment inserts a new payment.
+	InsertPayment(p Payment) error
+	// SetPaymentStatus changes a payment's status.
+	SetPaymentStatus(id int64, status string) error
 	// Payment returns a payment by id.
 	Payment(id int64) (Payment, error)
 	// Payments lists payments matching f, by id.
 	Payments(f PaymentFilter) ([]Payment, error)
+	// ActivePayment returns a payment of the item to the payee for the
+	// period that is not rejected or reversed, or ErrNotFound.
+	ActivePayment(item string, payee PayeeRef, period string) (Payment, error)
 
 	// AddBalance adds delta to an account's balance.
 	AddBalance(account string, delta Fen) error

@@ -44,7 +44,7 @@ func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildRep
 			return rep, err
 		}
 		err = scratch.Write(ctx, slg.ID, func(tx WriteTx, _ int64) error {
-			bk := tx.Books(slg.ID)
+			bk := newCachedBooks(tx.Books(slg.ID))
 			for _, r := range rows {
 				if r.Seq != n {
 					return fmt.Errorf("entry %d is missing: run verify", n)
@@ -58,7 +58,7 @@ func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildRep
 				}
 				n++
 			}
-			return nil
+			return bk.flush()
 		})
 		if err != nil {
 			return rep, err

@@ -487,13 +487,11 @@ func (w *txn) recordPayment(actor string, r PaymentRow, imported bool) (Payment,
 		if r.Period.Year == 0 {
 			return Payment{}, c, invalid("period", "发放补贴须填写所属期间")
 		}
-		dups, err := w.bk.Payments(PaymentFilter{Item: it.Code, Payee: pm.Payee, Period: r.Period.String(),
-			Status: []string{StatusPendingApproval, StatusAwaitingPublicity, StatusEffective}})
-		if err != nil {
+		dup, err := w.bk.ActivePayment(it.Code, pm.Payee, r.Period.String())
+		if err == nil {
+			c.add("B1", CodeDuplicatePayment, "该%s已在 %s 领取过「%s」（凭证号 %s，序号 %d）", unitWord(it.Unit), r.Period, it.Name, dup.VoucherNo, dup.Seq)
+		} else if !IsNotFound(err) {
 			return Payment{}, c, err
-		}
-		if len(dups) > 0 {
-			c.add("B1", CodeDuplicatePayment, "该%s已在 %s 领取过「%s」（凭证号 %s，序号 %d）", unitWord(it.Unit), r.Period, it.Name, dups[0].VoucherNo, dups[0].Seq)
 		}
 	}
 	if !imported {
@@ -524,8 +522,8 @@ func (w *txn) recordPayment(actor string, r PaymentRow, imported bool) (Payment,
 	if err != nil {
 		return Payment{}, c, err
 	}
-	pm, err = w.bk.Payment(e.Seq)
-	return pm, c, err
+	pm.ID, pm.Seq, pm.Maker = e.Seq, e.Seq, actor
+	return pm, c, nil
 }
 
 func unitWord(unit string) string {

@@ -25,7 +25,12 @@ type Service struct {
 // service write.
 func write[T any](ctx context.Context, s *Service, lg Log, idem *Idem, op func(w *txn) (T, error)) (T, error) {
 	v, _, err := Do(ctx, s.L, lg, idem, func(b *Batch) (T, error) {
-		return op(&txn{b: b, bk: b.Tx().Books(lg.ID), s: s, town: lg.Town})
+		cb := newCachedBooks(b.Tx().Books(lg.ID))
+		v, err := op(&txn{b: b, bk: cb, s: s, town: lg.Town})
+		if err != nil {
+			return v, err
+		}
+		return v, cb.flush()
 	})
 	return v, err
 }

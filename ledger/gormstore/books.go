@@ -2,6 +2,8 @@ package gormstore
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"database/sql"
 	"encoding/json"
 	"strings"
@@ -33,6 +35,9 @@ func (d dbQuerier) query(q string, args ...any) (*sql.Rows, error) {
 }
 
 func (w *writeTx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := w.stmt(q, len(args)); st != nil {
+		return st.QueryContext(w.tx.Statement.Context, args...)
+	}
 	return w.tx.Statement.ConnPool.QueryContext(w.tx.Statement.Context, q, args...)
 }
 
@@ -58,6 +63,18 @@ var _ ledger.Books = (*books)(nil)
 // the given assignments ("col = <new value>" using NEW(col) for the
 // inserted value).
 func (b *books) upsert(conflict string, sets ...string) string {
+	key := fmt.Sprint(b.mysql, conflict, sets)
+	if v, ok := upsertCache.Load(key); ok {
+		return v.(string)
+	}
+	v := b.buildUpsert(conflict, sets...)
+	upsertCache.Store(key, v)
+	return v
+}
+
+var upsertCache sync.Map
+
+func (b *books) buildUpsert(conflict string, sets ...string) string {
 	var out []string
 	for _, s := range sets {
 		if b.mysql {
@@ -148,20 +165,21 @@ func (b *books) Objects(kind string, fn func(id int64, raw []byte) error) error 
 
 const paymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, kind, payee_kind, payee_id, household_id, account_holder, account_index, quantity, amount, period, paid_on, year, invoice_no, contract_no, loan_contract_no, status, maker, imported"
 
-func (b *books) PutPayment(p ledger.Payment) error {
+var insertPaymentSQL = "INSERT INTO payments (log_id, " + paymentCols + ") VALUES (?" + strings.Repeat(", ?", 23) + ")"
+
+func (b *books) InsertPayment(p ledger.Payment) error {
 	imported := 0
 	if p.Imported {
 		imported = 1
 	}
-	sets := []string{}
-	for _, c := range strings.Split(paymentCols, ", ")[1:] {
-		sets = append(sets, c+" = NEW("+c+")")
-	}
-	return b.q.exec("put payment", "INSERT INTO payments (log_id, "+paymentCols+") VALUES (?"+strings.Repeat(", ?", 23)+")"+
-		b.upsert("log_id, id", sets...),
+	return b.q.exec("insert payment", insertPaymentSQL,
 		b.log, p.ID, p.Seq, p.VoucherNo, p.Project, p.Fund, p.Item, p.Kind, p.Payee.Kind, p.Payee.ID, p.Household,
 		p.AccountHolder, p.AccountIndex, p.Quantity, int64(p.Amount), p.Period.String(), p.PaidOn.String(), p.PaidOn.Year,
 		p.InvoiceNo, p.ContractNo, p.LoanContractNo, p.Status, p.Maker, imported)
+}
+
+func (b *books) SetPaymentStatus(id int64, status string) error {
+	return b.q.exec("set payment status", "UPDATE payments SET status = ? WHERE log_id = ? AND id = ?", status, b.log, id)
 }
 
 func scanPayments(rows *sql.Rows) ([]ledger.Payment, error) {
@@ -258,6 +276,27 @@ func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
 		return nil, translate("payments", err)
 	}
 	return scanPayments(rows)
+}
+
+func (b *books) ActivePayment(item string, payee ledger.PayeeRef, period string) (ledger.Payment, error) {
+	// The status is checked here, not in SQL: with a status condition
+	// SQLite's planner (without statistics) leaves the recipient index for a
+	// scan of the whole table.
+	rows, err := b.q.query("SELECT "+paymentCols+" FROM payments WHERE log_id = ? AND item_code = ? AND payee_kind = ? AND payee_id = ? AND period = ?",
+		b.log, item, payee.Kind, payee.ID, period)
+	if err != nil {
+		return ledger.Payment{}, translate("active payment", err)
+	}
+	ps, err := scanPayments(rows)
+	if err != nil {
+		return ledger.Payment{}, err
+	}
+	for _, p := range ps {
+		if p.Status != ledger.StatusRejected && p.Status != ledger.StatusReversed {
+			return p, nil
+		}
+	}
+	return ledger.Payment{}, ledger.ErrNotFound
 }
 
 func (b *books) AddBalance(account string, delta ledger.Fen) error {

@@ -78,7 +78,7 @@ func Open(dsn string) (*Store, error) {
 	// that INSERT OR REPLACE fires the delete triggers too.
 	full := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=recursive_triggers(1)&_pragma=foreign_keys(1)"
+		"&_pragma=recursive_triggers(1)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
 	db, err := gorm.Open(sqlite.Open(full), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -390,6 +390,38 @@ type writeTx struct {
 	// entries (written in bulk at the end of the batch) costs no round trip.
 	pending, open bool
 	mysql         bool
+	// stmts caches the prepared single-row statements of this transaction:
+	// an import runs the same dozen statements ten thousand times, and
+	// SQLite would otherwise parse each one every time.
+	stmts map[string]*sql.Stmt
+}
+
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// stmt returns the cached prepared statement for q, or nil when q is not
+// worth caching (a multi-row statement) or the connection cannot prepare.
+func (w *writeTx) stmt(q string, nargs int) *sql.Stmt {
+	if nargs > 32 {
+		return nil
+	}
+	if st, ok := w.stmts[q]; ok {
+		return st
+	}
+	p, ok := w.tx.Statement.ConnPool.(preparer)
+	if !ok {
+		return nil
+	}
+	st, err := p.PrepareContext(w.tx.Statement.Context, q)
+	if err != nil {
+		return nil
+	}
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
+	}
+	w.stmts[q] = st
+	return st
 }
 
 func (w *writeTx) exec(what, q string, args ...any) error {
@@ -399,7 +431,12 @@ func (w *writeTx) exec(what, q string, args ...any) error {
 		}
 		w.open = true
 	}
-	_, err := w.tx.Statement.ConnPool.ExecContext(w.tx.Statement.Context, q, args...)
+	var err error
+	if st := w.stmt(q, len(args)); st != nil {
+		_, err = st.ExecContext(w.tx.Statement.Context, args...)
+	} else {
+		_, err = w.tx.Statement.ConnPool.ExecContext(w.tx.Statement.Context, q, args...)
+	}
 	return translate(what, err)
 }
 

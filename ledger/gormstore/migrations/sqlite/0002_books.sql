@@ -1,5 +1,8 @@
 -- Projections of the log (rebuildable from the entries) and the personal-data
 -- tables beside it. Statements are separated by lines of three dashes.
+-- Tables read through secondary indexes are rowid tables: without
+-- statistics, SQLite's planner prefers a primary-key range scan of a
+-- WITHOUT ROWID table over a secondary index that does not cover the query.
 CREATE TABLE objects (
   log_id INTEGER NOT NULL,
   kind TEXT NOT NULL,
@@ -42,7 +45,7 @@ CREATE TABLE payments (
   maker TEXT NOT NULL,
   imported INTEGER NOT NULL,
   PRIMARY KEY (log_id, id)
-) WITHOUT ROWID
+)
 ---
 CREATE INDEX payments_project ON payments (log_id, project_id, id)
 ---
@@ -70,7 +73,7 @@ CREATE TABLE flows (
   kind TEXT NOT NULL,
   amount INTEGER NOT NULL,
   PRIMARY KEY (log_id, fund_id, project_id, kind)
-) WITHOUT ROWID
+)
 ---
 CREATE INDEX flows_project ON flows (log_id, project_id)
 ---
@@ -105,7 +108,7 @@ CREATE TABLE blind_index (
   hash TEXT NOT NULL,
   person_id INTEGER NOT NULL,
   PRIMARY KEY (log_id, kind, hash, person_id)
-) WITHOUT ROWID
+)
 ---
 CREATE INDEX blind_index_person ON blind_index (log_id, person_id)
 ---
