@@ -135,7 +135,9 @@ func (p *canonParser) value(out []byte, depth int) ([]byte, error) {
 	}
 }
 
-func validJSONNumber(s string) bool { return json.Valid([]byte(s)) && s != "" && (s[0] == '-' || s[0] >= '0' && s[0] <= '9') }
+func validJSONNumber(s string) bool {
+	return json.Valid([]byte(s)) && s != "" && (s[0] == '-' || s[0] >= '0' && s[0] <= '9')
+}
 
 type canonMember struct {
 	name  string

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 
 	"net"
 	"net/http"
@@ -103,18 +106,38 @@ func TestServeVerifyTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mk, _ := os.ReadFile(filepath.Join(data, "keys", "master.key"))
+	master, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(string(mk)))
+	vault, err := ledger.NewVault(master, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &ledger.Service{L: l, Vault: vault}
+	// serve registered the town on its first start; record some funds.
+	before, _ := store.Size(context.Background(), lg.ID)
 	for i := 0; i < 12; i++ {
-		if _, err := l.Append(context.Background(), lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: map[string]any{"n": i}}); err != nil {
+		if _, err := svc.RecordFund(context.Background(), lg, "u1", ledger.FundRow{DocNo: fmt.Sprintf("浏财农〔2026〕%d号", i+1), Name: "衔接资金",
+			SourceLevel: "县级", Purpose: "产业", Amount: ledger.Fen(100000 * (i + 1)), ArrivedOn: ledger.Date{Year: 2026, Month: 3, Day: 1}}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if _, err := svc.AddVillage(context.Background(), lg, "u1", ledger.Village{Code: "430181117201", Name: "田坪村"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	idNumber := ledger.MakeIDNumber("439901", time.Date(1970, 5, 6, 0, 0, 0, 0, time.UTC), 12)
+	people, err := svc.RegisterPersons(context.Background(), lg, "u1", []ledger.PersonRow{{Village: "田坪村", Group: "一组",
+		HeadIDNumber: idNumber, IDNumber: idNumber, Name: "张三", Relation: "户主", HouseholdKind: ledger.KindLifted}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := before + 12 + 1 + 3 // the village, the household, the person and the group added
 	if _, err := l.SignCheckpoint(context.Background(), lg); err != nil {
 		t.Fatal(err)
 	}
 	l.Close()
 
 	code, text := runCmd(t, "verify", "--data", data)
-	if code != 0 || !strings.Contains(text, "OK   ledger.example.cn/log/430181117: 12 entries, 1 checkpoints") {
+	if code != 0 || !strings.Contains(text, fmt.Sprintf("OK   ledger.example.cn/log/430181117: %d entries, 1 checkpoints", total)) {
 		t.Fatalf("verify: exit %d\n%q", code, text)
 	}
 	// An outsider with only the public key gets the same answer.
@@ -122,21 +145,39 @@ func TestServeVerifyTamper(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("verify --public-key: exit %d\n%s", code, text)
 	}
-	if code, text := runCmd(t, "rebuild", "--data", data); code != 0 || !strings.Contains(text, "12 entries replayed") {
+	if code, text := runCmd(t, "rebuild", "--data", data); code != 0 || !strings.Contains(text, fmt.Sprintf("%d entries replayed", total)) {
 		t.Fatalf("rebuild: exit %d\n%s", code, text)
 	}
 
-	// An insider edits entry 4 with the triggers dropped.
+	// Erasure: the person can no longer be found; the log still verifies.
+	code, text = runCmd(t, "erase-person", "--data", data, fmt.Sprint(people[0].ID))
+	if code != 0 {
+		t.Fatalf("erase-person: exit %d %s", code, text)
+	}
+	if code, text := runCmd(t, "verify", "--data", data); code != 0 {
+		t.Fatalf("verify after erasure: %s", text)
+	}
+	store2, _ := gormstore.Open(filepath.Join(data, "sunshine.db"))
+	svc.L = ledger.New(ledger.Options{Store: store2, Key: sk})
+	if _, err := svc.FindPersonByID(context.Background(), lg, idNumber); !ledger.IsNotFound(err) {
+		t.Fatalf("erased person still found: %v", err)
+	}
+	svc.L.Close()
+	store2.Close()
+
+	// An insider edits the amount of a fund with the triggers dropped; and
+	// the fund's balance, so that the projections agree with the edit.
 	db := store.DB()
+	victim := before + 4
 	for _, q := range []string{"DROP TRIGGER entries_no_update",
-		`UPDATE entries SET body = REPLACE(body, '"n":4', '"n":5') WHERE seq = 4`} {
+		fmt.Sprintf(`UPDATE entries SET body = REPLACE(body, '"amount":500000', '"amount":5000000') WHERE seq = %d`, victim)} {
 		if err := db.Exec(q).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
 	store.Close()
 	code, text = runCmd(t, "verify", "--data", data)
-	if code != 1 || !strings.Contains(text, "first bad seq 4") {
+	if code != 1 || !strings.Contains(text, fmt.Sprintf("first bad seq %d", victim)) {
 		t.Fatalf("verify after tampering: exit %d\n%s", code, text)
 	}
 }

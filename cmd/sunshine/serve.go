@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -17,10 +18,11 @@ import (
 
 // app is everything serve and the tools wire together.
 type app struct {
-	cfg    *Config
-	store  *gormstore.Store
-	ledger *ledger.Ledger
-	log    ledger.Log // the configured town's log
+	cfg     *Config
+	store   *gormstore.Store
+	ledger  *ledger.Ledger
+	service *ledger.Service
+	log     ledger.Log // the configured town's log
 }
 
 func (a *app) Close() {
@@ -61,9 +63,20 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
-	if _, err := masterKey(cfg); err != nil {
+	master, err := masterKey(cfg)
+	if err != nil {
 		a.Close()
 		return nil, err
+	}
+	vault, err := ledger.NewVault(master, rand.Reader)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	threshold, err := ledger.ParseYuan(cfg.ApprovalThreshold)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("SUNSHINE_APPROVAL_THRESHOLD: %w", err)
 	}
 	clock, err := cfg.clock()
 	if err != nil {
@@ -71,8 +84,15 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		return nil, err
 	}
 	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location})
+	a.service = &ledger.Service{L: a.ledger, Vault: vault, ApprovalThreshold: threshold}
 	a.log, err = a.ledger.EnsureLog(ctx, cfg.Town, cfg.Origin(cfg.Town))
 	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	// The town's first entries: itself, the source aliases and the default
+	// subsidy catalogue (nothing is written when it is registered already).
+	if _, err := a.service.RegisterTown(ctx, a.log, "system", ledger.Town{Code: cfg.Town, Name: cfg.TownName}); err != nil {
 		a.Close()
 		return nil, err
 	}

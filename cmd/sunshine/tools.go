@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -11,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -232,5 +235,48 @@ func cmdHealthcheck(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("/healthz answered %d", resp.StatusCode)
 	}
 	fmt.Fprintln(out, "ok")
+	return nil
+}
+
+// cmdErasePerson erases one person's personal data (PIPL): their data key
+// and blind-index rows go; the log and its tree are untouched. The person is
+// named by internal id, or by ID number read from standard input (never a
+// command-line argument, which other users of the machine can see).
+func cmdErasePerson(ctx context.Context, args []string, out io.Writer) error {
+	var fromStdin bool
+	cfg, rest, err := loadConfig("erase-person", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&fromStdin, "id-number-stdin", false, "read the person's ID number from standard input instead of taking an internal id")
+	})
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var id int64
+	switch {
+	case fromStdin:
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read the ID number: %w", err)
+		}
+		p, err := a.service.FindPersonByID(ctx, a.log, strings.TrimSpace(line))
+		if err != nil {
+			return fmt.Errorf("find the person: %w", err)
+		}
+		id = p.ID
+	case len(rest) == 1:
+		if id, err = strconv.ParseInt(rest[0], 10, 64); err != nil {
+			return fmt.Errorf("the person's internal id must be a number")
+		}
+	default:
+		return fmt.Errorf("usage: sunshine erase-person PERSON_ID | --id-number-stdin")
+	}
+	if err := a.service.ErasePerson(ctx, a.log, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "erased the personal data of person %d (town %s); the log is unchanged\n", id, cfg.Town)
 	return nil
 }

@@ -2,11 +2,11 @@ package gormstore
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 
