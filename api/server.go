@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,12 +30,22 @@ type Config struct {
 	MaxBody, MaxUpload int64
 }
 
+// Deps are the domain services the router serves.
+type Deps struct {
+	Ledger  *ledger.Ledger
+	Service *ledger.Service // nil: only the public ledger endpoints
+	Auth    *ledger.Auth
+}
+
 // Server is the HTTP API.
 type Server struct {
-	cfg    Config
-	ledger *ledger.Ledger
-	store  ledger.Store
-	engine *gin.Engine
+	cfg     Config
+	ledger  *ledger.Ledger
+	svc     *ledger.Service
+	auth    *ledger.Auth
+	store   ledger.Store
+	engine  *gin.Engine
+	metrics *metrics
 
 	logsMu sync.Mutex
 	logs   map[string]ledger.Log
@@ -43,7 +54,8 @@ type Server struct {
 const ctxRequestID = "request_id"
 
 // New builds the router with gin.New() and explicit middleware.
-func New(cfg Config, l *ledger.Ledger) (*Server, error) {
+func New(cfg Config, d Deps) (*Server, error) {
+	l := d.Ledger
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 10 << 20
 	}
@@ -51,12 +63,13 @@ func New(cfg Config, l *ledger.Ledger) (*Server, error) {
 		cfg.MaxUpload = 50 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, ledger: l, store: l.Store(), engine: gin.New(), logs: map[string]ledger.Log{}}
+	s := &Server{cfg: cfg, ledger: l, svc: d.Service, auth: d.Auth, store: l.Store(), engine: gin.New(),
+		logs: map[string]ledger.Log{}, metrics: newMetrics()}
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("SUNSHINE_TRUSTED_PROXIES: %w", err)
 	}
 	s.engine.HandleMethodNotAllowed = false
-	s.engine.Use(requestID, accessLog, recovery, s.limitBody)
+	s.engine.Use(requestID, accessLog, s.measure, recovery, s.limitBody, s.timeout)
 	s.engine.NoRoute(func(c *gin.Context) { failCode(c, ledger.CodeNotFound, "没有这个地址") })
 	s.routes()
 	return s, nil
@@ -80,6 +93,12 @@ func (s *Server) routes() {
 	pub.GET("/entries/:seq", s.publicEntry)
 	pub.GET("/proof/inclusion", s.proofInclusion)
 	pub.GET("/proof/consistency", s.proofConsistency)
+
+	r.GET("/metrics", s.serveMetrics)
+	r.GET("/api/v1/openapi.json", s.openAPI)
+	if s.svc != nil && s.auth != nil {
+		s.staffRoutes(r.Group("/api/v1"))
+	}
 }
 
 func requestID(c *gin.Context) {
@@ -123,8 +142,26 @@ func recovery(c *gin.Context) {
 
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody)
+		limit := s.cfg.MaxBody
+		if strings.HasPrefix(c.FullPath(), "/api/v1/imports/") {
+			limit = s.cfg.MaxUpload
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
+	c.Next()
+}
+
+// timeout bounds every request but the job runs (which wait for the job)
+// and imports (which may take a minute for 100,000 rows).
+func (s *Server) timeout(c *gin.Context) {
+	p := c.FullPath()
+	if strings.HasPrefix(p, "/api/v1/jobs/") || strings.HasPrefix(p, "/api/v1/imports/") {
+		c.Next()
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 30*time.Second)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
 	c.Next()
 }
 

@@ -29,6 +29,8 @@ type Options struct {
 	// CheckpointInterval is the least time between two checkpoints signed on
 	// demand (the public endpoint); 0 means one second.
 	CheckpointInterval time.Duration
+	// Observe, when not nil, is told of every committed batch (for metrics).
+	Observe func(requests int, took time.Duration)
 }
 
 // Ledger is the service over every log in one store. It is safe for
@@ -41,6 +43,7 @@ type Ledger struct {
 	loc      *time.Location
 	maxBatch int
 	cpEvery  time.Duration
+	observe  func(int, time.Duration)
 
 	mu      sync.Mutex
 	writers map[int64]*writer
@@ -51,7 +54,7 @@ type Ledger struct {
 
 // New returns a Ledger. Call Close to stop its writers.
 func New(o Options) *Ledger {
-	l := &Ledger{store: o.Store, key: o.Key, pub: o.PublicKey, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
+	l := &Ledger{store: o.Store, key: o.Key, pub: o.PublicKey, observe: o.Observe, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
 		cpEvery: o.CheckpointInterval, writers: map[int64]*writer{}, signMu: map[int64]*sync.Mutex{}}
 	if l.now == nil {
 		l.now = time.Now
@@ -336,6 +339,10 @@ func (l *Ledger) run(w *writer) {
 // commit runs one batch in one transaction, retrying the whole batch on a
 // transient store error.
 func (l *Ledger) commit(w *writer, batch []*pending) {
+	if l.observe != nil {
+		start := time.Now()
+		defer func() { l.observe(len(batch), time.Since(start)) }()
+	}
 	var results []result
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
