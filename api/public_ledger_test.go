@@ -89,7 +89,7 @@ func TestOutsiderVerifiesWithStandardTools(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			srv, err := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, l)
+			srv, err := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: l})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,7 +165,7 @@ func TestPublicLedgerBadInput(t *testing.T) {
 	store := gormstore.OpenTest(t, "sqlite")
 	l, lg := ledgertest.NewLedger(t, store, nil, "430181117")
 	l.Append(t.Context(), lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: ledgertest.Payload(1)})
-	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, l)
+	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: l})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	cases := []struct {
@@ -197,7 +197,7 @@ func TestPublicLedgerBadInput(t *testing.T) {
 func TestHealthAndReady(t *testing.T) {
 	store := gormstore.OpenTest(t, "sqlite")
 	l, _ := ledgertest.NewLedger(t, store, nil, "430181117")
-	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, l)
+	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: l})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	if st, _, _ := get(t, ts.URL+"/healthz"); st != 200 {
@@ -214,7 +214,7 @@ func TestHealthAndReady(t *testing.T) {
 	defer behind.Close()
 	l2 := ledger.New(ledger.Options{Store: behind, Key: ledgertest.MustKey(t)})
 	defer l2.Close()
-	srv2, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, l2)
+	srv2, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: l2})
 	ts2 := httptest.NewServer(srv2.Handler())
 	defer ts2.Close()
 	st, _, b := get(t, ts2.URL+"/readyz")

@@ -28,6 +28,8 @@ type Config struct {
 	// MaxBody bounds request bodies (default 10 MiB); MaxUpload bounds
 	// imports (default 50 MiB).
 	MaxBody, MaxUpload int64
+	// Metrics, when set, is shared with the ledger's commit hook.
+	Metrics *Metrics
 }
 
 // Deps are the domain services the router serves.
@@ -45,7 +47,7 @@ type Server struct {
 	auth    *ledger.Auth
 	store   ledger.Store
 	engine  *gin.Engine
-	metrics *metrics
+	metrics *Metrics
 
 	logsMu sync.Mutex
 	logs   map[string]ledger.Log
@@ -64,7 +66,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, ledger: l, svc: d.Service, auth: d.Auth, store: l.Store(), engine: gin.New(),
-		logs: map[string]ledger.Log{}, metrics: newMetrics()}
+		logs: map[string]ledger.Log{}, metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("SUNSHINE_TRUSTED_PROXIES: %w", err)
 	}

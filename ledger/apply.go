@@ -466,7 +466,7 @@ func apply(bk Books, e Entry) error {
 			ResponsibleUnit: p.ResponsibleUnit, ResponsiblePerson: p.ResponsiblePerson, Implementer: p.Implementer,
 			Budget: Fen(p.Budget), Beneficiaries: p.Beneficiaries, PoorBeneficiaries: p.PoorBeneficiaries,
 			Targets: p.Targets, Participation: p.Participation, Mechanism: p.Mechanism, Status: p.Status,
-			ApprovalDocNo: p.ApprovalDocNo, ApprovedOn: parseDateOrZero(p.ApprovedOn), Seq: e.Seq}
+			ApprovalDocNo: p.ApprovalDocNo, ApprovedOn: parseDateOrZero(p.ApprovedOn), Seq: e.Seq, LastSeq: e.Seq}
 		for _, b := range p.BudgetBySource {
 			pr.BudgetBySource = append(pr.BudgetBySource, FundBudget{SourceLevel: b.SourceLevel, DocNo: b.DocNo, Amount: Fen(b.Amount)})
 		}
@@ -481,6 +481,7 @@ func apply(bk Books, e Entry) error {
 			return err
 		}
 		pr.Status = p.To
+		pr.LastSeq = e.Seq
 		if p.ApprovalDocNo != "" {
 			pr.ApprovalDocNo, pr.ApprovedOn = p.ApprovalDocNo, parseDateOrZero(p.ApprovedOn)
 		}

@@ -46,7 +46,9 @@ func ParseCheckpointBody(text string) (CheckpointBody, error) {
 		return CheckpointBody{}, fmt.Errorf("%w: bad size %q", ErrBadCheckpoint, lines[1])
 	}
 	raw, err := base64.StdEncoding.DecodeString(lines[2])
-	if err != nil || len(raw) != tlog.HashSize {
+	// Like the size, the root must be in its one canonical form: the decoder
+	// alone would also take CRs inside the line and non-zero padding bits.
+	if err != nil || len(raw) != tlog.HashSize || base64.StdEncoding.EncodeToString(raw) != lines[2] {
 		return CheckpointBody{}, fmt.Errorf("%w: bad root hash", ErrBadCheckpoint)
 	}
 	var b CheckpointBody

@@ -226,6 +226,7 @@ type Project struct {
 	AcceptanceResult  string
 	AdjustedFrom      string // the state a project in 调整 returns to
 	Seq               int64
+	LastSeq           int64 // the latest entry about the project
 }
 
 // PayeeRef names a payee.
@@ -257,6 +258,7 @@ type Payment struct {
 	Status         string
 	Maker          string
 	Imported       bool
+	LastSeq        int64 // set by the call that changed it (not stored)
 }
 
 // Loan is a micro-credit loan (扶贫小额信贷): the bank's money, recorded but

@@ -522,7 +522,7 @@ func (w *txn) recordPayment(actor string, r PaymentRow, imported bool) (Payment,
 	if err != nil {
 		return Payment{}, c, err
 	}
-	pm.ID, pm.Seq, pm.Maker = e.Seq, e.Seq, actor
+	pm.ID, pm.Seq, pm.LastSeq, pm.Maker = e.Seq, e.Seq, e.Seq, actor
 	return pm, c, nil
 }
 
@@ -581,10 +581,13 @@ func (s *Service) DecidePayment(ctx context.Context, lg Log, approver string, id
 		if to == StatusEffective {
 			pl.Postings = paymentPostings(pm)
 		}
-		if _, err := w.emit(typ, approver, Date{}, pl); err != nil {
+		e, err := w.emit(typ, approver, Date{}, pl)
+		if err != nil {
 			return Payment{}, err
 		}
-		return w.bk.Payment(id)
+		pm, err = w.bk.Payment(id)
+		pm.LastSeq = e.Seq
+		return pm, err
 	})
 }
 

@@ -19,6 +19,8 @@ import (
 // app is everything serve and the tools wire together.
 type app struct {
 	cfg     *Config
+	auth    *ledger.Auth
+	metrics *api.Metrics
 	store   *gormstore.Store
 	ledger  *ledger.Ledger
 	service *ledger.Service
@@ -83,7 +85,9 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
-	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location})
+	a.metrics = api.NewMetrics()
+	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location, Observe: a.metrics.ObserveAppend})
+	a.auth = &ledger.Auth{Accounts: store, L: a.ledger, Now: clock}
 	a.service = &ledger.Service{L: a.ledger, Vault: vault, ApprovalThreshold: threshold}
 	a.log, err = a.ledger.EnsureLog(ctx, cfg.Town, cfg.Origin(cfg.Town))
 	if err != nil {
@@ -95,6 +99,16 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	if _, err := a.service.RegisterTown(ctx, a.log, "system", ledger.Town{Code: cfg.Town, Name: cfg.TownName}); err != nil {
 		a.Close()
 		return nil, err
+	}
+	if cfg.AdminPassword != "" {
+		made, err := a.auth.BootstrapAdmin(ctx, a.log, cfg.AdminPassword)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("bootstrap admin: %w", err)
+		}
+		if made {
+			slog.Info("created the bootstrap admin user", "username", "admin", "town", cfg.Town)
+		}
 	}
 	return a, nil
 }
@@ -109,7 +123,8 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	srv, err := api.New(api.Config{Town: cfg.Town, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies}, a.ledger)
+	srv, err := api.New(api.Config{Town: cfg.Town, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Metrics: a.metrics},
+		api.Deps{Ledger: a.ledger, Service: a.service, Auth: a.auth})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,207 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// routeDoc documents one route of the API for the OpenAPI document. The
+// table below is written by hand, apart from the router: a test fails when
+// a route is missing from either.
+type routeDoc struct {
+	Summary string
+	Tag     string
+	Roles   []string // nil: no login
+	Body    any      // a JSON body type, or "multipart" for uploads
+	Status  int      // success status (default 200)
+	Query   []string // query parameters
+	Content string   // success content type (default application/json)
+}
+
+var apiDocs = map[string]routeDoc{
+	"GET /healthz":                      {Summary: "存活检查", Tag: "operations"},
+	"GET /readyz":                       {Summary: "就绪检查（数据库可达、迁移已完成）", Tag: "operations"},
+	"GET /metrics":                      {Summary: "Prometheus 指标", Tag: "operations", Content: "text/plain"},
+	"GET /api/v1/openapi.json":          {Summary: "本文档", Tag: "operations"},
+	"GET /api/public/checkpoint":        {Summary: "最新签名检查点（C2SP tlog-checkpoint）", Tag: "public", Query: []string{"town"}, Content: "text/plain"},
+	"GET /api/public/key":               {Summary: "验证公钥（note 验证者密钥）", Tag: "public", Query: []string{"town"}, Content: "text/plain"},
+	"GET /api/public/entries/:seq":      {Summary: "公开条目原文 E，或不公开条目的叶哈希", Tag: "public", Query: []string{"town"}},
+	"GET /api/public/proof/inclusion":   {Summary: "包含证明（tlog.ProveRecord）", Tag: "public", Query: []string{"town", "index", "size"}},
+	"GET /api/public/proof/consistency": {Summary: "一致性证明（tlog.ProveTree）", Tag: "public", Query: []string{"town", "old", "new"}},
+
+	"POST /api/v1/auth/login":  {Summary: "登录，返回令牌", Tag: "auth", Body: loginBody{}},
+	"POST /api/v1/auth/logout": {Summary: "退出登录（吊销令牌）", Tag: "auth", Roles: anyStaff, Status: 204},
+	"GET /api/v1/auth/me":      {Summary: "当前用户", Tag: "auth", Roles: anyStaff},
+	"POST /api/v1/users":       {Summary: "新建用户", Tag: "users", Roles: adminOnly, Body: userBody{}, Status: 201},
+	"GET /api/v1/users":        {Summary: "本乡镇用户", Tag: "users", Roles: adminOnly, Query: []string{"limit", "cursor"}},
+
+	"GET /api/v1/town":           {Summary: "乡镇公告设置", Tag: "registry", Roles: anyStaff},
+	"PUT /api/v1/town":           {Summary: "修改乡镇公告设置（电话、地址、邮箱）", Tag: "registry", Roles: adminOnly, Body: TownDTO{}},
+	"POST /api/v1/villages":      {Summary: "新增村（社区）", Tag: "registry", Roles: adminOnly, Body: VillageDTO{}, Status: 201},
+	"GET /api/v1/villages":       {Summary: "村（社区）列表", Tag: "registry", Roles: anyStaff, Query: []string{"limit", "cursor"}},
+	"POST /api/v1/organisations": {Summary: "登记收款单位", Tag: "registry", Roles: writers, Body: OrganisationDTO{}, Status: 201},
+	"POST /api/v1/items":         {Summary: "新增或修改补贴项目", Tag: "registry", Roles: adminOnly, Body: ItemDTO{}, Status: 201},
+	"GET /api/v1/items":          {Summary: "补贴项目目录", Tag: "registry", Roles: anyStaff, Query: []string{"limit", "cursor"}},
+
+	"POST /api/v1/imports/:kind":  {Summary: "导入 Excel/CSV（全部通过才写入；dry_run 只校验）", Tag: "imports", Roles: writers, Body: "multipart", Status: 201, Query: []string{"dry_run"}},
+	"POST /api/v1/persons":        {Summary: "登记一名人员（花名册一行）", Tag: "registry", Roles: writers, Body: PersonBody{}, Status: 201},
+	"POST /api/v1/persons/search": {Summary: "查询人员（按角色脱敏；个人信息不进 URL）", Tag: "registry", Roles: anyStaff, Body: searchBody{}},
+
+	"POST /api/v1/funds":                      {Summary: "登记到账资金", Tag: "money", Roles: writers, Body: FundBody{}, Status: 201},
+	"GET /api/v1/funds":                       {Summary: "资金列表（含余额）", Tag: "money", Roles: anyStaff, Query: []string{"limit", "cursor"}},
+	"GET /api/v1/funds/:id":                   {Summary: "资金去向（按项目、按收款人类别）", Tag: "money", Roles: anyStaff},
+	"GET /api/v1/reports/source-levels":       {Summary: "各级资金收支（各计其功）", Tag: "money", Roles: anyStaff, Query: []string{"year"}},
+	"POST /api/v1/projects":                   {Summary: "项目申报入项目库", Tag: "projects", Roles: writers, Body: ProjectBody{}, Status: 201},
+	"GET /api/v1/projects":                    {Summary: "项目列表", Tag: "projects", Roles: anyStaff, Query: []string{"village", "status", "limit", "cursor"}},
+	"GET /api/v1/projects/:code":              {Summary: "项目预算、拨付与支付（按资金）", Tag: "projects", Roles: anyStaff},
+	"POST /api/v1/projects/:code/transitions": {Summary: "项目状态流转", Tag: "projects", Roles: writers, Body: transitionBody{}, Status: 201},
+	"POST /api/v1/allocations":                {Summary: "资金拨付到项目", Tag: "money", Roles: writers, Body: allocationBody{}, Status: 201},
+	"POST /api/v1/payments":                   {Summary: "录入支付（达到审核限额的待审核）", Tag: "money", Roles: writers, Body: PaymentBody{}, Status: 201},
+	"GET /api/v1/payments":                    {Summary: "支付列表", Tag: "money", Roles: allReaders, Query: []string{"project", "status", "limit", "cursor"}},
+	"GET /api/v1/payments/:id":                {Summary: "一笔支付", Tag: "money", Roles: allReaders},
+	"POST /api/v1/payments/:id/approval":      {Summary: "审核支付（经办人不能审核自己的）", Tag: "money", Roles: approvers, Body: approvalBody{}, Status: 201},
+	"POST /api/v1/entries/:seq/reversal":      {Summary: "冲正一个条目", Tag: "money", Roles: writers, Body: reversalBody{}, Status: 201},
+	"POST /api/v1/loans":                      {Summary: "登记小额信贷", Tag: "loans", Roles: writers, Body: loanBody{}, Status: 201},
+	"GET /api/v1/loans":                       {Summary: "小额信贷列表", Tag: "loans", Roles: allReaders, Query: []string{"status", "limit", "cursor"}},
+	"POST /api/v1/loans/:contract/repayments": {Summary: "登记还款", Tag: "loans", Roles: writers, Body: repaymentBody{}, Status: 201},
+	"GET /api/v1/households/:id/year/:year":   {Summary: "一户一年按补贴项目的收入", Tag: "money", Roles: allReaders},
+	"GET /api/v1/ledger/entries":              {Summary: "账本条目", Tag: "ledger", Roles: fullReaders, Query: []string{"after_seq", "limit", "cursor"}},
+}
+
+// openAPIPath turns gin's "/a/:b" into OpenAPI's "/a/{b}".
+func openAPIPath(p string) (string, []string) {
+	var params []string
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") {
+			params = append(params, s[1:])
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/"), params
+}
+
+// schemaOf returns a JSON Schema for a body type, from its json tags.
+func schemaOf(t reflect.Type) map[string]any {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem())
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return map[string]any{"type": "integer"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object"}
+	case reflect.Struct:
+		switch t {
+		case reflect.TypeOf(ledger.Date{}):
+			return map[string]any{"type": "string", "format": "date"}
+		case reflect.TypeOf(ledger.Period{}):
+			return map[string]any{"type": "string", "pattern": `^\d{4}(-Q[1-4]|-\d{2})?$`}
+		}
+		props := map[string]any{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			s := schemaOf(f.Type)
+			if amountFields[name] {
+				s = map[string]any{"type": "string", "pattern": `^\d+(\.\d{1,2})?$`, "description": "元，字符串"}
+			}
+			props[name] = s
+		}
+		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	}
+	return map[string]any{}
+}
+
+// OpenAPIDocument builds the OpenAPI 3.1 document from the route table.
+func OpenAPIDocument() map[string]any {
+	paths := map[string]any{}
+	keys := make([]string, 0, len(apiDocs))
+	for k := range apiDocs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d := apiDocs[k]
+		method, route, _ := strings.Cut(k, " ")
+		p, params := openAPIPath(route)
+		op := map[string]any{"summary": d.Summary, "tags": []string{d.Tag}, "operationId": strings.ToLower(method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(p)}
+		var ps []any
+		for _, name := range params {
+			ps = append(ps, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, name := range d.Query {
+			ps = append(ps, map[string]any{"name": name, "in": "query", "required": false, "schema": map[string]any{"type": "string"}})
+		}
+		if method != "GET" && d.Roles != nil {
+			ps = append(ps, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false, "schema": map[string]any{"type": "string", "maxLength": 200}})
+		}
+		if len(ps) > 0 {
+			op["parameters"] = ps
+		}
+		switch b := d.Body.(type) {
+		case nil:
+		case string:
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"multipart/form-data": map[string]any{
+				"schema": map[string]any{"type": "object", "properties": map[string]any{"file": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}, "required": []string{"file"}}}}}
+		default:
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(b))}}}
+		}
+		status := d.Status
+		if status == 0 {
+			status = 200
+		}
+		ctype := d.Content
+		if ctype == "" {
+			ctype = "application/json"
+		}
+		ok := map[string]any{"description": http.StatusText(status)}
+		if status != 204 {
+			ok["content"] = map[string]any{ctype: map[string]any{"schema": map[string]any{}}}
+		}
+		responses := map[string]any{strconv.Itoa(status): ok, "default": map[string]any{"description": "错误（RFC 9457）",
+			"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}}
+		op["responses"] = responses
+		if d.Roles != nil {
+			op["security"] = []any{map[string]any{"bearer": []string{}}}
+			op["x-roles"] = d.Roles
+		}
+		item, _ := paths[p].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[p] = item
+		}
+		item[strings.ToLower(method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info":    map[string]any{"title": "Sunshine Ledger 阳光账本 API", "version": "1.0.0", "description": "公开透明的扶贫资金账本。金额为字符串（元），日期 YYYY-MM-DD。"},
+		"paths":   paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+			"schemas": map[string]any{"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status", "code", "detail"},
+				"properties": map[string]any{"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+					"status": map[string]any{"type": "integer"}, "code": map[string]any{"type": "string"}, "detail": map[string]any{"type": "string"},
+					"errors": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
+						"row": map[string]any{"type": "integer"}, "field": map[string]any{"type": "string"},
+						"message": map[string]any{"type": "string"}, "code": map[string]any{"type": "string"}}}}}}},
+		},
+	}
+}
+
+func (s *Server) openAPI(c *gin.Context) { c.JSON(http.StatusOK, OpenAPIDocument()) }

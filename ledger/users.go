@@ -1,0 +1,269 @@
+package ledger
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Roles (API.md).
+const (
+	RoleAdmin      = "admin"
+	RoleFinance    = "finance"
+	RoleApprover   = "approver"
+	RoleMonitor    = "monitor"
+	RoleDiscipline = "discipline"
+	RoleAuditor    = "auditor"
+)
+
+// Roles lists every role.
+var Roles = []string{RoleAdmin, RoleFinance, RoleApprover, RoleMonitor, RoleDiscipline, RoleAuditor}
+
+// User is a staff account. Every user belongs to one town (log); a monitor
+// sees only their villages.
+type User struct {
+	ID       string // "<town>-u<seq of the user_created entry>": unique across towns
+	Username string
+	Role     string
+	LogID    int64
+	Town     string
+	Villages []string // village codes, for monitors
+	Disabled bool
+}
+
+// UserRecord is a user as the account store keeps it.
+type UserRecord struct {
+	User
+	PasswordHash []byte
+	Failures     int
+	LockedUntil  time.Time
+}
+
+// Session is a login. Only the SHA-256 of its token is stored.
+type Session struct {
+	TokenHash string
+	UserID    string
+	ExpiresAt time.Time
+	Revoked   bool
+}
+
+// Accounts is the store of users and sessions. They are not projections of
+// the log (passwords and tokens never enter it); the log records who was
+// created with which role and villages (withheld user_* entries).
+type Accounts interface {
+	// CreateUser stores a new user; CodeConflict if the username exists.
+	CreateUser(ctx context.Context, u UserRecord) error
+	// UpdateUser replaces a user's role, villages, password hash, failure
+	// count, lock and disabled flag.
+	UpdateUser(ctx context.Context, u UserRecord) error
+	// UserByName and UserByID return a user or ErrNotFound.
+	UserByName(ctx context.Context, username string) (UserRecord, error)
+	UserByID(ctx context.Context, id string) (UserRecord, error)
+	// Users lists the users of a log.
+	Users(ctx context.Context, logID int64) ([]User, error)
+	// HasAdmin reports whether any admin exists (on any log).
+	HasAdmin(ctx context.Context) (bool, error)
+	// PutSession stores a session; Session returns one by token hash.
+	PutSession(ctx context.Context, s Session) error
+	Session(ctx context.Context, tokenHash string) (Session, error)
+	// RevokeSession marks a session revoked.
+	RevokeSession(ctx context.Context, tokenHash string) error
+}
+
+// Login policy.
+const (
+	SessionTTL      = 12 * time.Hour
+	MaxLoginFailure = 5
+	LockoutDuration = 15 * time.Minute
+	bcryptCost      = 11
+)
+
+var usernameRe = regexp.MustCompile(`^[a-zA-Z0-9_.\-]{3,32}$`)
+
+// ErrBadLogin is the one answer to a wrong username or password (the same
+// for both, so that usernames cannot be probed).
+var ErrBadLogin = Errorf(CodeUnauthenticated, "用户名或密码错误")
+
+// Auth manages staff accounts, logins and sessions.
+type Auth struct {
+	Accounts Accounts
+	L        *Ledger
+	Now      func() time.Time
+}
+
+// NewUser is what an admin submits to create a user.
+type NewUser struct {
+	Username string
+	Password string
+	Role     string
+	Villages []string
+}
+
+func validatePassword(p string) error {
+	if len([]rune(p)) < 10 || len(p) > 72 {
+		return invalid("password", "密码须为 10 至 72 个字符")
+	}
+	return nil
+}
+
+// CreateUser creates a user in a town: the user_created entry (withheld:
+// username, role, villages; never the password) and the account row. The
+// villages must exist for monitors.
+func (a *Auth) CreateUser(ctx context.Context, lg Log, actor string, nu NewUser, villageExists func(code string) bool, idem *Idem) (User, error) {
+	if !usernameRe.MatchString(nu.Username) {
+		return User{}, invalid("username", "用户名须为 3 至 32 位字母、数字、下划线、点或横线")
+	}
+	if !slices.Contains(Roles, nu.Role) {
+		return User{}, invalid("role", "角色必须是%s之一", strings.Join(Roles, "、"))
+	}
+	if err := validatePassword(nu.Password); err != nil {
+		return User{}, err
+	}
+	if nu.Role == RoleMonitor && len(nu.Villages) == 0 {
+		return User{}, invalid("villages", "村级监督员须指定所监督的村")
+	}
+	for _, v := range nu.Villages {
+		if villageExists != nil && !villageExists(v) {
+			return User{}, invalid("villages", "未找到村代码「%s」", v)
+		}
+	}
+	if _, err := a.Accounts.UserByName(ctx, nu.Username); err == nil {
+		return User{}, &Error{Code: CodeConflict, Detail: fmt.Sprintf("用户名「%s」已存在", nu.Username)}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), bcryptCost)
+	if err != nil {
+		return User{}, err
+	}
+	villages := nonNil(nu.Villages)
+	u, _, err := Do(ctx, a.L, lg, idem, func(b *Batch) (User, error) {
+		id := fmt.Sprintf("%s-u%d", lg.Town, b.NextSeq())
+		if _, err := b.Append(AppendInput{Type: "user_created", Actor: actor, Payload: map[string]any{
+			"id": id, "username": nu.Username, "role": nu.Role, "villages": villages}}); err != nil {
+			return User{}, err
+		}
+		u := User{ID: id, Username: nu.Username, Role: nu.Role, LogID: lg.ID, Town: lg.Town, Villages: villages}
+		// The account row commits separately from the entry: a crash between
+		// them leaves an entry naming a user who cannot log in, which an
+		// admin sees and recreates; never a login without its entry.
+		return u, nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	if err := a.Accounts.CreateUser(ctx, UserRecord{User: u, PasswordHash: hash}); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// BootstrapAdmin creates the town's "admin" user with the password when no
+// admin exists anywhere. It reports whether it created one.
+func (a *Auth) BootstrapAdmin(ctx context.Context, lg Log, password string) (bool, error) {
+	has, err := a.Accounts.HasAdmin(ctx)
+	if err != nil || has {
+		return false, err
+	}
+	if _, err := a.CreateUser(ctx, lg, "system", NewUser{Username: "admin", Password: password, Role: RoleAdmin}, nil, nil); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Login checks a username and password and opens a session. After
+// MaxLoginFailure failures in a row the account is locked for
+// LockoutDuration. It returns the bearer token (shown once, stored hashed).
+func (a *Auth) Login(ctx context.Context, username, password string) (string, Session, User, error) {
+	now := a.Now()
+	rec, err := a.Accounts.UserByName(ctx, username)
+	if IsNotFound(err) {
+		// Spend the time a real check would, so that timing reveals nothing.
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return "", Session{}, User{}, ErrBadLogin
+	}
+	if err != nil {
+		return "", Session{}, User{}, err
+	}
+	if rec.Disabled {
+		return "", Session{}, User{}, ErrBadLogin
+	}
+	if now.Before(rec.LockedUntil) {
+		return "", Session{}, User{}, Errorf(CodeRateLimited, "登录失败次数过多，账户已锁定，请 %d 分钟后再试", int(rec.LockedUntil.Sub(now).Minutes())+1)
+	}
+	if bcrypt.CompareHashAndPassword(rec.PasswordHash, []byte(password)) != nil {
+		rec.Failures++
+		if rec.Failures >= MaxLoginFailure {
+			rec.LockedUntil, rec.Failures = now.Add(LockoutDuration), 0
+		}
+		if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
+			return "", Session{}, User{}, err
+		}
+		return "", Session{}, User{}, ErrBadLogin
+	}
+	if rec.Failures != 0 {
+		rec.Failures = 0
+		if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
+			return "", Session{}, User{}, err
+		}
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", Session{}, User{}, err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw[:])
+	s := Session{TokenHash: HashToken(token), UserID: rec.ID, ExpiresAt: now.Add(SessionTTL).UTC().Truncate(time.Second)}
+	if err := a.Accounts.PutSession(ctx, s); err != nil {
+		return "", Session{}, User{}, err
+	}
+	return token, s, rec.User, nil
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcryptCost)
+
+// HashToken returns the stored form of a bearer token.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Authenticate returns the user of a bearer token: CodeUnauthenticated for
+// an unknown or revoked token, CodeTokenExpired for an expired one.
+func (a *Auth) Authenticate(ctx context.Context, token string) (User, Session, error) {
+	if token == "" || len(token) > 200 {
+		return User{}, Session{}, Errorf(CodeUnauthenticated, "请先登录")
+	}
+	s, err := a.Accounts.Session(ctx, HashToken(token))
+	if IsNotFound(err) {
+		return User{}, Session{}, Errorf(CodeUnauthenticated, "登录凭证无效，请重新登录")
+	}
+	if err != nil {
+		return User{}, Session{}, err
+	}
+	if s.Revoked {
+		return User{}, Session{}, Errorf(CodeUnauthenticated, "已退出登录，请重新登录")
+	}
+	if !a.Now().Before(s.ExpiresAt) {
+		return User{}, Session{}, Errorf(CodeTokenExpired, "登录已过期，请重新登录")
+	}
+	rec, err := a.Accounts.UserByID(ctx, s.UserID)
+	if err != nil {
+		return User{}, Session{}, err
+	}
+	if rec.Disabled {
+		return User{}, Session{}, Errorf(CodeUnauthenticated, "账户已停用")
+	}
+	return rec.User, s, nil
+}
+
+// Logout revokes the session of a token.
+func (a *Auth) Logout(ctx context.Context, token string) error {
+	return a.Accounts.RevokeSession(ctx, HashToken(token))
+}
