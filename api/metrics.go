@@ -84,7 +84,6 @@ func (s *Server) measure(c *gin.Context) {
 	m.mu.Unlock()
 }
 
-
 func writeHistogram(b *strings.Builder, name, labels string, h *histogram) {
 	sep := ""
 	if labels != "" {
