@@ -341,7 +341,7 @@ func TestFingerprintJSON(t *testing.T) {
 // TestCanonicalJSONLargeObject: request bodies of up to MaxBody (10 MiB) are
 // canonicalized for their idempotency fingerprint, so a large object must
 // take time in n log n, not n². (With a quadratic duplicate check this test
-// took about a minute; it now takes a fraction of a second.)
+// took two minutes; it now takes a fraction of a second.)
 func TestCanonicalJSONLargeObject(t *testing.T) {
 	const n = 200000
 	var b bytes.Buffer

@@ -194,11 +194,11 @@ func TestOpenCheckpointRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, vkey := range map[string]string{
-		"other key":        otherVkey,
-		"other key name":   otherNameVkey,
-		"malformed key":    "not a key",
-		"empty key":        "",
-		"private key":      testSigningKey,
+		"other key":      otherVkey,
+		"other key name": otherNameVkey,
+		"malformed key":  "not a key",
+		"empty key":      "",
+		"private key":    testSigningKey,
 	} {
 		if b, err := OpenCheckpoint(msg, vkey); err == nil {
 			t.Errorf("%s: OpenCheckpoint = %+v, want an error", name, b)

@@ -156,7 +156,27 @@ type Batch struct {
 
 	idem    map[IdemScope]IdemRecord // known records: prefetched, then this batch's
 	newIdem []IdemRecord             // this batch's, written with the entries
+
+	values map[any]any
+	finish []func() error
 }
+
+// Value returns what a request stored under key for the rest of the batch
+// (nil when nothing was).
+func (b *Batch) Value(key any) any { return b.values[key] }
+
+// SetValue stores v under key for the later requests of the batch.
+func (b *Batch) SetValue(key, v any) {
+	if b.values == nil {
+		b.values = map[any]any{}
+	}
+	b.values[key] = v
+}
+
+// OnFinish registers f to run once, after the batch's last request and
+// before its entries are written, inside the transaction and outside every
+// request's savepoint. An error fails the whole batch.
+func (b *Batch) OnFinish(f func() error) { b.finish = append(b.finish, f) }
 
 // Context returns the context of the request being run.
 func (b *Batch) Context() context.Context { return b.ctx }
@@ -418,6 +438,11 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlo
 				return err
 			}
 			results[i] = result{out: out}
+		}
+		for _, f := range b.finish {
+			if err := f(); err != nil {
+				return err
+			}
 		}
 		newSize = size
 		if len(b.newIdem) > 0 {

@@ -57,6 +57,7 @@ func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildRep
 					return fmt.Errorf("replay entry %d (%s): %w", n, e.Type, err)
 				}
 				n++
+				bk.end(true)
 			}
 			return bk.flush()
 		})

@@ -25,12 +25,16 @@ type Service struct {
 // service write.
 func write[T any](ctx context.Context, s *Service, lg Log, idem *Idem, op func(w *txn) (T, error)) (T, error) {
 	v, _, err := Do(ctx, s.L, lg, idem, func(b *Batch) (T, error) {
-		cb := newCachedBooks(b.Tx().Books(lg.ID))
-		v, err := op(&txn{b: b, bk: cb, s: s, town: lg.Town})
-		if err != nil {
-			return v, err
+		type key struct{ log int64 }
+		cb, _ := b.Value(key{lg.ID}).(*cachedBooks)
+		if cb == nil {
+			cb = newCachedBooks(b.Tx().Books(lg.ID))
+			b.SetValue(key{lg.ID}, cb)
+			b.OnFinish(cb.flush)
 		}
-		return v, cb.flush()
+		v, err := op(&txn{b: b, bk: cb, s: s, town: lg.Town})
+		cb.end(err == nil)
+		return v, err
 	})
 	return v, err
 }

@@ -3,6 +3,8 @@ package ledgertest
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -19,6 +21,7 @@ func RunBooks(t *testing.T, newStore BooksFactory) {
 	t.Run("Refusals", func(t *testing.T) { testRefusals(t, newStore) })
 	t.Run("RecordsOfFact", func(t *testing.T) { testRecordsOfFact(t, newStore) })
 	t.Run("ScriptedYear", func(t *testing.T) { testScriptedYear(t, newStore) })
+	t.Run("ConcurrentPayments", func(t *testing.T) { testConcurrentPayments(t, newStore) })
 }
 
 // town sets up a town with people, funds, projects and holdings, returning
@@ -568,4 +571,61 @@ func testScriptedYear(t *testing.T, newStore BooksFactory) {
 		}
 	}
 	_ = fundID
+}
+
+// testConcurrentPayments: 64 payments race for a holding that covers only
+// some of them. They are batched together by the writer; the ones that
+// would overdraw fail alone, and the balances equal the sum of the ones
+// that succeeded (the batch's summed projections drop a failed request's
+// part).
+func testConcurrentPayments(t *testing.T, newStore BooksFactory) {
+	store := newStore(t)
+	s, lg := NewService(t, store, nil)
+	town(t, s, lg)
+	ctx := context.Background()
+	if _, err := s.RecordAllocation(ctx, lg, "fin", ledger.AllocationRow{DocNo: "浏财农〔2026〕3号", ProjectCode: "ZT-2026-003", Amount: Y("10000"), AllocatedOn: D("2026-03-01")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var ok, over atomic.Int64
+	for g := 0; g < 64; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			_, err := s.RecordPayment(ctx, lg, "fin", ledger.PaymentRow{VoucherNo: fmt.Sprintf("C-%d", g), ProjectCode: "ZT-2026-003",
+				DocNo: "浏财农〔2026〕3号", Kind: ledger.PaySubsidy, PayeeIDNumber: ID(g%7+1, map[bool]int{true: 2000, false: 1970}[g%7 == 6]), Amount: Y("300"), PaidOn: D("2026-03-05")}, nil)
+			switch ledger.ErrorCode(err) {
+			case "":
+				ok.Add(1)
+			case ledger.CodeAllocationOverdrawn:
+				over.Add(1)
+			default:
+				t.Error(err)
+			}
+		}(g)
+	}
+	wg.Wait()
+	if ok.Load() != 33 || over.Load() != 31 {
+		t.Fatalf("%d paid, %d refused; want 33 and 31", ok.Load(), over.Load())
+	}
+	pr, err := s.ProjectReport(ctx, lg, "ZT-2026-003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Paid != Y("9900") || pr.Allocated != Y("10000") {
+		t.Fatalf("project paid %s allocated %s", pr.Paid, pr.Allocated)
+	}
+	bal, _ := store.Books(ctx, lg.ID).Balances("payee:")
+	var sum ledger.Fen
+	for _, b := range bal {
+		sum += b
+	}
+	if sum != Y("9900") {
+		t.Fatalf("payees hold %s", sum)
+	}
+	MustVerify(t, s.L, lg)
+	rep, err := s.L.Rebuild(ctx, lg, newStore(t))
+	if err != nil || len(rep.Differences) != 0 {
+		t.Fatalf("rebuild: %v %v", err, rep.Differences)
+	}
 }
