@@ -2,10 +2,10 @@ package api_test
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
