@@ -227,3 +227,46 @@ func TestUsage(t *testing.T) {
 		t.Fatal("keygen overwrote existing keys")
 	}
 }
+
+func TestUserAdd(t *testing.T) {
+	data := t.TempDir()
+	withStdin := func(s string) {
+		f, err := os.CreateTemp(t.TempDir(), "stdin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(s)
+		f.Seek(0, 0)
+		old := os.Stdin
+		os.Stdin = f
+		t.Cleanup(func() { os.Stdin = old; f.Close() })
+	}
+	withStdin("finance-pass-1\n")
+	code, text := runCmd(t, "user", "add", "--data", data, "--username", "fin1", "--role", "finance")
+	if code != 0 || !strings.Contains(text, "created user fin1") {
+		t.Fatalf("user add: %d %s", code, text)
+	}
+	withStdin("finance-pass-1\n")
+	if code, _ := runCmd(t, "user", "add", "--data", data, "--username", "fin1", "--role", "finance"); code == 0 {
+		t.Fatal("a second fin1 was created")
+	}
+	withStdin("monitor-pass-1\n")
+	if code, _ := runCmd(t, "user", "add", "--data", data, "--username", "mon1", "--role", "monitor", "--villages", "999"); code == 0 {
+		t.Fatal("a monitor of an unknown village was created")
+	}
+	withStdin("short\n")
+	if code, _ := runCmd(t, "user", "add", "--data", data, "--username", "fin2", "--role", "finance"); code == 0 {
+		t.Fatal("a short password was accepted")
+	}
+	store, err := gormstore.Open(filepath.Join(data, "sunshine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	l := ledger.New(ledger.Options{Store: store})
+	defer l.Close()
+	a := &ledger.Auth{Accounts: store, L: l, Now: time.Now}
+	if _, _, u, err := a.Login(context.Background(), "fin1", "finance-pass-1"); err != nil || u.Role != "finance" {
+		t.Fatalf("login as the new user: %v", err)
+	}
+}

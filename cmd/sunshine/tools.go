@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -250,7 +251,7 @@ func cmdErasePerson(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, false)
+	a, err := openApp(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
@@ -278,5 +279,61 @@ func cmdErasePerson(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "erased the personal data of person %d (town %s); the log is unchanged\n", id, cfg.Town)
+	return nil
+}
+
+// cmdUser manages staff accounts: `sunshine user add --username NAME --role
+// ROLE [--villages CODE,CODE]`, reading the password from standard input
+// (never a command-line argument).
+func cmdUser(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return fmt.Errorf("usage: sunshine user add --username NAME --role ROLE [--villages CODE,...] < password")
+	}
+	var username, role, villages string
+	cfg, _, err := loadConfig("user add", args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "the new user's login name")
+		fs.StringVar(&role, "role", "", "admin, finance, approver, monitor, discipline or auditor")
+		fs.StringVar(&villages, "villages", "", "comma-separated village codes (monitors)")
+	})
+	if err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("read the password from standard input: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var vs []string
+	for _, v := range strings.Split(villages, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			vs = append(vs, v)
+		}
+	}
+	known, err := a.service.Villages(ctx, a.log)
+	if err != nil {
+		return err
+	}
+	exists := func(code string) bool {
+		for _, v := range known {
+			if v.Code == code {
+				return true
+			}
+		}
+		return false
+	}
+	u, err := a.auth.CreateUser(ctx, a.log, "system", ledger.NewUser{Username: username, Password: password, Role: role, Villages: vs}, exists, nil)
+	if err != nil {
+		var le *ledger.Error
+		if errors.As(err, &le) {
+			return errors.New(le.Detail)
+		}
+		return err
+	}
+	fmt.Fprintf(out, "created user %s (%s, %s) in town %s\n", u.Username, u.ID, u.Role, u.Town)
 	return nil
 }
