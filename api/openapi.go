@@ -71,7 +71,7 @@ var apiDocs = map[string]routeDoc{
 	"POST /api/v1/loans":                      {Summary: "登记小额信贷", Tag: "loans", Roles: writers, Body: loanBody{}, Status: 201},
 	"GET /api/v1/loans":                       {Summary: "小额信贷列表", Tag: "loans", Roles: allReaders, Query: []string{"status", "limit", "cursor"}},
 	"POST /api/v1/loans/:contract/repayments": {Summary: "登记还款", Tag: "loans", Roles: writers, Body: repaymentBody{}, Status: 201},
-	"GET /api/v1/households/:id/year/:year":   {Summary: "一户一年按补贴项目的收入", Tag: "money", Roles: allReaders},
+	"GET /api/v1/households/:id/year/:year":   {Summary: "一户一年按补贴项目的收入（监督员限所监督的村）", Tag: "money", Roles: anyStaff},
 	"GET /api/v1/ledger/entries":              {Summary: "账本条目", Tag: "ledger", Roles: fullReaders, Query: []string{"after_seq", "limit", "cursor"}},
 }
 

@@ -60,7 +60,7 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/loans", s.authed(allReaders), s.listLoans)
 	v1.POST("/loans/:contract/repayments", s.authed(writers), s.createRepayment)
 
-	v1.GET("/households/:id/year/:year", s.authed(allReaders), s.householdYear)
+	v1.GET("/households/:id/year/:year", s.authed(anyStaff), s.householdYear)
 	v1.GET("/ledger/entries", s.authed(fullReaders), s.listEntries)
 }
 
