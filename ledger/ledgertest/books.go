@@ -170,7 +170,13 @@ func testRefusals(t *testing.T, newStore BooksFactory) {
 	}
 	mustCode(t, "loan over 50,000", loan(ledger.LoanRow{ContractNo: "L-1", Amount: Y("50000.01")}), ledger.CodeLoanOverLimit)
 	mustCode(t, "loan over 36 months", loan(ledger.LoanRow{ContractNo: "L-2", Amount: Y("30000"), TermMonths: 37}), ledger.CodeLoanOverLimit)
-	mustCode(t, "borrower under 18", loan(ledger.LoanRow{ContractNo: "L-3", Amount: Y("30000"), BorrowerIDNumber: ID(7, 2010)}), ledger.CodeValidationFailed) // not registered
+	mustCode(t, "borrower not registered", loan(ledger.LoanRow{ContractNo: "L-3", Amount: Y("30000"), BorrowerIDNumber: ID(8, 1990)}), ledger.CodeValidationFailed)
+	minor := ID(9, 2012)
+	if _, err := s.RegisterPersons(ctx, lg, "fin", []ledger.PersonRow{{Village: "石牛村", Group: "一组", HeadIDNumber: minor, Name: "王小宝",
+		IDNumber: minor, Relation: "户主", HouseholdKind: ledger.KindMonitored, MonitoringKind: ledger.MonitorSuddenHard}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustCode(t, "borrower under 18", loan(ledger.LoanRow{ContractNo: "L-3b", Amount: Y("30000"), BorrowerIDNumber: minor}), ledger.CodeLoanOverLimit)
 	if err := loan(ledger.LoanRow{ContractNo: "L-4", Amount: Y("50000")}); err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +190,9 @@ func testRefusals(t *testing.T, newStore BooksFactory) {
 	mustCode(t, "reversing twice", err, ledger.CodeAlreadyReversed)
 	// Every refusal above wrote nothing (the project, its three transitions
 	// that succeeded, the loan and the reversal did).
-	if got := size() - before; got != 1+2+1+1 {
-		t.Errorf("refusals wrote entries: %d new, want 5", got)
+	// (the minor's household and registration: 2 more)
+	if got := size() - before; got != 1+2+1+1+2 {
+		t.Errorf("refusals wrote entries: %d new, want 7", got)
 	}
 	MustVerify(t, s.L, lg)
 }
