@@ -506,18 +506,7 @@ func apply(bk Books, e Entry) error {
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
 		}
-		pm := Payment{ID: e.Seq, Seq: e.Seq, VoucherNo: p.VoucherNo, Project: p.Project, Fund: p.Fund, Item: p.Item,
-			Kind: p.Kind, Payee: PayeeRef{Kind: p.Payee.Kind, ID: p.Payee.ID}, Household: p.Household,
-			AccountHolder: p.AccountHolder, AccountIndex: p.AccountIndex, Quantity: p.Quantity, Amount: Fen(p.Amount),
-			PaidOn: parseDateOrZero(p.PaidOn), InvoiceNo: p.InvoiceNo, ContractNo: p.ContractNo,
-			LoanContractNo: p.LoanContractNo, Status: p.Status, Maker: e.Actor, Imported: p.Imported}
-		if p.Period != "" {
-			pm.Period, _ = ParsePeriod(p.Period)
-		}
-		if err := bk.InsertPayment(pm); err != nil {
-			return err
-		}
-		return movePayment(bk, pm, "", p.Status, p.Postings)
+		return applyPayment(bk, e, p)
 	case "payment_approved", "payment_rejected", "payment_effective", "payment_held":
 		var p paymentStatusPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
@@ -575,6 +564,23 @@ func apply(bk Books, e Entry) error {
 		return bk.CreateObject(objBatch, e.Seq, "", p)
 	}
 	return nil // entry types without projections (notices, flags … in later packages)
+}
+
+// applyPayment is apply for payment_recorded, given the payload already
+// decoded (the writer has it typed; Rebuild parses it).
+func applyPayment(bk Books, e Entry, p paymentPayload) error {
+	pm := Payment{ID: e.Seq, Seq: e.Seq, VoucherNo: p.VoucherNo, Project: p.Project, Fund: p.Fund, Item: p.Item,
+		Kind: p.Kind, Payee: PayeeRef{Kind: p.Payee.Kind, ID: p.Payee.ID}, Household: p.Household,
+		AccountHolder: p.AccountHolder, AccountIndex: p.AccountIndex, Quantity: p.Quantity, Amount: Fen(p.Amount),
+		PaidOn: parseDateOrZero(p.PaidOn), InvoiceNo: p.InvoiceNo, ContractNo: p.ContractNo,
+		LoanContractNo: p.LoanContractNo, Status: p.Status, Maker: e.Actor, Imported: p.Imported}
+	if p.Period != "" {
+		pm.Period, _ = ParsePeriod(p.Period)
+	}
+	if err := bk.InsertPayment(pm); err != nil {
+		return err
+	}
+	return movePayment(bk, pm, "", p.Status, p.Postings)
 }
 
 // Flow kinds besides the payee kinds.

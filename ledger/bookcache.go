@@ -3,8 +3,10 @@ package ledger
 import (
 	"cmp"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // cachedBooks is the Books of one writer batch, shared by the batch's
@@ -28,6 +30,8 @@ type cachedBooks struct {
 	byID    map[objRef]json.RawMessage
 	index   map[[2]string][]int64
 	balance map[string]Fen // as stored
+
+	typed map[typedKey]reflect.Value
 
 	bal  deltas // of the batch's successful requests
 	req  deltas // of the request under way
@@ -108,10 +112,44 @@ func decodeInto(raw json.RawMessage, out any) error {
 	return json.Unmarshal(raw, out)
 }
 
+// decodeCached decodes raw into out, reusing an earlier decoding of the
+// same bytes into the same type (a shallow copy: callers treat objects as
+// values and do not write through their slices).
+func (c *cachedBooks) decodeCached(raw json.RawMessage, out any) error {
+	if _, ok := out.(*json.RawMessage); ok {
+		return decodeInto(raw, out)
+	}
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return json.Unmarshal(raw, out)
+	}
+	k := typedKey{ptr: unsafe.SliceData(raw), n: len(raw), t: rv.Type()}
+	if v, ok := c.typed[k]; ok {
+		rv.Elem().Set(v)
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return err
+	}
+	if c.typed == nil {
+		c.typed = map[typedKey]reflect.Value{}
+	}
+	c.typed[k] = reflect.ValueOf(rv.Elem().Interface())
+	return nil
+}
+
+// typedKey names one decoding: the cached bytes (by address: they are never
+// modified, only replaced) and the target type.
+type typedKey struct {
+	ptr *byte
+	n   int
+	t   reflect.Type
+}
+
 func (c *cachedBooks) ObjectByKey(kind, key string, out any) (int64, error) {
 	k := [2]string{kind, key}
 	if o, ok := c.byKey[k]; ok {
-		return o.id, decodeInto(o.raw, out)
+		return o.id, c.decodeCached(o.raw, out)
 	}
 	var raw json.RawMessage
 	id, err := c.Books.ObjectByKey(kind, key, &raw)
@@ -126,7 +164,7 @@ func (c *cachedBooks) ObjectByKey(kind, key string, out any) (int64, error) {
 func (c *cachedBooks) Object(kind string, id int64, out any) error {
 	r := objRef{kind, id}
 	if raw, ok := c.byID[r]; ok {
-		return decodeInto(raw, out)
+		return c.decodeCached(raw, out)
 	}
 	var raw json.RawMessage
 	if err := c.Books.Object(kind, id, &raw); err != nil {
