@@ -64,8 +64,20 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/ledger/entries", s.authed(fullReaders), s.listEntries)
 }
 
-// respond writes a created (201) or read (200) result.
+// created writes a write's result with 201.
 func created(c *gin.Context, v any) { c.JSON(http.StatusCreated, v) }
+
+// writeScope returns what every write needs after its body is decoded: the
+// caller's town log and the idempotency request (nil without a key). It
+// answers the request itself and returns false on a problem.
+func (s *Server) writeScope(c *gin.Context) (ledger.Log, *ledger.Idem, bool) {
+	lg, ok := s.userLog(c)
+	if !ok {
+		return ledger.Log{}, nil, false
+	}
+	idem, ok := s.idem(c)
+	return lg, idem, ok
+}
 
 // ---- auth and users ----
 
@@ -83,11 +95,7 @@ func (s *Server) createUser(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -160,11 +168,7 @@ func (s *Server) putTown(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -188,11 +192,7 @@ func (s *Server) createVillage(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -243,11 +243,7 @@ func (s *Server) createOrganisation(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -298,11 +294,7 @@ func (s *Server) createItem(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -449,11 +441,7 @@ func (s *Server) createPerson(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -591,11 +579,7 @@ func (s *Server) createFund(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -809,11 +793,7 @@ func (s *Server) createProject(c *gin.Context) {
 		}
 		row.BudgetBySource = append(row.BudgetBySource, ledger.FundBudget{SourceLevel: bs.SourceLevel, DocNo: bs.DocNo, Amount: a})
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -895,11 +875,7 @@ func (s *Server) transitionProject(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -930,11 +906,7 @@ func (s *Server) createAllocation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -1017,11 +989,7 @@ func (s *Server) createPayment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -1126,11 +1094,7 @@ func (s *Server) approvePayment(c *gin.Context) {
 			Fields: []ledger.FieldError{{Field: "decision", Message: "必须是 approve 或 reject"}}})
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -1155,11 +1119,7 @@ func (s *Server) reverseEntry(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -1223,11 +1183,7 @@ func (s *Server) createLoan(c *gin.Context) {
 		fail(c, withField(err, "annual_rate"))
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}
@@ -1274,11 +1230,7 @@ func (s *Server) createRepayment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	lg, ok := s.userLog(c)
-	if !ok {
-		return
-	}
-	idem, ok := s.idem(c)
+	lg, idem, ok := s.writeScope(c)
 	if !ok {
 		return
 	}

@@ -465,44 +465,41 @@ func (w *writeTx) ReleaseSavepoint() error {
 
 const insertChunk = 400
 
-func (w *writeTx) InsertEntries(logID int64, es []ledger.StoredEntry) error {
-	for start := 0; start < len(es); start += insertChunk {
-		chunk := es[start:min(start+insertChunk, len(es))]
+// insertRows inserts n rows into table with multi-row INSERTs of at most
+// chunk rows; row(i) returns the values of row i, one per column.
+func (w *writeTx) insertRows(what, table, cols string, n, chunk int, row func(i int) []any) error {
+	width := len(strings.Split(cols, ","))
+	tuple := "(" + placeholders(width) + ")"
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
 		var q strings.Builder
-		q.WriteString("INSERT INTO entries (log_id, seq, type, effective_on, recorded_at, actor, body) VALUES ")
-		args := make([]any, 0, 7*len(chunk))
-		for i, e := range chunk {
-			if i > 0 {
+		q.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		args := make([]any, 0, width*(end-start))
+		for i := start; i < end; i++ {
+			if i > start {
 				q.WriteByte(',')
 			}
-			q.WriteString("(?,?,?,?,?,?,?)")
-			args = append(args, logID, e.Seq, e.Type, e.EffectiveOn, fmtTime(e.RecordedAt), e.Actor, e.Body)
+			q.WriteString(tuple)
+			args = append(args, row(i)...)
 		}
-		if err := w.exec("insert entries", q.String(), args...); err != nil {
+		if err := w.exec(what, q.String(), args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+func (w *writeTx) InsertEntries(logID int64, es []ledger.StoredEntry) error {
+	return w.insertRows("insert entries", "entries", "log_id, seq, type, effective_on, recorded_at, actor, body", len(es), insertChunk,
+		func(i int) []any {
+			e := es[i]
+			return []any{logID, e.Seq, e.Type, e.EffectiveOn, fmtTime(e.RecordedAt), e.Actor, e.Body}
+		})
+}
+
 func (w *writeTx) InsertHashes(logID int64, start int64, hs []tlog.Hash) error {
-	for off := 0; off < len(hs); off += 3 * insertChunk {
-		chunk := hs[off:min(off+3*insertChunk, len(hs))]
-		var q strings.Builder
-		q.WriteString("INSERT INTO tree_hashes (log_id, idx, hash) VALUES ")
-		args := make([]any, 0, 3*len(chunk))
-		for i := range chunk {
-			if i > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteString("(?,?,?)")
-			args = append(args, logID, start+int64(off+i), chunk[i][:])
-		}
-		if err := w.exec("insert hashes", q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.insertRows("insert hashes", "tree_hashes", "log_id, idx, hash", len(hs), 3*insertChunk,
+		func(i int) []any { return []any{logID, start + int64(i), hs[i][:]} })
 }
 
 func (w *writeTx) SetSize(logID int64, size int64) error {
@@ -565,21 +562,9 @@ func (w *writeTx) Idempotencies(scopes []ledger.IdemScope) (map[ledger.IdemScope
 }
 
 func (w *writeTx) PutIdempotencies(recs []ledger.IdemRecord) error {
-	for start := 0; start < len(recs); start += insertChunk {
-		chunk := recs[start:min(start+insertChunk, len(recs))]
-		var q strings.Builder
-		q.WriteString("INSERT INTO idempotency_keys (user_id, method, route, idem_key, log_id, fingerprint, response, created_at) VALUES ")
-		args := make([]any, 0, 8*len(chunk))
-		for i, r := range chunk {
-			if i > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteString("(?,?,?,?,?,?,?,?)")
-			args = append(args, r.UserID, r.Method, r.Route, r.Key, r.LogID, r.Fingerprint[:], r.Response, fmtTime(r.CreatedAt))
-		}
-		if err := w.exec("put idempotency", q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.insertRows("put idempotency", "idempotency_keys", "user_id, method, route, idem_key, log_id, fingerprint, response, created_at",
+		len(recs), insertChunk, func(i int) []any {
+			r := recs[i]
+			return []any{r.UserID, r.Method, r.Route, r.Key, r.LogID, r.Fingerprint[:], r.Response, fmtTime(r.CreatedAt)}
+		})
 }
