@@ -21,6 +21,7 @@ var (
 	approvers   = []string{ledger.RoleApprover}
 	allReaders  = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleApprover, ledger.RoleDiscipline, ledger.RoleAuditor}
 	fullReaders = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleAuditor, ledger.RoleDiscipline}
+	jobReaders  = []string{ledger.RoleAdmin, ledger.RoleAuditor, ledger.RoleDiscipline}
 )
 
 // bearer returns the token of the request: the Authorization header, or the

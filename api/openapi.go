@@ -72,6 +72,8 @@ var apiDocs = map[string]routeDoc{
 	"GET /api/v1/loans":                       {Summary: "小额信贷列表", Tag: "loans", Roles: allReaders, Query: []string{"status", "limit", "cursor"}},
 	"POST /api/v1/loans/:contract/repayments": {Summary: "登记还款", Tag: "loans", Roles: writers, Body: repaymentBody{}, Status: 201},
 	"GET /api/v1/households/:id/year/:year":   {Summary: "一户一年按补贴项目的收入（监督员限所监督的村）", Tag: "money", Roles: anyStaff},
+	"GET /api/v1/jobs":                        {Summary: "定时任务及最近一次运行", Tag: "jobs", Roles: jobReaders},
+	"POST /api/v1/jobs/:name/run":             {Summary: "立即运行任务（等待其结束，不受请求超时限制）", Tag: "jobs", Roles: adminOnly},
 	"GET /api/v1/ledger/entries":              {Summary: "账本条目", Tag: "ledger", Roles: fullReaders, Query: []string{"after_seq", "limit", "cursor"}},
 }
 

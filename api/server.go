@@ -37,6 +37,7 @@ type Deps struct {
 	Ledger  *ledger.Ledger
 	Service *ledger.Service // nil: only the public ledger endpoints
 	Auth    *ledger.Auth
+	Jobs    Jobs // nil: no job routes
 }
 
 // Server is the HTTP API.
@@ -45,6 +46,7 @@ type Server struct {
 	ledger  *ledger.Ledger
 	svc     *ledger.Service
 	auth    *ledger.Auth
+	jobs    Jobs
 	store   ledger.Store
 	engine  *gin.Engine
 	metrics *Metrics
@@ -65,7 +67,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		cfg.MaxUpload = 50 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, ledger: l, svc: d.Service, auth: d.Auth, store: l.Store(), engine: gin.New(),
+	s := &Server{cfg: cfg, ledger: l, svc: d.Service, auth: d.Auth, jobs: d.Jobs, store: l.Store(), engine: gin.New(),
 		logs: map[string]ledger.Log{}, metrics: cfg.Metrics}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
@@ -102,7 +104,12 @@ func (s *Server) routes() {
 	r.GET("/metrics", s.serveMetrics)
 	r.GET("/api/v1/openapi.json", s.openAPI)
 	if s.svc != nil && s.auth != nil {
-		s.staffRoutes(r.Group("/api/v1"))
+		v1 := r.Group("/api/v1")
+		s.staffRoutes(v1)
+		if s.jobs != nil {
+			v1.GET("/jobs", s.authed(jobReaders), s.listJobs)
+			v1.POST("/jobs/:name/run", s.authed(adminOnly), s.runJob)
+		}
 	}
 }
 

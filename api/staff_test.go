@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/api"
+	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
@@ -36,6 +37,7 @@ type staffEnv struct {
 	clock     *lt.Clock
 	tokens    map[string]string // role → token; also "other_town", "expired", "revoked"
 	usernames map[string]string
+	jobs      *jobs.Scheduler
 	ids       map[string]string // fixture ID numbers
 	n         int
 }
@@ -98,7 +100,12 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	if _, err := auth.CreateUser(ctx, other, "system", ledger.NewUser{Username: "otheradmin", Password: testPassword, Role: ledger.RoleAdmin}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: s.L, Service: s, Auth: auth})
+	sched, err := jobs.New(jobs.Options{Store: store, Holder: "test"}, jobs.Verify(s.L), jobs.Checkpoint(s.L))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.jobs = sched
+	srv, err := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: s.L, Service: s, Auth: auth, Jobs: sched})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +245,7 @@ func (e *staffEnv) concretePath(route string) string {
 	ps, _ := e.svc.Payments(context.Background(), e.lg, ledger.PaymentFilter{})
 	fs, _ := e.svc.Funds(context.Background(), e.lg)
 	per, _ := e.svc.FindPersonByID(context.Background(), e.lg, e.ids["p1"])
-	r := strings.NewReplacer(":seq", "0", ":code", "P1", ":kind", "payments", ":contract", "x", ":year", "2026")
+	r := strings.NewReplacer(":seq", "0", ":code", "P1", ":kind", "payments", ":contract", "x", ":year", "2026", ":name", "checkpoint")
 	p = r.Replace(p)
 	if strings.Contains(p, "/payments/:id") && len(ps) > 0 {
 		p = strings.Replace(p, ":id", fmt.Sprint(ps[0].ID), 1)
@@ -289,7 +296,7 @@ func TestStaffAuthorizationMatrix(t *testing.T) {
 		}
 		want[cols[0]] = cols[1:]
 	}
-	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: e.svc.L, Service: e.svc, Auth: &ledger.Auth{Accounts: e.store, L: e.svc.L, Now: e.clock.Now}})
+	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: e.svc.L, Service: e.svc, Auth: &ledger.Auth{Accounts: e.store, L: e.svc.L, Now: e.clock.Now}, Jobs: e.jobs})
 	var routes []string
 	for _, r := range srv.Routes() {
 		routes = append(routes, r.Method+" "+r.Path)
@@ -619,7 +626,7 @@ func TestStaffOpenAPIMatchesRouter(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc); err != nil || doc.OpenAPI != "3.1.0" {
 		t.Fatalf("document: %v %s", err, firstLine(raw))
 	}
-	srv, _ := api.New(api.Config{Town: "430181117"}, api.Deps{Ledger: e.svc.L, Service: e.svc, Auth: &ledger.Auth{Accounts: e.store, L: e.svc.L, Now: time.Now}})
+	srv, _ := api.New(api.Config{Town: "430181117"}, api.Deps{Ledger: e.svc.L, Service: e.svc, Auth: &ledger.Auth{Accounts: e.store, L: e.svc.L, Now: time.Now}, Jobs: e.jobs})
 	routes := map[string]bool{}
 	for _, r := range srv.Routes() {
 		p := r.Path
@@ -653,4 +660,23 @@ func TestStaffOpenAPIMatchesRouter(t *testing.T) {
 
 func runShell(cmd string) ([]byte, error) {
 	return exec.Command("sh", "-c", cmd).CombinedOutput()
+}
+
+// TestStaffRunJob: an admin runs a job now and gets its record; the run is
+// listed with the job.
+func TestStaffRunJob(t *testing.T) {
+	e := newStaffEnv(t)
+	st, body := e.do("POST", "/api/v1/jobs/checkpoint/run", "admin", nil)
+	var r api.JobRunDTO
+	json.Unmarshal(body, &r)
+	if st != 200 || r.Job != "checkpoint" || r.Outcome != "success" || r.Counts["signed"] < 1 || r.StartedAt == "" {
+		t.Fatalf("run: %d %s", st, body)
+	}
+	if st, _ := e.do("POST", "/api/v1/jobs/nope/run", "admin", nil); st != 404 {
+		t.Fatalf("unknown job: %d", st)
+	}
+	_, body = e.do("GET", "/api/v1/jobs", "auditor", nil)
+	if !bytes.Contains(body, []byte(`"last_run":{"job":"checkpoint"`)) || !bytes.Contains(body, []byte(`"schedule":"0 2 * * *"`)) {
+		t.Fatalf("jobs: %s", body)
+	}
 }

@@ -5,6 +5,7 @@
 //	sunshine verify             recompute and check every log; exit 1 on a mismatch
 //	sunshine rebuild            compare the live projections with a rebuild from the log
 //	sunshine keygen [--out DIR] write a checkpoint signing key pair and a master key
+//	sunshine run-job NAME       run a scheduled job now and print its record
 //	sunshine user add ...       add a staff user (password on standard input)
 //	sunshine erase-person ID    erase one person's personal data (PIPL)
 //	sunshine healthcheck        exit 0 when the local service answers /healthz
@@ -43,13 +44,14 @@ var commands = map[string]struct {
 	"rebuild":      {"rebuild the projections from the log and report differences from the live tables", cmdRebuild},
 	"keygen":       {"write a new checkpoint signing key pair and master key", cmdKeygen},
 	"erase-person": {"erase one person's personal data (PIPL); the log is untouched", cmdErasePerson},
+	"run-job":      {"run a scheduled job now (verify, checkpoint) and print its record", cmdRunJob},
 	"user":         {"add a staff user: user add --username NAME --role ROLE [--villages CODES] < password", cmdUser},
 	"healthcheck":  {"exit 0 when the local service answers /healthz (for container health checks)", cmdHealthcheck},
 }
 
 func usage(out io.Writer) {
 	fmt.Fprintln(out, "usage: sunshine <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "migrate", "verify", "rebuild", "keygen", "user", "erase-person", "healthcheck"} {
+	for _, name := range []string{"serve", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "healthcheck"} {
 		fmt.Fprintf(out, "  %-12s %s\n", name, commands[name].help)
 	}
 	fmt.Fprintln(out, "\nRun `sunshine <command> -h` for its flags. Every flag can also be set by its SUNSHINE_* variable.")

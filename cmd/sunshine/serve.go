@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/api"
+	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 )
@@ -19,6 +21,7 @@ import (
 // app is everything serve and the tools wire together.
 type app struct {
 	cfg     *Config
+	jobs    *jobs.Scheduler
 	auth    *ledger.Auth
 	metrics *api.Metrics
 	store   *gormstore.Store
@@ -100,6 +103,13 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	host, _ := os.Hostname()
+	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger), jobs.Checkpoint(a.ledger))
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	if cfg.AdminPassword != "" {
 		made, err := a.auth.BootstrapAdmin(ctx, a.log, cfg.AdminPassword)
 		if err != nil {
@@ -124,7 +134,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer a.Close()
 	srv, err := api.New(api.Config{Town: cfg.Town, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Metrics: a.metrics},
-		api.Deps{Ledger: a.ledger, Service: a.service, Auth: a.auth})
+		api.Deps{Ledger: a.ledger, Service: a.service, Auth: a.auth, Jobs: a.jobs})
 	if err != nil {
 		return err
 	}
@@ -137,6 +147,11 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "Sunshine Ledger is serving on http://%s (town %s, %s)\n", ln.Addr(), cfg.Town, a.store.Dialect())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	stopJobs, err := a.jobs.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 	select {
 	case err := <-errc:
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 )
@@ -335,5 +337,33 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "created user %s (%s, %s) in town %s\n", u.Username, u.ID, u.Role, u.Town)
+	return nil
+}
+
+// cmdRunJob runs one scheduled job now (the same run as the schedule's,
+// with its lease and run record) and prints the record. It exits 1 when the
+// run failed.
+func cmdRunJob(ctx context.Context, args []string, out io.Writer) error {
+	cfg, rest, err := loadConfig("run-job", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return fmt.Errorf("usage: sunshine run-job NAME (one of verify, checkpoint)")
+	}
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	r, err := a.jobs.RunNow(ctx, rest[0])
+	if err != nil && r.Job == "" {
+		return fmt.Errorf("%s: %w (jobs: %s)", rest[0], err, strings.Join(a.jobs.Names(), ", "))
+	}
+	b, _ := json.MarshalIndent(api.JobRunDTOOf(r), "", "  ")
+	fmt.Fprintln(out, string(b))
+	if r.Outcome == ledger.OutcomeFailure {
+		return exitError{1}
+	}
 	return nil
 }

@@ -1,0 +1,75 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// Default schedules (DOMAIN.md §8), in SUNSHINE_TZ.
+const (
+	ScheduleVerify     = "0 2 * * *"
+	ScheduleCheckpoint = "*/10 * * * *"
+)
+
+// Verify recomputes every log's tree and checks its checkpoints (nightly).
+// A log that does not verify fails the run, naming the first bad seq; the
+// T1 flag for the monitors comes with the rule catalogue.
+func Verify(l *ledger.Ledger) Job {
+	return Job{Name: "verify", Schedule: ScheduleVerify, Run: func(ctx context.Context) (map[string]int64, error) {
+		logs, err := l.Store().Logs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		counts := map[string]int64{"logs": 0, "entries": 0, "checkpoints": 0, "bad_logs": 0}
+		var bad []string
+		for _, lg := range logs {
+			rep, err := l.Verify(ctx, lg, ledger.VerifyOptions{})
+			if err != nil {
+				return counts, err
+			}
+			counts["logs"]++
+			counts["entries"] += rep.Entries
+			counts["checkpoints"] += int64(rep.Checkpoints)
+			if !rep.OK() {
+				counts["bad_logs"]++
+				bad = append(bad, fmt.Sprintf("%s: first bad seq %d (%s)", lg.Origin, rep.FirstBadSeq, rep.Problems[0].Kind))
+			}
+		}
+		if len(bad) > 0 {
+			return counts, fmt.Errorf("ledger tampered: %v", bad)
+		}
+		return counts, nil
+	}}
+}
+
+// Checkpoint signs a checkpoint for every log that grew since its last one.
+func Checkpoint(l *ledger.Ledger) Job {
+	return Job{Name: "checkpoint", Schedule: ScheduleCheckpoint, Run: func(ctx context.Context) (map[string]int64, error) {
+		logs, err := l.Store().Logs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		counts := map[string]int64{"logs": 0, "signed": 0}
+		for _, lg := range logs {
+			counts["logs"]++
+			size, err := l.Store().Size(ctx, lg.ID)
+			if err != nil {
+				return counts, err
+			}
+			latest, err := l.Store().LatestCheckpoint(ctx, lg.ID)
+			if err == nil && latest.Size == size {
+				continue
+			}
+			if err != nil && !ledger.IsNotFound(err) {
+				return counts, err
+			}
+			if _, err := l.SignCheckpoint(ctx, lg); err != nil {
+				return counts, err
+			}
+			counts["signed"]++
+		}
+		return counts, nil
+	}}
+}
