@@ -22,6 +22,7 @@ var (
 	allReaders  = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleApprover, ledger.RoleDiscipline, ledger.RoleAuditor}
 	fullReaders = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleAuditor, ledger.RoleDiscipline}
 	jobReaders  = []string{ledger.RoleAdmin, ledger.RoleAuditor, ledger.RoleDiscipline}
+	reviewers   = []string{ledger.RoleMonitor, ledger.RoleDiscipline}
 )
 
 // bearer returns the token of the request: the Authorization header, or the

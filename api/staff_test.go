@@ -105,6 +105,11 @@ func newStaffEnv(t *testing.T) *staffEnv {
 		t.Fatal(err)
 	}
 	e.jobs = sched
+	if _, _, err := s.RecordFindings(ctx, lg, "system", []ledger.Finding{{Rule: "A2", SubjectKey: "person:1", Severity: ledger.SeverityHigh,
+		Village: "430181117201", Subject: ledger.FlagSubject{Kind: "person", ID: 1, Label: "刘*华"}, Reason: "去世后仍领取补贴",
+		Evidence: ledger.Evidence{Entries: []int64{1}}}}); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: s.L, Service: s, Auth: auth, Jobs: sched})
 	if err != nil {
 		t.Fatal(err)
@@ -226,6 +231,14 @@ func (e *staffEnv) validBody(route string) (string, any) {
 		e.svc.RegisterPersons(context.Background(), e.lg, "fin", []ledger.PersonRow{{Village: "田坪村", Group: "一组", HeadIDNumber: id, Name: "贷款户",
 			IDNumber: id, Relation: "户主", HouseholdKind: ledger.KindLifted}}, nil)
 		return "", map[string]any{"loan_contract_no": fmt.Sprintf("DK-%d", n), "borrower_id_number": id, "bank": "农商银行", "amount": "30000.00", "term_months": 36, "annual_rate": "4.35", "use": "养殖", "granted_on": "2026-03-01"}
+	case "POST /api/v1/flags/:id/review":
+		if _, _, err := e.svc.RecordFindings(context.Background(), e.lg, "system", []ledger.Finding{{Rule: "B1", SubjectKey: fmt.Sprintf("k%d", n),
+			Severity: ledger.SeverityWarn, Village: "430181117201", Subject: ledger.FlagSubject{Kind: "person", ID: 1, Label: "刘*华"},
+			Reason: "重复领取", Evidence: ledger.Evidence{Entries: []int64{1}}}}); err != nil {
+			e.t.Fatal(err)
+		}
+		fs, _ := e.svc.Flags(context.Background(), e.lg, ledger.FlagFilter{Status: "open"}, nil)
+		return fmt.Sprintf("/api/v1/flags/%d/review", fs[0].ID), map[string]any{"action": "acknowledge", "note": "已签收"}
 	case "POST /api/v1/loans/:contract/repayments":
 		id := lt.ID(300+n, 1980)
 		e.svc.RegisterPersons(context.Background(), e.lg, "fin", []ledger.PersonRow{{Village: "田坪村", Group: "一组", HeadIDNumber: id, Name: "贷款户",
@@ -251,6 +264,10 @@ func (e *staffEnv) concretePath(route string) string {
 		p = strings.Replace(p, ":id", fmt.Sprint(ps[0].ID), 1)
 	}
 	if strings.Contains(p, "/funds/:id") {
+		p = strings.Replace(p, ":id", fmt.Sprint(fs[0].ID), 1)
+	}
+	if strings.Contains(p, "/flags/:id") {
+		fs, _ := e.svc.Flags(context.Background(), e.lg, ledger.FlagFilter{}, nil)
 		p = strings.Replace(p, ":id", fmt.Sprint(fs[0].ID), 1)
 	}
 	if strings.Contains(p, "/households/:id") {
@@ -552,7 +569,8 @@ func TestStaffBadInput(t *testing.T) {
 	e := newStaffEnv(t)
 	writes := []string{"/api/v1/users", "/api/v1/villages", "/api/v1/organisations", "/api/v1/items", "/api/v1/persons",
 		"/api/v1/persons/search", "/api/v1/funds", "/api/v1/projects", "/api/v1/projects/P1/transitions", "/api/v1/allocations",
-		"/api/v1/payments", "/api/v1/payments/1/approval", "/api/v1/entries/1/reversal", "/api/v1/loans", "/api/v1/loans/x/repayments"}
+		"/api/v1/payments", "/api/v1/payments/1/approval", "/api/v1/entries/1/reversal", "/api/v1/loans", "/api/v1/loans/x/repayments",
+		"/api/v1/flags/1/review"}
 	huge := append([]byte(`{"name":"`), bytes.Repeat([]byte("a"), 11<<20)...)
 	huge = append(huge, `"}`...)
 	bodies := map[string][]byte{
@@ -573,6 +591,9 @@ func TestStaffBadInput(t *testing.T) {
 			if strings.Contains(path, "approval") {
 				who = "approver"
 			}
+			if strings.Contains(path, "review") {
+				who = "discipline"
+			}
 			n0 := e.size()
 			st, out := e.do("POST", path, who, b)
 			var p api.Problem
@@ -584,7 +605,7 @@ func TestStaffBadInput(t *testing.T) {
 			}
 			if name == "number amount" && !strings.Contains(path, "search") && !strings.Contains(path, "users") && !strings.Contains(path, "villages") &&
 				!strings.Contains(path, "organisations") && !strings.Contains(path, "persons") && !strings.Contains(path, "transitions") &&
-				!strings.Contains(path, "approval") && !strings.Contains(path, "reversal") && p.Code != "amount_must_be_string" {
+				!strings.Contains(path, "approval") && !strings.Contains(path, "reversal") && !strings.Contains(path, "review") && p.Code != "amount_must_be_string" {
 				t.Errorf("%s: a number amount gave %s", path, p.Code)
 			}
 		}

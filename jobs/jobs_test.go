@@ -158,3 +158,26 @@ func TestLedgerJobs(t *testing.T) {
 		t.Fatalf("verify after tampering: %+v", r)
 	}
 }
+
+// TestEscalateJob: a flag open past its SLA is escalated by the job.
+func TestEscalateJob(t *testing.T) {
+	store := gormstore.OpenTest(t, "sqlite")
+	clock := lt.NewClock(lt.FixedTime)
+	s, lg := lt.NewService(t, store, clock)
+	if _, _, err := s.RecordFindings(context.Background(), lg, "system", []ledger.Finding{{Rule: "C2", SubjectKey: "acct|2026-03",
+		Severity: ledger.SeverityWarn, Village: "430181117201", Reason: "一卡多人", Evidence: ledger.Evidence{Entries: []int64{1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h", Now: clock.Now}, jobs.Escalate(s))
+	if r, _ := sc.RunNow(context.Background(), "escalate"); r.Counts["flags_escalated"] != 0 {
+		t.Fatalf("escalated too early: %+v", r)
+	}
+	clock.Advance(ledger.FlagSLA + time.Hour)
+	if r, _ := sc.RunNow(context.Background(), "escalate"); r.Outcome != ledger.OutcomeSuccess || r.Counts["flags_escalated"] != 1 {
+		t.Fatalf("escalation: %+v", r)
+	}
+	fs, _ := s.Flags(context.Background(), lg, ledger.FlagFilter{Status: ledger.FlagEscalated}, nil)
+	if len(fs) != 1 || fs[0].AssignedTo != ledger.RoleDiscipline {
+		t.Fatalf("flags %+v", fs)
+	}
+}

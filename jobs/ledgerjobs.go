@@ -73,3 +73,27 @@ func Checkpoint(l *ledger.Ledger) Job {
 		return counts, nil
 	}}
 }
+
+// ScheduleEscalate is the escalate job's default schedule.
+const ScheduleEscalate = "0 8 * * *"
+
+// Escalate moves to the discipline office every flag left open past its
+// SLA (ledger.FlagSLA), in every town. (Complaints past 20 days join it with
+// the complaints.)
+func Escalate(s *ledger.Service) Job {
+	return Job{Name: "escalate", Schedule: ScheduleEscalate, Run: func(ctx context.Context) (map[string]int64, error) {
+		logs, err := s.L.Store().Logs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		counts := map[string]int64{"flags_escalated": 0}
+		for _, lg := range logs {
+			n, err := s.EscalateOverdue(ctx, lg, s.L.Now())
+			if err != nil {
+				return counts, err
+			}
+			counts["flags_escalated"] += int64(n)
+		}
+		return counts, nil
+	}}
+}

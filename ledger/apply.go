@@ -556,6 +556,8 @@ func apply(bk Books, e Entry) error {
 			ln.Status = LoanRepaid
 		}
 		return bk.PutObject(objLoan, id, ln)
+	case "flag_raised", "flag_updated", "flag_reviewed":
+		return applyFlag(bk, e)
 	case "import_batch_committed":
 		var p importPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -22,6 +23,7 @@ func RunBooks(t *testing.T, newStore BooksFactory) {
 	t.Run("RecordsOfFact", func(t *testing.T) { testRecordsOfFact(t, newStore) })
 	t.Run("ScriptedYear", func(t *testing.T) { testScriptedYear(t, newStore) })
 	t.Run("ConcurrentPayments", func(t *testing.T) { testConcurrentPayments(t, newStore) })
+	t.Run("Flags", func(t *testing.T) { testFlags(t, newStore) })
 }
 
 // town sets up a town with people, funds, projects and holdings, returning
@@ -629,6 +631,93 @@ func testConcurrentPayments(t *testing.T, newStore BooksFactory) {
 	}
 	if sum != Y("9900") {
 		t.Fatalf("payees hold %s", sum)
+	}
+	MustVerify(t, s.L, lg)
+	rep, err := s.L.Rebuild(ctx, lg, newStore(t))
+	if err != nil || len(rep.Differences) != 0 {
+		t.Fatalf("rebuild: %v %v", err, rep.Differences)
+	}
+}
+
+// testFlags: findings become flags once per rule and subject; new evidence
+// updates them; the review workflow and its scoping; escalation after the
+// SLA; every step an entry, and the projection rebuilds.
+func testFlags(t *testing.T, newStore BooksFactory) {
+	store := newStore(t)
+	clock := NewClock(FixedTime)
+	s, lg := NewService(t, store, clock)
+	ctx := context.Background()
+	b1 := ledger.Finding{Rule: "B1", SubjectKey: "GY01|person:7|2026-03", Severity: ledger.SeverityWarn, Village: "430181117201",
+		Subject: ledger.FlagSubject{Kind: "person", ID: 7, Label: "张*明"}, Reason: "同一人同一期间重复领取「公益岗位工资」",
+		Evidence: ledger.Evidence{Entries: []int64{40, 41}, Vouchers: []string{"记-1", "记-2"}}}
+	d1 := ledger.Finding{Rule: "D1", SubjectKey: "fund:3", Severity: ledger.SeverityWarn, Subject: ledger.FlagSubject{Kind: "fund", ID: 3, Label: "财农〔2026〕1号"},
+		Reason: "资金到账超过6个月仍有结余", Evidence: ledger.Evidence{Entries: []int64{3}, DocNos: []string{"财农〔2026〕1号"}}}
+	raised, updated, err := s.RecordFindings(ctx, lg, "system", []ledger.Finding{b1, d1})
+	if err != nil || raised != 2 || updated != 0 {
+		t.Fatalf("first scan: %d %d %v", raised, updated, err)
+	}
+	// The same findings again: nothing new.
+	if raised, updated, _ := s.RecordFindings(ctx, lg, "system", []ledger.Finding{b1, d1}); raised != 0 || updated != 0 {
+		t.Fatalf("second scan: %d raised, %d updated", raised, updated)
+	}
+	// One more payment of the same problem, and D1 now a year old: updates.
+	b1.Evidence = ledger.Evidence{Entries: []int64{55}, Vouchers: []string{"记-3"}}
+	d1.Severity = ledger.SeverityHigh
+	if raised, updated, _ := s.RecordFindings(ctx, lg, "system", []ledger.Finding{b1, d1}); raised != 0 || updated != 2 {
+		t.Fatalf("new evidence: %d raised, %d updated", raised, updated)
+	}
+	all, _ := s.Flags(ctx, lg, ledger.FlagFilter{}, nil)
+	if len(all) != 2 || all[0].Rule != "D1" || all[0].Severity != ledger.SeverityHigh || all[0].AssignedTo != ledger.RoleDiscipline {
+		t.Fatalf("flags %+v", all)
+	}
+	fb1 := all[1]
+	if len(fb1.Evidence.Entries) != 3 || len(fb1.Evidence.Vouchers) != 3 || fb1.AssignedTo != ledger.RoleMonitor {
+		t.Fatalf("B1 flag %+v", fb1)
+	}
+	mine := ledger.User{ID: "430181117-u1", Role: ledger.RoleMonitor, Villages: []string{"430181117201"}}
+	other := ledger.User{ID: "430181117-u2", Role: ledger.RoleMonitor, Villages: []string{"430181117202"}}
+	jw := ledger.User{ID: "430181117-u3", Role: ledger.RoleDiscipline}
+	if fs, _ := s.Flags(ctx, lg, ledger.FlagFilter{}, &other); len(fs) != 0 {
+		t.Fatalf("a monitor of another village sees %d flags", len(fs))
+	}
+	if fs, _ := s.Flags(ctx, lg, ledger.FlagFilter{}, &mine); len(fs) != 1 || fs[0].Rule != "B1" {
+		t.Fatalf("the village's monitor sees %+v", fs)
+	}
+	if _, err := s.ReviewFlag(ctx, lg, other, fb1.ID, "acknowledge", "", nil); ledger.ErrorCode(err) != ledger.CodeNotFound {
+		t.Fatalf("another village's monitor reviewed: %v", err)
+	}
+	if _, err := s.ReviewFlag(ctx, lg, mine, fb1.ID, "dismiss", "  ", nil); ledger.ErrorCode(err) != ledger.CodeValidationFailed {
+		t.Fatalf("dismissed without a reason: %v", err)
+	}
+	if _, err := s.ReviewFlag(ctx, lg, mine, all[0].ID, "acknowledge", "", nil); ledger.ErrorCode(err) != ledger.CodeNotFound {
+		t.Fatalf("a monitor reviewed a town-level flag: %v", err)
+	}
+	f, err := s.ReviewFlag(ctx, lg, mine, fb1.ID, "acknowledge", "已签收，入户核实", nil)
+	if err != nil || f.Status != ledger.FlagAcknowledged {
+		t.Fatalf("acknowledge: %+v %v", f, err)
+	}
+	f, err = s.ReviewFlag(ctx, lg, mine, fb1.ID, "dismiss", "经核实为两个月工资分两次发放，凭证号录错", nil)
+	if err != nil || f.Status != ledger.FlagDismissed || len(f.History) != 4 {
+		t.Fatalf("dismiss: %+v %v", f, err)
+	}
+	// SLA: the town-level D1 is open for 8 days and escalates by itself.
+	clock.Advance(8 * 24 * time.Hour)
+	if n, err := s.EscalateOverdue(ctx, lg, clock.Now()); err != nil || n != 1 {
+		t.Fatalf("escalation: %d %v", n, err)
+	}
+	d, _ := s.Flag(ctx, lg, all[0].ID)
+	if d.Status != ledger.FlagEscalated || d.AssignedTo != ledger.RoleDiscipline {
+		t.Fatalf("escalated flag %+v", d)
+	}
+	if d, err := s.ReviewFlag(ctx, lg, jw, d.ID, "confirm", "资金闲置属实，责令整改", nil); err != nil || d.Status != ledger.FlagConfirmed {
+		t.Fatalf("discipline confirms: %+v %v", d, err)
+	}
+	// Flag entries are withheld.
+	es, _ := store.Entries(ctx, lg.ID, 0, 100000)
+	for _, e := range es {
+		if (e.Type == "flag_raised" || e.Type == "flag_reviewed") && ledger.IsPublic(e.Type) {
+			t.Fatalf("%s is public", e.Type)
+		}
 	}
 	MustVerify(t, s.L, lg)
 	rep, err := s.L.Rebuild(ctx, lg, newStore(t))
