@@ -72,6 +72,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /api/v1/loans":                       {Summary: "小额信贷列表", Tag: "loans", Roles: allReaders, Query: []string{"status", "limit", "cursor"}},
 	"POST /api/v1/loans/:contract/repayments": {Summary: "登记还款", Tag: "loans", Roles: writers, Body: repaymentBody{}, Status: 201},
 	"GET /api/v1/households/:id/year/:year":   {Summary: "一户一年按补贴项目的收入（监督员限所监督的村）", Tag: "money", Roles: anyStaff},
+	"GET /api/v1/rules":                       {Summary: "线索规则目录及当前阈值", Tag: "flags", Roles: anyStaff},
 	"GET /api/v1/flags":                       {Summary: "线索列表（监督员限所监督的村；按严重程度和时间排序）", Tag: "flags", Roles: anyStaff, Query: []string{"status", "village", "rule", "limit", "cursor"}},
 	"GET /api/v1/flags/:id":                   {Summary: "一条线索及其处理经过", Tag: "flags", Roles: anyStaff},
 	"POST /api/v1/flags/:id/review":           {Summary: "处理线索：签收、确认、排除（须说明理由）、移交", Tag: "flags", Roles: reviewers, Body: reviewBody{}, Status: 201},

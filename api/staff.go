@@ -63,6 +63,7 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/households/:id/year/:year", s.authed(anyStaff), s.householdYear)
 	v1.GET("/ledger/entries", s.authed(fullReaders), s.listEntries)
 
+	v1.GET("/rules", s.authed(anyStaff), s.listRules)
 	v1.GET("/flags", s.authed(anyStaff), s.listFlags)
 	v1.GET("/flags/:id", s.authed(anyStaff), s.getFlag)
 	v1.POST("/flags/:id/review", s.authed(reviewers), s.reviewFlag)

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
@@ -179,5 +181,93 @@ func TestEscalateJob(t *testing.T) {
 	fs, _ := s.Flags(context.Background(), lg, ledger.FlagFilter{Status: ledger.FlagEscalated}, nil)
 	if len(fs) != 1 || fs[0].AssignedTo != ledger.RoleDiscipline {
 		t.Fatalf("flags %+v", fs)
+	}
+}
+
+// TestScanEndToEnd: planted irregularities imported as records of fact are
+// flagged once each with their village and evidence; a second scan adds
+// nothing; one more row of an existing problem updates its flag.
+func TestScanEndToEnd(t *testing.T) {
+	for _, dialect := range gormstore.TestDialects() {
+		t.Run(dialect, func(t *testing.T) {
+			store := gormstore.OpenTest(t, dialect)
+			clock := lt.NewClock(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
+			s, lg := lt.NewService(t, store, clock)
+			ctx := context.Background()
+			a, b := lt.ID(1, 1970), lt.ID(2, 1975)
+			imp := func(in ledger.ImportInput) {
+				t.Helper()
+				if _, err := s.Import(ctx, lg, "fin", in, false, nil); err != nil {
+					t.Fatalf("%s: %v", in.Kind, err)
+				}
+			}
+			imp(ledger.ImportInput{Kind: "persons", Persons: []ledger.PersonRow{
+				{Row: 2, Village: "田坪村", Group: "一组", HeadIDNumber: a, Name: "张三", IDNumber: a, Relation: "户主", HouseholdKind: ledger.KindLifted},
+				{Row: 3, Village: "石牛村", Group: "一组", HeadIDNumber: b, Name: "李四", IDNumber: b, Relation: "户主", HouseholdKind: ledger.KindLifted}}})
+			imp(ledger.ImportInput{Kind: "funds", Funds: []ledger.FundRow{{Row: 2, DocNo: "F1", Name: "衔接资金", SourceLevel: "中央", Purpose: "就业",
+				Amount: lt.Y("500000"), ArrivedOn: lt.D("2026-01-05")}}})
+			imp(ledger.ImportInput{Kind: "projects", Projects: []ledger.ProjectRow{{Row: 2, Code: "P1", Name: "公益岗位", Category: "就业", Village: "田坪村",
+				Targets: "t", Mechanism: "m", Status: ledger.ProjInProgress, ApprovalDocNo: "批1", ApprovedOn: lt.D("2026-03-01")}}})
+			imp(ledger.ImportInput{Kind: "allocations", Allocations: []ledger.AllocationRow{{Row: 2, DocNo: "F1", ProjectCode: "P1", Amount: lt.Y("100000"), AllocatedOn: lt.D("2026-03-02")}}})
+			row := func(n int, id, item, amount, period, paid, invoice string) ledger.PaymentRow {
+				r := ledger.PaymentRow{Row: n, VoucherNo: fmt.Sprintf("记-%d", n), ProjectCode: "P1", DocNo: "F1", ItemCode: item, Kind: ledger.PaySubsidy,
+					PayeeIDNumber: id, Amount: lt.Y(amount), PaidOn: lt.D(paid), InvoiceNo: invoice}
+				if period != "" {
+					r.Period = lt.P(period)
+				}
+				return r
+			}
+			imp(ledger.ImportInput{Kind: "payments", Payments: []ledger.PaymentRow{
+				row(2, a, "GY01", "300", "2026-04", "2026-04-25", ""), row(3, a, "GY01", "300", "2026-04", "2026-04-26", ""), // B1
+				row(4, b, "", "12000", "", "2026-05-10", "FP-9"), row(5, b, "", "100", "", "2026-05-11", "FP-9"), // C4, F9
+				row(6, b, "GY02", "200", "2026-02", "2026-02-20", ""), // F2 (before the approval on 2026-03-01)
+			}})
+			imp(ledger.ImportInput{Kind: "loans", Loans: []ledger.LoanRow{
+				{Row: 2, ContractNo: "L1", BorrowerIDNumber: a, Bank: "农商行", Amount: lt.Y("30000"), TermMonths: 12, RateBP: 435, Use: "养殖", GrantedOn: lt.D("2025-03-01")},
+				{Row: 3, ContractNo: "L2", BorrowerIDNumber: a, Bank: "农商行", Amount: lt.Y("20000"), TermMonths: 36, RateBP: 435, Use: "种植", GrantedOn: lt.D("2026-03-01")}}})
+			sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h", Now: clock.Now}, jobs.Scan(s, anomaly.DefaultConfig))
+			r, _ := sc.RunNow(ctx, "scan")
+			if r.Outcome != ledger.OutcomeSuccess {
+				t.Fatalf("scan: %+v", r)
+			}
+			fs, _ := s.Flags(ctx, lg, ledger.FlagFilter{}, nil)
+			rules := map[string]ledger.Flag{}
+			for _, f := range fs {
+				if _, dup := rules[f.Rule]; dup && f.Rule != "G7" {
+					t.Errorf("two %s flags: %+v", f.Rule, fs)
+				}
+				rules[f.Rule] = f
+			}
+			for _, want := range []string{"B1", "C4", "F9", "F2", "G5", "G7", "D1"} {
+				if _, ok := rules[want]; !ok {
+					t.Errorf("no %s flag; flags: %+v", want, fs)
+				}
+			}
+			if f := rules["B1"]; f.Village != "430181117201" || len(f.Evidence.Entries) != 2 || len(f.Evidence.Vouchers) != 2 || !strings.Contains(f.Reason, "张*") {
+				t.Errorf("B1 flag %+v", f)
+			}
+			if f := rules["F9"]; f.Village != "430181117202" || len(f.Evidence.Invoices) != 1 {
+				t.Errorf("F9 flag %+v", f)
+			}
+			if f := rules["D1"]; f.Village != "" || f.AssignedTo != ledger.RoleDiscipline {
+				t.Errorf("D1 flag %+v", f)
+			}
+			for _, clean := range []string{"A2", "A4", "B3", "B5", "C2", "E7", "F1", "G2", "G3", "G4"} {
+				if f, ok := rules[clean]; ok {
+					t.Errorf("clean data flagged %s: %+v", clean, f)
+				}
+			}
+			if r, _ := sc.RunNow(ctx, "scan"); r.Counts["raised"] != 0 || r.Counts["updated"] != 0 {
+				t.Fatalf("second scan: %+v", r)
+			}
+			imp(ledger.ImportInput{Kind: "payments", Payments: []ledger.PaymentRow{row(2, a, "GY01", "300", "2026-04", "2026-04-27", "")}})
+			if r, _ := sc.RunNow(ctx, "scan"); r.Counts["raised"] != 0 || r.Counts["updated"] != 1 {
+				t.Fatalf("one more duplicate: %+v", r)
+			}
+			f, _ := s.Flag(ctx, lg, rules["B1"].ID)
+			if len(f.Evidence.Entries) != 3 || f.Status != ledger.FlagOpen {
+				t.Fatalf("updated B1 %+v", f)
+			}
+		})
 	}
 }

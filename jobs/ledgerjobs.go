@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 )
 
 // Default schedules (DOMAIN.md §8), in SUNSHINE_TZ.
@@ -93,6 +94,40 @@ func Escalate(s *ledger.Service) Job {
 				return counts, err
 			}
 			counts["flags_escalated"] += int64(n)
+		}
+		return counts, nil
+	}}
+}
+
+// ScheduleScan is the scan job's default schedule (hourly).
+const ScheduleScan = "0 * * * *"
+
+// Scan runs the rule catalogue over every town's books and records the
+// findings as flags (raised once per rule and subject, updated with new
+// evidence). Time-driven rules (D1, G7) are evaluated as of the run. Each
+// run is a full scan of the town's snapshot.
+func Scan(s *ledger.Service, cfg anomaly.Config) Job {
+	return Job{Name: "scan", Schedule: ScheduleScan, Run: func(ctx context.Context) (map[string]int64, error) {
+		logs, err := s.L.Store().Logs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		counts := map[string]int64{"towns": 0, "payments": 0, "findings": 0, "raised": 0, "updated": 0}
+		for _, lg := range logs {
+			d, err := s.ScanData(ctx, lg)
+			if err != nil {
+				return counts, err
+			}
+			fs := anomaly.Run(d, cfg)
+			raised, updated, err := s.RecordFindings(ctx, lg, "system", fs)
+			if err != nil {
+				return counts, err
+			}
+			counts["towns"]++
+			counts["payments"] += int64(len(d.Payments))
+			counts["findings"] += int64(len(fs))
+			counts["raised"] += int64(raised)
+			counts["updated"] += int64(updated)
 		}
 		return counts, nil
 	}}

@@ -15,6 +15,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 )
 
@@ -105,7 +106,8 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	}
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
-		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service))
+		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
+		jobs.Scan(a.service, anomaly.DefaultConfig))
 	if err != nil {
 		a.Close()
 		return nil, err

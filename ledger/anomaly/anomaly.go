@@ -1,0 +1,152 @@
+// Package anomaly is the rule catalogue of DOMAIN.md §7: each rule a pure
+// function over a snapshot of a town's books (ledger.ScanData) that returns
+// findings — a reason and its evidence, never a verdict — with thresholds in
+// one Config. Rule codes are stable. Each finding carries the rule's subject
+// key, so that a flag's identity (rule + subject) survives any number of
+// scans.
+package anomaly
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// Config holds the rules' thresholds (DOMAIN.md §7; configuration, not code).
+type Config struct {
+	IdleWarnMonths      int        // D1: warn after this many months with an unspent balance
+	IdleHighMonths      int        // D1: high after this many
+	SplitDays           int        // A7: joined the household this many days or fewer before the first payment
+	TenderThreshold     ledger.Fen // F1
+	TenderWindowDays    int        // F1
+	LargeFactor         int64      // C4: × the item's standard
+	LargeNoItem         ledger.Fen // C4: a payment to a person or household with no item
+	LoanMax             ledger.Fen // G2
+	LoanMaxMonths       int        // G2
+	LoanDueSoonDays     int        // G7: info
+	LoanOverdueHighDays int        // G7: high
+	BorrowerMinAge      int        // G3
+	BorrowerMaxAge      int        // G3
+	OutlierMinPayments  int        // B3: the IQR test needs this many payments of the item in the village and period
+}
+
+// DefaultConfig is the catalogue's defaults.
+var DefaultConfig = Config{IdleWarnMonths: 6, IdleHighMonths: 12, SplitDays: 180, TenderThreshold: 100000_00, TenderWindowDays: 90,
+	LargeFactor: 3, LargeNoItem: 10000_00, LoanMax: ledger.LoanMaxAmount, LoanMaxMonths: ledger.LoanMaxTermMonths,
+	LoanDueSoonDays: 30, LoanOverdueHighDays: 90, BorrowerMinAge: ledger.LoanMinAge, BorrowerMaxAge: ledger.LoanMaxAge, OutlierMinPayments: 10}
+
+// Rule is one entry of the catalogue.
+type Rule struct {
+	Code       string
+	Name       string // Chinese
+	Definition string // Chinese: what is detected
+	SubjectKey string // what identifies a flag of the rule
+	Check      func(d *ledger.ScanData, c Config) []ledger.Finding
+}
+
+// Catalogue returns the rules implemented so far, by code.
+func Catalogue() []Rule {
+	rs := []Rule{
+		{"A2", "死亡人员领取", "补贴所属期间开始于收款人死亡当月之后", "收款人", ruleA2},
+		{"A4", "财政供养人员领取", "收款人（到户项目含其家庭成员）为财政供养人员", "收款人", ruleA4},
+		{"A5", "干部或干部亲属领取（优亲厚友）", "收款人（到户项目含其家庭成员）为本村村干部或干部亲属", "收款人", ruleA5},
+		{"A7", "分户拆户", "收款人迁入本户不满 180 天即首次领取该补贴", "补贴项目 + 收款人", ruleA7},
+		{"B1", "重复发放", "同一补贴、同一对象、同一期间发放两次以上且均未冲正", "补贴项目 + 对象 + 期间", ruleB1},
+		{"B3", "超标准发放", "金额超过补贴标准（按数量计的乘以数量）", "支付", ruleB3},
+		{"B5", "超过年度上限", "同一对象同一补贴全年合计超过年度上限", "补贴项目 + 对象 + 年度", ruleB5},
+		{"C2", "一卡多人", "同一账户同一期间收到多个家庭的款项", "账户 + 期间", ruleC2},
+		{"C4", "大额单笔支付", "超过补贴标准 3 倍，或无补贴项目向个人、家庭支付超过 1 万元", "支付", ruleC4},
+		{"D1", "资金闲置", "资金到账超过 6 个月仍有结余（超过 1 年为高）", "资金", ruleD1},
+		{"E7", "改变资金用途（性质不变、渠道不乱）", "资金用途与项目类别不一致（统筹整合涉农资金除外）", "资金 + 项目", ruleE7},
+		{"F1", "化整为零规避招标", "同一项目同一供应商 90 天内多笔均低于招标限额、合计超过限额", "项目 + 供应商 + 首笔日期", ruleF1},
+		{"F2", "批复前支付", "支付日期早于项目批复日期", "支付", ruleF2},
+		{"F9", "发票重复使用", "同一发票号出现在两笔以上支付中", "发票号", ruleF9},
+		{"G2", "小额信贷超限", "贷款金额超过 5 万元或期限超过 36 个月", "贷款", ruleG2},
+		{"G3", "借款人年龄不符", "放贷时借款人不在 18 至 65 周岁之间", "贷款", ruleG3},
+		{"G4", "公职人员借款（冒名借款风险）", "借款人为财政供养人员或村干部", "贷款", ruleG4},
+		{"G5", "一户多贷", "同一户未结清贷款超过一笔", "户", ruleG5},
+		{"G7", "贷款即将到期或逾期", "30 天内到期（提示）、已逾期（警示）、逾期超过 90 天（高）", "贷款", ruleG7},
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Code < rs[j].Code })
+	return rs
+}
+
+// Run runs every rule and returns the findings, by rule.
+func Run(d *ledger.ScanData, c Config) []ledger.Finding {
+	var out []ledger.Finding
+	for _, r := range Catalogue() {
+		out = append(out, r.Check(d, c)...)
+	}
+	return out
+}
+
+// ---- helpers ----
+
+func active(p ledger.Payment) bool { return p.Status == ledger.StatusEffective }
+
+func ev(ps ...ledger.Payment) ledger.Evidence {
+	var e ledger.Evidence
+	for _, p := range ps {
+		e.Entries = append(e.Entries, p.Seq)
+		if p.VoucherNo != "" && !slices.Contains(e.Vouchers, p.VoucherNo) {
+			e.Vouchers = append(e.Vouchers, p.VoucherNo)
+		}
+	}
+	return e
+}
+
+func (x finder) village(p ledger.Payment) string {
+	if h, ok := x.d.Households[p.Household]; ok {
+		return h.Village
+	}
+	if pr, ok := x.d.Projects[p.Project]; ok {
+		return pr.Village
+	}
+	return ""
+}
+
+type finder struct {
+	d *ledger.ScanData
+}
+
+func (x finder) subject(p ledger.Payment) ledger.FlagSubject {
+	s := ledger.FlagSubject{Kind: p.Payee.Kind, ID: p.Payee.ID}
+	switch p.Payee.Kind {
+	case ledger.PayeePerson:
+		s.Label = x.d.Labels[p.Payee.ID]
+	case ledger.PayeeHousehold:
+		s.Label = x.d.Labels[x.d.Households[p.Payee.ID].Head] + "户"
+	}
+	return s
+}
+
+func payeeKey(p ledger.Payment) string { return fmt.Sprintf("%s:%d", p.Payee.Kind, p.Payee.ID) }
+
+// recipients returns the persons a payment reached: the person, or every
+// member of the household for household payments.
+func (x finder) recipients(p ledger.Payment) []int64 {
+	switch p.Payee.Kind {
+	case ledger.PayeePerson:
+		return []int64{p.Payee.ID}
+	case ledger.PayeeHousehold:
+		return x.d.Members[p.Payee.ID]
+	}
+	return nil
+}
+
+func monthStart(d ledger.Date) ledger.Date { return ledger.Date{Year: d.Year, Month: d.Month, Day: 1} }
+
+func itemName(d *ledger.ScanData, code string) string {
+	if it, ok := d.Items[code]; ok {
+		return it.Name
+	}
+	return code
+}
+
+func join(ss []string) string { return strings.Join(ss, "、") }
+
+var _ = time.Now

@@ -1,0 +1,479 @@
+package anomaly
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// A2: the payment's period starts after the person's death month.
+func ruleA2(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	byPerson := map[int64][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) || p.Payee.Kind != ledger.PayeePerson {
+			continue
+		}
+		per := d.Persons[p.Payee.ID]
+		if per.DeceasedOn.IsZero() {
+			continue
+		}
+		start := p.PaidOn
+		if p.Period.Year != 0 {
+			start = p.Period.Start()
+		}
+		if monthStart(start).After(monthStart(per.DeceasedOn)) {
+			byPerson[per.ID] = append(byPerson[per.ID], p)
+		}
+	}
+	var out []ledger.Finding
+	for id, ps := range byPerson {
+		out = append(out, ledger.Finding{Rule: "A2", SubjectKey: fmt.Sprintf("person:%d", id), Severity: ledger.SeverityHigh,
+			Village: x.village(ps[0]), Subject: x.subject(ps[0]),
+			Reason:   fmt.Sprintf("%s已于 %s 登记死亡，其后仍有 %d 笔补贴发放给本人", d.Labels[id], d.Persons[id].DeceasedOn, len(ps)),
+			Evidence: ev(ps...)})
+	}
+	return sorted(out)
+}
+
+func memberMark(d *ledger.ScanData, c Config, rule, what string, mark func(ledger.Person) bool, severity string, sameVillage bool) []ledger.Finding {
+	x := finder{d}
+	byPayee := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
+			continue
+		}
+		for _, id := range x.recipients(p) {
+			if mark(d.Persons[id]) {
+				byPayee[payeeKey(p)] = append(byPayee[payeeKey(p)], p)
+				break
+			}
+		}
+	}
+	var out []ledger.Finding
+	for key, ps := range byPayee {
+		out = append(out, ledger.Finding{Rule: rule, SubjectKey: key, Severity: severity, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
+			Reason: fmt.Sprintf("%s（或其家庭成员）登记为%s，领取补贴 %d 笔，请核实是否符合条件", x.subject(ps[0]).Label, what, len(ps)), Evidence: ev(ps...)})
+	}
+	return sorted(out)
+}
+
+// A4: a public employee (or, for household items, a member) receives.
+func ruleA4(d *ledger.ScanData, c Config) []ledger.Finding {
+	return memberMark(d, c, "A4", "财政供养人员", func(p ledger.Person) bool { return p.PublicEmployee }, ledger.SeverityWarn, false)
+}
+
+// A5: a village cadre or cadre relative receives (disclose and review).
+func ruleA5(d *ledger.ScanData, c Config) []ledger.Finding {
+	return memberMark(d, c, "A5", "村干部或干部亲属", func(p ledger.Person) bool { return p.VillageCadre || p.CadreRelativeOf != 0 }, ledger.SeverityInfo, true)
+}
+
+// A7: the recipient joined the household shortly before its first payment of
+// the item.
+func ruleA7(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	first := map[string]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) || p.Item == "" || p.Payee.Kind != ledger.PayeePerson {
+			continue
+		}
+		k := p.Item + "|" + payeeKey(p)
+		if f, ok := first[k]; !ok || p.PaidOn.Before(f.PaidOn) {
+			first[k] = p
+		}
+	}
+	var out []ledger.Finding
+	for k, p := range first {
+		per := d.Persons[p.Payee.ID]
+		if per.JoinedOn.IsZero() || per.JoinedOn.After(p.PaidOn) {
+			continue
+		}
+		if days := per.JoinedOn.DaysUntil(p.PaidOn); days <= c.SplitDays {
+			out = append(out, ledger.Finding{Rule: "A7", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(p), Subject: x.subject(p),
+				Reason:   fmt.Sprintf("%s于 %s 迁入本户，%d 天后首次领取「%s」，请核实是否分户拆户", d.Labels[per.ID], per.JoinedOn, days, itemName(d, p.Item)),
+				Evidence: ev(p)})
+		}
+	}
+	return sorted(out)
+}
+
+// B1: the same item, recipient and period paid twice, none reversed.
+func ruleB1(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) || p.Item == "" || p.Period.Year == 0 {
+			continue
+		}
+		k := p.Item + "|" + payeeKey(p) + "|" + p.Period.String()
+		groups[k] = append(groups[k], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		if len(ps) < 2 {
+			continue
+		}
+		out = append(out, ledger.Finding{Rule: "B1", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
+			Reason:   fmt.Sprintf("%s在 %s 领取「%s」%d 次", x.subject(ps[0]).Label, ps[0].Period, itemName(d, ps[0].Item), len(ps)),
+			Evidence: ev(ps...)})
+	}
+	return sorted(out)
+}
+
+func standardOf(it ledger.Item, p ledger.Payment) ledger.Fen {
+	if it.PerQuantity {
+		return it.Standard * ledger.Fen(max(p.Quantity, 1))
+	}
+	return it.Standard
+}
+
+// B3: over the standard (× quantity).
+func ruleB3(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	var out []ledger.Finding
+	for _, p := range d.Payments {
+		it, ok := d.Items[p.Item]
+		if !active(p) || !ok || it.Standard == 0 {
+			continue
+		}
+		if std := standardOf(it, p); p.Amount > std {
+			out = append(out, ledger.Finding{Rule: "B3", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityWarn,
+				Village: x.village(p), Subject: x.subject(p),
+				Reason:   fmt.Sprintf("「%s」发放 %s 元，超过标准 %s 元", it.Name, p.Amount.Yuan(), std.Yuan()),
+				Evidence: ev(p)})
+		}
+	}
+	return sorted(out)
+}
+
+// B5: the year's total per recipient per item over the cap.
+func ruleB5(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if it, ok := d.Items[p.Item]; !active(p) || !ok || it.YearlyCap == 0 {
+			continue
+		}
+		k := p.Item + "|" + payeeKey(p) + "|" + strconv.Itoa(p.PaidOn.Year)
+		groups[k] = append(groups[k], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		var sum ledger.Fen
+		for _, p := range ps {
+			sum += p.Amount
+		}
+		it := d.Items[ps[0].Item]
+		if sum > it.YearlyCap {
+			out = append(out, ledger.Finding{Rule: "B5", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
+				Reason:   fmt.Sprintf("%s %d 年领取「%s」合计 %s 元，超过年度上限 %s 元", x.subject(ps[0]).Label, ps[0].PaidOn.Year, it.Name, sum.Yuan(), it.YearlyCap.Yuan()),
+				Evidence: ev(ps...)})
+		}
+	}
+	return sorted(out)
+}
+
+// C2: one account, one period, recipients from more than one household.
+func ruleC2(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) || p.AccountIndex == "" || p.Payee.Kind == ledger.PayeeOrg {
+			continue
+		}
+		period := p.Period.String()
+		if period == "" {
+			period = ledger.PeriodOfDate(p.PaidOn, "month").String()
+		}
+		k := p.AccountIndex[:16] + "|" + period
+		groups[k] = append(groups[k], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		hh := map[int64]bool{}
+		for _, p := range ps {
+			hh[p.Household] = true
+		}
+		if len(hh) < 2 {
+			continue
+		}
+		out = append(out, ledger.Finding{Rule: "C2", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]),
+			Subject:  ledger.FlagSubject{Kind: "account", Label: "同一收款账户"},
+			Reason:   fmt.Sprintf("同一收款账户在 %s 收到 %d 个家庭的 %d 笔款项", k[17:], len(hh), len(ps)),
+			Evidence: ev(ps...)})
+	}
+	return sorted(out)
+}
+
+// C4: over 3× the standard, or over 10,000 yuan to a person or household
+// with no item.
+func ruleC4(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	var out []ledger.Finding
+	for _, p := range d.Payments {
+		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
+			continue
+		}
+		var reason string
+		if it, ok := d.Items[p.Item]; ok && it.Standard > 0 {
+			if std := standardOf(it, p); p.Amount > std*ledger.Fen(c.LargeFactor) {
+				reason = fmt.Sprintf("单笔 %s 元，超过「%s」标准 %s 元的 %d 倍", p.Amount.Yuan(), it.Name, std.Yuan(), c.LargeFactor)
+			}
+		} else if p.Item == "" && p.Amount > c.LargeNoItem {
+			reason = fmt.Sprintf("无补贴项目向个人或家庭单笔支付 %s 元", p.Amount.Yuan())
+		}
+		if reason != "" {
+			out = append(out, ledger.Finding{Rule: "C4", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityWarn,
+				Village: x.village(p), Subject: x.subject(p), Reason: reason, Evidence: ev(p)})
+		}
+	}
+	return sorted(out)
+}
+
+// D1: a fund arrived long ago with money unspent.
+func ruleD1(d *ledger.ScanData, c Config) []ledger.Finding {
+	today := ledger.DateOf(d.Now, d.Location)
+	var out []ledger.Finding
+	for id, f := range d.FundLines {
+		if f.Reversed || f.Unspent <= 0 || f.ArrivedOn.IsZero() {
+			continue
+		}
+		months := (today.Year-f.ArrivedOn.Year)*12 + int(today.Month-f.ArrivedOn.Month)
+		if today.Day < f.ArrivedOn.Day {
+			months--
+		}
+		if months < c.IdleWarnMonths {
+			continue
+		}
+		sev, extra := ledger.SeverityWarn, ""
+		if months >= c.IdleHighMonths {
+			sev = ledger.SeverityHigh
+		}
+		if months >= 24 {
+			extra = "，已闲置两年以上"
+		}
+		out = append(out, ledger.Finding{Rule: "D1", SubjectKey: fmt.Sprintf("fund:%d", id), Severity: sev,
+			Subject:  ledger.FlagSubject{Kind: "fund", ID: id, Label: f.DocNo},
+			Reason:   fmt.Sprintf("资金「%s」于 %s 到账，%d 个月后仍有 %s 元未支出%s", f.DocNo, f.ArrivedOn, months, f.Unspent.Yuan(), extra),
+			Evidence: ledger.Evidence{Entries: []int64{f.Seq}, DocNos: []string{f.DocNo}}})
+	}
+	return sorted(out)
+}
+
+// E7: a fund's purpose differs from the project's category (unless the fund
+// is 统筹整合涉农资金).
+func ruleE7(d *ledger.ScanData, c Config) []ledger.Finding {
+	groups := map[[2]int64][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) {
+			continue
+		}
+		f, pr := d.Funds[p.Fund], d.Projects[p.Project]
+		if f.Nature == ledger.NatureIntegrated || f.Purpose == "" || pr.Category == "" || f.Purpose == pr.Category {
+			continue
+		}
+		groups[[2]int64{p.Fund, p.Project}] = append(groups[[2]int64{p.Fund, p.Project}], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		f, pr := d.Funds[k[0]], d.Projects[k[1]]
+		e := ev(ps...)
+		e.DocNos, e.ProjectCodes = []string{f.DocNo}, []string{pr.Code}
+		out = append(out, ledger.Finding{Rule: "E7", SubjectKey: fmt.Sprintf("fund:%d|project:%d", k[0], k[1]), Severity: ledger.SeverityWarn,
+			Village: pr.Village, Subject: ledger.FlagSubject{Kind: "project", ID: pr.ID, Label: pr.Name},
+			Reason:   fmt.Sprintf("用途为「%s」的资金「%s」用于「%s」类项目「%s」", f.Purpose, f.DocNo, pr.Category, pr.Name),
+			Evidence: e})
+	}
+	return sorted(out)
+}
+
+// F1: payments to one supplier on one project within 90 days, each below
+// the tender threshold, together above it.
+func ruleF1(d *ledger.ScanData, c Config) []ledger.Finding {
+	groups := map[[2]int64][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if active(p) && p.Payee.Kind == ledger.PayeeOrg && p.Amount < c.TenderThreshold {
+			groups[[2]int64{p.Project, p.Payee.ID}] = append(groups[[2]int64{p.Project, p.Payee.ID}], p)
+		}
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		sort.Slice(ps, func(i, j int) bool {
+			return ps[i].PaidOn.Before(ps[j].PaidOn) || ps[i].PaidOn == ps[j].PaidOn && ps[i].ID < ps[j].ID
+		})
+		for i := 0; i < len(ps); i++ {
+			var sum ledger.Fen
+			j := i
+			for ; j < len(ps) && ps[i].PaidOn.DaysUntil(ps[j].PaidOn) <= c.TenderWindowDays; j++ {
+				sum += ps[j].Amount
+			}
+			if j-i >= 2 && sum > c.TenderThreshold {
+				pr := d.Projects[k[0]]
+				e := ev(ps[i:j]...)
+				e.ProjectCodes = []string{pr.Code}
+				out = append(out, ledger.Finding{Rule: "F1", SubjectKey: fmt.Sprintf("project:%d|org:%d|%s", k[0], k[1], ps[i].PaidOn),
+					Severity: ledger.SeverityWarn, Village: pr.Village, Subject: ledger.FlagSubject{Kind: "org", ID: k[1]},
+					Reason: fmt.Sprintf("项目「%s」%d 天内向同一供应商支付 %d 笔，每笔低于招标限额 %s 元，合计 %s 元", pr.Name, c.TenderWindowDays, j-i,
+						c.TenderThreshold.Yuan(), sum.Yuan()),
+					Evidence: e})
+				i = j - 1
+			}
+		}
+	}
+	return sorted(out)
+}
+
+// F2: paid before the project's approval date.
+func ruleF2(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	var out []ledger.Finding
+	for _, p := range d.Payments {
+		pr := d.Projects[p.Project]
+		if !active(p) || pr.ApprovedOn.IsZero() || !p.PaidOn.Before(pr.ApprovedOn) {
+			continue
+		}
+		e := ev(p)
+		e.ProjectCodes = []string{pr.Code}
+		out = append(out, ledger.Finding{Rule: "F2", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityWarn,
+			Village: pr.Village, Subject: x.subject(p),
+			Reason:   fmt.Sprintf("支付日期 %s 早于项目「%s」的批复日期 %s", p.PaidOn, pr.Name, pr.ApprovedOn),
+			Evidence: e})
+	}
+	return sorted(out)
+}
+
+// F9: one invoice number on two payments.
+func ruleF9(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if active(p) && p.InvoiceNo != "" {
+			groups[p.InvoiceNo] = append(groups[p.InvoiceNo], p)
+		}
+	}
+	var out []ledger.Finding
+	for inv, ps := range groups {
+		if len(ps) < 2 {
+			continue
+		}
+		e := ev(ps...)
+		e.Invoices = []string{inv}
+		out = append(out, ledger.Finding{Rule: "F9", SubjectKey: "invoice:" + inv, Severity: ledger.SeverityHigh, Village: x.village(ps[0]),
+			Subject: x.subject(ps[0]), Reason: fmt.Sprintf("发票号 %s 用于 %d 笔支付", inv, len(ps)), Evidence: e})
+	}
+	return sorted(out)
+}
+
+func loanEv(l ledger.Loan) ledger.Evidence {
+	return ledger.Evidence{Entries: []int64{l.Seq}, Loans: []string{l.ContractNo}}
+}
+
+func (x finder) loanFinding(rule, severity string, l ledger.Loan, reason string) ledger.Finding {
+	h := x.d.Households[l.Household]
+	return ledger.Finding{Rule: rule, SubjectKey: "loan:" + l.ContractNo, Severity: severity, Village: h.Village,
+		Subject: ledger.FlagSubject{Kind: "loan", ID: l.Seq, Label: l.ContractNo}, Reason: reason, Evidence: loanEv(l)}
+}
+
+// G2: a loan beyond the limits.
+func ruleG2(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	var out []ledger.Finding
+	for _, l := range d.Loans {
+		if l.Status == ledger.LoanReversed || l.Amount <= c.LoanMax && l.TermMonths <= c.LoanMaxMonths {
+			continue
+		}
+		out = append(out, x.loanFinding("G2", ledger.SeverityWarn, l, fmt.Sprintf("贷款 %s 元、期限 %d 个月，超过 5 万元或 36 个月的限额", l.Amount.Yuan(), l.TermMonths)))
+	}
+	return sorted(out)
+}
+
+// G3: the borrower's age at grant outside 18–65.
+func ruleG3(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	var out []ledger.Finding
+	for _, l := range d.Loans {
+		b, ok := d.Births[l.Borrower]
+		if l.Status == ledger.LoanReversed || !ok {
+			continue
+		}
+		g := l.GrantedOn
+		age := g.Year - b.Year()
+		if int(g.Month) < int(b.Month()) || int(g.Month) == int(b.Month()) && g.Day < b.Day() {
+			age--
+		}
+		if age < c.BorrowerMinAge || age > c.BorrowerMaxAge {
+			out = append(out, x.loanFinding("G3", ledger.SeverityWarn, l, fmt.Sprintf("放贷时借款人 %d 周岁，不在 18 至 65 周岁之间", age)))
+		}
+	}
+	return sorted(out)
+}
+
+// G4: the borrower is a public employee or a village cadre.
+func ruleG4(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	var out []ledger.Finding
+	for _, l := range d.Loans {
+		p := d.Persons[l.Borrower]
+		if l.Status != ledger.LoanReversed && (p.PublicEmployee || p.VillageCadre) {
+			out = append(out, x.loanFinding("G4", ledger.SeverityWarn, l, "借款人为财政供养人员或村干部，存在冒名借款风险"))
+		}
+	}
+	return sorted(out)
+}
+
+// G5: more than one active loan in a household.
+func ruleG5(d *ledger.ScanData, c Config) []ledger.Finding {
+	byHH := map[int64][]ledger.Loan{}
+	for _, l := range d.Loans {
+		if l.Status == ledger.LoanActive {
+			byHH[l.Household] = append(byHH[l.Household], l)
+		}
+	}
+	var out []ledger.Finding
+	for hh, ls := range byHH {
+		if len(ls) < 2 {
+			continue
+		}
+		e := ledger.Evidence{}
+		for _, l := range ls {
+			e.Entries = append(e.Entries, l.Seq)
+			e.Loans = append(e.Loans, l.ContractNo)
+		}
+		h := d.Households[hh]
+		out = append(out, ledger.Finding{Rule: "G5", SubjectKey: fmt.Sprintf("household:%d", hh), Severity: ledger.SeverityWarn, Village: h.Village,
+			Subject:  ledger.FlagSubject{Kind: "household", ID: hh, Label: d.Labels[h.Head] + "户"},
+			Reason:   fmt.Sprintf("该户同时有 %d 笔未结清的小额信贷", len(ls)),
+			Evidence: e})
+	}
+	return sorted(out)
+}
+
+// G7: a loan due within 30 days (info), overdue (warn), overdue more than
+// 90 days (high).
+func ruleG7(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	today := ledger.DateOf(d.Now, d.Location)
+	var out []ledger.Finding
+	for _, l := range d.Loans {
+		if l.Status != ledger.LoanActive || l.DueOn.IsZero() {
+			continue
+		}
+		days := today.DaysUntil(l.DueOn)
+		switch {
+		case days < -c.LoanOverdueHighDays:
+			out = append(out, x.loanFinding("G7", ledger.SeverityHigh, l, fmt.Sprintf("贷款已逾期 %d 天（到期日 %s），未还 %s 元", -days, l.DueOn, (l.Amount-l.Repaid).Yuan())))
+		case days < 0:
+			out = append(out, x.loanFinding("G7", ledger.SeverityWarn, l, fmt.Sprintf("贷款已逾期 %d 天（到期日 %s），未还 %s 元", -days, l.DueOn, (l.Amount-l.Repaid).Yuan())))
+		case days <= c.LoanDueSoonDays:
+			out = append(out, x.loanFinding("G7", ledger.SeverityInfo, l, fmt.Sprintf("贷款将于 %d 天后（%s）到期，未还 %s 元", days, l.DueOn, (l.Amount-l.Repaid).Yuan())))
+		}
+	}
+	return sorted(out)
+}
+
+func sorted(fs []ledger.Finding) []ledger.Finding {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].SubjectKey < fs[j].SubjectKey })
+	return fs
+}

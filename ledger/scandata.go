@@ -1,0 +1,88 @@
+package ledger
+
+import (
+	"context"
+	"time"
+)
+
+// ScanData is the snapshot of a town's books that the rule catalogue
+// (package ledger/anomaly) reads: pure data, no store.
+type ScanData struct {
+	Town       string
+	Now        time.Time
+	Location   *time.Location
+	Payments   []Payment
+	Persons    map[int64]Person
+	Households map[int64]Household
+	Members    map[int64][]int64 // household → persons
+	Items      map[string]Item
+	Projects   map[int64]Project
+	Funds      map[int64]Fund
+	FundLines  map[int64]FundLine
+	Loans      []Loan
+	Births     map[int64]time.Time // person → birth date (from the ID number)
+	Labels     map[int64]string    // person → public-masked name
+}
+
+// ScanData loads the snapshot the scan runs on, decrypting each person once
+// for the birth date and the public-masked name (nothing else leaves the
+// vault).
+func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
+	bk := s.L.Store().Books(ctx, lg.ID)
+	d := &ScanData{Town: lg.Town, Now: s.L.Now(), Location: s.L.Location(), Persons: map[int64]Person{},
+		Households: map[int64]Household{}, Members: map[int64][]int64{}, Items: map[string]Item{}, Projects: map[int64]Project{},
+		Funds: map[int64]Fund{}, FundLines: map[int64]FundLine{}, Births: map[int64]time.Time{}, Labels: map[int64]string{}}
+	var err error
+	if d.Payments, err = bk.Payments(PaymentFilter{}); err != nil {
+		return nil, err
+	}
+	ps, err := listObjects[Person](bk, objPerson)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		d.Persons[p.ID] = p
+		d.Members[p.Household] = append(d.Members[p.Household], p.ID)
+		if rec, err := bk.Private(p.ID); err == nil {
+			if pp, err := s.Vault.Open(lg.Town, rec); err == nil {
+				d.Labels[p.ID] = MaskName(pp.Name)
+				if pp.IDNumber != "" {
+					d.Births[p.ID] = IDBirthDate(pp.IDNumber)
+				}
+			}
+		}
+	}
+	hs, err := listObjects[Household](bk, objHousehold)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		d.Households[h.ID] = h
+	}
+	its, err := listObjects[Item](bk, objItem)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range its {
+		d.Items[it.Code] = it
+	}
+	prs, err := listObjects[Project](bk, objProject)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range prs {
+		d.Projects[p.ID] = p
+	}
+	fls, err := s.Funds(ctx, lg)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fls {
+		d.Funds[f.ID] = f.Fund
+		d.FundLines[f.ID] = f
+	}
+	if d.Loans, err = listObjects[Loan](bk, objLoan); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
