@@ -100,7 +100,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	if _, err := auth.CreateUser(ctx, other, "system", ledger.NewUser{Username: "otheradmin", Password: testPassword, Role: ledger.RoleAdmin}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	sched, err := jobs.New(jobs.Options{Store: store, Holder: "test"}, jobs.Verify(s.L), jobs.Checkpoint(s.L))
+	sched, err := jobs.New(jobs.Options{Store: store, Holder: "test"}, jobs.Verify(s.L, s), jobs.Checkpoint(s.L))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,11 +137,13 @@ func TestMissedRunAndTimeZone(t *testing.T) {
 // a sound log and fails, naming the seq, on a tampered one.
 func TestLedgerJobs(t *testing.T) {
 	store := gormstore.OpenTest(t, "sqlite")
-	l, lg := lt.NewLedger(t, store, nil, "430181117")
+	svc, lg := lt.NewService(t, store, nil)
+	l := svc.L
+	before, _ := store.Size(context.Background(), lg.ID)
 	for i := 0; i < 5; i++ {
 		l.Append(context.Background(), lg, ledger.AppendInput{Type: "notice_noted", Actor: "u", Payload: lt.Payload(i)})
 	}
-	sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h"}, jobs.Checkpoint(l), jobs.Verify(l))
+	sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h"}, jobs.Checkpoint(l), jobs.Verify(l, svc))
 	r, _ := sc.RunNow(context.Background(), "checkpoint")
 	if r.Outcome != ledger.OutcomeSuccess || r.Counts["signed"] != 1 {
 		t.Fatalf("checkpoint: %+v", r)
@@ -149,15 +151,22 @@ func TestLedgerJobs(t *testing.T) {
 	if r, _ := sc.RunNow(context.Background(), "checkpoint"); r.Counts["signed"] != 0 {
 		t.Fatalf("signed again without growth: %+v", r)
 	}
-	if r, _ := sc.RunNow(context.Background(), "verify"); r.Outcome != ledger.OutcomeSuccess || r.Counts["entries"] != 5 {
+	if r, _ := sc.RunNow(context.Background(), "verify"); r.Outcome != ledger.OutcomeSuccess || r.Counts["entries"] != before+5 {
 		t.Fatalf("verify: %+v", r)
 	}
+	victim := before + 3
 	db := store.DB()
 	db.Exec("DROP TRIGGER entries_no_update")
-	db.Exec(`UPDATE entries SET body = REPLACE(body, '"n":3', '"n":4') WHERE seq = 3`)
+	db.Exec(fmt.Sprintf(`UPDATE entries SET body = REPLACE(body, '"n":3', '"n":4') WHERE seq = %d`, victim))
 	r, _ = sc.RunNow(context.Background(), "verify")
-	if r.Outcome != ledger.OutcomeFailure || !strings.Contains(r.Error, "first bad seq 3") {
+	if r.Outcome != ledger.OutcomeFailure || !strings.Contains(r.Error, fmt.Sprintf("first bad seq %d", victim)) {
 		t.Fatalf("verify after tampering: %+v", r)
+	}
+	// The nightly job raises T1 for the discipline office, once.
+	sc.RunNow(context.Background(), "verify")
+	fs, _ := svc.Flags(context.Background(), lg, ledger.FlagFilter{Rule: "T1"}, nil)
+	if len(fs) != 1 || fs[0].Severity != ledger.SeverityHigh || fs[0].AssignedTo != ledger.RoleDiscipline || fs[0].Evidence.Entries[0] != victim {
+		t.Fatalf("T1 flags %+v", fs)
 	}
 }
 

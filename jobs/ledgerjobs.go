@@ -15,9 +15,10 @@ const (
 )
 
 // Verify recomputes every log's tree and checks its checkpoints (nightly).
-// A log that does not verify fails the run, naming the first bad seq; the
-// T1 flag for the monitors comes with the rule catalogue.
-func Verify(l *ledger.Ledger) Job {
+// A log that does not verify fails the run, naming the first bad seq, and,
+// when s is not nil, raises (or updates) the town's T1 flag for the
+// discipline office.
+func Verify(l *ledger.Ledger, s *ledger.Service) Job {
 	return Job{Name: "verify", Schedule: ScheduleVerify, Run: func(ctx context.Context) (map[string]int64, error) {
 		logs, err := l.Store().Logs(ctx)
 		if err != nil {
@@ -36,6 +37,17 @@ func Verify(l *ledger.Ledger) Job {
 			if !rep.OK() {
 				counts["bad_logs"]++
 				bad = append(bad, fmt.Sprintf("%s: first bad seq %d (%s)", lg.Origin, rep.FirstBadSeq, rep.Problems[0].Kind))
+				if s != nil {
+					f := ledger.Finding{Rule: "T1", SubjectKey: "log", Severity: ledger.SeverityHigh,
+						Subject: ledger.FlagSubject{Kind: "log", ID: lg.ID, Label: lg.Origin},
+						Reason:  fmt.Sprintf("账本校验不通过：首个有问题的序号为 %d。%s", rep.FirstBadSeq, rep.Problems[0].Detail)}
+					if rep.FirstBadSeq >= 0 {
+						f.Evidence.Entries = []int64{rep.FirstBadSeq}
+					}
+					if _, _, err := s.RecordFindings(ctx, lg, "system", []ledger.Finding{f}); err != nil {
+						return counts, err
+					}
+				}
 			}
 		}
 		if len(bad) > 0 {

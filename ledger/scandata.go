@@ -22,6 +22,7 @@ type ScanData struct {
 	Loans      []Loan
 	Births     map[int64]time.Time // person → birth date (from the ID number)
 	Labels     map[int64]string    // person → public-masked name
+	Allocated  map[[2]int64]Fen    // (project, fund) → allocated, net of reversals
 }
 
 // ScanData loads the snapshot the scan runs on, decrypting each person once
@@ -31,7 +32,8 @@ func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 	bk := s.L.Store().Books(ctx, lg.ID)
 	d := &ScanData{Town: lg.Town, Now: s.L.Now(), Location: s.L.Location(), Persons: map[int64]Person{},
 		Households: map[int64]Household{}, Members: map[int64][]int64{}, Items: map[string]Item{}, Projects: map[int64]Project{},
-		Funds: map[int64]Fund{}, FundLines: map[int64]FundLine{}, Births: map[int64]time.Time{}, Labels: map[int64]string{}}
+		Funds: map[int64]Fund{}, FundLines: map[int64]FundLine{}, Births: map[int64]time.Time{}, Labels: map[int64]string{},
+		Allocated: map[[2]int64]Fen{}}
 	var err error
 	if d.Payments, err = bk.Payments(PaymentFilter{}); err != nil {
 		return nil, err
@@ -80,6 +82,15 @@ func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 	for _, f := range fls {
 		d.Funds[f.ID] = f.Fund
 		d.FundLines[f.ID] = f
+	}
+	flows, err := bk.Flows(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range flows {
+		if f.Kind == FlowAllocated {
+			d.Allocated[[2]int64{f.Project, f.Fund}] += f.Amount
+		}
 	}
 	if d.Loans, err = listObjects[Loan](bk, objLoan); err != nil {
 		return nil, err

@@ -477,3 +477,198 @@ func sorted(fs []ledger.Finding) []ledger.Finding {
 	sort.Slice(fs, func(i, j int) bool { return fs[i].SubjectKey < fs[j].SubjectKey })
 	return fs
 }
+
+// A3: the recipient's household 户属性/监测类型 is not in the item's
+// eligible list (as the household stands now).
+func ruleA3(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		it, ok := d.Items[p.Item]
+		if !active(p) || !ok || len(it.Eligible) == 0 || p.Household == 0 {
+			continue
+		}
+		h := d.Households[p.Household]
+		if containsStr(it.Eligible, h.Kind) || h.MonitoringKind != "" && containsStr(it.Eligible, h.MonitoringKind) {
+			continue
+		}
+		k := p.Item + "|" + payeeKey(p)
+		groups[k] = append(groups[k], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		h := d.Households[ps[0].Household]
+		out = append(out, ledger.Finding{Rule: "A3", SubjectKey: k, Severity: ledger.SeverityWarn, Village: h.Village, Subject: x.subject(ps[0]),
+			Reason: fmt.Sprintf("%s的户属性为「%s」，不在「%s」的补助对象（%s）之内", x.subject(ps[0]).Label, h.Kind, itemName(d, ps[0].Item),
+				join(d.Items[ps[0].Item].Eligible)),
+			Evidence: ev(ps...)})
+	}
+	return sorted(out)
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// B2: a household item paid, in one period, to the accounts of more than
+// one member of the household.
+func ruleB2(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		it, ok := d.Items[p.Item]
+		if !active(p) || !ok || it.Unit != "household" || p.Period.Year == 0 || p.Household == 0 {
+			continue
+		}
+		k := fmt.Sprintf("%s|household:%d|%s", p.Item, p.Household, p.Period)
+		groups[k] = append(groups[k], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		holders := map[int64]bool{}
+		for _, p := range ps {
+			holders[p.AccountHolder] = true
+		}
+		if len(holders) < 2 {
+			continue
+		}
+		out = append(out, ledger.Finding{Rule: "B2", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
+			Reason:   fmt.Sprintf("到户补贴「%s」在 %s 分别发给该户 %d 名成员", itemName(d, ps[0].Item), ps[0].Period, len(holders)),
+			Evidence: ev(ps...)})
+	}
+	return sorted(out)
+}
+
+// C1: the account holder is neither the recipient nor in the recipient's
+// household.
+func ruleC1(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) || p.AccountHolder == 0 || p.Payee.Kind == ledger.PayeeOrg {
+			continue
+		}
+		holder := d.Persons[p.AccountHolder]
+		if holder.ID == 0 || holder.Household == p.Household || p.Payee.Kind == ledger.PayeePerson && p.AccountHolder == p.Payee.ID {
+			continue
+		}
+		k := fmt.Sprintf("%s|holder:%d", payeeKey(p), p.AccountHolder)
+		groups[k] = append(groups[k], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		out = append(out, ledger.Finding{Rule: "C1", SubjectKey: k, Severity: ledger.SeverityHigh, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
+			Reason: fmt.Sprintf("发给%s的 %d 笔款项打入了非本户人员%s的账户，请核实是否代领、截留", x.subject(ps[0]).Label, len(ps),
+				d.Labels[ps[0].AccountHolder]),
+			Evidence: ev(ps...)})
+	}
+	return sorted(out)
+}
+
+// E3: payments exceed a project's holding of a fund.
+func ruleE3(d *ledger.ScanData, c Config) []ledger.Finding {
+	type key struct{ project, fund int64 }
+	paid := map[key][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if active(p) {
+			paid[key{p.Project, p.Fund}] = append(paid[key{p.Project, p.Fund}], p)
+		}
+	}
+	var out []ledger.Finding
+	for k, ps := range paid {
+		var sum ledger.Fen
+		for _, p := range ps {
+			sum += p.Amount
+		}
+		alloc := d.Allocated[[2]int64{k.project, k.fund}]
+		if sum <= alloc {
+			continue
+		}
+		pr, f := d.Projects[k.project], d.Funds[k.fund]
+		e := ev(ps...)
+		e.DocNos, e.ProjectCodes = []string{f.DocNo}, []string{pr.Code}
+		out = append(out, ledger.Finding{Rule: "E3", SubjectKey: fmt.Sprintf("project:%d|fund:%d", k.project, k.fund), Severity: ledger.SeverityHigh,
+			Village: pr.Village, Subject: ledger.FlagSubject{Kind: "project", ID: pr.ID, Label: pr.Name},
+			Reason:   fmt.Sprintf("项目「%s」从资金「%s」支付 %s 元，超过拨付的 %s 元", pr.Name, f.DocNo, sum.Yuan(), alloc.Yuan()),
+			Evidence: e})
+	}
+	return sorted(out)
+}
+
+// E6: money of a 产业 project or fund paid to a household or person under
+// no 产业 item (造血 money handed out as cash).
+func ruleE6(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
+			continue
+		}
+		if d.Projects[p.Project].Category != "产业" && d.Funds[p.Fund].Purpose != "产业" {
+			continue
+		}
+		if it, ok := d.Items[p.Item]; ok && it.Category == "产业" {
+			continue
+		}
+		k := fmt.Sprintf("project:%d|%s", p.Project, payeeKey(p))
+		groups[k] = append(groups[k], p)
+	}
+	var out []ledger.Finding
+	for k, ps := range groups {
+		pr := d.Projects[ps[0].Project]
+		e := ev(ps...)
+		e.ProjectCodes = []string{pr.Code}
+		out = append(out, ledger.Finding{Rule: "E6", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
+			Reason:   fmt.Sprintf("产业资金（项目「%s」）以非产业补贴形式直接发给%s %d 笔", pr.Name, x.subject(ps[0]).Label, len(ps)),
+			Evidence: e})
+	}
+	return sorted(out)
+}
+
+// G1: a loan to a household that is not 脱贫户, 监测对象 or 建档立卡贫困户.
+func ruleG1(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	var out []ledger.Finding
+	for _, l := range d.Loans {
+		h := d.Households[l.Household]
+		if l.Status == ledger.LoanReversed || h.Kind != ledger.KindOrdinary {
+			continue
+		}
+		out = append(out, x.loanFinding("G1", ledger.SeverityWarn, l, fmt.Sprintf("借款户户属性为「%s」，不属于小额信贷支持对象", h.Kind)))
+	}
+	return sorted(out)
+}
+
+// G8: the borrower was dead at grant, or borrows in two villages.
+func ruleG8(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	villages := map[int64]map[string]bool{}
+	for _, l := range d.Loans {
+		if l.Status == ledger.LoanReversed {
+			continue
+		}
+		if villages[l.Borrower] == nil {
+			villages[l.Borrower] = map[string]bool{}
+		}
+		villages[l.Borrower][d.Households[l.Household].Village] = true
+	}
+	var out []ledger.Finding
+	for _, l := range d.Loans {
+		if l.Status == ledger.LoanReversed {
+			continue
+		}
+		p := d.Persons[l.Borrower]
+		switch {
+		case !p.DeceasedOn.IsZero() && !l.GrantedOn.Before(p.DeceasedOn):
+			out = append(out, x.loanFinding("G8", ledger.SeverityHigh, l, fmt.Sprintf("借款人已于 %s 登记死亡，放贷日期为 %s", p.DeceasedOn, l.GrantedOn)))
+		case len(villages[l.Borrower]) > 1:
+			out = append(out, x.loanFinding("G8", ledger.SeverityHigh, l, "同一借款人在两个村都有贷款"))
+		}
+	}
+	return sorted(out)
+}

@@ -217,6 +217,87 @@ func TestRules(t *testing.T) {
 		{"G7 near miss: due in 60 days", "G7", func(x *ledger.ScanData) {
 			x.Loans = []ledger.Loan{{ContractNo: "L1", Household: 10, Borrower: 1, Amount: 100_00, DueOn: d("2026-10-31"), Status: ledger.LoanActive, Seq: 9}}
 		}, 0},
+		{"A3 fires: an 一般农户 paid an item for 脱贫户", "A3", func(x *ledger.ScanData) {
+			it := x.Items["GY01"]
+			it.Eligible = []string{ledger.KindLifted}
+			x.Items["GY01"] = it
+			h := x.Households[10]
+			h.Kind = ledger.KindOrdinary
+			x.Households[10] = h
+			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")}
+		}, 1},
+		{"A3 near miss: a 监测对象 eligible for the item", "A3", func(x *ledger.ScanData) {
+			it := x.Items["GY01"]
+			it.Eligible = []string{ledger.KindLifted, ledger.KindMonitored}
+			x.Items["GY01"] = it
+			h := x.Households[10]
+			h.Kind = ledger.KindMonitored
+			x.Households[10] = h
+			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")}
+		}, 0},
+		{"B2 fires: a household item to two members", "B2", func(x *ledger.ScanData) {
+			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
+			a, b := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01"), pay(hh, 10, "CY01", 100_00, "2026", "2026-05-02")
+			a.AccountHolder, b.AccountHolder = 1, 2
+			x.Payments = []ledger.Payment{a, b}
+		}, 1},
+		{"B2 near miss: one member", "B2", func(x *ledger.ScanData) {
+			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
+			a := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01")
+			a.AccountHolder = 1
+			x.Payments = []ledger.Payment{a}
+		}, 0},
+		{"C1 fires: paid into another household's account", "C1", func(x *ledger.ScanData) {
+			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
+			p.AccountHolder = 3
+			x.Payments = []ledger.Payment{p}
+		}, 1},
+		{"C1 near miss: a child paid into a parent's account of the same household", "C1", func(x *ledger.ScanData) {
+			p := pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: 2}, 10, "GY01", 300_00, "2026-03", "2026-03-25")
+			p.AccountHolder = 1
+			x.Payments = []ledger.Payment{p}
+		}, 0},
+		{"E3 fires: paid more than allocated", "E3", func(x *ledger.ScanData) {
+			x.Allocated = map[[2]int64]ledger.Fen{{7, 5}: 500_00}
+			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25")}
+		}, 1},
+		{"E3 near miss: exactly the allocation", "E3", func(x *ledger.ScanData) {
+			x.Allocated = map[[2]int64]ledger.Fen{{7, 5}: 600_00}
+			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25")}
+		}, 0},
+		{"E6 fires: 产业 money as cash", "E6", func(x *ledger.ScanData) {
+			x.Payments = []ledger.Payment{pay(p1, 10, "", 500_00, "", "2026-03-25")}
+		}, 1},
+		{"E6 near miss: under a 产业 item", "E6", func(x *ledger.ScanData) {
+			it := x.Items["CY01"]
+			it.Category = "产业"
+			x.Items["CY01"] = it
+			x.Payments = []ledger.Payment{pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-01")}
+		}, 0},
+		{"G1 fires: a loan to an 一般农户", "G1", func(x *ledger.ScanData) {
+			h := x.Households[10]
+			h.Kind = ledger.KindOrdinary
+			x.Households[10] = h
+			x.Loans = []ledger.Loan{{ContractNo: "L1", Household: 10, Borrower: 1, Status: ledger.LoanActive, Seq: 9}}
+		}, 1},
+		{"G1 near miss: a 脱贫户", "G1", func(x *ledger.ScanData) {
+			h := x.Households[10]
+			h.Kind = ledger.KindLifted
+			x.Households[10] = h
+			x.Loans = []ledger.Loan{{ContractNo: "L1", Household: 10, Borrower: 1, Status: ledger.LoanActive, Seq: 9}}
+		}, 0},
+		{"G8 fires: granted after the borrower's death", "G8", func(x *ledger.ScanData) {
+			p := x.Persons[1]
+			p.DeceasedOn = d("2026-01-01")
+			x.Persons[1] = p
+			x.Loans = []ledger.Loan{{ContractNo: "L1", Household: 10, Borrower: 1, GrantedOn: d("2026-02-01"), Status: ledger.LoanActive, Seq: 9}}
+		}, 1},
+		{"G8 near miss: died after the grant", "G8", func(x *ledger.ScanData) {
+			p := x.Persons[1]
+			p.DeceasedOn = d("2026-03-01")
+			x.Persons[1] = p
+			x.Loans = []ledger.Loan{{ContractNo: "L1", Household: 10, Borrower: 1, GrantedOn: d("2026-02-01"), Status: ledger.LoanActive, Seq: 9}}
+		}, 0},
 	}
 	for _, c := range cases {
 		x := base()
