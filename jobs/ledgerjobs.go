@@ -144,3 +144,37 @@ func Scan(s *ledger.Service, cfg anomaly.Config) Job {
 		return counts, nil
 	}}
 }
+
+// ScheduleLoans is the loans job's default schedule.
+const ScheduleLoans = "0 7 * * *"
+
+// Loans re-evaluates G7 alone (loans due soon and overdue), every morning.
+func Loans(s *ledger.Service, cfg anomaly.Config) Job {
+	return Job{Name: "loans", Schedule: ScheduleLoans, Run: func(ctx context.Context) (map[string]int64, error) {
+		logs, err := s.L.Store().Logs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		counts := map[string]int64{"loans": 0, "raised": 0, "updated": 0}
+		for _, lg := range logs {
+			d, err := s.ScanData(ctx, lg)
+			if err != nil {
+				return counts, err
+			}
+			var fs []ledger.Finding
+			for _, r := range anomaly.Catalogue() {
+				if r.Code == "G7" {
+					fs = r.Check(d, cfg)
+				}
+			}
+			raised, updated, err := s.RecordFindings(ctx, lg, "system", fs)
+			if err != nil {
+				return counts, err
+			}
+			counts["loans"] += int64(len(d.Loans))
+			counts["raised"] += int64(raised)
+			counts["updated"] += int64(updated)
+		}
+		return counts, nil
+	}}
+}

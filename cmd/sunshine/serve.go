@@ -107,7 +107,7 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger, a.service), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
-		jobs.Scan(a.service, anomaly.DefaultConfig))
+		jobs.Scan(a.service, anomaly.DefaultConfig), jobs.Loans(a.service, anomaly.DefaultConfig))
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -129,23 +129,66 @@ func standardOf(it ledger.Item, p ledger.Payment) ledger.Fen {
 	return it.Standard
 }
 
-// B3: over the standard (× quantity).
+// B3: over the standard (× quantity), or, where the item has at least
+// OutlierMinPayments payments in the village and period, above
+// Q3 + 1.5·IQR of them (quartiles as Excel's QUARTILE.INC).
 func ruleB3(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
 	var out []ledger.Finding
+	flagged := map[int64]bool{}
 	for _, p := range d.Payments {
 		it, ok := d.Items[p.Item]
 		if !active(p) || !ok || it.Standard == 0 {
 			continue
 		}
 		if std := standardOf(it, p); p.Amount > std {
+			flagged[p.ID] = true
 			out = append(out, ledger.Finding{Rule: "B3", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityWarn,
 				Village: x.village(p), Subject: x.subject(p),
 				Reason:   fmt.Sprintf("「%s」发放 %s 元，超过标准 %s 元", it.Name, p.Amount.Yuan(), std.Yuan()),
 				Evidence: ev(p)})
 		}
 	}
+	groups := map[string][]ledger.Payment{}
+	for _, p := range d.Payments {
+		if active(p) && p.Item != "" && p.Period.Year != 0 {
+			k := p.Item + "|" + x.village(p) + "|" + p.Period.String()
+			groups[k] = append(groups[k], p)
+		}
+	}
+	for _, ps := range groups {
+		if len(ps) < c.OutlierMinPayments {
+			continue
+		}
+		amounts := make([]float64, len(ps))
+		for i, p := range ps {
+			amounts[i] = float64(p.Amount)
+		}
+		sort.Float64s(amounts)
+		q1, q3 := quartileInc(amounts, 1), quartileInc(amounts, 3)
+		fence := q3 + 1.5*(q3-q1)
+		for _, p := range ps {
+			if float64(p.Amount) > fence && !flagged[p.ID] {
+				flagged[p.ID] = true
+				out = append(out, ledger.Finding{Rule: "B3", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityWarn,
+					Village: x.village(p), Subject: x.subject(p),
+					Reason: fmt.Sprintf("「%s」本村 %s 共 %d 笔，这笔 %s 元明显高于其他各笔（上限 %s 元）", itemName(d, p.Item), p.Period, len(ps),
+						p.Amount.Yuan(), ledger.Fen(fence).Yuan()),
+					Evidence: ev(p)})
+			}
+		}
+	}
 	return sorted(out)
+}
+
+// quartileInc is Excel's QUARTILE.INC of sorted values (q = 1 or 3).
+func quartileInc(sorted []float64, q int) float64 {
+	pos := float64(q) / 4 * float64(len(sorted)-1)
+	lo := int(pos)
+	if lo+1 >= len(sorted) {
+		return sorted[lo]
+	}
+	return sorted[lo] + (pos-float64(lo))*(sorted[lo+1]-sorted[lo])
 }
 
 // B5: the year's total per recipient per item over the cap.

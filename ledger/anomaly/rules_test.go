@@ -132,6 +132,24 @@ func TestRules(t *testing.T) {
 			p.Quantity = 20
 			x.Payments = []ledger.Payment{p}
 		}, 0},
+		{"B3 fires: an outlier among twelve payments of an item without a standard", "B3", func(x *ledger.ScanData) {
+			it := x.Items["GY01"]
+			it.Standard = 0
+			x.Items["GY01"] = it
+			for i := 0; i < 11; i++ {
+				x.Payments = append(x.Payments, pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: int64(100 + i)}, 10, "GY01", ledger.Fen(300_00+i*100), "2026-03", "2026-03-25"))
+			}
+			x.Payments = append(x.Payments, pay(p1, 10, "GY01", 900_00, "2026-03", "2026-03-25"))
+		}, 1},
+		{"B3 near miss: nine payments are too few for the outlier test", "B3", func(x *ledger.ScanData) {
+			it := x.Items["GY01"]
+			it.Standard = 0
+			x.Items["GY01"] = it
+			for i := 0; i < 8; i++ {
+				x.Payments = append(x.Payments, pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: int64(100 + i)}, 10, "GY01", 300_00, "2026-03", "2026-03-25"))
+			}
+			x.Payments = append(x.Payments, pay(p1, 10, "GY01", 900_00, "2026-03", "2026-03-25"))
+		}, 0},
 		{"B5 fires: over the yearly cap", "B5", func(x *ledger.ScanData) {
 			for m := 1; m <= 13; m++ {
 				x.Payments = append(x.Payments, pay(p1, 10, "GY01", 300_00, "", "2026-03-25"))
@@ -328,5 +346,13 @@ func TestSeverities(t *testing.T) {
 	fs := run(t, "G7", x)
 	if len(fs) != 2 || fs[0].Severity != ledger.SeverityHigh || fs[1].Severity != ledger.SeverityInfo {
 		t.Fatalf("G7 severities: %+v", fs)
+	}
+}
+
+func TestQuartileInc(t *testing.T) {
+	// Excel: QUARTILE.INC({1,2,3,4,5,6,7,8,9,10},1) = 3.25, (…,3) = 7.75
+	v := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	if quartileInc(v, 1) != 3.25 || quartileInc(v, 3) != 7.75 {
+		t.Fatalf("%v %v", quartileInc(v, 1), quartileInc(v, 3))
 	}
 }
