@@ -44,7 +44,7 @@ var commands = map[string]struct {
 	"rebuild":      {"rebuild the projections from the log and report differences from the live tables", cmdRebuild},
 	"keygen":       {"write a new checkpoint signing key pair and master key", cmdKeygen},
 	"erase-person": {"erase one person's personal data (PIPL); the log is untouched", cmdErasePerson},
-	"run-job":      {"run a scheduled job now (verify, checkpoint) and print its record", cmdRunJob},
+	"run-job":      {"run a scheduled job now (scan, verify, checkpoint, escalate, loans) and print its record", cmdRunJob},
 	"user":         {"add a staff user: user add --username NAME --role ROLE [--villages CODES] < password", cmdUser},
 	"healthcheck":  {"exit 0 when the local service answers /healthz (for container health checks)", cmdHealthcheck},
 }
