@@ -100,10 +100,7 @@ func (s *Server) reviewFlag(c *gin.Context) {
 		return
 	}
 	var b reviewBody
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}

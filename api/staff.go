@@ -72,6 +72,16 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 // created writes a write's result with 201.
 func created(c *gin.Context, v any) { c.JSON(http.StatusCreated, v) }
 
+// writeBody decodes a write's JSON body into dst (decodeBody) and returns
+// its scope (writeScope). It answers the request itself and returns false on
+// a problem.
+func (s *Server) writeBody(c *gin.Context, dst any) (ledger.Log, *ledger.Idem, bool) {
+	if !decodeBody(c, dst) {
+		return ledger.Log{}, nil, false
+	}
+	return s.writeScope(c)
+}
+
 // writeScope returns what every write needs after its body is decoded: the
 // caller's town log and the idempotency request (nil without a key). It
 // answers the request itself and returns false on a problem.
@@ -97,10 +107,7 @@ type userBody struct {
 
 func (s *Server) createUser(c *gin.Context) {
 	var b userBody
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
@@ -170,10 +177,7 @@ func (s *Server) getTown(c *gin.Context) {
 
 func (s *Server) putTown(c *gin.Context) {
 	var b TownDTO
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
@@ -194,10 +198,7 @@ type VillageDTO struct {
 
 func (s *Server) createVillage(c *gin.Context) {
 	var b VillageDTO
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
@@ -245,10 +246,7 @@ type OrganisationDTO struct {
 
 func (s *Server) createOrganisation(c *gin.Context) {
 	var b OrganisationDTO
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
@@ -286,7 +284,8 @@ func itemDTO(it ledger.Item) ItemDTO {
 
 func (s *Server) createItem(c *gin.Context) {
 	var b ItemDTO
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	std, err := optYuan("standard", b.Standard)
@@ -297,10 +296,6 @@ func (s *Server) createItem(c *gin.Context) {
 	capv, err := optYuan("yearly_cap", b.YearlyCap)
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
 		return
 	}
 	it, err := s.svc.DefineItem(c.Request.Context(), lg, user(c).ID, ledger.Item{Code: b.Code, Name: b.Name, Category: b.Category,
@@ -443,10 +438,7 @@ type PersonBody struct {
 
 func (s *Server) createPerson(c *gin.Context) {
 	var b PersonBody
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
@@ -576,16 +568,13 @@ func fundDTO(f ledger.FundLine) FundDTO {
 
 func (s *Server) createFund(c *gin.Context) {
 	var b FundBody
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	amount, err := yuan("amount", b.Amount)
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
 		return
 	}
 	f, err := s.svc.RecordFund(c.Request.Context(), lg, user(c).ID, ledger.FundRow{DocNo: b.DocNo, Name: b.Name, SourceLevel: b.SourceLevel,
@@ -778,7 +767,8 @@ func projectDTO(p ledger.Project) ProjectDTO {
 
 func (s *Server) createProject(c *gin.Context) {
 	var b ProjectBody
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	budget, err := optYuan("budget", b.Budget)
@@ -797,10 +787,6 @@ func (s *Server) createProject(c *gin.Context) {
 			return
 		}
 		row.BudgetBySource = append(row.BudgetBySource, ledger.FundBudget{SourceLevel: bs.SourceLevel, DocNo: bs.DocNo, Amount: a})
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
-		return
 	}
 	p, err := s.svc.RegisterProject(c.Request.Context(), lg, user(c).ID, row, idem)
 	if err != nil {
@@ -877,10 +863,7 @@ type transitionBody struct {
 
 func (s *Server) transitionProject(c *gin.Context) {
 	var b transitionBody
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
@@ -903,16 +886,13 @@ type allocationBody struct {
 
 func (s *Server) createAllocation(c *gin.Context) {
 	var b allocationBody
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	amount, err := yuan("amount", b.Amount)
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
 		return
 	}
 	r, err := s.svc.RecordAllocation(c.Request.Context(), lg, user(c).ID, ledger.AllocationRow{DocNo: b.DocNo, ProjectCode: b.ProjectCode,
@@ -986,16 +966,13 @@ func paymentDTO(p ledger.Payment, label string) PaymentDTO {
 
 func (s *Server) createPayment(c *gin.Context) {
 	var b PaymentBody
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	amount, err := yuan("amount", b.Amount)
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
 		return
 	}
 	p, err := s.svc.RecordPayment(c.Request.Context(), lg, user(c).ID, ledger.PaymentRow{VoucherNo: b.VoucherNo, ProjectCode: b.ProjectCode,
@@ -1091,16 +1068,13 @@ func (s *Server) approvePayment(c *gin.Context) {
 		return
 	}
 	var b approvalBody
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	if b.Decision != "approve" && b.Decision != "reject" {
 		fail(c, &ledger.Error{Code: ledger.CodeValidationFailed, Detail: "decision 必须是 approve 或 reject",
 			Fields: []ledger.FieldError{{Field: "decision", Message: "必须是 approve 或 reject"}}})
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
 		return
 	}
 	p, err := s.svc.DecidePayment(c.Request.Context(), lg, user(c).ID, id, b.Decision == "approve", b.Note, idem)
@@ -1121,10 +1095,7 @@ func (s *Server) reverseEntry(c *gin.Context) {
 		return
 	}
 	var b reversalBody
-	if !decodeBody(c, &b) {
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
+	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
@@ -1175,7 +1146,8 @@ func loanDTO(l ledger.Loan) LoanDTO {
 
 func (s *Server) createLoan(c *gin.Context) {
 	var b loanBody
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	amount, err := yuan("amount", b.Amount)
@@ -1186,10 +1158,6 @@ func (s *Server) createLoan(c *gin.Context) {
 	rate, err := ledger.ParsePercentBasisPoints(b.AnnualRate)
 	if err != nil {
 		fail(c, withField(err, "annual_rate"))
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
 		return
 	}
 	l, err := s.svc.GrantLoan(c.Request.Context(), lg, user(c).ID, ledger.LoanRow{ContractNo: b.LoanContractNo, BorrowerIDNumber: b.BorrowerIDNumber,
@@ -1227,16 +1195,13 @@ type repaymentBody struct {
 
 func (s *Server) createRepayment(c *gin.Context) {
 	var b repaymentBody
-	if !decodeBody(c, &b) {
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
 		return
 	}
 	amount, err := yuan("amount", b.Amount)
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	lg, idem, ok := s.writeScope(c)
-	if !ok {
 		return
 	}
 	l, err := s.svc.RecordRepayment(c.Request.Context(), lg, user(c).ID, ledger.RepaymentRow{ContractNo: c.Param("contract"), RepaidOn: b.RepaidOn, Amount: amount}, idem)
