@@ -575,7 +575,7 @@ func applyPayment(bk Books, e Entry, p paymentPayload) error {
 		Kind: p.Kind, Payee: PayeeRef{Kind: p.Payee.Kind, ID: p.Payee.ID}, Household: p.Household,
 		AccountHolder: p.AccountHolder, AccountIndex: p.AccountIndex, Quantity: p.Quantity, Amount: Fen(p.Amount),
 		PaidOn: parseDateOrZero(p.PaidOn), InvoiceNo: p.InvoiceNo, ContractNo: p.ContractNo,
-		LoanContractNo: p.LoanContractNo, Status: p.Status, Maker: e.Actor, Imported: p.Imported}
+		LoanContractNo: p.LoanContractNo, Status: p.Status, Maker: e.Actor, Imported: p.Imported, RecordedAt: e.RecordedAt}
 	if p.Period != "" {
 		pm.Period, _ = ParsePeriod(p.Period)
 	}

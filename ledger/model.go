@@ -1,5 +1,7 @@
 package ledger
 
+import "time"
+
 // The domain's values: the registry (DOMAIN.md §3), money (§4) and the
 // project library (§5). These are domain types: no JSON, database or API tags
 // (API bodies, database rows and hashed payloads are separate structs).
@@ -258,7 +260,8 @@ type Payment struct {
 	Status         string
 	Maker          string
 	Imported       bool
-	LastSeq        int64 // set by the call that changed it (not stored)
+	RecordedAt     time.Time // when its entry was recorded
+	LastSeq        int64     // set by the call that changed it (not stored)
 }
 
 // Loan is a micro-credit loan (扶贫小额信贷): the bank's money, recorded but

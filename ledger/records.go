@@ -522,7 +522,7 @@ func (w *txn) recordPayment(actor string, r PaymentRow, imported bool) (Payment,
 	if err != nil {
 		return Payment{}, c, err
 	}
-	pm.ID, pm.Seq, pm.LastSeq, pm.Maker = e.Seq, e.Seq, e.Seq, actor
+	pm.ID, pm.Seq, pm.LastSeq, pm.Maker, pm.RecordedAt = e.Seq, e.Seq, e.Seq, actor, e.RecordedAt
 	return pm, c, nil
 }
 

@@ -23,6 +23,17 @@ type ScanData struct {
 	Births     map[int64]time.Time // person → birth date (from the ID number)
 	Labels     map[int64]string    // person → public-masked name
 	Allocated  map[[2]int64]Fen    // (project, fund) → allocated, net of reversals
+	Batches    []ImportBatch
+}
+
+// ImportBatch is a committed import: its entries are FirstSeq…LastSeq.
+type ImportBatch struct {
+	Seq      int64
+	Kind     string
+	Filename string
+	Rows     int
+	FirstSeq int64
+	LastSeq  int64
 }
 
 // ScanData loads the snapshot the scan runs on, decrypting each person once
@@ -91,6 +102,16 @@ func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 		if f.Kind == FlowAllocated {
 			d.Allocated[[2]int64{f.Project, f.Fund}] += f.Amount
 		}
+	}
+	if err := bk.Objects(objBatch, func(id int64, raw []byte) error {
+		var p importPayload
+		if err := jsonUnmarshal(raw, &p); err != nil {
+			return err
+		}
+		d.Batches = append(d.Batches, ImportBatch{Seq: id, Kind: p.Kind, Filename: p.Filename, Rows: p.Rows, FirstSeq: p.FirstSeq, LastSeq: p.LastSeq})
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if d.Loans, err = listObjects[Loan](bk, objLoan); err != nil {
 		return nil, err

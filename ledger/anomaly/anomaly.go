@@ -32,12 +32,14 @@ type Config struct {
 	BorrowerMinAge      int        // G3
 	BorrowerMaxAge      int        // G3
 	OutlierMinPayments  int        // B3: the IQR test needs this many payments of the item in the village and period
+	BackdatedDays       int        // H5: recorded more than this many days after the business date
 }
 
 // DefaultConfig is the catalogue's defaults.
 var DefaultConfig = Config{IdleWarnMonths: 6, IdleHighMonths: 12, SplitDays: 180, TenderThreshold: 100000_00, TenderWindowDays: 90,
 	LargeFactor: 3, LargeNoItem: 10000_00, LoanMax: ledger.LoanMaxAmount, LoanMaxMonths: ledger.LoanMaxTermMonths,
-	LoanDueSoonDays: 30, LoanOverdueHighDays: 90, BorrowerMinAge: ledger.LoanMinAge, BorrowerMaxAge: ledger.LoanMaxAge, OutlierMinPayments: 10}
+	LoanDueSoonDays: 30, LoanOverdueHighDays: 90, BorrowerMinAge: ledger.LoanMinAge, BorrowerMaxAge: ledger.LoanMaxAge, OutlierMinPayments: 10,
+	BackdatedDays: 30}
 
 // Rule is one entry of the catalogue.
 type Rule struct {
@@ -77,6 +79,7 @@ func Catalogue() []Rule {
 		{"G5", "一户多贷", "同一户未结清贷款超过一笔", "户", ruleG5},
 		{"G8", "冒用他人名义借款", "借款人放贷时已死亡，或在两个村都有贷款", "贷款", ruleG8},
 		{"G7", "贷款即将到期或逾期", "30 天内到期（提示）、已逾期（警示）、逾期超过 90 天（高）", "贷款", ruleG7},
+		{"H5", "补录", "支付在业务日期 30 天以后才录入；一个导入批次合并为一条线索", "支付，或导入批次", ruleH5},
 		// T1 is raised by the verify job, not by the scan.
 		{"T1", "账本被篡改", "校验发现条目、哈希或已签名检查点不一致", "账本", func(*ledger.ScanData, Config) []ledger.Finding { return nil }},
 	}

@@ -715,3 +715,47 @@ func ruleG8(d *ledger.ScanData, c Config) []ledger.Finding {
 	}
 	return sorted(out)
 }
+
+// H5: a payment recorded more than 30 days after its business date (补录);
+// an import with such rows gets one flag for the batch.
+func ruleH5(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
+	perBatch := map[int64][]ledger.Payment{}
+	var out []ledger.Finding
+	for _, p := range d.Payments {
+		if p.RecordedAt.IsZero() || p.PaidOn.IsZero() {
+			continue
+		}
+		days := p.PaidOn.DaysUntil(ledger.DateOf(p.RecordedAt, d.Location))
+		if days <= c.BackdatedDays {
+			continue
+		}
+		if b := batchOf(d, p.Seq); b != nil {
+			perBatch[b.Seq] = append(perBatch[b.Seq], p)
+			continue
+		}
+		out = append(out, ledger.Finding{Rule: "H5", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityInfo,
+			Village: x.village(p), Subject: x.subject(p),
+			Reason:   fmt.Sprintf("支付日期为 %s 的款项在 %d 天后才录入（补录）", p.PaidOn, days),
+			Evidence: ev(p)})
+	}
+	for seq, ps := range perBatch {
+		b := batchOf(d, ps[0].Seq)
+		e := ev(ps...)
+		e.Batches = []int64{seq}
+		out = append(out, ledger.Finding{Rule: "H5", SubjectKey: fmt.Sprintf("batch:%d", seq), Severity: ledger.SeverityInfo,
+			Subject:  ledger.FlagSubject{Kind: "import_batch", ID: seq, Label: b.Filename},
+			Reason:   fmt.Sprintf("导入批次「%s」中有 %d 笔支付在支付日期 %d 天以后才录入（补录）", b.Filename, len(ps), c.BackdatedDays),
+			Evidence: e})
+	}
+	return sorted(out)
+}
+
+func batchOf(d *ledger.ScanData, seq int64) *ledger.ImportBatch {
+	for i := range d.Batches {
+		if b := &d.Batches[i]; b.FirstSeq <= seq && seq <= b.LastSeq {
+			return b
+		}
+	}
+	return nil
+}

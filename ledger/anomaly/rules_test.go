@@ -150,6 +150,24 @@ func TestRules(t *testing.T) {
 			}
 			x.Payments = append(x.Payments, pay(p1, 10, "GY01", 900_00, "2026-03", "2026-03-25"))
 		}, 0},
+		{"H5 fires: recorded 45 days after the payment", "H5", func(x *ledger.ScanData) {
+			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-01")
+			p.RecordedAt = time.Date(2026, 4, 15, 8, 0, 0, 0, time.UTC)
+			x.Payments = []ledger.Payment{p}
+		}, 1},
+		{"H5 near miss: recorded 30 days after", "H5", func(x *ledger.ScanData) {
+			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-01")
+			p.RecordedAt = time.Date(2026, 3, 31, 8, 0, 0, 0, time.UTC)
+			x.Payments = []ledger.Payment{p}
+		}, 0},
+		{"H5 fires once for an import batch", "H5", func(x *ledger.ScanData) {
+			for i := 0; i < 3; i++ {
+				p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-01-01")
+				p.RecordedAt = time.Date(2026, 4, 15, 8, 0, 0, 0, time.UTC)
+				x.Payments = append(x.Payments, p)
+			}
+			x.Batches = []ledger.ImportBatch{{Seq: 999999, Filename: "发放明细.xlsx", FirstSeq: x.Payments[0].Seq, LastSeq: x.Payments[2].Seq}}
+		}, 1},
 		{"B5 fires: over the yearly cap", "B5", func(x *ledger.ScanData) {
 			for m := 1; m <= 13; m++ {
 				x.Payments = append(x.Payments, pay(p1, 10, "GY01", 300_00, "", "2026-03-25"))
