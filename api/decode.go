@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ const ctxBody = "raw_body"
 var amountFields = map[string]bool{
 	"amount": true, "standard": true, "yearly_cap": true, "budget": true,
 }
+
+func isAmountField(name string) bool { return amountFields[name] || strings.HasSuffix(name, "_amount") }
 
 // decodeBody reads a JSON object body into dst strictly: valid UTF-8, one
 // object, no unknown fields, amounts as strings. It answers the request
@@ -57,8 +60,12 @@ func decodeBody(c *gin.Context, dst any) bool {
 		}
 		return false
 	}
+	if top == nil { // null
+		failCode(c, ledger.CodeMalformedJSON, "请求内容应为 JSON 对象")
+		return false
+	}
 	for name, v := range top {
-		if amountFields[name] || strings.HasSuffix(name, "_amount") {
+		if isAmountField(name) {
 			v = bytes.TrimSpace(v)
 			if len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
 				fail(c, &ledger.Error{Code: ledger.CodeAmountMustBeString, Detail: "金额须以字符串填写，如 \"1200.00\"",
@@ -72,6 +79,10 @@ func decodeBody(c *gin.Context, dst any) bool {
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		switch {
+		case errors.As(err, &te) && te.Value == "number" && isAmountField(te.Field[strings.LastIndex(te.Field, ".")+1:]):
+			// a nested amount (budget_by_source[].amount) sent as a number
+			fail(c, &ledger.Error{Code: ledger.CodeAmountMustBeString, Detail: "金额须以字符串填写，如 \"1200.00\"",
+				Fields: []ledger.FieldError{{Field: te.Field, Message: "金额须以字符串填写"}}})
 		case errors.As(err, &te):
 			fail(c, &ledger.Error{Code: ledger.CodeValidationFailed, Detail: fmt.Sprintf("字段 %s 的类型不对", te.Field),
 				Fields: []ledger.FieldError{{Field: te.Field, Message: "类型不对"}}})
@@ -105,8 +116,18 @@ func (s *Server) idem(c *gin.Context) (*ledger.Idem, bool) {
 	}
 	raw, _ := c.Get(ctxBody)
 	body, _ := raw.([]byte)
+	fp := ledger.FingerprintJSON(body)
+	if len(c.Params) > 0 {
+		// The scope's route is the template: the object the path names
+		// (which payment, which entry) is part of the request, so the same
+		// key for another object is a conflict, never a replay.
+		h := sha256.New()
+		h.Write([]byte(c.Request.URL.Path + "\x00"))
+		h.Write(fp[:])
+		copy(fp[:], h.Sum(nil))
+	}
 	return &ledger.Idem{IdemScope: ledger.IdemScope{UserID: user(c).ID, Method: c.Request.Method, Route: c.FullPath(), Key: key},
-		Fingerprint: ledger.FingerprintJSON(body)}, true
+		Fingerprint: fp}, true
 }
 
 // yuan parses an amount field.

@@ -450,10 +450,26 @@ func (s *Server) createPerson(c *gin.Context) {
 		MonitoringKind: b.MonitoringKind, JoinedOn: b.JoinedOn, Bank: b.Bank, AccountNo: b.AccountNo,
 		AccountHolderIDNumber: b.AccountHolderIDNumber, Phone: b.Phone}}, idem)
 	if err != nil {
-		fail(c, err)
+		fail(c, oneRow(err))
 		return
 	}
 	created(c, gin.H{"id": ps[0].ID, "household": ps[0].Household})
+}
+
+// oneRow turns the batch error of a one-row request (import_rows_invalid
+// when the row has several problems, such as an invalid ID number that is
+// also the head's) into the error of its first problem: a person sent
+// through the API is not a sheet.
+func oneRow(err error) error {
+	var e *ledger.Error
+	if errors.As(err, &e) && e.Code == ledger.CodeImportRowsInvalid && len(e.Fields) > 0 {
+		code := e.Fields[0].Code
+		if code == "" {
+			code = ledger.CodeValidationFailed
+		}
+		return &ledger.Error{Code: code, Detail: e.Fields[0].Message, Fields: e.Fields}
+	}
+	return err
 }
 
 type searchBody struct {
