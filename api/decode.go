@@ -135,6 +135,11 @@ func yuan(field, v string) (ledger.Fen, error) {
 	if v == "" {
 		return 0, &ledger.Error{Code: ledger.CodeValidationFailed, Detail: field + " 不能为空", Fields: []ledger.FieldError{{Field: field, Message: "不能为空"}}}
 	}
+	if rest, neg := strings.CutPrefix(v, "-"); neg {
+		if _, err := ledger.ParseYuan(rest); err == nil {
+			return 0, &ledger.Error{Code: ledger.CodeAmountNotPositive, Detail: "金额必须大于零", Fields: []ledger.FieldError{{Field: field, Message: "金额必须大于零"}}}
+		}
+	}
 	f, err := ledger.ParseYuan(v)
 	if err != nil {
 		var le *ledger.Error

@@ -28,7 +28,7 @@ type ImportResult struct {
 	BatchID  int64 // the seq of the import_batch_committed entry
 	Kind     string
 	Rows     int
-	FirstSeq int64
+	FirstSeq int64 // the entries the import wrote, the batch entry last
 	LastSeq  int64
 	Errors   []FieldError
 	Warnings []RuleWarning
@@ -153,7 +153,7 @@ func (s *Service) Import(ctx context.Context, lg Log, actor string, in ImportInp
 		if err != nil {
 			return res, err
 		}
-		res.BatchID = e.Seq
+		res.BatchID, res.LastSeq = e.Seq, e.Seq // the batch's own entry is its last
 		return res, nil
 	})
 	var d *dryRunResult
