@@ -38,13 +38,31 @@ type Evidence struct {
 	Batches      []int64  `json:"batches,omitempty"`
 }
 
-// merge adds what o cites that e does not, and reports whether anything
-// was new.
+// maxEvidence bounds each list of a flag's evidence, so that a finding over
+// thousands of rows (an import batch) stays a readable flag and a small
+// entry; the reason says how many there were.
+const maxEvidence = 100
+
+func capList[T any](l []T) []T {
+	if len(l) > maxEvidence {
+		return l[:maxEvidence]
+	}
+	return l
+}
+
+// capped returns e with each list cut to maxEvidence items.
+func (e Evidence) capped() Evidence {
+	return Evidence{Entries: capList(e.Entries), Vouchers: capList(e.Vouchers), DocNos: capList(e.DocNos),
+		ProjectCodes: capList(e.ProjectCodes), Invoices: capList(e.Invoices), Loans: capList(e.Loans), Batches: capList(e.Batches)}
+}
+
+// merge adds what o cites that e does not (up to maxEvidence items a list),
+// and reports whether anything was new.
 func (e *Evidence) merge(o Evidence) bool {
 	n := 0
 	addI := func(dst *[]int64, src []int64) {
 		for _, v := range src {
-			if !slices.Contains(*dst, v) {
+			if len(*dst) < maxEvidence && !slices.Contains(*dst, v) {
 				*dst = append(*dst, v)
 				n++
 			}
@@ -52,7 +70,7 @@ func (e *Evidence) merge(o Evidence) bool {
 	}
 	addS := func(dst *[]string, src []string) {
 		for _, v := range src {
-			if !slices.Contains(*dst, v) {
+			if len(*dst) < maxEvidence && !slices.Contains(*dst, v) {
 				*dst = append(*dst, v)
 				n++
 			}
@@ -243,7 +261,7 @@ func (s *Service) RecordFindings(ctx context.Context, lg Log, actor string, fs [
 			_, err := w.bk.ObjectByKey(objFlag, flagKey(f.Rule, f.SubjectKey), &old)
 			if IsNotFound(err) {
 				if _, err := w.emit("flag_raised", actor, Date{}, flagRaisedPayload{Rule: f.Rule, SubjectKey: f.SubjectKey,
-					Severity: f.Severity, Village: f.Village, Subject: f.Subject, Reason: f.Reason, Evidence: f.Evidence}); err != nil {
+					Severity: f.Severity, Village: f.Village, Subject: f.Subject, Reason: f.Reason, Evidence: f.Evidence.capped()}); err != nil {
 					return out, err
 				}
 				out.Raised++
@@ -255,6 +273,7 @@ func (s *Service) RecordFindings(ctx context.Context, lg Log, actor string, fs [
 			ev := old.Evidence
 			ev.Entries = slices.Clone(ev.Entries)
 			newEvidence := ev.merge(f.Evidence)
+			added := f.Evidence.capped()
 			higher := severityRank[f.Severity] > severityRank[old.Severity]
 			if !newEvidence && !higher {
 				continue
@@ -266,7 +285,7 @@ func (s *Service) RecordFindings(ctx context.Context, lg Log, actor string, fs [
 				}
 				to = FlagOpen
 			}
-			p := flagChangePayload{Flag: old.ID, Action: "updated", From: old.Status, To: to, Reason: f.Reason, Evidence: &f.Evidence,
+			p := flagChangePayload{Flag: old.ID, Action: "updated", From: old.Status, To: to, Reason: f.Reason, Evidence: &added,
 				Note: "新证据"}
 			if higher {
 				p.Severity = f.Severity

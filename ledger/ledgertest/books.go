@@ -712,6 +712,19 @@ func testFlags(t *testing.T, newStore BooksFactory) {
 	if d, err := s.ReviewFlag(ctx, lg, jw, d.ID, "confirm", "资金闲置属实，责令整改", nil); err != nil || d.Status != ledger.FlagConfirmed {
 		t.Fatalf("discipline confirms: %+v %v", d, err)
 	}
+	// A finding over thousands of rows stays a small flag: each evidence list
+	// is capped at 100 items.
+	big := ledger.Finding{Rule: "H5", SubjectKey: "batch:1", Severity: ledger.SeverityInfo, Reason: "补录"}
+	for i := int64(0); i < 5000; i++ {
+		big.Evidence.Entries = append(big.Evidence.Entries, i)
+		big.Evidence.Vouchers = append(big.Evidence.Vouchers, fmt.Sprintf("记-%05d", i))
+	}
+	if _, _, err := s.RecordFindings(ctx, lg, "system", []ledger.Finding{big}); err != nil {
+		t.Fatalf("a finding with 5,000 rows of evidence: %v", err)
+	}
+	if fs, _ := s.Flags(ctx, lg, ledger.FlagFilter{Rule: "H5"}, nil); len(fs) != 1 || len(fs[0].Evidence.Entries) != 100 || len(fs[0].Evidence.Vouchers) != 100 {
+		t.Fatalf("capped evidence: %+v", fs)
+	}
 	// Flag entries are withheld.
 	es, _ := store.Entries(ctx, lg.ID, 0, 100000)
 	for _, e := range es {
