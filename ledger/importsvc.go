@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"errors"
-	"fmt"
 )
 
 // ImportInput is a parsed sheet (see package importer): the rows of one kind.
@@ -163,5 +162,3 @@ func (s *Service) Import(ctx context.Context, lg Log, actor string, in ImportInp
 	}
 	return res, err
 }
-
-var _ = fmt.Sprint

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -825,5 +824,3 @@ func (s *Service) RecordRepayment(ctx context.Context, lg Log, actor string, r R
 		return l, err
 	})
 }
-
-var _ = strconv.Itoa

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -160,5 +159,3 @@ func itemName(d *ledger.ScanData, code string) string {
 }
 
 func join(ss []string) string { return strings.Join(ss, "、") }
-
-var _ = time.Now
