@@ -42,7 +42,15 @@ func DateOf(t time.Time, loc *time.Location) Date {
 func (d Date) AddDays(n int) Date { return DateOf(d.Time(time.UTC).AddDate(0, 0, n), time.UTC) }
 
 // Before reports whether d is before e.
-func (d Date) Before(e Date) bool { return d.String() < e.String() }
+func (d Date) Before(e Date) bool {
+	if d.Year != e.Year {
+		return d.Year < e.Year
+	}
+	if d.Month != e.Month {
+		return d.Month < e.Month
+	}
+	return d.Day < e.Day
+}
 
 // After reports whether d is after e.
 func (d Date) After(e Date) bool { return e.Before(d) }
@@ -50,9 +58,11 @@ func (d Date) After(e Date) bool { return e.Before(d) }
 // Equal reports whether d and e are the same date.
 func (d Date) Equal(e Date) bool { return d == e }
 
-// DaysUntil returns the number of days from d to e.
+// DaysUntil returns the number of days from d to e (negative when e is
+// before d). It counts Unix days, so spans longer than a time.Duration can
+// hold (292 years, e.g. from the zero Date) are still exact.
 func (d Date) DaysUntil(e Date) int {
-	return int(e.Time(time.UTC).Sub(d.Time(time.UTC)).Hours() / 24)
+	return int((e.Time(time.UTC).Unix() - d.Time(time.UTC).Unix()) / 86400)
 }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -86,8 +96,11 @@ func ParseDate(s string) (Date, error) {
 	mo, _ := strconv.Atoi(m[2])
 	dd, _ := strconv.Atoi(m[3])
 	t := time.Date(y, time.Month(mo), dd, 0, 0, 0, 0, time.UTC)
-	if y < 1900 || y > 2100 || t.Year() != y || int(t.Month()) != mo || t.Day() != dd {
+	if t.Year() != y || int(t.Month()) != mo || t.Day() != dd {
 		return Date{}, Errorf(CodeValidationFailed, "日期 %s 不存在", s)
+	}
+	if y < 1900 || y > 2100 {
+		return Date{}, Errorf(CodeValidationFailed, "日期应在1900年至2100年之间")
 	}
 	return Date{y, time.Month(mo), dd}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
@@ -28,6 +29,9 @@ func IDCheckChar(first17 string) byte {
 func ParseIDNumber(s string) (string, error) {
 	s = strings.ToUpper(strings.TrimSpace(strings.Trim(s, "\u3000 ")))
 	if len(s) != 18 {
+		if utf8.RuneCountInString(s) == 18 {
+			return "", Errorf(CodeInvalidIDNumber, "身份证号含有全角或其他非数字字符，请用半角数字填写")
+		}
 		return "", Errorf(CodeInvalidIDNumber, "身份证号应为18位")
 	}
 	for i := 0; i < 17; i++ {
@@ -55,7 +59,9 @@ func MakeIDNumber(area string, birth time.Time, seq int) string {
 	return first + string(IDCheckChar(first))
 }
 
-// IDBirthDate returns the birth date in an ID number (UTC midnight).
+// IDBirthDate returns the birth date in an ID number (UTC midnight). It,
+// IDMale and AgeOn take a number ParseIDNumber accepted and panic on a
+// shorter string.
 func IDBirthDate(id string) time.Time {
 	b, _ := time.Parse("20060102", id[6:14])
 	return b

@@ -14,22 +14,22 @@ const maxFen Fen = 9_000_000_000_000_00
 
 // String returns the API form: "1200.00", "0.05", "-3.10".
 func (f Fen) String() string {
-	neg := f < 0
-	if neg {
-		f = -f
+	u := uint64(f) // the magnitude in uint64 also holds for math.MinInt64
+	if f < 0 {
+		u = -u
 	}
-	s := strconv.FormatInt(int64(f/100), 10) + "." + pad2(int64(f%100))
-	if neg {
+	s := strconv.FormatUint(u/100, 10) + "." + pad2(u%100)
+	if f < 0 {
 		return "-" + s
 	}
 	return s
 }
 
-func pad2(n int64) string {
+func pad2(n uint64) string {
 	if n < 10 {
-		return "0" + strconv.FormatInt(n, 10)
+		return "0" + strconv.FormatUint(n, 10)
 	}
-	return strconv.FormatInt(n, 10)
+	return strconv.FormatUint(n, 10)
 }
 
 // Yuan returns the printed form with thousands separators: "1,200.00".
@@ -96,9 +96,13 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// ParseYuanCell parses an amount as people type it in a sheet: spaces,
-// thousands separators ("1,200.00"), a leading ¥ or ￥, a trailing 元,
-// full-width digits, and a leading "-".
+// ParseYuanCell parses an amount as people type it in a sheet: surrounding
+// spaces, thousands separators ("1,200.00": ASCII commas between groups of
+// three digits), a leading ¥ or ￥, a trailing 元, full-width digits, and a
+// leading "-" (before or after the ¥: "-¥3.10", "¥-3.10"). Spaces may
+// separate the ¥, the sign, the number and the 元, never digits. The
+// precision and limit of ParseYuan apply (CodeAmountTooPrecise,
+// CodeValidationFailed).
 func ParseYuanCell(s string) (Fen, error) {
 	s = strings.Map(func(r rune) rune {
 		switch {
@@ -108,15 +112,26 @@ func ParseYuanCell(s string) (Fen, error) {
 			return '.'
 		case r == '－':
 			return '-'
-		case r == ' ' || r == '\u3000' || r == '\t':
-			return -1
 		}
 		return r
 	}, s)
-	s = strings.TrimSuffix(s, "元")
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥")
+	s = strings.TrimSpace(s)
+	if t, ok := strings.CutSuffix(s, "元"); ok {
+		s = strings.TrimSpace(t)
+	}
+	cut := func(prefix string) bool {
+		t, ok := strings.CutPrefix(s, prefix)
+		if ok {
+			s = strings.TrimSpace(t)
+		}
+		return ok
+	}
+	neg := cut("-")
+	if cut("¥") || cut("￥") {
+		if !neg {
+			neg = cut("-")
+		}
+	}
 	if strings.Contains(s, ",") {
 		intPart, frac, hasDot := strings.Cut(s, ".")
 		groups := strings.Split(intPart, ",")

@@ -6,23 +6,34 @@ import (
 	"unicode/utf8"
 )
 
-// CheckPersonName trims a person's name and refuses an empty one, one longer
-// than 30 characters, and one with '?', '？' or U+FFFD (a 生僻字 lost to
-// GBK), control characters or digits.
+// CheckPersonName trims a person's name (spaces, including U+3000) and
+// returns it, or a CodeValidationFailed error for an empty name, one longer
+// than 30 characters, one with '?', '？' or U+FFFD (a 生僻字 lost to GBK),
+// digits, control characters, invisible formatting characters (zero-width
+// spaces, byte order marks, bidi overrides that could make a public notice
+// read differently from the data) and private-use or unassigned code points.
+// Chinese characters, the separators of minority names (·, •) and Latin
+// letters and spaces pass; whether the notice font can draw every character
+// is checked elsewhere.
 func CheckPersonName(s string) (string, error) {
-	s = strings.TrimSpace(strings.Trim(s, "\u3000 "))
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", Errorf(CodeValidationFailed, "姓名不能为空")
 	}
 	if utf8.RuneCountInString(s) > 30 {
-		return "", Errorf(CodeValidationFailed, "姓名过长")
+		return "", Errorf(CodeValidationFailed, "姓名过长（最多30个字）")
+	}
+	for _, r := range s {
+		if r == '?' || r == '？' || r == utf8.RuneError {
+			return "", Errorf(CodeValidationFailed, "姓名含有问号或乱码，可能是生僻字在转换中丢失，请核对后重新填写")
+		}
 	}
 	for _, r := range s {
 		switch {
-		case r == '?' || r == '？' || r == utf8.RuneError:
-			return "", Errorf(CodeValidationFailed, "姓名含有问号或乱码，可能是生僻字在转换中丢失，请核对后重新填写")
-		case unicode.IsControl(r) || unicode.IsDigit(r):
-			return "", Errorf(CodeValidationFailed, "姓名含有不允许的字符")
+		case unicode.IsDigit(r):
+			return "", Errorf(CodeValidationFailed, "姓名不能含有数字")
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Co, r), !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Zs):
+			return "", Errorf(CodeValidationFailed, "姓名含有不可见字符或无法识别的字符，请重新输入")
 		}
 	}
 	return s, nil

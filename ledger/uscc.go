@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 const usccChars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -18,7 +19,7 @@ func USCCCheckChar(first17 string) (byte, error) {
 	for i := 0; i < 17; i++ {
 		v := strings.IndexByte(usccChars, first17[i])
 		if v < 0 {
-			return 0, Errorf(CodeInvalidUSCC, "统一社会信用代码含有无效字符")
+			return 0, Errorf(CodeInvalidUSCC, "统一社会信用代码含有无效字符（只用数字和大写字母，不用 I、O、Z、S、V）")
 		}
 		sum += v * usccWeights[i]
 	}
@@ -35,6 +36,9 @@ func USCCCheckChar(first17 string) (byte, error) {
 func ParseUSCC(s string) (string, error) {
 	s = strings.ToUpper(strings.TrimSpace(strings.Trim(s, "\u3000 ")))
 	if len(s) != 18 {
+		if utf8.RuneCountInString(s) == 18 {
+			return "", Errorf(CodeInvalidUSCC, "统一社会信用代码含有全角或其他无效字符，请用半角字符填写")
+		}
 		return "", Errorf(CodeInvalidUSCC, "统一社会信用代码应为18位")
 	}
 	c, err := USCCCheckChar(s[:17])
