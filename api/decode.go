@@ -203,3 +203,19 @@ func pageOf[T any](c *gin.Context, all []T) (List[T], bool) {
 	}
 	return out, true
 }
+
+// listOf answers a list read: err as a problem, else the items converted by
+// conv and paged.
+func listOf[T, D any](c *gin.Context, items []T, err error, conv func(T) D) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]D, len(items))
+	for i, x := range items {
+		out[i] = conv(x)
+	}
+	if l, ok := pageOf(c, out); ok {
+		c.JSON(http.StatusOK, l)
+	}
+}

@@ -129,17 +129,7 @@ func (s *Server) createUser(c *gin.Context) {
 
 func (s *Server) listUsers(c *gin.Context) {
 	us, err := s.auth.Accounts.Users(c.Request.Context(), user(c).LogID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := make([]UserDTO, len(us))
-	for i, u := range us {
-		out[i] = userDTO(u)
-	}
-	if l, ok := pageOf(c, out); ok {
-		c.JSON(http.StatusOK, l)
-	}
+	listOf(c, us, err, userDTO)
 }
 
 // ---- town, villages, organisations, items ----
@@ -314,17 +304,7 @@ func (s *Server) listItems(c *gin.Context) {
 		return
 	}
 	its, err := s.svc.Items(c.Request.Context(), lg)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := make([]ItemDTO, len(its))
-	for i, it := range its {
-		out[i] = itemDTO(it)
-	}
-	if l, ok := pageOf(c, out); ok {
-		c.JSON(http.StatusOK, l)
-	}
+	listOf(c, its, err, itemDTO)
 }
 
 // ---- imports ----
@@ -608,17 +588,7 @@ func (s *Server) listFunds(c *gin.Context) {
 		return
 	}
 	fs, err := s.svc.Funds(c.Request.Context(), lg)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := make([]FundDTO, len(fs))
-	for i, f := range fs {
-		out[i] = fundDTO(f)
-	}
-	if l, ok := pageOf(c, out); ok {
-		c.JSON(http.StatusOK, l)
-	}
+	listOf(c, fs, err, fundDTO)
 }
 
 func pathID(c *gin.Context, name string) (int64, bool) {
@@ -1191,17 +1161,7 @@ func (s *Server) listLoans(c *gin.Context) {
 		return
 	}
 	ls, err := s.svc.Loans(c.Request.Context(), lg, c.Query("status"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := make([]LoanDTO, len(ls))
-	for i, l := range ls {
-		out[i] = loanDTO(l)
-	}
-	if l, ok := pageOf(c, out); ok {
-		c.JSON(http.StatusOK, l)
-	}
+	listOf(c, ls, err, loanDTO)
 }
 
 type repaymentBody struct {
