@@ -53,17 +53,7 @@ func (s *Server) listFlags(c *gin.Context) {
 		return
 	}
 	fs, err := s.svc.Flags(c.Request.Context(), lg, ledger.FlagFilter{Status: c.Query("status"), Village: c.Query("village"), Rule: c.Query("rule")}, &u)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := make([]FlagDTO, len(fs))
-	for i, f := range fs {
-		out[i] = flagDTO(f, false)
-	}
-	if l, ok := pageOf(c, out); ok {
-		c.JSON(http.StatusOK, l)
-	}
+	listOf(c, fs, err, func(f ledger.Flag) FlagDTO { return flagDTO(f, false) })
 }
 
 // GET /api/v1/flags/:id: one flag with its history.
