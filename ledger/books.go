@@ -67,6 +67,13 @@ type Books interface {
 	ErasePrivate(person int64) error
 	// RecordUnmaskedRead records that a user read a person's personal data.
 	RecordUnmaskedRead(user string, person int64, at string, purpose string) error
+
+	// PutBlob stores bytes under their hex SHA-256 (a published notice's PDF
+	// and content); storing the same bytes again is a no-op. Blobs are
+	// insert-only: never changed, never deleted.
+	PutBlob(sha string, data []byte) error
+	// Blob returns stored bytes, or ErrNotFound.
+	Blob(sha string) ([]byte, error)
 }
 
 // PaymentFilter selects payments. Zero fields do not filter.

@@ -448,3 +448,21 @@ func (b *books) RecordUnmaskedRead(user string, person int64, at string, purpose
 	return b.q.exec("record unmasked read", "INSERT INTO unmasked_reads (log_id, user_id, person_id, at, purpose) VALUES (?, ?, ?, ?, ?)",
 		b.log, user, person, at, purpose)
 }
+
+func (b *books) PutBlob(sha string, data []byte) error {
+	var n int64
+	err := b.queryOne("blob", []any{&n}, "SELECT 1 FROM blobs WHERE log_id = ? AND sha256 = ?", b.log, sha)
+	if err == nil {
+		return nil // content-addressed: already stored
+	}
+	if !ledger.IsNotFound(err) {
+		return err
+	}
+	return b.q.exec("put blob", "INSERT INTO blobs (log_id, sha256, data) VALUES (?, ?, ?)", b.log, sha, data)
+}
+
+func (b *books) Blob(sha string) ([]byte, error) {
+	var data []byte
+	err := b.queryOne("blob", []any{&data}, "SELECT data FROM blobs WHERE log_id = ? AND sha256 = ?", b.log, sha)
+	return data, err
+}
