@@ -248,6 +248,8 @@ const (
 	objLoan      = "loan"
 	objReversed  = "reversed"
 	objBatch     = "import_batch"
+	// objAllocation: one per allocation entry (notices list them with their seq).
+	objAllocation = "allocation"
 )
 
 // Account names of the double entry (DOMAIN.md §4).
@@ -500,6 +502,10 @@ func apply(bk Books, e Entry) error {
 		if err := postAll(bk, p.Postings); err != nil {
 			return err
 		}
+		if err := bk.CreateObject(objAllocation, e.Seq, "", Allocation{Seq: e.Seq, Fund: p.Fund, Project: p.Project,
+			Amount: Fen(p.Amount), AllocatedOn: parseDateOrZero(p.AllocatedOn), DocNo: p.DocNo}); err != nil {
+			return err
+		}
 		return bk.AddFlow(p.Fund, p.Project, FlowAllocated, Fen(p.Amount))
 	case "payment_recorded":
 		var p paymentPayload
@@ -558,6 +564,10 @@ func apply(bk Books, e Entry) error {
 		return bk.PutObject(objLoan, id, ln)
 	case "flag_raised", "flag_updated", "flag_reviewed":
 		return applyFlag(bk, e)
+	case "notice_drafted", "notice_published", "notice_withdrawn", "notice_ended":
+		return applyNotice(bk, e)
+	case "complaint_filed", "complaint_replied", "complaint_resolved", "complaint_escalated":
+		return applyComplaint(bk, e)
 	case "import_batch_committed":
 		var p importPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {

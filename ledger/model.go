@@ -420,3 +420,13 @@ type RepaymentRow struct {
 	RepaidOn   Date
 	Amount     Fen
 }
+
+// Allocation is one allocation (拨付) of a fund's money to a project.
+type Allocation struct {
+	Seq         int64 // its entry
+	Fund        int64
+	Project     int64
+	Amount      Fen
+	AllocatedOn Date
+	DocNo       string // 拨付文号
+}

@@ -159,3 +159,16 @@ func (l *Ledger) Checkpoint(ctx context.Context, lg Log) (Checkpoint, error) {
 	}
 	return l.SignCheckpoint(ctx, lg)
 }
+
+// LeafHashes returns the RFC 6962 leaf hashes of records (from stored
+// hashes), in the order asked.
+func (l *Ledger) LeafHashes(ctx context.Context, lg Log, seqs []int64) ([]tlog.Hash, error) {
+	idx := make([]int64, len(seqs))
+	for i, s := range seqs {
+		idx[i] = tlog.StoredHashIndex(0, s)
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	return l.store.ReadHashes(ctx, lg.ID, idx)
+}

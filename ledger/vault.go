@@ -143,3 +143,24 @@ func NormalizeAccount(s string) string {
 		return r
 	}, strings.TrimSpace(s))
 }
+
+// SealText encrypts a short private text (a complainant's contact) under
+// the master key, bound to a label (town and purpose). It returns nonce ‖
+// ciphertext.
+func (v *Vault) SealText(label, text string) ([]byte, error) {
+	nonce := make([]byte, v.master.NonceSize())
+	if _, err := io.ReadFull(v.rand, nonce); err != nil {
+		return nil, err
+	}
+	return append(nonce, v.master.Seal(nil, nonce, []byte(text), []byte("sunshine text "+label))...), nil
+}
+
+// OpenText decrypts what SealText made with the same label.
+func (v *Vault) OpenText(label string, sealed []byte) (string, error) {
+	ns := v.master.NonceSize()
+	if len(sealed) < ns {
+		return "", errors.New("vault: sealed text too short")
+	}
+	plain, err := v.master.Open(nil, sealed[:ns], sealed[ns:], []byte("sunshine text "+label))
+	return string(plain), err
+}
