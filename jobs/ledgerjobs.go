@@ -99,13 +99,18 @@ func Escalate(s *ledger.Service) Job {
 		if err != nil {
 			return nil, err
 		}
-		counts := map[string]int64{"flags_escalated": 0}
+		counts := map[string]int64{"flags_escalated": 0, "complaints_escalated": 0}
 		for _, lg := range logs {
 			n, err := s.EscalateOverdue(ctx, lg, s.L.Now())
 			if err != nil {
 				return counts, err
 			}
 			counts["flags_escalated"] += int64(n)
+			m, err := s.EscalateComplaints(ctx, lg, s.L.Now())
+			if err != nil {
+				return counts, err
+			}
+			counts["complaints_escalated"] += int64(m)
 		}
 		return counts, nil
 	}}
