@@ -315,8 +315,8 @@ func (s *Service) EscalateComplaints(ctx context.Context, lg Log, now time.Time)
 				return 0, err
 			}
 			fs = append(fs, Finding{Rule: "H3", SubjectKey: "complaint:" + c.Receipt, Severity: SeverityWarn,
-				Subject: FlagSubject{Kind: "complaint", ID: c.ID, Label: "投诉 " + c.Receipt},
-				Reason:  "群众投诉（回执号 " + c.Receipt + "）超过 20 天未办结，已移交镇纪委",
+				Subject:  FlagSubject{Kind: "complaint", ID: c.ID, Label: "投诉 " + c.Receipt},
+				Reason:   "群众投诉（回执号 " + c.Receipt + "）超过 20 天未办结，已移交镇纪委",
 				Evidence: Evidence{Entries: []int64{c.ID}}})
 		}
 		return len(cs), nil

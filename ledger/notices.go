@@ -87,7 +87,8 @@ type Notice struct {
 	Project        string // project code (project notices)
 	Item           string // item code (补助对象公示, optional)
 	Fields         map[string]string
-	Rows           []NoticeRef
+	Rows           []NoticeRef // loaded by Notice; nil from lists (see loadRows)
+	RowCount       int
 	Supersedes     string // code of the notice it replaces
 	SupersededBy   string
 	Status         string
@@ -113,7 +114,21 @@ type Notice struct {
 const (
 	objNotice     = "notice"
 	objNoticeCode = "notice_code"
+	// objNoticeRows keeps a notice's rows apart from the notice, so that
+	// reading a notice for a page or a list does not decode thousands of
+	// rows.
+	objNoticeRows = "notice_rows"
 )
+
+// loadRows fills n.Rows from its own object.
+func loadRows(bk Books, n *Notice) error {
+	var rows []NoticeRef
+	if err := bk.Object(objNoticeRows, n.ID, &rows); err != nil {
+		return err
+	}
+	n.Rows = rows
+	return nil
+}
 
 type noticeDraftPayload struct {
 	Type       string            `json:"type"`
@@ -159,8 +174,11 @@ func applyNotice(bk Books, e Entry) error {
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
 		}
+		if err := bk.CreateObject(objNoticeRows, e.Seq, "", p.Rows); err != nil {
+			return err
+		}
 		return bk.CreateObject(objNotice, e.Seq, "", Notice{ID: e.Seq, Type: p.Type, Village: p.Village, Title: p.Title,
-			Period: p.Period, Fund: p.Fund, Project: p.Project, Item: p.Item, Fields: p.Fields, Rows: p.Rows,
+			Period: p.Period, Fund: p.Fund, Project: p.Project, Item: p.Item, Fields: p.Fields, RowCount: len(p.Rows),
 			Supersedes: p.Supersedes, Status: NoticeDraft, Auto: p.Auto, DraftedBy: e.Actor, LastSeq: e.Seq})
 	case "notice_published":
 		var p noticePublishedPayload
@@ -469,6 +487,9 @@ func (w *txn) villagePayments(p noticeDraftPayload) ([]NoticeRef, error) {
 		}
 		for _, n := range ns {
 			if n.Type == NoticeRecipients && (n.Status == NoticePublished || n.Status == NoticeEnded) {
+				if err := loadRows(w.bk, &n); err != nil {
+					return nil, err
+				}
 				for _, r := range n.Rows {
 					listed[r.ID] = true
 				}
@@ -522,18 +543,22 @@ func (s *Service) Notices(ctx context.Context, lg Log, status, village, typ stri
 	return ns, nil
 }
 
-// Notice returns a notice by id, or not_found.
+// Notice returns a notice by id with its rows, or not_found.
 func (s *Service) Notice(ctx context.Context, lg Log, id int64) (Notice, error) {
 	var n Notice
-	err := s.L.Store().Books(ctx, lg.ID).Object(objNotice, id, &n)
+	bk := s.L.Store().Books(ctx, lg.ID)
+	err := bk.Object(objNotice, id, &n)
 	if IsNotFound(err) {
 		return n, Errorf(CodeNotFound, "未找到该公告")
 	}
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	return n, loadRows(bk, &n)
 }
 
 // NoticeByCode returns a published (or ended, withdrawn, superseded) notice
-// by its code, or not_found.
+// by its code, without its rows, or not_found.
 func (s *Service) NoticeByCode(ctx context.Context, lg Log, code string) (Notice, error) {
 	bk := s.L.Store().Books(ctx, lg.ID)
 	var id int64

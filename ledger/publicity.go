@@ -54,7 +54,14 @@ func (s *Service) RunPublicity(ctx context.Context, lg Log, actor string) (Publi
 	if err != nil {
 		return out, err
 	}
+	bk := s.L.Store().Books(ctx, lg.ID)
 	for _, n := range ns {
+		if n.Type != NoticeRecipients && n.Type != NoticeLibrary {
+			continue
+		}
+		if err := loadRows(bk, &n); err != nil {
+			return out, err
+		}
 		held := openObjection(cs, n.Code)
 		switch n.Type {
 		case NoticeRecipients:
@@ -83,7 +90,7 @@ func (s *Service) RunPublicity(ctx context.Context, lg Log, actor string) (Publi
 			}
 			for _, r := range n.Rows {
 				var pr Project
-				if err := s.L.Store().Books(ctx, lg.ID).Object(objProject, r.ID, &pr); err != nil || pr.Status != ProjPublicized {
+				if err := bk.Object(objProject, r.ID, &pr); err != nil || pr.Status != ProjPublicized {
 					continue
 				}
 				if _, err := s.TransitionProject(ctx, lg, actor, pr.Code, Transition{To: ProjLibrary, Note: "入库公示期满无异议（" + n.Code + "）"}, nil); err != nil {
@@ -101,8 +108,8 @@ func (s *Service) RunPublicity(ctx context.Context, lg Log, actor string) (Publi
 	for _, n := range all {
 		if n.WithdrawnOn != "" && n.WithdrawnOn < n.EndsOn {
 			fs = append(fs, Finding{Rule: "D3", SubjectKey: "notice:" + n.Code, Severity: SeverityWarn, Village: n.Village,
-				Subject: FlagSubject{Kind: "notice", ID: n.ID, Label: n.Number},
-				Reason: fmt.Sprintf("公告《%s》（%s）于 %s 撤回，早于公示截止日 %s；撤回理由：%s", n.Title, n.Number, n.WithdrawnOn, n.EndsOn, n.WithdrawReason),
+				Subject:  FlagSubject{Kind: "notice", ID: n.ID, Label: n.Number},
+				Reason:   fmt.Sprintf("公告《%s》（%s）于 %s 撤回，早于公示截止日 %s；撤回理由：%s", n.Title, n.Number, n.WithdrawnOn, n.EndsOn, n.WithdrawReason),
 				Evidence: Evidence{Entries: []int64{n.PublishSeq, n.LastSeq}}})
 		}
 	}

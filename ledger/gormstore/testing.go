@@ -97,3 +97,15 @@ func OpenTestDSN(tb testing.TB, dsn string) *Store {
 func (s *Store) TamperBalanceForTest(logID int64) error {
 	return s.db.Exec("UPDATE balances SET amount = amount + 100 WHERE log_id = ? AND account LIKE 'payee:%'", logID).Error
 }
+
+// TamperBlobForTest replaces stored bytes behind the ledger's back, as an
+// insider who can drop the insert-only triggers could: a verifier that
+// trusts nothing the server keeps must not notice a difference.
+func (s *Store) TamperBlobForTest(logID int64, sha string, data []byte) error {
+	for _, q := range []string{"DROP TRIGGER blobs_no_update"} {
+		if err := s.db.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return s.db.Exec("UPDATE blobs SET data = ? WHERE log_id = ? AND sha256 = ?", data, logID, sha).Error
+}
