@@ -105,7 +105,11 @@ func (s *Service) defaultTitle(ctx context.Context, lg Log, n Notice) string {
 			return pr.Name + n.Type
 		}
 	}
-	return place + when + n.Type
+	typ := n.Type
+	if n.Type == NoticeQuarterly && strings.HasSuffix(when, "季度") {
+		typ = strings.TrimPrefix(typ, "季度") // 2026年第一季度资金使用情况
+	}
+	return place + when + typ
 }
 
 // NoticeContent draws a notice's content from the ledger for an audience
@@ -377,7 +381,11 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			}
 		}
 	}
-	c.Closing = append(c.Closing, "每行末尾的“账本序号”是该笔记录在阳光账本中的序号，扫描二维码或访问核验页面可逐行核对。")
+	if slices.ContainsFunc(c.Rows, func(r ContentRow) bool { return r.Seq >= 0 }) {
+		c.Closing = append(c.Closing, "每行末尾的“账本序号”是该笔记录在阳光账本中的序号，扫描二维码或访问核验页面可逐行核对。")
+	} else {
+		c.Closing = append(c.Closing, "本表为汇总数据，由阳光账本按所印检查点时的记录汇总，扫描二维码或访问核验页面可核对账本。")
+	}
 	return c, nil
 }
 

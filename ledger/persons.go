@@ -84,6 +84,8 @@ func (w *txn) registerPersons(actor string, rows []PersonRow) ([]Person, []Field
 		}
 		if _, err := CheckPersonName(r.Name); err != nil {
 			bad("姓名", err)
+		} else if err := w.s.drawable(r.Name); err != nil {
+			bad("姓名", err)
 		}
 		if r.AccountHolderIDNumber != "" {
 			if p.holder, err = ParseIDNumber(r.AccountHolderIDNumber); err != nil {

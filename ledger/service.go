@@ -19,6 +19,22 @@ type Service struct {
 	Vault *Vault
 	// ApprovalThreshold: payments at or above it wait for an approver.
 	ApprovalThreshold Fen
+	// MissingGlyph, when set, reports the first character of a name that
+	// the notices' font cannot draw (disclosure.MissingGlyph): such names
+	// are refused at registration, because every name must print on a
+	// public notice.
+	MissingGlyph func(string) (rune, bool)
+}
+
+// drawable refuses a name the notices' font cannot draw.
+func (s *Service) drawable(name string) error {
+	if s.MissingGlyph == nil {
+		return nil
+	}
+	if r, bad := s.MissingGlyph(name); bad {
+		return &Error{Code: CodeValidationFailed, Detail: fmt.Sprintf("姓名中的字符「%c」（U+%04X）无法在公告中打印，请使用规范汉字或到系统管理员处登记", r, r)}
+	}
+	return nil
 }
 
 // write runs op as one request on the log: the generic form of every

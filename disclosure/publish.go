@@ -1,0 +1,167 @@
+package disclosure
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// Publisher publishes notices in the four steps of DOMAIN.md §6: sign a
+// fresh checkpoint covering every row's entry, render the PDF with it, store
+// the PDF bytes and append notice_published, and from then on serve the
+// stored bytes (never re-rendered).
+type Publisher struct {
+	Svc *ledger.Service
+	// PublicURL is SUNSHINE_PUBLIC_URL, printed in QR codes.
+	PublicURL string
+}
+
+// Stored is what is kept beside a published notice's PDF: the content the
+// PDF and the page were drawn from, the printed checkpoint and the rows'
+// leaf hashes. The page and the public JSON are drawn from it, so they say
+// what the paper says.
+type Stored struct {
+	Content    ledger.NoticeContent `json:"content"`
+	Checkpoint string               `json:"checkpoint"`
+	VerifyURL  string               `json:"verify_url"`
+	Rows       []RowLeaf            `json:"rows"`
+}
+
+// RowLeaf is a row's entry and its RFC 6962 leaf hash (standard base64).
+type RowLeaf struct {
+	Seq      int64  `json:"seq"`
+	LeafHash string `json:"leaf_hash"`
+}
+
+// Attachment is the rows.json embedded in every PDF: enough for
+// `sunshine verify-notice` to check the paper against the ledger.
+type Attachment struct {
+	Notice         string    `json:"notice"`
+	Number         string    `json:"number"`
+	VerifyURL      string    `json:"verify_url"`
+	CheckpointSize int64     `json:"checkpoint_size"`
+	Rows           []RowLeaf `json:"rows"`
+}
+
+// Published is the outcome of a publish.
+type Published struct {
+	Notice     ledger.Notice
+	EntrySeq   int64
+	Checkpoint ledger.Checkpoint
+	PDFSHA256  string
+}
+
+// VerifyURL is what a notice's QR code encodes.
+func VerifyURL(base, code string, size int64, root []byte) string {
+	return strings.TrimRight(base, "/") + "/verify?notice=" + url.QueryEscape(code) + "&n=" + fmt.Sprint(size) +
+		"&r=" + base64.RawURLEncoding.EncodeToString(root)
+}
+
+// Publish publishes a draft. It returns missing_required_fields naming what
+// the draft lacks, conflict when it is not a draft, or the store's errors.
+func (p *Publisher) Publish(ctx context.Context, lg ledger.Log, actor string, id int64, idem *ledger.Idem) (Published, error) {
+	var last error
+	for attempt := 0; attempt < 3; attempt++ {
+		out, err := p.publishOnce(ctx, lg, actor, id, idem)
+		if err == nil || ledger.ErrorCode(err) != ledger.CodeConflict || !strings.Contains(err.Error(), "已被占用") {
+			return out, err
+		}
+		last = err // another publish took the serial: plan again
+	}
+	return Published{}, last
+}
+
+func (p *Publisher) publishOnce(ctx context.Context, lg ledger.Log, actor string, id int64, idem *ledger.Idem) (Published, error) {
+	plan, err := p.Svc.PlanPublish(ctx, lg, id)
+	if err != nil {
+		return Published{}, err
+	}
+	// (1) a fresh checkpoint covering every row's entry
+	cp, err := p.Svc.L.SignCheckpoint(ctx, lg)
+	if err != nil {
+		return Published{}, err
+	}
+	var seqs []int64
+	for _, r := range plan.Content.Rows {
+		if r.Seq >= 0 {
+			if r.Seq >= cp.Size {
+				return Published{}, fmt.Errorf("row seq %d outside checkpoint size %d", r.Seq, cp.Size)
+			}
+			seqs = append(seqs, r.Seq)
+		}
+	}
+	seqs = uniqueSorted(seqs)
+	hashes, err := p.Svc.L.LeafHashes(ctx, lg, seqs)
+	if err != nil {
+		return Published{}, err
+	}
+	rows := make([]RowLeaf, len(seqs))
+	for i, s := range seqs {
+		rows[i] = RowLeaf{Seq: s, LeafHash: base64.StdEncoding.EncodeToString(hashes[i][:])}
+	}
+	n := plan.Notice
+	c := plan.Content
+	vurl := VerifyURL(p.PublicURL, n.Code, cp.Size, cp.Root[:])
+	att, err := json.Marshal(Attachment{Notice: n.Code, Number: n.Number, VerifyURL: vurl, CheckpointSize: cp.Size, Rows: rows})
+	if err != nil {
+		return Published{}, err
+	}
+	// (2) render with it
+	doc := DocumentOf(c, string(cp.Note), vurl, att)
+	pdf, err := RenderPDF(doc)
+	if err != nil {
+		return Published{}, fmt.Errorf("render notice %s: %w", n.Code, err)
+	}
+	stored, err := json.Marshal(Stored{Content: c, Checkpoint: string(cp.Note), VerifyURL: vurl, Rows: rows})
+	if err != nil {
+		return Published{}, err
+	}
+	// (3) store the bytes and append notice_published
+	pub, seq, err := p.Svc.CommitPublish(ctx, lg, actor, ledger.PublishInput{Plan: plan, PDF: pdf, Content: stored, CheckpointSize: cp.Size}, idem)
+	if err != nil {
+		return Published{}, err
+	}
+	return Published{Notice: pub, EntrySeq: seq, Checkpoint: cp, PDFSHA256: pub.PDFSHA256}, nil
+}
+
+// DocumentOf is the printed form of a notice's content.
+func DocumentOf(c ledger.NoticeContent, checkpoint, verifyURL string, attachment []byte) Document {
+	d := Document{Type: c.Type, Title: c.Title, Number: c.Number, Code: c.Code, Unit: c.Unit, Body: c.Body, Closing: c.Closing,
+		Totals: c.Totals, PublishedOn: c.PublishedOn, EndsOn: c.EndsOn, Phones: c.Phones, Address: c.Address, Email: c.Email,
+		Checkpoint: checkpoint, VerifyURL: verifyURL, Attachment: attachment, CreatedAt: c.PublishedOn + "T00:00:00+08:00"}
+	for _, f := range c.Fields {
+		if f.Key == "number" {
+			continue // printed under the title
+		}
+		d.Fields = append(d.Fields, Field{Label: f.Label, Value: f.Value})
+	}
+	for _, col := range c.Columns {
+		d.Columns = append(d.Columns, Column{Title: col.Title, Width: col.Width, Right: col.Right})
+	}
+	for _, r := range c.Rows {
+		d.Rows = append(d.Rows, Row{Cells: r.Cells, Seq: r.Seq})
+	}
+	return d
+}
+
+func uniqueSorted(s []int64) []int64 {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// LoadStored returns what was stored beside a published notice.
+func LoadStored(ctx context.Context, svc *ledger.Service, lg ledger.Log, n ledger.Notice) (Stored, error) {
+	var s Stored
+	b, err := svc.NoticeBlob(ctx, lg, n.ContentSHA256)
+	if err != nil {
+		return s, err
+	}
+	err = json.Unmarshal(b, &s)
+	return s, err
+}

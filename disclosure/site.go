@@ -1,0 +1,159 @@
+package disclosure
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// The public site: server-rendered html/template pages, embedded, no
+// JavaScript, readable on a 360 px phone (DOMAIN.md §6). The handlers live
+// in the api package (the only gin importer); they fill the page data below
+// and call Site.Render.
+
+//go:embed web/*.html
+var templateFS embed.FS
+
+//go:embed web/site.css
+var siteCSS []byte
+
+// SiteCSS is the one stylesheet, served at /static/site.css.
+func SiteCSS() []byte { return siteCSS }
+
+// Site renders the public pages.
+type Site struct {
+	t *template.Template
+}
+
+// NewSite parses the embedded templates.
+func NewSite() (*Site, error) {
+	t, err := template.New("site").Funcs(template.FuncMap{
+		"colTitle": func(c ledger.ContentColumn) string { return c.Title },
+	}).ParseFS(templateFS, "web/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Site{t: t}, nil
+}
+
+// Page is what every page gets: its title, the town's name and phones,
+// an error message to show, and the page's own data.
+type Page struct {
+	Title  string
+	Town   string
+	Phones []string
+	Error  string
+	Data   any
+}
+
+// Render writes a page (home, notices, notice, verify, query, complaints).
+// It renders into a buffer first, so a template error writes nothing.
+func (s *Site) Render(w io.Writer, name string, p Page) error {
+	var b bytes.Buffer
+	if err := s.t.ExecuteTemplate(&b, name, p); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// NoticeItem is a notice in a list.
+type NoticeItem struct {
+	Code, Title, Number, PublishedOn, VillageName, Status, StatusText string
+}
+
+// StatusText is a notice status in the words of a notice board.
+func StatusText(status string) string {
+	switch status {
+	case ledger.NoticePublished:
+		return "公示中"
+	case ledger.NoticeEnded:
+		return "已结束"
+	case ledger.NoticeWithdrawn:
+		return "已撤回"
+	case ledger.NoticeSuperseded:
+		return "已被替代"
+	}
+	return "草稿"
+}
+
+// HomeData is the home page's data.
+type HomeData struct {
+	Villages []ledger.Village
+	Latest   []NoticeItem
+}
+
+// NoticesData is a village's notice list.
+type NoticesData struct {
+	Heading  string
+	Village  string
+	Villages []ledger.Village
+	Notices  []NoticeItem
+}
+
+// NoticeData is one notice's page: the stored content.
+type NoticeData struct {
+	Code       string
+	Content    ledger.NoticeContent
+	Checkpoint string
+	VerifyPath string
+	StatusNote string
+}
+
+// VerifyData is the verify page: the form's values and a report.
+type VerifyData struct {
+	Notice, N, R string
+	Report       *Report
+}
+
+// QueryData is the self-query page.
+type QueryData struct {
+	Village  string
+	Villages []ledger.Village
+	Answer   *QueryAnswer
+}
+
+// QueryAnswer is a self-query answer as shown.
+type QueryAnswer struct {
+	Name, IDNumber string
+	Payments       []QueryPayment
+}
+
+// QueryPayment is one payment of a self-query answer.
+type QueryPayment struct {
+	Item, Amount, PaidOn, Status, Payee string
+	Seq                                 int64
+}
+
+// ComplaintsData is the complaint page: the form, a new receipt, or a
+// complaint's status.
+type ComplaintsData struct {
+	Notice   string
+	Villages []ledger.Village
+	Receipt  string
+	Status   *ComplaintStatus
+}
+
+// ComplaintStatus is what the complainant sees with a receipt.
+type ComplaintStatus struct {
+	Receipt, Kind, NoticeCode, Text, StatusText, FiledAt string
+	Replies                                              []ledger.ComplaintReply
+}
+
+// ComplaintStatusText is a complaint's status in plain words.
+func ComplaintStatusText(c ledger.Complaint) string {
+	switch {
+	case c.Status == ledger.ComplaintResolved && c.Outcome == ledger.OutcomeUpheld:
+		return "已办结（反映属实）"
+	case c.Status == ledger.ComplaintResolved:
+		return "已办结（经核查不属实）"
+	case c.Status == ledger.ComplaintReplied:
+		return "办理中（已答复）"
+	case c.Escalated:
+		return "已移交镇纪委办理"
+	}
+	return "已受理，正在办理"
+}

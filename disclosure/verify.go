@@ -1,0 +1,244 @@
+package disclosure
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// Source is where a verifier gets what the ledger says today: the latest
+// signed checkpoint, entries and proofs. The verify page reads the service's
+// own ledger; `sunshine verify-notice` fetches them over HTTP once or reads a
+// saved bundle. Nothing a Source says is trusted: every answer is checked
+// against the verifier key, the printed checkpoint or a hash.
+type Source interface {
+	// Latest returns the latest signed checkpoint note.
+	Latest(ctx context.Context) ([]byte, error)
+	// Entry returns an entry: E for a public one, or withheld=true and its
+	// leaf hash for a withheld one.
+	Entry(ctx context.Context, seq int64) (body []byte, withheld bool, leaf tlog.Hash, err error)
+	// Inclusion and Consistency return tlog.ProveRecord / tlog.ProveTree.
+	Inclusion(ctx context.Context, index, size int64) (tlog.RecordProof, error)
+	Consistency(ctx context.Context, old, new int64) (tlog.TreeProof, error)
+}
+
+// Claim is what is being verified: a printed checkpoint (the full note, or
+// only the n and r of a QR code), the rows the paper lists, and optionally
+// the PDF's bytes with the seq of its notice_published entry.
+type Claim struct {
+	Notice     string    // code
+	Checkpoint []byte    // the printed note; nil when only Size/Root are known (QR)
+	Size       int64     // n
+	Root       tlog.Hash // r
+	Rows       []RowLeaf // leaf hashes as printed (attachment); "" to take them from the entry
+	PDF        []byte    // the uploaded file, if any
+	PublishSeq int64     // the notice_published entry that names the PDF's SHA-256 (-1: unknown)
+}
+
+// Check is one verification step, worded for the public.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Report is the outcome of a verification: OK only when every check passed.
+type Report struct {
+	OK         bool    `json:"ok"`
+	Notice     string  `json:"notice,omitempty"`
+	Size       int64   `json:"size"`
+	Root       string  `json:"root"`
+	LatestSize int64   `json:"latest_size"`
+	Checks     []Check `json:"checks"`
+}
+
+func (r *Report) add(name string, ok bool, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
+	if !ok {
+		r.OK = false
+	}
+}
+
+// ParseRoot decodes a root from a QR URL (base64url, padded or not) or a
+// checkpoint (standard base64).
+func ParseRoot(s string) (tlog.Hash, error) {
+	var h tlog.Hash
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.URLEncoding, base64.StdEncoding, base64.RawStdEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == tlog.HashSize {
+			copy(h[:], b)
+			return h, nil
+		}
+	}
+	return h, fmt.Errorf("bad root hash")
+}
+
+// Verify checks a claim with only the verifier key and what src says:
+//  1. the printed checkpoint's signature (when the full note is given);
+//  2. today's checkpoint's signature, and that the tree of the printed size
+//     and root is a prefix of today's tree (consistency proved from the
+//     printed n and r, never from a copy the server keeps);
+//  3. each row's leaf is in the printed tree (inclusion);
+//  4. for an uploaded PDF, that its SHA-256 is the one the ledger recorded
+//     when the notice was published.
+func Verify(ctx context.Context, src Source, vkey string, c Claim) Report {
+	r := Report{OK: true, Notice: c.Notice, Size: c.Size, Root: base64.StdEncoding.EncodeToString(c.Root[:])}
+	if c.Checkpoint != nil {
+		b, err := ledger.OpenCheckpoint(c.Checkpoint, vkey)
+		if err != nil {
+			r.add("签名", false, "公告上印的检查点签名无效，不是本镇账本签发的：%v", err)
+			return r
+		}
+		r.add("签名", true, "公告上印的检查点由本镇账本密钥签名（%s）", b.Origin)
+		c.Size, c.Root = b.Size, b.Root
+		r.Size, r.Root = b.Size, base64.StdEncoding.EncodeToString(b.Root[:])
+	}
+	if c.Size <= 0 {
+		r.add("检查点", false, "没有可核验的检查点（树大小须大于 0）")
+		return r
+	}
+	latestNote, err := src.Latest(ctx)
+	if err != nil {
+		r.add("今日检查点", false, "取不到今日检查点：%v", err)
+		return r
+	}
+	latest, err := ledger.OpenCheckpoint(latestNote, vkey)
+	if err != nil {
+		r.add("今日检查点", false, "今日检查点签名无效：%v", err)
+		return r
+	}
+	r.LatestSize = latest.Size
+	switch {
+	case latest.Size < c.Size:
+		r.add("一致性", false, "今日账本（%d 条）比公告上印的（%d 条）还短：账本被改写过", latest.Size, c.Size)
+	case latest.Size == c.Size:
+		r.add("一致性", latest.Root == c.Root, "%s", consistencyText(latest.Root == c.Root, c.Size, latest.Size))
+	default:
+		p, err := src.Consistency(ctx, c.Size, latest.Size)
+		ok := err == nil && tlog.CheckTree(p, latest.Size, latest.Root, c.Size, c.Root) == nil
+		r.add("一致性", ok, "%s", consistencyText(ok, c.Size, latest.Size))
+	}
+	for _, row := range c.Rows {
+		leaf, err := rowLeaf(ctx, src, row)
+		if err != nil {
+			r.add(fmt.Sprintf("第 %d 条", row.Seq), false, "账本序号 %d：%v", row.Seq, err)
+			continue
+		}
+		if row.Seq >= c.Size {
+			r.add(fmt.Sprintf("第 %d 条", row.Seq), false, "账本序号 %d 不在公告所印的检查点（%d 条）之内", row.Seq, c.Size)
+			continue
+		}
+		p, err := src.Inclusion(ctx, row.Seq, c.Size)
+		ok := err == nil && tlog.CheckRecord(p, c.Size, c.Root, row.Seq, leaf) == nil
+		if ok {
+			r.add(fmt.Sprintf("第 %d 条", row.Seq), true, "账本序号 %d 的记录在账本中，未被改动", row.Seq)
+		} else {
+			r.add(fmt.Sprintf("第 %d 条", row.Seq), false, "账本序号 %d 的记录与账本不符（不在所印检查点的账本中，或已被改动）", row.Seq)
+		}
+	}
+	if c.PDF != nil {
+		sum := sha256.Sum256(c.PDF)
+		got := hex.EncodeToString(sum[:])
+		want, err := publishedSHA(ctx, src, c.PublishSeq)
+		switch {
+		case err != nil:
+			r.add("PDF 文件", false, "找不到该公告的发布记录：%v", err)
+		case want != got:
+			r.add("PDF 文件", false, "PDF 文件与账本登记的不一致（SHA-256 %s…，登记的是 %s…）：文件可能被修改过", got[:12], want[:min(12, len(want))])
+		default:
+			r.add("PDF 文件", true, "PDF 文件与发布时登记的完全一致（SHA-256 %s…）", got[:12])
+		}
+	}
+	return r
+}
+
+func consistencyText(ok bool, old, now int64) string {
+	if ok {
+		return fmt.Sprintf("今日账本（%d 条）包含公告所印检查点（%d 条）的全部记录，历史未被改写", now, old)
+	}
+	return fmt.Sprintf("今日账本（%d 条）与公告所印检查点（%d 条）不一致：历史被改写过，或公告不是本账本的", now, old)
+}
+
+// rowLeaf returns the leaf hash of a row: as printed, checked against the
+// entry when the entry is public, or computed from the entry.
+func rowLeaf(ctx context.Context, src Source, row RowLeaf) (tlog.Hash, error) {
+	body, withheld, leaf, err := src.Entry(ctx, row.Seq)
+	if err != nil {
+		return tlog.Hash{}, fmt.Errorf("取不到该记录")
+	}
+	if !withheld {
+		leaf = tlog.RecordHash(body)
+	}
+	if row.LeafHash != "" {
+		printed, err := ParseRoot(row.LeafHash)
+		if err != nil {
+			return tlog.Hash{}, fmt.Errorf("公告附件中的哈希无法识别")
+		}
+		if printed != leaf {
+			return tlog.Hash{}, fmt.Errorf("公告附件中的哈希与账本记录不一致")
+		}
+	}
+	return leaf, nil
+}
+
+// publishedSHA returns the pdf_sha256 of a notice_published entry.
+func publishedSHA(ctx context.Context, src Source, seq int64) (string, error) {
+	if seq < 0 {
+		return "", fmt.Errorf("发布记录未知")
+	}
+	body, withheld, _, err := src.Entry(ctx, seq)
+	if err != nil || withheld {
+		return "", fmt.Errorf("取不到发布记录")
+	}
+	var e struct {
+		Type    string `json:"type"`
+		Payload struct {
+			PDF string `json:"pdf_sha256"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil || e.Type != "notice_published" {
+		return "", fmt.Errorf("账本序号 %d 不是公告发布记录", seq)
+	}
+	return e.Payload.PDF, nil
+}
+
+// LedgerSource answers from the service's own ledger (the verify page).
+type LedgerSource struct {
+	L  *ledger.Ledger
+	Lg ledger.Log
+}
+
+// Latest signs a fresh checkpoint if the log grew (at most once a second)
+// and returns it.
+func (s LedgerSource) Latest(ctx context.Context) ([]byte, error) {
+	cp, err := s.L.Checkpoint(ctx, s.Lg)
+	return cp.Note, err
+}
+
+// Entry returns E of a public entry, or the leaf hash of a withheld one.
+func (s LedgerSource) Entry(ctx context.Context, seq int64) ([]byte, bool, tlog.Hash, error) {
+	e, err := s.L.Store().Entry(ctx, s.Lg.ID, seq)
+	if err != nil {
+		return nil, false, tlog.Hash{}, err
+	}
+	if ledger.IsPublic(e.Type) {
+		return e.Body, false, tlog.Hash{}, nil
+	}
+	return nil, true, tlog.RecordHash(e.Body), nil
+}
+
+func (s LedgerSource) Inclusion(ctx context.Context, index, size int64) (tlog.RecordProof, error) {
+	return s.L.ProveInclusion(ctx, s.Lg, index, size)
+}
+
+func (s LedgerSource) Consistency(ctx context.Context, old, new int64) (tlog.TreeProof, error) {
+	return s.L.ProveConsistency(ctx, s.Lg, old, new)
+}
