@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -19,8 +20,9 @@ import (
 // repeated writes do not conflict) and the objects its path names.
 type sample struct {
 	method, path string
-	body         any    // JSON body, or nil
-	upload       []byte // a multipart upload instead
+	body         any        // JSON body, or nil
+	upload       []byte     // a multipart upload instead
+	form         url.Values // a form post instead (the public pages)
 }
 
 // sample builds the request of a route; writes get fresh objects each call.
@@ -95,6 +97,35 @@ func (e *townEnv) sample(route string) sample {
 		s.path = fmt.Sprintf("/api/v1/households/%d/year/2026", e.persons["tp1"].Household)
 	case "POST /api/v1/jobs/:name/run":
 		s.path = "/api/v1/jobs/checkpoint/run"
+	case "POST /api/v1/notices":
+		s.body = map[string]any{"type": ledger.NoticeQuarterly, "period": "2026-Q1"}
+	case "GET /api/v1/notices/:id":
+		s.path = fmt.Sprintf("/api/v1/notices/%d", e.noticeDraft())
+	case "POST /api/v1/notices/:id/publish":
+		s.path = fmt.Sprintf("/api/v1/notices/%d/publish", e.noticeDraft())
+	case "POST /api/v1/notices/:id/withdraw":
+		s.path, s.body = fmt.Sprintf("/api/v1/notices/%d/withdraw", e.noticePublished().ID), map[string]any{"reason": "内容有误"}
+	case "POST /api/v1/complaints/:id/reply":
+		s.path, s.body = fmt.Sprintf("/api/v1/complaints/%d/reply", e.complaint().ID), map[string]any{"text": "已收到，正在核实"}
+	case "POST /api/v1/complaints/:id/resolve":
+		s.path, s.body = fmt.Sprintf("/api/v1/complaints/%d/resolve", e.complaint().ID), map[string]any{"outcome": "rejected", "note": "经核实不属实"}
+	case "GET /api/public/notices/:code":
+		s.path = "/api/public/notices/" + e.noticePublished().Code
+	case "POST /api/public/query":
+		s.body = map[string]any{"village": village1, "name": e.names["tp1"], "id_number": e.ids["tp1"]}
+	case "POST /api/public/complaints":
+		s.body = map[string]any{"village": village1, "text": "村道路灯不亮"}
+	case "GET /api/public/complaints/:receipt":
+		s.path = "/api/public/complaints/" + e.complaint().Receipt
+	case "GET /notices/:file":
+		s.path = "/notices/" + e.noticePublished().Code
+	case "POST /verify":
+		cp, _ := e.svc.L.Checkpoint(ctx, e.lg)
+		s.form = url.Values{"checkpoint": {string(cp.Note)}}
+	case "POST /query":
+		s.form = url.Values{"village": {village1}, "name": {e.names["tp2"]}, "id_number": {e.ids["tp2"]}}
+	case "POST /complaints":
+		s.form = url.Values{"text": {"希望公开村集体收益分配"}}
 	case "GET /api/v1/flags/:id":
 		s.path = fmt.Sprintf("/api/v1/flags/%d", e.flag)
 	case "POST /api/v1/flags/:id/review":
@@ -114,6 +145,9 @@ func (e *townEnv) do(s sample, caller string) response {
 	e.t.Helper()
 	if s.upload != nil {
 		return e.upload(s.path, caller, "发放明细.csv", s.upload, "")
+	}
+	if s.form != nil {
+		return e.sendForm(s.path, caller, s.form)
 	}
 	return e.call(s.method, s.path, caller, s.body)
 }

@@ -79,6 +79,31 @@ var apiDocs = map[string]routeDoc{
 	"GET /api/v1/jobs":                        {Summary: "定时任务及最近一次运行", Tag: "jobs", Roles: jobReaders},
 	"POST /api/v1/jobs/:name/run":             {Summary: "立即运行任务（等待其结束，不受请求超时限制）", Tag: "jobs", Roles: adminOnly},
 	"GET /api/v1/ledger/entries":              {Summary: "账本条目", Tag: "ledger", Roles: fullReaders, Query: []string{"after_seq", "limit", "cursor"}},
+
+	"GET /api/v1/notices":                 {Summary: "公告列表（type 为公告类型中文名）", Tag: "notices", Roles: anyStaff, Query: []string{"status", "village", "type", "limit", "cursor"}},
+	"POST /api/v1/notices":                {Summary: "起草公告（明细行取自账本）", Tag: "notices", Roles: writers, Body: noticeBody{}, Status: 201},
+	"GET /api/v1/notices/:id":             {Summary: "公告及其内容预览（按公开口径脱敏），草稿列出缺少的必填内容", Tag: "notices", Roles: anyStaff},
+	"POST /api/v1/notices/:id/publish":    {Summary: "发布公告：签检查点、生成 PDF、登记 notice_published；缺必填内容返回 missing_required_fields", Tag: "notices", Roles: writers, Status: 201},
+	"POST /api/v1/notices/:id/withdraw":   {Summary: "撤回公告（须说明理由；公告仍然公开）", Tag: "notices", Roles: writers, Body: reasonBody{}, Status: 201},
+	"GET /api/v1/complaints":              {Summary: "异议与投诉列表", Tag: "complaints", Roles: complaintReaders, Query: []string{"status", "limit", "cursor"}},
+	"POST /api/v1/complaints/:id/reply":   {Summary: "答复投诉（投诉人凭回执号可见）", Tag: "complaints", Roles: complaintHandlers, Body: replyBody{}, Status: 201},
+	"POST /api/v1/complaints/:id/resolve": {Summary: "办结投诉：upheld（属实）或 rejected（不属实）", Tag: "complaints", Roles: complaintHandlers, Body: resolveBody{}, Status: 201},
+
+	"GET /api/public/notices":             {Summary: "已发布的公告（脱敏）", Tag: "public", Query: []string{"town", "village", "limit", "cursor"}},
+	"GET /api/public/notices/:code":       {Summary: "一份公告：内容（脱敏，与 PDF 相同）、检查点、各行叶哈希", Tag: "public", Query: []string{"town"}},
+	"POST /api/public/query":              {Summary: "本人发放查询（村 + 姓名 + 身份证号；限次）", Tag: "public", Body: queryBody{}, Query: []string{"town"}},
+	"POST /api/public/complaints":         {Summary: "提出异议或投诉（可匿名），返回回执号", Tag: "public", Body: complaintBody{}, Status: 201, Query: []string{"town"}},
+	"GET /api/public/complaints/:receipt": {Summary: "凭回执号查看办理情况", Tag: "public", Query: []string{"town"}},
+	"GET /":                               {Summary: "公开网站首页", Tag: "site", Content: "text/html"},
+	"GET /notices":                        {Summary: "公告公示列表（按村）", Tag: "site", Query: []string{"village"}, Content: "text/html"},
+	"GET /notices/:file":                  {Summary: "公告页面；{code}.pdf 为发布时保存的 PDF 原件", Tag: "site", Content: "text/html"},
+	"GET /verify":                         {Summary: "核验页面（二维码：notice、n、r）", Tag: "site", Query: []string{"notice", "n", "r"}, Content: "text/html"},
+	"POST /verify":                        {Summary: "上传 PDF 或粘贴检查点核验", Tag: "site", Body: "multipart", Content: "text/html"},
+	"GET /query":                          {Summary: "本人发放查询页面", Tag: "site", Content: "text/html"},
+	"POST /query":                         {Summary: "本人发放查询（表单）", Tag: "site", Body: "form", Content: "text/html"},
+	"GET /complaints":                     {Summary: "异议投诉页面；receipt 查询办理进度", Tag: "site", Query: []string{"notice", "receipt"}, Content: "text/html"},
+	"POST /complaints":                    {Summary: "提出异议或投诉（表单）", Tag: "site", Body: "form", Status: 201, Content: "text/html"},
+	"GET /static/site.css":                {Summary: "公开网站样式表", Tag: "site", Content: "text/css"},
 }
 
 // openAPIPath turns gin's "/a/:b" into OpenAPI's "/a/{b}".
@@ -163,6 +188,11 @@ func OpenAPIDocument() map[string]any {
 		switch b := d.Body.(type) {
 		case nil:
 		case string:
+			if b == "form" {
+				op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/x-www-form-urlencoded": map[string]any{
+					"schema": map[string]any{"type": "object"}}}}
+				break
+			}
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"multipart/form-data": map[string]any{
 				"schema": map[string]any{"type": "object", "properties": map[string]any{"file": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}, "required": []string{"file"}}}}}
 		default:

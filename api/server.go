@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
@@ -38,6 +39,10 @@ type Deps struct {
 	Service *ledger.Service // nil: only the public ledger endpoints
 	Auth    *ledger.Auth
 	Jobs    Jobs // nil: no job routes
+	// Publisher publishes notices (nil: publishing answers unavailable).
+	Publisher *disclosure.Publisher
+	// Now is the clock of the rate limits (nil: time.Now).
+	Now func() time.Time
 }
 
 // Server is the HTTP API.
@@ -50,6 +55,11 @@ type Server struct {
 	store   ledger.Store
 	engine  *gin.Engine
 	metrics *Metrics
+
+	publisher *disclosure.Publisher
+	limits    *queryLimits
+	site      *disclosure.Site
+	pages     pageCache
 
 	logsMu sync.Mutex
 	logs   map[string]ledger.Log
@@ -68,7 +78,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, ledger: l, svc: d.Service, auth: d.Auth, jobs: d.Jobs, store: l.Store(), engine: gin.New(),
-		logs: map[string]ledger.Log{}, metrics: cfg.Metrics}
+		logs: map[string]ledger.Log{}, metrics: cfg.Metrics, publisher: d.Publisher}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s.limits = newQueryLimits(d.Now)
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
@@ -101,11 +115,21 @@ func (s *Server) routes() {
 	pub.GET("/proof/inclusion", s.proofInclusion)
 	pub.GET("/proof/consistency", s.proofConsistency)
 
+	if s.svc != nil {
+		pub.GET("/notices", s.publicNoticeList)
+		pub.GET("/notices/:code", s.publicNotice)
+		pub.POST("/query", s.publicQuery)
+		pub.POST("/complaints", s.publicComplaint)
+		pub.GET("/complaints/:receipt", s.publicComplaintStatus)
+		s.siteRoutes(r)
+	}
+
 	r.GET("/metrics", s.serveMetrics)
 	r.GET("/api/v1/openapi.json", s.openAPI)
 	if s.svc != nil && s.auth != nil {
 		v1 := r.Group("/api/v1")
 		s.staffRoutes(v1)
+		s.noticeRoutes(v1)
 		if s.jobs != nil {
 			v1.GET("/jobs", s.authed(jobReaders), s.listJobs)
 			v1.POST("/jobs/:name/run", s.authed(adminOnly), s.runJob)

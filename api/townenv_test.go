@@ -21,6 +21,7 @@ import (
 	"unicode"
 
 	"github.com/sunshine-ledger/sunshine/api"
+	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
@@ -93,6 +94,8 @@ type townEnv struct {
 	loan    ledger.Loan
 	flag    int64 // a flag of 田坪村
 
+	publisher *disclosure.Publisher
+
 	n atomic.Int64
 }
 
@@ -103,6 +106,7 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 	store := gormstore.OpenTest(t, dialect)
 	clock := lt.NewClock(lt.FixedTime)
 	svc, lg := lt.NewService(t, store, clock)
+	svc.MissingGlyph = disclosure.MissingGlyph
 	authClock := lt.NewClock(time.Now().UTC().Truncate(time.Second))
 	e := &townEnv{t: t, dialect: dialect, store: store, clock: clock, authClock: authClock, svc: svc, lg: lg,
 		auth:  &ledger.Auth{Accounts: store, L: svc.L, Now: authClock.Now},
@@ -138,6 +142,7 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 		{Code: envProject2, Name: "石牛村道路硬化", Category: "基础设施", Nature: "新建", Village: "石牛村", Budget: lt.Y("200000")},
 	} {
 		p.Targets, p.Mechanism, p.Implementer, p.ResponsiblePerson = "带动脱贫户增收", "吸纳脱贫户务工", "镇头镇人民政府", "李四"
+		p.Location, p.Task, p.ResponsibleUnit = p.Village+"全村", p.Name, "镇头镇人民政府"
 		e.toInProgress(p, i+1)
 	}
 	for _, a := range []struct{ code, amount string }{{envProject1, "700000"}, {envProject2, "200000"}} {
@@ -193,11 +198,14 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 	}
 	e.flag = e.newFlag()
 
-	sched, err := jobs.New(jobs.Options{Store: store, Holder: "api-test"}, jobs.Verify(svc.L, svc), jobs.Checkpoint(svc.L))
+	e.publisher = &disclosure.Publisher{Svc: svc, PublicURL: "http://ledger.test"}
+	sched, err := jobs.New(jobs.Options{Store: store, Holder: "api-test", Now: clock.Now}, jobs.Verify(svc.L, svc), jobs.Checkpoint(svc.L),
+		jobs.Notices(e.publisher, nil), jobs.Publicity(svc), jobs.Escalate(svc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv, err = api.New(api.Config{Town: envTown, PublicURL: "http://ledger.test"}, api.Deps{Ledger: svc.L, Service: svc, Auth: e.auth, Jobs: sched})
+	e.srv, err = api.New(api.Config{Town: envTown, PublicURL: "http://ledger.test"}, api.Deps{Ledger: svc.L, Service: svc, Auth: e.auth, Jobs: sched,
+		Publisher: e.publisher, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

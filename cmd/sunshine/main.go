@@ -8,6 +8,7 @@
 //	sunshine run-job NAME       run a scheduled job now and print its record
 //	sunshine user add ...       add a staff user (password on standard input)
 //	sunshine erase-person ID    erase one person's personal data (PIPL)
+//	sunshine verify-notice F    check a notice PDF against the ledger (online once or offline)
 //	sunshine healthcheck        exit 0 when the local service answers /healthz
 //
 // Wiring lives here and nowhere else.
@@ -38,20 +39,21 @@ var commands = map[string]struct {
 	help string
 	run  func(ctx context.Context, args []string, out io.Writer) error
 }{
-	"serve":        {"run the service", cmdServe},
-	"migrate":      {"apply the embedded schema migrations (needs DDL rights)", cmdMigrate},
-	"verify":       {"recompute every log's tree and check its checkpoints; exit 1 on any mismatch", cmdVerify},
-	"rebuild":      {"rebuild the projections from the log and report differences from the live tables", cmdRebuild},
-	"keygen":       {"write a new checkpoint signing key pair and master key", cmdKeygen},
-	"erase-person": {"erase one person's personal data (PIPL); the log is untouched", cmdErasePerson},
-	"run-job":      {"run a scheduled job now (scan, verify, checkpoint, escalate, loans) and print its record", cmdRunJob},
-	"user":         {"add a staff user: user add --username NAME --role ROLE [--villages CODES] < password", cmdUser},
-	"healthcheck":  {"exit 0 when the local service answers /healthz (for container health checks)", cmdHealthcheck},
+	"serve":         {"run the service", cmdServe},
+	"migrate":       {"apply the embedded schema migrations (needs DDL rights)", cmdMigrate},
+	"verify":        {"recompute every log's tree and check its checkpoints; exit 1 on any mismatch", cmdVerify},
+	"rebuild":       {"rebuild the projections from the log and report differences from the live tables", cmdRebuild},
+	"keygen":        {"write a new checkpoint signing key pair and master key", cmdKeygen},
+	"erase-person":  {"erase one person's personal data (PIPL); the log is untouched", cmdErasePerson},
+	"run-job":       {"run a scheduled job now (scan, verify, checkpoint, notices, publicity, escalate, loans) and print its record", cmdRunJob},
+	"user":          {"add a staff user: user add --username NAME --role ROLE [--villages CODES] < password", cmdUser},
+	"healthcheck":   {"exit 0 when the local service answers /healthz (for container health checks)", cmdHealthcheck},
+	"verify-notice": {"check a notice PDF against the ledger: signature, rows, consistency (online once, or offline with a bundle)", cmdVerifyNotice},
 }
 
 func usage(out io.Writer) {
 	fmt.Fprintln(out, "usage: sunshine <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "healthcheck"} {
+	for _, name := range []string{"serve", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "verify-notice", "healthcheck"} {
 		fmt.Fprintf(out, "  %-12s %s\n", name, commands[name].help)
 	}
 	fmt.Fprintln(out, "\nRun `sunshine <command> -h` for its flags. Every flag can also be set by its SUNSHINE_* variable.")

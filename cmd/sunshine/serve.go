@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/api"
+	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
@@ -21,14 +22,16 @@ import (
 
 // app is everything serve and the tools wire together.
 type app struct {
-	cfg     *Config
-	jobs    *jobs.Scheduler
-	auth    *ledger.Auth
-	metrics *api.Metrics
-	store   *gormstore.Store
-	ledger  *ledger.Ledger
-	service *ledger.Service
-	log     ledger.Log // the configured town's log
+	cfg  *Config
+	jobs *jobs.Scheduler
+	// publisher publishes notices (PDF + notice_published).
+	publisher *disclosure.Publisher
+	auth      *ledger.Auth
+	metrics   *api.Metrics
+	store     *gormstore.Store
+	ledger    *ledger.Ledger
+	service   *ledger.Service
+	log       ledger.Log // the configured town's log
 }
 
 func (a *app) Close() {
@@ -92,7 +95,7 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	a.metrics = api.NewMetrics()
 	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location, Observe: a.metrics.ObserveAppend})
 	a.auth = &ledger.Auth{Accounts: store, L: a.ledger, Now: clock}
-	a.service = &ledger.Service{L: a.ledger, Vault: vault, ApprovalThreshold: threshold}
+	a.service = &ledger.Service{L: a.ledger, Vault: vault, ApprovalThreshold: threshold, MissingGlyph: disclosure.MissingGlyph}
 	a.log, err = a.ledger.EnsureLog(ctx, cfg.Town, cfg.Origin(cfg.Town))
 	if err != nil {
 		a.Close()
@@ -104,10 +107,12 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	a.publisher = &disclosure.Publisher{Svc: a.service, PublicURL: cfg.PublicURL}
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger, a.service), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
-		jobs.Scan(a.service, anomaly.DefaultConfig), jobs.Loans(a.service, anomaly.DefaultConfig))
+		jobs.Scan(a.service, anomaly.DefaultConfig), jobs.Loans(a.service, anomaly.DefaultConfig),
+		jobs.Notices(a.publisher, nil), jobs.Publicity(a.service))
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -136,7 +141,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer a.Close()
 	srv, err := api.New(api.Config{Town: cfg.Town, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Metrics: a.metrics},
-		api.Deps{Ledger: a.ledger, Service: a.service, Auth: a.auth, Jobs: a.jobs})
+		api.Deps{Ledger: a.ledger, Service: a.service, Auth: a.auth, Jobs: a.jobs, Publisher: a.publisher, Now: a.ledger.Now})
 	if err != nil {
 		return err
 	}

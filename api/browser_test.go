@@ -1,0 +1,163 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sunshine-ledger/sunshine/disclosure"
+	"github.com/sunshine-ledger/sunshine/ledger"
+	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+)
+
+// chromium returns the headless browser, or skips (fails in CI, where
+// .ci/run installs Debian's chromium and fonts-noto-cjk).
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is missing")
+	}
+	t.Skip("chromium not installed")
+	return ""
+}
+
+// probe serves, at /__probe?u=PATH[&post=FORM], a page that shows the
+// public page in a 360×740 frame (as srcdoc, so it is same-origin and the
+// page's own frame-ancestors policy does not apply) and writes what a test
+// needs into its DOM: the frame's scroll width and its text.
+func probe(site http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", site)
+	mux.HandleFunc("/__probe", func(w http.ResponseWriter, r *http.Request) {
+		target := r.URL.Query().Get("u")
+		var req *http.Request
+		if form := r.URL.Query().Get("post"); form != "" {
+			req = httptest.NewRequest("POST", target, strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else {
+			req = httptest.NewRequest("GET", target, nil)
+		}
+		rec := httptest.NewRecorder()
+		site.ServeHTTP(rec, req)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0}iframe{border:0;display:block}</style></head><body>
+<iframe id="f" width="360" height="740" srcdoc="%s"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var d = this.contentDocument;
+  var out = document.createElement('pre');
+  out.id = 'probe';
+  out.setAttribute('data-scroll-width', d.documentElement.scrollWidth);
+  out.setAttribute('data-client-width', d.documentElement.clientWidth);
+  out.textContent = d.body.innerText;
+  out.style.display = 'none';
+  document.body.appendChild(out);
+});
+</script></body></html>`, html.EscapeString(rec.Body.String()))
+	})
+	return mux
+}
+
+var probeRe = regexp.MustCompile(`(?s)<pre id="probe" data-scroll-width="(\d+)" data-client-width="(\d+)"[^>]*>(.*?)</pre>`)
+
+// TestPublicPagesInChromium loads the home page, a village's notices, a
+// notice, the verify page from a QR URL and the self-query in headless
+// Chromium at 360×740, checks their content and that nothing overflows
+// horizontally, and keeps screenshots as artefacts.
+func TestPublicPagesInChromium(t *testing.T) {
+	browser := chromium(t)
+	e := newTownEnv(t, "sqlite")
+	all := e.disclosureTown()
+	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("321.50"), PaidOn: lt.D("2026-02-03")})
+	ts := httptest.NewServer(probe(e.srv.Handler()))
+	defer ts.Close()
+	recipients := all[ledger.NoticeRecipients]
+	n, err := e.svc.NoticeByCode(context.Background(), e.lg, recipients.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := disclosure.LoadStored(context.Background(), e.svc, e.lg, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr, _ := url.Parse(st.VerifyURL)
+	dir := artifacts
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	dir = filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pages := []struct {
+		name, path, post string
+		want             []string
+	}{
+		{"home", "/", "", []string{"阳光账本", "田坪村", "石牛村", "最新公告"}},
+		{"village", "/notices?village=" + village1, "", []string{"田坪村公告公示", recipients.Number}},
+		{"notice", "/notices/" + recipients.Code, "", []string{st.Content.Title, "欧**华", "1,000.00", "账本序号", "下载 PDF"}},
+		{"verify", "/verify?" + qr.RawQuery, "", []string{"核验通过", "一致性", fmt.Sprintf("账本序号 %d", st.Rows[0].Seq)}},
+		{"query", "/query", url.Values{"village": {village1}, "name": {e.names["tp2"]}, "id_number": {e.ids["tp2"]}}.Encode(),
+			[]string{"321.50", e.names["tp2"], "已发放"}},
+	}
+	for _, p := range pages {
+		t.Run(p.name, func(t *testing.T) {
+			u := ts.URL + "/__probe?u=" + url.QueryEscape(p.path)
+			if p.post != "" {
+				u += "&post=" + url.QueryEscape(p.post)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+				"--user-data-dir=" + t.TempDir(), "--window-size=360,740"}
+			dom, err := exec.CommandContext(ctx, browser, append(args, "--virtual-time-budget=5000", "--dump-dom", u)...).Output()
+			if err != nil {
+				t.Fatalf("chromium --dump-dom: %v", err)
+			}
+			m := probeRe.FindSubmatch(dom)
+			if m == nil {
+				t.Fatalf("the probe did not run: %.500s", dom)
+			}
+			sw, _ := strconv.Atoi(string(m[1]))
+			cw, _ := strconv.Atoi(string(m[2]))
+			text := html.UnescapeString(string(m[3]))
+			if cw != 360 || sw > cw {
+				t.Errorf("overflows horizontally: scroll width %d, client width %d", sw, cw)
+			}
+			for _, w := range p.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			shot := filepath.Join(dir, p.name+".png")
+			if out, err := exec.CommandContext(ctx, browser, append(args, "--screenshot="+shot, u)...).CombinedOutput(); err != nil {
+				t.Errorf("screenshot: %v %s", err, out)
+			}
+			if f, err := os.Open(shot); err == nil {
+				b, _ := io.ReadAll(f)
+				f.Close()
+				if len(b) < 2000 {
+					t.Errorf("screenshot %s is %d bytes", shot, len(b))
+				}
+				t.Logf("screenshot: %s", shot)
+			}
+		})
+	}
+}

@@ -1,0 +1,411 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sunshine-ledger/sunshine/disclosure"
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// The public site's handlers (DOMAIN.md §6): pages drawn by disclosure.Site.
+
+func (s *Server) siteRoutes(r *gin.Engine) {
+	site, err := disclosure.NewSite()
+	if err != nil {
+		panic("templates: " + err.Error()) // embedded: a broken template is a build error
+	}
+	s.site = site
+	r.GET("/", s.homePage)
+	r.GET("/notices", s.noticesPage)
+	r.GET("/notices/:file", s.noticeFile)
+	r.GET("/verify", s.verifyPage)
+	r.POST("/verify", s.verifyPage)
+	r.GET("/query", s.queryPage)
+	r.POST("/query", s.queryPage)
+	r.GET("/complaints", s.complaintsPage)
+	r.POST("/complaints", s.complaintsPage)
+	r.GET("/static/site.css", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=3600")
+		c.Data(http.StatusOK, "text/css; charset=utf-8", disclosure.SiteCSS())
+	})
+}
+
+// render writes a page with the town's name and phones.
+func (s *Server) render(c *gin.Context, lg ledger.Log, status int, name, title string, p disclosure.Page) {
+	var b bytes.Buffer
+	if err := s.renderTo(c, lg, &b, name, title, p); err != nil {
+		slog.Error("render page", "page", name, "err", err)
+		c.Status(http.StatusInternalServerError)
+		return
+	}
+	writePage(c, status, b.Bytes())
+}
+
+func (s *Server) renderTo(c *gin.Context, lg ledger.Log, w io.Writer, name, title string, p disclosure.Page) error {
+	p.Title = title
+	if t, err := s.svc.Town(c.Request.Context(), lg); err == nil {
+		p.Town, p.Phones = t.Name, append(append([]string{}, t.Phones...), "12317")
+	}
+	return s.site.Render(w, name, p)
+}
+
+// writePage sends an HTML page with the site's security headers.
+func writePage(c *gin.Context, status int, b []byte) {
+	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(status, "text/html; charset=utf-8", b)
+}
+
+// pageCache keeps rendered pages of published notices (immutable until
+// their next entry), up to a bound.
+type pageCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+const pageCacheMax = 512
+
+func (p *pageCache) get(k string) ([]byte, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.m[k]
+	return b, ok
+}
+
+func (p *pageCache) put(k string, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil || len(p.m) >= pageCacheMax {
+		p.m = map[string][]byte{}
+	}
+	p.m[k] = b
+}
+
+// pageError shows a problem as a page.
+func (s *Server) pageError(c *gin.Context, lg ledger.Log, err error) {
+	status := statusOf(err)
+	msg := "服务暂时不可用，请稍后再试"
+	var le *ledger.Error
+	if errors.As(err, &le) && status < 500 {
+		msg = le.Detail
+	} else {
+		slog.Error("public page", "route", c.FullPath(), "err", err)
+	}
+	s.render(c, lg, status, "home", "出错了", disclosure.Page{Error: msg, Data: disclosure.HomeData{}})
+}
+
+func (s *Server) noticeItems(ns []ledger.Notice, names map[string]string) []disclosure.NoticeItem {
+	out := make([]disclosure.NoticeItem, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, disclosure.NoticeItem{Code: n.Code, Title: n.Title, Number: n.Number, PublishedOn: n.PublishedOn,
+			VillageName: names[n.Village], Status: n.Status, StatusText: disclosure.StatusText(n.Status)})
+	}
+	return out
+}
+
+// GET /
+func (s *Server) homePage(c *gin.Context) {
+	lg, ok := s.townLog(c)
+	if !ok {
+		return
+	}
+	ns, names, ok := s.publicNotices(c, lg, "")
+	if !ok {
+		return
+	}
+	vs, err := s.svc.Villages(c.Request.Context(), lg)
+	if err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	latest := s.noticeItems(ns[:min(len(ns), 10)], names)
+	s.render(c, lg, http.StatusOK, "home", "首页", disclosure.Page{Data: disclosure.HomeData{Villages: vs, Latest: latest}})
+}
+
+// GET /notices?village=
+func (s *Server) noticesPage(c *gin.Context) {
+	lg, ok := s.townLog(c)
+	if !ok {
+		return
+	}
+	village := c.Query("village")
+	ns, names, ok := s.publicNotices(c, lg, village)
+	if !ok {
+		return
+	}
+	vs, err := s.svc.Villages(c.Request.Context(), lg)
+	if err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	heading := "全部公告公示"
+	for _, v := range vs {
+		if v.Code == village || v.Name == village {
+			village, heading = v.Code, v.Name+"公告公示"
+		}
+	}
+	s.render(c, lg, http.StatusOK, "notices", heading, disclosure.Page{Data: disclosure.NoticesData{Heading: heading, Village: village,
+		Villages: vs, Notices: s.noticeItems(ns, names)}})
+}
+
+// GET /notices/:file: a notice's page, or with .pdf its stored PDF bytes.
+func (s *Server) noticeFile(c *gin.Context) {
+	lg, ok := s.townLog(c)
+	if !ok {
+		return
+	}
+	file := c.Param("file")
+	code, isPDF := strings.CutSuffix(file, ".pdf")
+	n, err := s.svc.NoticeByCode(c.Request.Context(), lg, code)
+	if err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	if isPDF {
+		b, err := s.svc.NoticeBlob(c.Request.Context(), lg, n.PDFSHA256)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Header("Content-Disposition", `inline; filename="`+n.Code+`.pdf"`)
+		c.Header("Cache-Control", "public, max-age=86400, immutable")
+		c.Header("ETag", `"`+n.PDFSHA256+`"`)
+		c.Data(http.StatusOK, "application/pdf", b)
+		return
+	}
+	// A published notice's page changes only with its status (a later
+	// entry): the rendered page is kept by (town, code, last entry).
+	key := fmt.Sprintf("%s|%s|%d", lg.Town, n.Code, n.LastSeq)
+	if b, ok := s.pages.get(key); ok {
+		writePage(c, http.StatusOK, b)
+		return
+	}
+	st, err := disclosure.LoadStored(c.Request.Context(), s.svc, lg, n)
+	if err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	note := ""
+	switch n.Status {
+	case ledger.NoticeWithdrawn:
+		note = "本公告已于 " + n.WithdrawnOn + " 撤回。撤回理由：" + n.WithdrawReason
+	case ledger.NoticeSuperseded:
+		note = "本公告已被新公告替代：" + n.SupersededBy
+	}
+	verify := strings.TrimPrefix(st.VerifyURL, strings.TrimRight(s.cfg.PublicURL, "/"))
+	var b bytes.Buffer
+	if err := s.renderTo(c, lg, &b, "notice", st.Content.Title, disclosure.Page{Data: disclosure.NoticeData{Code: n.Code, Content: st.Content,
+		Checkpoint: st.Checkpoint, VerifyPath: verify, StatusNote: note}}); err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	s.pages.put(key, b.Bytes())
+	writePage(c, http.StatusOK, b.Bytes())
+}
+
+// GET /verify?notice=&n=&r= (a QR code), or POST with an uploaded PDF or a
+// pasted checkpoint.
+func (s *Server) verifyPage(c *gin.Context) {
+	lg, ok := s.townLog(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	d := disclosure.VerifyData{Notice: c.Query("notice"), N: c.Query("n"), R: c.Query("r")}
+	vkey, err := s.ledger.Key().VerifierKey(lg.Origin)
+	if err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	src := disclosure.LedgerSource{L: s.ledger, Lg: lg}
+	page := func(status int, msg string) {
+		s.render(c, lg, status, "verify", "核验公告", disclosure.Page{Error: msg, Data: d})
+	}
+	var claim disclosure.Claim
+	switch {
+	case c.Request.Method == http.MethodPost:
+		claim.PublishSeq = -1
+		if fh, err := c.FormFile("pdf"); err == nil {
+			f, err := fh.Open()
+			if err != nil {
+				page(http.StatusBadRequest, "无法读取上传的文件")
+				return
+			}
+			pdf, err := io.ReadAll(io.LimitReader(f, 20<<20))
+			f.Close()
+			if err != nil {
+				page(http.StatusBadRequest, "无法读取上传的文件")
+				return
+			}
+			claim, err = s.pdfClaim(c, lg, pdf)
+			if err != nil {
+				page(http.StatusUnprocessableEntity, err.Error())
+				return
+			}
+		} else if cp := c.PostForm("checkpoint"); strings.TrimSpace(cp) != "" {
+			claim.Checkpoint = []byte(normalizeNote(cp))
+		} else {
+			page(http.StatusUnprocessableEntity, "请上传公告 PDF，或粘贴公告上印的检查点")
+			return
+		}
+	case d.Notice != "":
+		n, st, ok := s.storedFor(c, lg, d.Notice)
+		if !ok {
+			page(http.StatusNotFound, "未找到编号为 "+d.Notice+" 的公告")
+			return
+		}
+		claim = disclosure.Claim{Notice: n.Code, Rows: st.Rows, PublishSeq: n.PublishSeq}
+		if d.N != "" || d.R != "" {
+			// the numbers printed on the paper (the QR code), never the
+			// server's copy of the notice's checkpoint
+			size, err1 := strconv.ParseInt(d.N, 10, 64)
+			root, err2 := disclosure.ParseRoot(d.R)
+			if err1 != nil || err2 != nil || size <= 0 {
+				page(http.StatusUnprocessableEntity, "二维码中的检查点大小 n 或根哈希 r 无法识别")
+				return
+			}
+			claim.Size, claim.Root = size, root
+		} else {
+			claim.Checkpoint = []byte(st.Checkpoint)
+		}
+	default:
+		page(http.StatusOK, "")
+		return
+	}
+	rep := disclosure.Verify(ctx, src, vkey, claim)
+	d.Report = &rep
+	page(http.StatusOK, "")
+}
+
+// storedFor returns a published notice and its stored content, or false.
+func (s *Server) storedFor(c *gin.Context, lg ledger.Log, code string) (ledger.Notice, disclosure.Stored, bool) {
+	n, err := s.svc.NoticeByCode(c.Request.Context(), lg, strings.TrimSpace(code))
+	if err != nil {
+		return n, disclosure.Stored{}, false
+	}
+	st, err := disclosure.LoadStored(c.Request.Context(), s.svc, lg, n)
+	return n, st, err == nil
+}
+
+// pdfClaim reads what an uploaded notice PDF carries: its embedded rows and
+// checkpoint.
+func (s *Server) pdfClaim(c *gin.Context, lg ledger.Log, pdf []byte) (disclosure.Claim, error) {
+	cl, err := disclosure.ClaimFromPDF(pdf)
+	if err != nil {
+		return cl, err
+	}
+	if n, err := s.svc.NoticeByCode(c.Request.Context(), lg, cl.Notice); err == nil {
+		cl.PublishSeq = n.PublishSeq
+	}
+	return cl, nil
+}
+
+// normalizeNote turns pasted text (CRLF, trailing spaces) into a note.
+func normalizeNote(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	var out []string
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t\u3000")
+		l = strings.TrimLeft(l, " \t\u3000")
+		out = append(out, l)
+	}
+	t := strings.Trim(strings.Join(out, "\n"), "\n")
+	// a note: body, a blank line, signature lines
+	return t + "\n"
+}
+
+// GET/POST /query: the self-query form and its answer.
+func (s *Server) queryPage(c *gin.Context) {
+	lg, ok := s.townLog(c)
+	if !ok {
+		return
+	}
+	vs, err := s.svc.Villages(c.Request.Context(), lg)
+	if err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	d := disclosure.QueryData{Villages: vs}
+	if c.Request.Method != http.MethodPost {
+		s.render(c, lg, http.StatusOK, "query", "补助发放查询", disclosure.Page{Data: d})
+		return
+	}
+	b := queryBody{Village: c.PostForm("village"), Name: c.PostForm("name"), IDNumber: c.PostForm("id_number")}
+	d.Village = b.Village
+	ans, err := s.selfQuery(c, lg, b)
+	if err != nil {
+		s.render(c, lg, statusOf(err), "query", "补助发放查询", disclosure.Page{Error: problemDetail(err), Data: d})
+		return
+	}
+	qa := &disclosure.QueryAnswer{Name: ans.Name, IDNumber: ans.IDNumber}
+	for _, p := range selfPayments(ans) {
+		qa.Payments = append(qa.Payments, disclosure.QueryPayment{Item: p.Item, Amount: p.Amount, PaidOn: p.PaidOn, Status: p.Status, Payee: p.Payee, Seq: p.Seq})
+	}
+	d.Answer = qa
+	c.Header("Cache-Control", "no-store")
+	s.render(c, lg, http.StatusOK, "query", "补助发放查询", disclosure.Page{Data: d})
+}
+
+// GET/POST /complaints: the form, a new receipt, or a complaint's status.
+func (s *Server) complaintsPage(c *gin.Context) {
+	lg, ok := s.townLog(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	vs, err := s.svc.Villages(ctx, lg)
+	if err != nil {
+		s.pageError(c, lg, err)
+		return
+	}
+	d := disclosure.ComplaintsData{Notice: c.Query("notice"), Villages: vs}
+	status, msg := http.StatusOK, ""
+	switch {
+	case c.Request.Method == http.MethodPost:
+		if !s.limits.perIP.take("complaint\x00" + c.ClientIP()) {
+			status, msg = http.StatusTooManyRequests, "提交过于频繁，请稍后再试"
+			break
+		}
+		cm, err := s.svc.FileComplaint(ctx, lg, ledger.ComplaintInput{NoticeCode: c.PostForm("notice_code"), Village: c.PostForm("village"),
+			Text: c.PostForm("text"), Contact: c.PostForm("contact")})
+		if err != nil {
+			status, msg = statusOf(err), problemDetail(err)
+			break
+		}
+		d.Receipt = cm.Receipt
+		status = http.StatusCreated
+	case c.Query("receipt") != "":
+		cm, err := s.svc.ComplaintByReceipt(ctx, lg, c.Query("receipt"))
+		if err != nil {
+			status, msg = statusOf(err), problemDetail(err)
+			break
+		}
+		d.Status = &disclosure.ComplaintStatus{Receipt: cm.Receipt, Kind: cm.Kind, NoticeCode: cm.NoticeCode, Text: cm.Text,
+			StatusText: disclosure.ComplaintStatusText(cm), FiledAt: cm.FiledAt, Replies: cm.Replies}
+	}
+	c.Header("Cache-Control", "no-store")
+	s.render(c, lg, status, "complaints", "异议与投诉", disclosure.Page{Error: msg, Data: d})
+}
+
+// statusOf is the HTTP status of an error.
+func statusOf(err error) int { return problemFor(err).Status }
+
+// problemDetail is the Chinese detail of an error (a generic one for
+// internal errors).
+func problemDetail(err error) string {
+	var le *ledger.Error
+	if errors.As(err, &le) && statusOf(err) < 500 {
+		return le.Detail
+	}
+	return "服务暂时不可用，请稍后再试"
+}
