@@ -653,3 +653,45 @@ func (e *townEnv) sendForm(path, caller string, v url.Values) response {
 	out, _ := io.ReadAll(res.Body)
 	return response{status: res.StatusCode, header: res.Header, body: out}
 }
+
+// TestNoticesJob: on the 1st the notices job makes and publishes, with their
+// PDFs, one 资金发放结果公告 per village paid in the month before and the
+// last quarter's 季度资金使用情况; a second run makes nothing.
+func TestNoticesJob(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("300")})
+	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject2, PayeeIDNumber: e.ids["sn1"], Amount: lt.Y("400")})
+	e.clock.Advance(time.Date(2026, 3, 31, 22, 0, 0, 0, time.UTC).Sub(e.clock.Now())) // 2026-04-01 06:00 in Asia/Shanghai
+	run := func() map[string]int64 {
+		r := e.call("POST", "/api/v1/jobs/notices/run", "admin", nil)
+		var jr struct {
+			Outcome string
+			Counts  map[string]int64
+		}
+		e.decode(r, &jr)
+		if jr.Outcome != "success" {
+			t.Fatalf("notices job: %s", r)
+		}
+		return jr.Counts
+	}
+	if c := run(); c["drafted"] != 3 || c["published"] != 3 {
+		t.Fatalf("first run: %v", c)
+	}
+	if c := run(); c["drafted"] != 0 || c["published"] != 0 {
+		t.Fatalf("second run: %v", c)
+	}
+	var list struct{ Items []api.PublicNoticeDTO }
+	e.decode(e.call("GET", "/api/public/notices", "none", nil), &list)
+	titles := ""
+	for _, n := range list.Items {
+		titles += n.Title + ";"
+		if r := e.call("GET", n.PDFURL, "none", nil); r.status != 200 || !bytes.HasPrefix(r.body, []byte("%PDF-")) {
+			t.Errorf("%s: no PDF", n.Code)
+		}
+	}
+	for _, w := range []string{"田坪村2026年3月资金发放结果公告", "石牛村2026年3月资金发放结果公告", "镇头镇2026年第一季度资金使用情况"} {
+		if !strings.Contains(titles, w) {
+			t.Errorf("no %s among %s", w, titles)
+		}
+	}
+}

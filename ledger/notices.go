@@ -146,6 +146,7 @@ type noticeDraftPayload struct {
 
 type noticePublishedPayload struct {
 	Notice         int64    `json:"notice"`
+	Title          string   `json:"title"`
 	Code           string   `json:"code"`
 	Number         string   `json:"number"`
 	Unit           string   `json:"unit"`
@@ -190,6 +191,9 @@ func applyNotice(bk Books, e Entry) error {
 			return err
 		}
 		n.Status, n.Code, n.Number, n.Unit = NoticePublished, p.Code, p.Number, p.Unit
+		if p.Title != "" {
+			n.Title = p.Title
+		}
 		n.PublishedOn, n.EndsOn, n.Phones, n.Address, n.Email = p.PublishedOn, p.EndsOn, p.Phones, p.Address, p.Email
 		n.PDFSHA256, n.ContentSHA256, n.CheckpointSize, n.PublishSeq, n.LastSeq = p.PDFSHA256, p.ContentSHA256, p.CheckpointSize, e.Seq, e.Seq
 		if err := bk.CreateObject(objNoticeCode, e.Seq, p.Code, n.ID); err != nil {
@@ -254,6 +258,22 @@ var noticeMonth = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 // validation_failed naming the field, not_found for an unknown fund,
 // project or superseded notice.
 func (s *Service) DraftNotice(ctx context.Context, lg Log, actor string, in NoticeDraftInput, idem *Idem) (Notice, error) {
+	if strings.TrimSpace(in.Title) == "" && slices.Contains(NoticeTypes, strings.TrimSpace(in.Type)) {
+		n := Notice{Type: strings.TrimSpace(in.Type), Period: strings.TrimSpace(in.Period), Project: strings.TrimSpace(in.Project)}
+		if vs, err := s.Villages(ctx, lg); err == nil {
+			for _, v := range vs {
+				if v.Code == in.Village || v.Name == in.Village {
+					n.Village = v.Code
+				}
+			}
+		}
+		if n.Village == "" && projectNotice(n.Type) && n.Project != "" {
+			if pr, err := s.ProjectByCode(ctx, lg, n.Project); err == nil {
+				n.Village = pr.Village
+			}
+		}
+		in.Title = s.defaultTitle(ctx, lg, n)
+	}
 	return write(ctx, s, lg, idem, func(w *txn) (Notice, error) {
 		p, err := w.draftPayload(in)
 		if err != nil {
@@ -715,7 +735,7 @@ func (s *Service) CommitPublish(ctx context.Context, lg Log, actor string, in Pu
 			return res{}, err
 		}
 		pdfSum, contentSum := sha256.Sum256(in.PDF), sha256.Sum256(in.Content)
-		p := noticePublishedPayload{Notice: n.ID, Code: in.Plan.Notice.Code, Number: in.Plan.Notice.Number, Unit: in.Plan.Notice.Unit,
+		p := noticePublishedPayload{Notice: n.ID, Title: in.Plan.Content.Title, Code: in.Plan.Notice.Code, Number: in.Plan.Notice.Number, Unit: in.Plan.Notice.Unit,
 			PublishedOn: in.Plan.Notice.PublishedOn, EndsOn: in.Plan.Notice.EndsOn, Phones: nonNil(in.Plan.Notice.Phones),
 			Address: in.Plan.Notice.Address, Email: in.Plan.Notice.Email, PDFSHA256: hex.EncodeToString(pdfSum[:]),
 			ContentSHA256: hex.EncodeToString(contentSum[:]), CheckpointSize: in.CheckpointSize, Supersedes: n.Supersedes}
