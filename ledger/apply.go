@@ -250,6 +250,8 @@ const (
 	objBatch     = "import_batch"
 	// objAllocation: one per allocation entry (notices list them with their seq).
 	objAllocation = "allocation"
+	// objProjectStates: a project's states with the dates they took effect (E2).
+	objProjectStates = "project_states"
 )
 
 // Account names of the double entry (DOMAIN.md §4).
@@ -472,6 +474,9 @@ func apply(bk Books, e Entry) error {
 		for _, b := range p.BudgetBySource {
 			pr.BudgetBySource = append(pr.BudgetBySource, FundBudget{SourceLevel: b.SourceLevel, DocNo: b.DocNo, Amount: Fen(b.Amount)})
 		}
+		if err := bk.CreateObject(objProjectStates, e.Seq, "", []StateChange{{To: pr.Status, On: e.EffectiveOn, Seq: e.Seq}}); err != nil {
+			return err
+		}
 		return bk.CreateObject(objProject, e.Seq, p.Code, pr)
 	case "project_transitioned":
 		var p transitionPayload
@@ -492,6 +497,17 @@ func apply(bk Books, e Entry) error {
 		}
 		if p.To == ProjAdjusting {
 			pr.AdjustedFrom = p.From
+		}
+		var hist []StateChange
+		if err := bk.Object(objProjectStates, pr.ID, &hist); err != nil && !IsNotFound(err) {
+			return err
+		}
+		on := e.EffectiveOn
+		if on == "" {
+			on = e.RecordedAt.UTC().Format("2006-01-02")
+		}
+		if err := bk.PutObject(objProjectStates, pr.ID, append(hist, StateChange{To: p.To, On: on, Seq: e.Seq})); err != nil {
+			return err
 		}
 		return bk.PutObject(objProject, pr.ID, pr)
 	case "allocation_recorded":

@@ -430,3 +430,12 @@ type Allocation struct {
 	AllocatedOn Date
 	DocNo       string // 拨付文号
 }
+
+// StateChange is a project's state from a date on: On is the entry's
+// effective date (YYYY-MM-DD; "" for a project registered without dates,
+// in that state from the start).
+type StateChange struct {
+	To  string
+	On  string
+	Seq int64
+}

@@ -370,7 +370,11 @@ func (w *txn) item(code string) (Item, error) {
 
 // payableStates: progress payments and subsidies in 实施; 尾款/质保金 also
 // in 验收 and 完工 (DOMAIN.md §4).
-func payableStates(kind string) []string {
+func payableStates(kind string) []string { return PayableStates(kind) }
+
+// PayableStates returns the project states a payment of a kind may be made
+// in: progress payments and subsidies in 实施; 尾款/质保金 also in 验收 and 完工.
+func PayableStates(kind string) []string {
 	if kind == PayFinal || kind == PayRetention {
 		return []string{ProjInProgress, ProjAccepted, ProjCompleted}
 	}

@@ -24,6 +24,11 @@ type ScanData struct {
 	Labels     map[int64]string    // person → public-masked name
 	Allocated  map[[2]int64]Fen    // (project, fund) → allocated, net of reversals
 	Batches    []ImportBatch
+	// Notices (with their rows), complaints and projects' state history,
+	// for C5, D2, D3, E2, H2, H3.
+	Notices       []Notice
+	Complaints    []Complaint
+	ProjectStates map[int64][]StateChange
 }
 
 // ImportBatch is a committed import: its entries are FirstSeq…LastSeq.
@@ -116,5 +121,37 @@ func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 	if d.Loans, err = listObjects[Loan](bk, objLoan); err != nil {
 		return nil, err
 	}
+	if err := loadDisclosure(bk, d); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// loadDisclosure adds the notices (with rows), complaints and projects'
+// state history to a snapshot.
+func loadDisclosure(bk Books, d *ScanData) error {
+	ns, err := listObjects[Notice](bk, objNotice)
+	if err != nil {
+		return err
+	}
+	for i := range ns {
+		if ns[i].Type == NoticeRecipients && ns[i].Status != NoticeDraft {
+			if err := loadRows(bk, &ns[i]); err != nil {
+				return err
+			}
+		}
+	}
+	d.Notices = ns
+	if d.Complaints, err = listObjects[Complaint](bk, objComplaint); err != nil {
+		return err
+	}
+	d.ProjectStates = map[int64][]StateChange{}
+	return bk.Objects(objProjectStates, func(id int64, raw []byte) error {
+		var h []StateChange
+		if err := jsonUnmarshal(raw, &h); err != nil {
+			return err
+		}
+		d.ProjectStates[id] = h
+		return nil
+	})
 }

@@ -17,28 +17,30 @@ import (
 
 // Config holds the rules' thresholds (DOMAIN.md §7; configuration, not code).
 type Config struct {
-	IdleWarnMonths      int        // D1: warn after this many months with an unspent balance
-	IdleHighMonths      int        // D1: high after this many
-	SplitDays           int        // A7: joined the household this many days or fewer before the first payment
-	TenderThreshold     ledger.Fen // F1
-	TenderWindowDays    int        // F1
-	LargeFactor         int64      // C4: × the item's standard
-	LargeNoItem         ledger.Fen // C4: a payment to a person or household with no item
-	LoanMax             ledger.Fen // G2
-	LoanMaxMonths       int        // G2
-	LoanDueSoonDays     int        // G7: info
-	LoanOverdueHighDays int        // G7: high
-	BorrowerMinAge      int        // G3
-	BorrowerMaxAge      int        // G3
-	OutlierMinPayments  int        // B3: the IQR test needs this many payments of the item in the village and period
-	BackdatedDays       int        // H5: recorded more than this many days after the business date
+	IdleWarnMonths       int        // D1: warn after this many months with an unspent balance
+	IdleHighMonths       int        // D1: high after this many
+	SplitDays            int        // A7: joined the household this many days or fewer before the first payment
+	TenderThreshold      ledger.Fen // F1
+	TenderWindowDays     int        // F1
+	LargeFactor          int64      // C4: × the item's standard
+	LargeNoItem          ledger.Fen // C4: a payment to a person or household with no item
+	LoanMax              ledger.Fen // G2
+	LoanMaxMonths        int        // G2
+	LoanDueSoonDays      int        // G7: info
+	LoanOverdueHighDays  int        // G7: high
+	BorrowerMinAge       int        // G3
+	BorrowerMaxAge       int        // G3
+	OutlierMinPayments   int        // B3: the IQR test needs this many payments of the item in the village and period
+	BackdatedDays        int        // H5: recorded more than this many days after the business date
+	AllocationNoticeDays int        // D2: working days after a fund arrives for its 资金分配结果公告
+	ComplaintDays        int        // H3: days a complaint may stay unresolved
 }
 
 // DefaultConfig is the catalogue's defaults.
 var DefaultConfig = Config{IdleWarnMonths: 6, IdleHighMonths: 12, SplitDays: 180, TenderThreshold: 100000_00, TenderWindowDays: 90,
 	LargeFactor: 3, LargeNoItem: 10000_00, LoanMax: ledger.LoanMaxAmount, LoanMaxMonths: ledger.LoanMaxTermMonths,
 	LoanDueSoonDays: 30, LoanOverdueHighDays: 90, BorrowerMinAge: ledger.LoanMinAge, BorrowerMaxAge: ledger.LoanMaxAge, OutlierMinPayments: 10,
-	BackdatedDays: 30}
+	BackdatedDays: 30, AllocationNoticeDays: 15, ComplaintDays: 20}
 
 // Rule is one entry of the catalogue.
 type Rule struct {
@@ -64,6 +66,12 @@ func Catalogue() []Rule {
 		{"C1", "代领、截留", "收款账户户名既不是收款人也不是其家庭成员", "收款人 + 账户户名", ruleC1},
 		{"C2", "一卡多人", "同一账户同一期间收到多个家庭的款项", "账户 + 期间", ruleC2},
 		{"C4", "大额单笔支付", "超过补贴标准 3 倍，或无补贴项目向个人、家庭支付超过 1 万元", "支付", ruleC4},
+		{"C5", "公示期未满或有异议即发放", "需公示的补贴在补助对象公示截止前发放，或公示有未办结的异议时已生效", "支付", ruleC5},
+		{"D2", "资金分配结果未按时公告", "资金到账 15 个工作日内未发布资金分配结果公告", "资金", ruleD2},
+		{"D3", "公告提前撤回", "公告在公示截止日前被撤回", "公告", ruleD3},
+		{"E2", "向库外项目支付", "支付日期项目不在可支付状态（未入库、未批复实施等）", "支付", ruleE2},
+		{"H2", "未公示即发放", "需公示的补贴已生效但没有补助对象公示", "村 + 补贴项目 + 期间", ruleH2},
+		{"H3", "投诉超期未办结", "群众投诉超过 20 天未办结", "投诉", ruleH3},
 		{"D1", "资金闲置", "资金到账超过 6 个月仍有结余（超过 1 年为高）", "资金", ruleD1},
 		{"E3", "超支", "项目从某笔资金的支付超过该资金拨付给项目的金额", "项目 + 资金", ruleE3},
 		{"E6", "产业资金直接发钱", "产业项目或产业资金以非产业补贴的形式发给个人或家庭", "项目 + 收款人", ruleE6},
