@@ -98,11 +98,7 @@ func TestPublicPagesInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	qr, _ := url.Parse(st.VerifyURL)
-	dir := artifacts
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	dir = filepath.Join(dir, "screenshots")
+	dir := filepath.Join(artifacts, "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

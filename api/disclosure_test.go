@@ -127,11 +127,14 @@ func (e *townEnv) disclosureTown() map[string]published {
 	return out
 }
 
+// artifacts is where tests keep what a person may want to look at (PDF
+// page renders, screenshots): $SUNSHINE_ARTIFACTS (CI sets it to
+// test-output/ in the clone), else a folder under the system's temp dir.
 var artifacts = func() string {
 	if d := os.Getenv("SUNSHINE_ARTIFACTS"); d != "" {
 		return d
 	}
-	return ""
+	return filepath.Join(os.TempDir(), "sunshine-test-output")
 }()
 
 // pdfText returns pdftotext's text of a PDF. Without poppler-utils the test
@@ -225,13 +228,17 @@ func TestNoticesEveryType(t *testing.T) {
 					if len(st.Content.Rows) == 0 {
 						t.Error("no rows")
 					}
-					if artifacts != "" && dialect == "sqlite" {
+					if dialect == "sqlite" {
 						dir := filepath.Join(artifacts, "notices")
 						_ = os.MkdirAll(dir, 0o755)
 						f := filepath.Join(dir, p.Code+".pdf")
 						_ = os.WriteFile(f, r.body, 0o644)
 						if out, err := exec.Command("pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-png", f, filepath.Join(dir, typ)).CombinedOutput(); err != nil {
 							t.Errorf("pdftoppm: %v %s", err, out)
+						} else if m, _ := filepath.Glob(filepath.Join(dir, typ+"-*1.png")); len(m) == 0 {
+							t.Errorf("pdftoppm wrote no page 1 render for %s", typ)
+						} else {
+							t.Logf("page 1: %s", m[0])
 						}
 					}
 				})
