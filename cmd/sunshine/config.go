@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,6 +31,7 @@ type Config struct {
 	ApprovalThreshold string
 	TrustedProxies    []string
 	Demo              bool
+	DemoSeed          uint64
 	DevClock          string
 
 	Location *time.Location
@@ -79,13 +81,20 @@ func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*Conf
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated proxies whose forwarded-for headers are believed [SUNSHINE_TRUSTED_PROXIES]")
 	demo := envBool("SUNSHINE_DEMO")
 	fs.BoolVar(&demo, "demo", demo, "load the demo town on an empty database [SUNSHINE_DEMO]")
+	seed := uint64(2026)
+	if v := os.Getenv("SUNSHINE_DEMO_SEED"); v != "" {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			seed = n
+		}
+	}
+	fs.Uint64Var(&seed, "demo-seed", seed, "the demo town's seed (same seed and master key → same tree root) [SUNSHINE_DEMO_SEED]")
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
-	c.Demo = demo
+	c.Demo, c.DemoSeed = demo, seed
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			c.TrustedProxies = append(c.TrustedProxies, p)

@@ -1,6 +1,7 @@
 // Command sunshine runs Sunshine Ledger (阳光账本) and its tools.
 //
 //	sunshine serve [--demo]     run the service (settings: README)
+//	sunshine demo [--demo-seed N] load the demo town into an empty database
 //	sunshine migrate            apply the embedded schema migrations
 //	sunshine verify             recompute and check every log; exit 1 on a mismatch
 //	sunshine rebuild            compare the live projections with a rebuild from the log
@@ -40,6 +41,7 @@ var commands = map[string]struct {
 	run  func(ctx context.Context, args []string, out io.Writer) error
 }{
 	"serve":         {"run the service", cmdServe},
+	"demo":          {"load the demo town (镇头镇) into an empty database and exit", cmdDemo},
 	"migrate":       {"apply the embedded schema migrations (needs DDL rights)", cmdMigrate},
 	"verify":        {"recompute every log's tree and check its checkpoints; exit 1 on any mismatch", cmdVerify},
 	"rebuild":       {"rebuild the projections from the log and report differences from the live tables", cmdRebuild},
@@ -53,8 +55,8 @@ var commands = map[string]struct {
 
 func usage(out io.Writer) {
 	fmt.Fprintln(out, "usage: sunshine <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "verify-notice", "healthcheck"} {
-		fmt.Fprintf(out, "  %-12s %s\n", name, commands[name].help)
+	for _, name := range []string{"serve", "demo", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "verify-notice", "healthcheck"} {
+		fmt.Fprintf(out, "  %-14s %s\n", name, commands[name].help)
 	}
 	fmt.Fprintln(out, "\nRun `sunshine <command> -h` for its flags. Every flag can also be set by its SUNSHINE_* variable.")
 }

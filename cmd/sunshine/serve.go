@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/api"
+	"github.com/sunshine-ledger/sunshine/demo"
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -77,7 +79,13 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
-	vault, err := ledger.NewVault(master, rand.Reader)
+	// The demo's vault draws its keys and nonces from the seed, so that the
+	// same seed and master key give the same tree root.
+	var random io.Reader = rand.Reader
+	if cfg.Demo {
+		random = demo.Rand(cfg.DemoSeed)
+	}
+	vault, err := ledger.NewVault(master, random)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -92,6 +100,10 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	// The demo town loads at its business dates: its clock is fixed while it
+	// loads, then follows the configured one.
+	dc := demo.NewClock(clock)
+	clock = dc.Now
 	a.metrics = api.NewMetrics()
 	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location, Observe: a.metrics.ObserveAppend})
 	a.auth = &ledger.Auth{Accounts: store, L: a.ledger, Now: clock}
@@ -101,13 +113,19 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	a.publisher = &disclosure.Publisher{Svc: a.service, PublicURL: cfg.PublicURL}
+	if cfg.Demo {
+		if err := a.loadDemo(ctx, dc); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
 	// The town's first entries: itself, the source aliases and the default
 	// subsidy catalogue (nothing is written when it is registered already).
 	if _, err := a.service.RegisterTown(ctx, a.log, "system", ledger.Town{Code: cfg.Town, Name: cfg.TownName}); err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.publisher = &disclosure.Publisher{Svc: a.service, PublicURL: cfg.PublicURL}
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger, a.service), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
@@ -170,5 +188,56 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// loadDemo loads the demo town when the configured town's log holds no
+// village yet (an empty database), and says what it planted.
+func (a *app) loadDemo(ctx context.Context, clock *demo.Clock) error {
+	if vs, err := a.service.Villages(ctx, a.log); err == nil && len(vs) > 0 {
+		slog.Info("demo: the town has villages already; nothing loaded")
+		return nil
+	}
+	if a.cfg.Town != demo.TownCode {
+		return fmt.Errorf("the demo town is %s (%s), not SUNSHINE_TOWN=%s", demo.TownCode, demo.TownName, a.cfg.Town)
+	}
+	start := time.Now()
+	sum, err := demo.Load(ctx, a.service, a.auth, a.publisher, a.log, clock, demo.Options{Seed: a.cfg.DemoSeed})
+	if err != nil {
+		return err
+	}
+	slog.Info("demo town loaded", "took", time.Since(start).Round(time.Millisecond), "villages", sum.Villages, "households", sum.Households,
+		"persons", sum.Persons, "users", sum.Users, "funds", sum.Funds, "projects", sum.Projects, "payments", sum.Payments,
+		"loans", sum.Loans, "notices", sum.Notices)
+	return nil
+}
+
+// cmdDemo loads the demo town into the configured (empty) database and
+// prints what it planted for the scan to find.
+func cmdDemo(ctx context.Context, args []string, out io.Writer) error {
+	cfg, _, err := loadConfig("demo", args, nil)
+	if err != nil {
+		return err
+	}
+	cfg.Demo = true
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	size, err := a.store.Size(ctx, a.log.ID)
+	if err != nil {
+		return err
+	}
+	root, err := a.ledger.TreeHash(ctx, a.log, size)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo town %s (%s): %d entries, root %s\nplanted irregularities (run `sunshine run-job scan`, then see the flags):\n",
+		demo.TownName, demo.TownCode, size, base64.StdEncoding.EncodeToString(root[:]))
+	for _, p := range demo.Planted {
+		fmt.Fprintf(out, "  %s  %s\n", p.Rule, p.What)
+	}
+	fmt.Fprintf(out, "logins: caiwu (finance), shenpi (approver), jijian (discipline), shenji (auditor), guanli (admin), jiandu01…jiandu37 (monitors); password %s\n", demo.Password)
 	return nil
 }

@@ -349,7 +349,7 @@ func cmdRunJob(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return fmt.Errorf("usage: sunshine run-job NAME (one of scan, verify, checkpoint, escalate, loans)")
+		return fmt.Errorf("usage: sunshine run-job NAME (one of scan, verify, checkpoint, notices, publicity, escalate, loans)")
 	}
 	a, err := openApp(ctx, cfg, true)
 	if err != nil {

@@ -1,0 +1,498 @@
+package demo
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+type fundSpec struct {
+	doc, name, level, nature, purpose string
+	amount                            ledger.Fen
+	month, day                        int
+	noNotice                          bool // planted D2
+	idle                              bool // planted D1: never allocated
+}
+
+var funds = []fundSpec{
+	{"湘财农指〔2026〕3号", "中央财政衔接推进乡村振兴补助资金（第一批）", "中央", "统筹整合涉农资金", "产业", 3_200_000_00, 1, 5, false, false},
+	{"湘财农指〔2026〕6号", "省级财政衔接推进乡村振兴补助资金（就业）", "省级", "专项扶贫资金", "就业", 1_000_000_00, 1, 5, false, false},
+	{"长财农〔2026〕7号", "市级财政衔接资金（兜底保障）", "市州级", "专项扶贫资金", "兜底保障", 400_000_00, 1, 8, false, false},
+	{"浏财农〔2026〕5号", "县级健康扶贫专项资金", "县市区级", "专项扶贫资金", "健康", 500_000_00, 1, 20, false, true},
+	{"浏财农〔2026〕12号", "县级产业发展专项资金", "县市区级", "专项扶贫资金", "产业", 1_200_000_00, 2, 26, false, false},
+	{"镇财〔2026〕2号", "镇级人居环境整治资金", "乡镇级", "其他资金", "人居环境", 300_000_00, 3, 2, false, false},
+	{"湘财农指〔2026〕18号", "中央财政衔接推进乡村振兴补助资金（第二批）", "中央", "统筹整合涉农资金", "基础设施", 2_000_000_00, 4, 10, false, false},
+	{"湘财教〔2026〕9号", "省级教育资助资金", "省级", "专项扶贫资金", "教育", 800_000_00, 5, 8, false, false},
+	{"浏慈〔2026〕1号", "浏阳市慈善总会助学捐赠", "社会帮扶", "社会帮扶资金", "教育", 200_000_00, 3, 20, true, false},
+	{"浏财农〔2026〕31号", "县级农村危房改造资金", "县市区级", "专项扶贫资金", "住房", 900_000_00, 6, 15, false, false},
+}
+
+// project codes with a fixed role in the year
+const (
+	pWages     = "ZT-2026-001" // 公益岗位 (town)
+	pIndustry  = "ZT-2026-002" // 产业奖补 (town)
+	pEducation = "ZT-2026-003" // 教育资助 (town)
+	pRelief    = "ZT-2026-004" // 临时救助 (town)
+)
+
+var states = []string{ledger.ProjDeclared, ledger.ProjReviewed, ledger.ProjPublicized, ledger.ProjLibrary, ledger.ProjPlanned,
+	ledger.ProjInProgress, ledger.ProjInProgress, ledger.ProjInProgress, ledger.ProjAccepted, ledger.ProjCompleted}
+
+type org struct{ name, uscc, rep string }
+
+var orgs = []org{
+	{"浏阳市安澜水利建设有限公司", "", "周建国"}, {"湖南镇头路桥工程有限公司", "", "李志强"},
+	{"浏阳市绿源农业开发有限公司", "", "陈海波"}, {"浏阳市宜居建筑工程有限公司", "", "黄德福"},
+}
+
+func init() {
+	for i := range orgs {
+		orgs[i].uscc = ledger.MakeUSCC(fmt.Sprintf("91%s%08d%c", FictitiousArea, 20260000+i*17, 'M'))
+	}
+}
+
+// year records 2026 month by month: funds, projects, allocations, wages,
+// subsidy lists and their publicity, contractor payments, loans, notices,
+// and the planted irregularities.
+func (l *loader) year(o Options) error {
+	fin := l.actor("finance")
+	// the library: 4 town projects with a fixed role, 36 village projects in every state
+	l.set(1, 6, 14)
+	town := []ledger.ProjectRow{
+		{Code: pWages, Name: "镇头镇公益性岗位开发", Category: "就业", Nature: "续建", Budget: 900_000_00},
+		{Code: pIndustry, Name: "镇头镇到户产业奖补", Category: "产业", Nature: "续建", Budget: 1_000_000_00},
+		{Code: pEducation, Name: "镇头镇教育资助", Category: "教育", Nature: "续建", Budget: 600_000_00},
+		{Code: pRelief, Name: "镇头镇临时救助", Category: "兜底保障", Nature: "续建", Budget: 300_000_00},
+	}
+	var rows []ledger.ProjectRow
+	for _, p := range town {
+		p.Location, p.Task, p.ResponsibleUnit, p.ResponsiblePerson, p.Implementer = "镇头镇各村（社区）", p.Name, "镇头镇人民政府", "刘建华", "镇头镇人民政府"
+		p.StartOn, p.EndOn, p.Beneficiaries, p.PoorBeneficiaries = l.date(1, 5), l.date(12, 31), 700, 700
+		p.Targets, p.Participation, p.Mechanism = "脱贫户稳定增收", "村民代表会议评议", "直接到户到人"
+		p.BudgetBySource = []ledger.FundBudget{{SourceLevel: "中央", Amount: p.Budget}}
+		p.Status, p.ApprovalDocNo, p.ApprovedOn = ledger.ProjInProgress, "浏乡振发〔2026〕1号", l.date(1, 5)
+		rows = append(rows, p)
+	}
+	cats := []struct{ cat, name, task string }{{"基础设施", "村组道路硬化", "硬化村组道路 2.5 公里"}, {"产业", "油茶基地提质改造", "改造油茶林 300 亩"},
+		{"人居环境", "农村人居环境整治", "改厕 60 户、清理沟渠 3 公里"}, {"基础设施", "安全饮水巩固提升", "新建蓄水池 2 座、铺设管网 3.5 公里"}}
+	n := 10
+	for vi, v := range Villages {
+		for k := range 3 + vi%2 {
+			if len(rows) >= 40 {
+				break
+			}
+			c := cats[(vi+k)%len(cats)]
+			st := states[(vi*3+k)%len(states)]
+			budget := ledger.Fen(100_000_00 + l.r.IntN(60)*10_000_00)
+			p := ledger.ProjectRow{Code: fmt.Sprintf("ZT-2026-%03d", n), Name: v.Name + c.name, Category: c.cat, Nature: "新建", Village: v.Code,
+				Location: v.Name + groups[k], Task: c.task, Budget: budget, ResponsibleUnit: v.Name + "村民委员会", ResponsiblePerson: l.name(),
+				Implementer: v.Name + "村民委员会", StartOn: l.date(3, 1), EndOn: l.date(11, 30), Beneficiaries: 60 + l.r.IntN(200),
+				PoorBeneficiaries: 20 + l.r.IntN(40), Targets: "受益群众满意度 95% 以上", Participation: "村民代表会议审议通过", Mechanism: "优先吸纳脱贫户务工",
+				BudgetBySource: []ledger.FundBudget{{SourceLevel: "中央", Amount: budget}}, Status: st}
+			if st == ledger.ProjPlanned || st == ledger.ProjInProgress || st == ledger.ProjAccepted || st == ledger.ProjCompleted {
+				p.ApprovalDocNo, p.ApprovedOn = fmt.Sprintf("浏乡振发〔2026〕%d号", n), l.date(2, 20)
+			}
+			if vi == 0 && k == 0 {
+				p.Status = ledger.ProjRemoved // one removed, one terminated
+			}
+			if vi == 1 && k == 0 {
+				p.Status = ledger.ProjTerminated
+			}
+			rows = append(rows, p)
+			n++
+		}
+	}
+	for i := range rows {
+		rows[i].Row = i + 2
+	}
+	if _, err := l.s.Import(l.ctx, l.lg, fin, ledger.ImportInput{Kind: "projects", Filename: "项目库.xlsx", Rows: len(rows), Projects: rows}, false, nil); err != nil {
+		return fmt.Errorf("projects: %w", err)
+	}
+	l.sum.Projects = len(rows)
+	for _, g := range orgs {
+		if _, err := l.s.RegisterOrganisation(l.ctx, l.lg, fin, ledger.Organisation{Name: g.name, USCC: g.uscc, LegalRepresentative: g.rep}, nil); err != nil {
+			return err
+		}
+	}
+	// village projects that pay contractors (in 实施 or later), by category
+	var building []ledger.ProjectRow
+	for _, p := range rows[len(town):] {
+		if p.Status == ledger.ProjInProgress && p.Category != "产业" {
+			building = append(building, p)
+		}
+	}
+	wageEarners := l.pick(60, func(p person) bool { return p.age >= 25 && p.age <= 58 })
+	students := l.pick(140, func(p person) bool { return p.age >= 6 && p.age <= 18 })
+	youths := l.pick(35, func(p person) bool { return p.age >= 16 && p.age <= 21 })
+	deceased := -1
+	for _, w := range wageEarners {
+		if l.persons[w].row.Village == Villages[1].Code {
+			deceased = w
+			break
+		}
+	}
+
+	for m := 1; m <= 11; m++ {
+		// the notices job on the 1st: last month's results, last quarter's usage
+		if m > 1 {
+			l.set(m, 1, 6)
+			drafts, err := l.s.DraftPeriodicNotices(l.ctx, l.lg, l.clock.Now(), ledger.AutoPublishTypes)
+			if err != nil {
+				return err
+			}
+			for _, d := range drafts {
+				if _, err := l.pub.Publish(l.ctx, l.lg, "system", d.ID, nil); err == nil {
+					l.sum.Notices++
+				} else if ledger.ErrorCode(err) != ledger.CodeMissingFields {
+					return fmt.Errorf("notices job %d: %w", m, err)
+				}
+			}
+		}
+		if err := l.fundsOf(m, building, fin); err != nil {
+			return err
+		}
+		// wages on the 10th (a 发放明细 import)
+		l.set(m, 10, 15)
+		var wages []ledger.PaymentRow
+		for i, w := range wageEarners {
+			if w == deceased && m > 7 {
+				continue // planted A2: paid for June and July after a death in May
+			}
+			item := []string{"GY01", "GY02", "GY03", "GY04"}[i%4]
+			std := map[string]ledger.Fen{"GY01": 800_00, "GY02": 600_00, "GY03": 600_00, "GY04": 500_00}[item]
+			p := l.persons[w]
+			row := ledger.PaymentRow{ProjectCode: pWages, DocNo: funds[1].doc, ItemCode: item, Kind: ledger.PaySubsidy, PayeeIDNumber: p.row.IDNumber,
+				Amount: std, Period: ledger.Period{Year: 2026, Month: m}, PaidOn: l.date(m, 10)}
+			if m == 8 && i >= 3 && i < 6 { // planted C2: three households' wages into one account
+				first := l.persons[wageEarners[3]]
+				row.AccountNo, row.AccountHolderIDNumber = l.houses[first.house].account, l.persons[l.houses[first.house].members[0]].row.IDNumber
+			}
+			if m == 9 && i == 7 { // planted C1: into another household's account
+				other := l.houses[(p.house+11)%len(l.houses)]
+				row.AccountNo, row.AccountHolderIDNumber = other.account, l.persons[other.members[0]].row.IDNumber
+			}
+			wages = append(wages, row)
+		}
+		if err := l.importPayments(fmt.Sprintf("2026年%d月公益岗位工资发放明细.xlsx", m), wages); err != nil {
+			return err
+		}
+		if m == 5 && deceased >= 0 {
+			if _, err := l.s.RecordRegisters(l.ctx, l.lg, fin, []ledger.RegisterRow{{IDNumber: l.persons[deceased].row.IDNumber, Kind: "死亡", On: l.date(5, 3)}}, nil); err != nil {
+				return err
+			}
+		}
+		// subsidy lists: industry in March, education in June, training and relief in September
+		switch m {
+		case 3:
+			var hs []int
+			for h := range l.houses[:o.PoorHouseholds] {
+				if h%3 == 0 {
+					hs = append(hs, h)
+				}
+			}
+			if err := l.listed(m, hs, nil, fin); err != nil {
+				return err
+			}
+		case 6:
+			if err := l.listed(m, nil, students, fin); err != nil {
+				return err
+			}
+		case 9:
+			if err := l.listed(m, nil, youths, fin); err != nil {
+				return err
+			}
+		}
+		if err := l.contractors(m, building, fin); err != nil {
+			return err
+		}
+		if err := l.loans(m, o, fin); err != nil {
+			return err
+		}
+	}
+	return l.plants(o, fin)
+}
+
+// fundsOf records the funds arriving in month m, allocates them to the
+// projects of their purpose, and publishes each 资金分配结果公告.
+func (l *loader) fundsOf(m int, building []ledger.ProjectRow, fin string) error {
+	for _, f := range funds {
+		if f.month != m {
+			continue
+		}
+		l.set(m, f.day, 10)
+		if _, err := l.s.RecordFund(l.ctx, l.lg, fin, ledger.FundRow{DocNo: f.doc, Name: f.name, SourceLevel: f.level, Nature: f.nature,
+			FunctionCode: "2130599", Purpose: f.purpose, Year: 2026, Amount: f.amount, ArrivedOn: l.date(m, f.day)}, nil); err != nil {
+			return fmt.Errorf("fund %s: %w", f.doc, err)
+		}
+		l.sum.Funds++
+		if f.idle {
+			continue
+		}
+		l.set(m, f.day+1, 10)
+		var targets []ledger.AllocationRow
+		left := f.amount
+		add := func(code string, amount ledger.Fen) {
+			amount = min(amount, left)
+			if amount <= 0 {
+				return
+			}
+			left -= amount
+			targets = append(targets, ledger.AllocationRow{DocNo: f.doc, ProjectCode: code, Amount: amount, AllocatedOn: l.date(m, f.day+1),
+				AllocationDocNo: fmt.Sprintf("镇拨〔2026〕%d号", len(targets)+m*10)})
+		}
+		switch f.purpose {
+		case "就业":
+			add(pWages, 900_000_00)
+		case "兜底保障":
+			add(pRelief, 300_000_00)
+		case "教育":
+			add(pEducation, f.amount/2)
+		case "产业":
+			add(pIndustry, f.amount/3)
+			if f.doc == funds[0].doc {
+				// 统筹整合 money may go to any purpose
+				for _, p := range building[:min(4, len(building))] {
+					add(p.Code, p.Budget/2)
+				}
+			} else if len(building) > 6 {
+				// planted E7: 产业 专项 money allocated to an infrastructure project
+				add(building[6].Code, 150_000_00)
+			}
+		default:
+			for _, p := range building {
+				if p.Category == f.purpose || f.purpose == "基础设施" && p.Category == "人居环境" {
+					add(p.Code, p.Budget/2)
+				}
+			}
+		}
+		for _, a := range targets {
+			if _, err := l.s.RecordAllocation(l.ctx, l.lg, fin, a, nil); err != nil {
+				return fmt.Errorf("allocation %s → %s: %w", a.DocNo, a.ProjectCode, err)
+			}
+		}
+		if f.noNotice || len(targets) == 0 {
+			continue
+		}
+		l.set(m, f.day+3, 9)
+		if err := l.publish(ledger.NoticeDraftInput{Type: ledger.NoticeAllocation, Fund: f.doc,
+			Fields: map[string]string{"allocation_principle": "按因素法分配，向脱贫人口多、基础设施薄弱的村倾斜，经镇党委会研究确定"}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listed records the month's list-required subsidies (waiting for
+// publicity), publishes each village's 补助对象公示 on the 12th and runs the
+// publicity step after the period.
+func (l *loader) listed(m int, households, people []int, fin string) error {
+	l.set(m, 11, 10)
+	for _, h := range households {
+		item := []string{"CY01", "CY02", "CY03", "CY04"}[h%4]
+		qty := int64(2 + h%5)
+		std := map[string]ledger.Fen{"CY01": 100_00, "CY02": 300_00, "CY03": 300_00, "CY04": 200_00}[item]
+		head := l.persons[l.houses[h].members[0]]
+		if _, err := l.s.RecordPayment(l.ctx, l.lg, fin, ledger.PaymentRow{VoucherNo: l.nextVoucher(), ProjectCode: pIndustry, DocNo: funds[0].doc,
+			ItemCode: item, Kind: ledger.PaySubsidy, PayeeIDNumber: head.row.IDNumber, Quantity: qty, Amount: std * ledger.Fen(qty),
+			Period: ledger.Period{Year: 2026}, PaidOn: l.date(m, 25)}, nil); err != nil {
+			return fmt.Errorf("industry subsidy: %w", err)
+		}
+		l.sum.Payments++
+	}
+	for _, i := range people {
+		p := l.persons[i]
+		item, doc, proj := "JY04", funds[7].doc, pEducation
+		if m == 9 {
+			item = "JY02"
+		}
+		std := map[string]ledger.Fen{"JY04": 1000_00, "JY02": 1500_00}[item]
+		if _, err := l.s.RecordPayment(l.ctx, l.lg, fin, ledger.PaymentRow{VoucherNo: l.nextVoucher(), ProjectCode: proj, DocNo: doc,
+			ItemCode: item, Kind: ledger.PaySubsidy, PayeeIDNumber: p.row.IDNumber, Amount: std, Period: ledger.Period{Year: 2026},
+			PaidOn: l.date(m, 25)}, nil); err != nil {
+			return fmt.Errorf("education subsidy: %w", err)
+		}
+		l.sum.Payments++
+	}
+	l.set(m, 12, 9)
+	for _, v := range Villages {
+		if err := l.publish(ledger.NoticeDraftInput{Type: ledger.NoticeRecipients, Village: v.Code}); err != nil {
+			return err
+		}
+	}
+	l.set(m, 23, 0)
+	_, err := l.s.RunPublicity(l.ctx, l.lg, "system")
+	return err
+}
+
+// contractors pays the builders of village projects in 实施: progress
+// payments in May, August and October (approved by the approver).
+func (l *loader) contractors(m int, building []ledger.ProjectRow, fin string) error {
+	if m != 5 && m != 8 && m != 10 {
+		return nil
+	}
+	l.set(m, 18, 10)
+	for i, p := range building {
+		kind := ledger.PayProgress
+		g := orgs[i%len(orgs)]
+		amount := p.Budget / 5
+		pm, err := l.s.RecordPayment(l.ctx, l.lg, fin, ledger.PaymentRow{VoucherNo: l.nextVoucher(), ProjectCode: p.Code, DocNo: l.fundOf(p),
+			Kind: kind, PayeeOrgName: g.name, PayeeUSCC: g.uscc, Amount: amount, PaidOn: l.date(m, 18),
+			InvoiceNo: fmt.Sprintf("4300261%03d%06d", m, i+1), ContractNo: "HT-" + p.Code}, nil)
+		if err != nil {
+			if ledger.ErrorCode(err) == ledger.CodeAllocationOverdrawn {
+				continue
+			}
+			return fmt.Errorf("contractor %s: %w", p.Code, err)
+		}
+		l.sum.Payments++
+		if pm.Status == ledger.StatusPendingApproval {
+			if _, err := l.s.DecidePayment(l.ctx, l.lg, l.actor("approver"), pm.ID, true, "合同约定进度，同意支付", nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fundOf is the fund a building project was allocated from.
+func (l *loader) fundOf(p ledger.ProjectRow) string {
+	r, err := l.s.ProjectReport(l.ctx, l.lg, p.Code)
+	if err == nil {
+		for _, f := range r.Funds {
+			if f.Holding > 0 {
+				return f.DocNo
+			}
+		}
+	}
+	return funds[6].doc
+}
+
+// loans grants micro-loans in February to April and publishes each
+// village's 小额信贷公示 for April.
+func (l *loader) loans(m int, o Options, fin string) error {
+	if m < 2 || m > 4 {
+		return nil
+	}
+	l.set(m, 15, 10)
+	for h := m; h < o.PoorHouseholds; h += 29 {
+		head := l.persons[l.houses[h].members[0]]
+		if head.age > 60 || head.age < 20 {
+			continue
+		}
+		term := []int{12, 24, 36}[h%3]
+		if _, err := l.s.GrantLoan(l.ctx, l.lg, fin, ledger.LoanRow{ContractNo: fmt.Sprintf("LYNS-2026-%04d", h), BorrowerIDNumber: head.row.IDNumber,
+			Bank: "浏阳农商银行", Amount: ledger.Fen(20000_00 + (h%4)*10000_00), TermMonths: term, RateBP: 435, Use: []string{"油茶种植", "生猪养殖", "蔬菜种植", "农家乐"}[h%4],
+			GrantedOn: l.date(m, 15), DueOn: l.date(m, 15).AddDays(term * 30)}, nil); err != nil {
+			return fmt.Errorf("loan: %w", err)
+		}
+		l.sum.Loans++
+	}
+	if m == 4 {
+		l.set(4, 20, 9)
+		for _, v := range Villages {
+			if err := l.publish(ledger.NoticeDraftInput{Type: ledger.NoticeLoans, Village: v.Code, Period: "2026-04"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// plants records the irregularities the rules must find (Planted), as the
+// imports and instructions a careless or dishonest office might make.
+func (l *loader) plants(o Options, fin string) error {
+	l.set(11, 18, 10)
+	p := func(i int) person { return l.persons[i] }
+	head := func(h int) person { return p(l.houses[h].members[0]) }
+	joiner := l.houses[5].members[len(l.houses[5].members)-1]
+	rows := []ledger.PaymentRow{
+		// A4: a public employee receives 教育资助
+		{ProjectCode: pEducation, DocNo: funds[7].doc, ItemCode: "JY04", Kind: ledger.PaySubsidy, PayeeIDNumber: head(3).row.IDNumber, Amount: 1000_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 12)},
+		// A5: a cadre's relative receives 临时救助 (also H2: no list)
+		{ProjectCode: pRelief, DocNo: funds[2].doc, ItemCode: "DB02", Kind: ledger.PaySubsidy, PayeeIDNumber: head(2).row.IDNumber, Amount: 1000_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 12)},
+		// A7: joined in July, paid 雨露计划 in November
+		{ProjectCode: pEducation, DocNo: funds[7].doc, ItemCode: "JY02", Kind: ledger.PaySubsidy, PayeeIDNumber: p(joiner).row.IDNumber, Amount: 1500_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 12)},
+		// B1: the same household's 油茶 subsidy twice in one year
+		{ProjectCode: pIndustry, DocNo: funds[0].doc, ItemCode: "CY02", Kind: ledger.PaySubsidy, PayeeIDNumber: head(10).row.IDNumber, Quantity: 2, Amount: 600_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 12)},
+		{ProjectCode: pIndustry, DocNo: funds[0].doc, ItemCode: "CY02", Kind: ledger.PaySubsidy, PayeeIDNumber: head(10).row.IDNumber, Quantity: 2, Amount: 600_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 13)},
+		// B3: 教育资助 above its standard
+		{ProjectCode: pEducation, DocNo: funds[7].doc, ItemCode: "JY04", Kind: ledger.PaySubsidy, PayeeIDNumber: head(40).row.IDNumber, Amount: 1500_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 12)},
+		// C4: 12,000 to a person with no item
+		{ProjectCode: pRelief, DocNo: funds[2].doc, Kind: ledger.PaySubsidy, PayeeIDNumber: head(44).row.IDNumber, Amount: 12000_00, PaidOn: l.date(11, 12)},
+		// H2: 临时救助 made effective by import, never listed
+		{ProjectCode: pRelief, DocNo: funds[2].doc, ItemCode: "DB02", Kind: ledger.PaySubsidy, PayeeIDNumber: head(50).row.IDNumber, Amount: 800_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 12)},
+	}
+	// E3: a payment beyond what the project holds of the fund
+	rows = append(rows, ledger.PaymentRow{ProjectCode: pRelief, DocNo: funds[0].doc, Kind: ledger.PaySubsidy, PayeeIDNumber: head(60).row.IDNumber, Amount: 2000_00, PaidOn: l.date(11, 12)})
+	if err := l.importPayments("11月补充发放明细.xlsx", rows); err != nil {
+		return err
+	}
+	// F1 and F9: a contractor's three 40,000 progress payments within 90 days, two on one invoice
+	g := orgs[0]
+	proj := pIndustry
+	for i, day := range []int{2, 9, 16} {
+		inv := fmt.Sprintf("43002611%05d", 900+i)
+		if i == 2 {
+			inv = fmt.Sprintf("43002611%05d", 901) // F9
+		}
+		l.set(11, day, 10)
+		pm, err := l.s.RecordPayment(l.ctx, l.lg, fin, ledger.PaymentRow{VoucherNo: l.nextVoucher(), ProjectCode: proj, DocNo: funds[0].doc,
+			Kind: ledger.PayProgress, PayeeOrgName: g.name, PayeeUSCC: g.uscc, Amount: 40000_00, PaidOn: l.date(11, day), InvoiceNo: inv, ContractNo: "HT-CY-2026-01"}, nil)
+		if err != nil {
+			return fmt.Errorf("F1: %w", err)
+		}
+		l.sum.Payments++
+		if pm.Status == ledger.StatusPendingApproval {
+			if _, err := l.s.DecidePayment(l.ctx, l.lg, l.actor("approver"), pm.ID, true, "同意", nil); err != nil {
+				return err
+			}
+		}
+	}
+	// H5: in November, a wage for July recorded after the fact
+	l.set(11, 19, 10)
+	if _, err := l.s.RecordPayment(l.ctx, l.lg, fin, ledger.PaymentRow{VoucherNo: l.nextVoucher(), ProjectCode: pWages, DocNo: funds[1].doc,
+		Kind: ledger.PaySubsidy, PayeeIDNumber: head(70).row.IDNumber, Amount: 300_00, PaidOn: l.date(7, 15)}, nil); err != nil {
+		return fmt.Errorf("H5: %w", err)
+	}
+	l.sum.Payments++
+	// G3, G5, G7: loans the bank reported late (an import of facts)
+	var old []ledger.LoanRow
+	for i := range 6 { // one-year loans of 2025, overdue now
+		h := 100 + i*13
+		old = append(old, ledger.LoanRow{ContractNo: fmt.Sprintf("LYNS-2025-%04d", h), BorrowerIDNumber: head(h).row.IDNumber, Bank: "浏阳农商银行",
+			Amount: 30000_00, TermMonths: 12, RateBP: 435, Use: "生猪养殖", GrantedOn: ledger.Date{Year: 2025, Month: time.Month(3 + i), Day: 10},
+			DueOn: ledger.Date{Year: 2026, Month: time.Month(3 + i), Day: 10}})
+	}
+	var elder int
+	for h := range l.houses[:o.PoorHouseholds] {
+		if head(h).age >= 67 {
+			elder = h
+			break
+		}
+	}
+	old = append(old, ledger.LoanRow{ContractNo: "LYNS-2026-9001", BorrowerIDNumber: head(elder).row.IDNumber, Bank: "浏阳农商银行", Amount: 20000_00,
+		TermMonths: 24, RateBP: 435, Use: "油茶种植", GrantedOn: l.date(10, 8), DueOn: l.date(10, 8).AddDays(730)})
+	second := 2 + 29 // a household that borrowed in February (loans step: h = m, m+29 …)
+	old = append(old, ledger.LoanRow{ContractNo: "LYNS-2026-9002", BorrowerIDNumber: head(second).row.IDNumber, Bank: "浏阳农商银行", Amount: 20000_00,
+		TermMonths: 12, RateBP: 435, Use: "蔬菜种植", GrantedOn: l.date(10, 9), DueOn: l.date(10, 9).AddDays(365)})
+	for i := range old {
+		old[i].Row = i + 2
+	}
+	if _, err := l.s.Import(l.ctx, l.lg, fin, ledger.ImportInput{Kind: "loans", Filename: "银行贷款台账.xlsx", Rows: len(old), Loans: old}, false, nil); err != nil {
+		return fmt.Errorf("loans import: %w", err)
+	}
+	l.sum.Loans += len(old)
+	// the library's projects in 公示 get their notice
+	l.set(11, 20, 9)
+	for _, v := range Villages {
+		if err := l.publish(ledger.NoticeDraftInput{Type: ledger.NoticeLibrary, Village: v.Code}); err != nil {
+			return err
+		}
+	}
+	// a complaint and an objection from villagers
+	if _, err := l.s.FileComplaint(l.ctx, l.lg, ledger.ComplaintInput{Village: Villages[0].Code, Text: "村里公益岗位人员长期不在岗，希望核实。"}); err != nil {
+		return err
+	}
+	return nil
+}
