@@ -74,6 +74,13 @@ type Books interface {
 	PutBlob(sha string, data []byte) error
 	// Blob returns stored bytes, or ErrNotFound.
 	Blob(sha string) ([]byte, error)
+
+	// For export (backups): every person's stored personal data (still
+	// encrypted; WrappedKey nil once erased), by person; every blind-index
+	// row; every blob, by SHA-256.
+	PrivateRecords() ([]PrivateRecord, error)
+	BlindIndexes(fn func(kind, hash string, person int64) error) error
+	Blobs(fn func(sha string, data []byte) error) error
 }
 
 // PaymentFilter selects payments. Zero fields do not filter.

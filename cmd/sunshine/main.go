@@ -9,6 +9,8 @@
 //	sunshine run-job NAME       run a scheduled job now and print its record
 //	sunshine user add ...       add a staff user (password on standard input)
 //	sunshine erase-person ID    erase one person's personal data (PIPL)
+//	sunshine export FILE        back up the town's log as one portable file
+//	sunshine import-log FILE    restore an export into an empty database
 //	sunshine verify-notice F    check a notice PDF against the ledger (online once or offline)
 //	sunshine healthcheck        exit 0 when the local service answers /healthz
 //
@@ -50,12 +52,14 @@ var commands = map[string]struct {
 	"run-job":       {"run a scheduled job now (scan, verify, checkpoint, notices, publicity, escalate, loans) and print its record", cmdRunJob},
 	"user":          {"add a staff user: user add --username NAME --role ROLE [--villages CODES] < password", cmdUser},
 	"healthcheck":   {"exit 0 when the local service answers /healthz (for container health checks)", cmdHealthcheck},
+	"export":        {"write the town's log, checkpoints, encrypted personal data and stored notices as one file (backup; SQLite ⇄ MySQL)", cmdExport},
+	"import-log":    {"read an export into a database without that town's log; the tree root must match", cmdImportLog},
 	"verify-notice": {"check a notice PDF against the ledger: signature, rows, consistency (online once, or offline with a bundle)", cmdVerifyNotice},
 }
 
 func usage(out io.Writer) {
 	fmt.Fprintln(out, "usage: sunshine <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "demo", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "verify-notice", "healthcheck"} {
+	for _, name := range []string{"serve", "demo", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "export", "import-log", "verify-notice", "healthcheck"} {
 		fmt.Fprintf(out, "  %-14s %s\n", name, commands[name].help)
 	}
 	fmt.Fprintln(out, "\nRun `sunshine <command> -h` for its flags. Every flag can also be set by its SUNSHINE_* variable.")

@@ -466,3 +466,78 @@ func (b *books) Blob(sha string) ([]byte, error) {
 	err := b.queryOne("blob", []any{&data}, "SELECT data FROM blobs WHERE log_id = ? AND sha256 = ?", b.log, sha)
 	return data, err
 }
+
+func (b *books) PrivateRecords() ([]ledger.PrivateRecord, error) {
+	rows, err := b.q.query("SELECT d.person_id, d.nonce, d.ciphertext, k.wrapped_key FROM person_data d LEFT JOIN person_keys k "+
+		"ON k.log_id = d.log_id AND k.person_id = d.person_id WHERE d.log_id = ? ORDER BY d.person_id", b.log)
+	if err != nil {
+		return nil, translate("person data", err)
+	}
+	defer rows.Close()
+	var out []ledger.PrivateRecord
+	for rows.Next() {
+		var p ledger.PrivateRecord
+		if err := rows.Scan(&p.Person, &p.Nonce, &p.Ciphertext, &p.WrappedKey); err != nil {
+			return nil, translate("person data", err)
+		}
+		out = append(out, p)
+	}
+	return out, translate("person data", rows.Err())
+}
+
+func (b *books) BlindIndexes(fn func(kind, hash string, person int64) error) error {
+	rows, err := b.q.query("SELECT kind, hash, person_id FROM blind_index WHERE log_id = ? ORDER BY kind, hash, person_id", b.log)
+	if err != nil {
+		return translate("blind index", err)
+	}
+	type row struct {
+		kind, hash string
+		person     int64
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.kind, &r.hash, &r.person); err != nil {
+			rows.Close()
+			return translate("blind index", err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return translate("blind index", err)
+	}
+	for _, r := range all {
+		if err := fn(r.kind, r.hash, r.person); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *books) Blobs(fn func(sha string, data []byte) error) error {
+	rows, err := b.q.query("SELECT sha256 FROM blobs WHERE log_id = ? ORDER BY sha256", b.log)
+	if err != nil {
+		return translate("blobs", err)
+	}
+	var shas []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return translate("blobs", err)
+		}
+		shas = append(shas, s)
+	}
+	rows.Close()
+	for _, s := range shas {
+		data, err := b.Blob(s)
+		if err != nil {
+			return err
+		}
+		if err := fn(s, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
