@@ -19,7 +19,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { # a port nobody listens on (no python on a bare Debian)
+    local p
+    for _ in $(seq 1 50); do
+        p=$(shuf -i 20000-60000 -n 1)
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    done
+    return 1
+}
 
 wait_ready() { # URL SECONDS
     for _ in $(seq 1 "$2"); do
@@ -70,7 +77,8 @@ if ! wait_ready "http://127.0.0.1:$PORT" 240; then
     fail "the fresh clone did not become ready"
 fi
 curl -fsS "http://127.0.0.1:$PORT/" | grep -q '镇头镇阳光账本' || fail "the home page"
-CODE=$(curl -fsS "http://127.0.0.1:$PORT/api/public/notices" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["code"])') || fail "the notice list"
+CODE=$(curl -fsS "http://127.0.0.1:$PORT/api/public/notices" | grep -o '"code":"[a-z0-9-]*"' | head -1 | cut -d'"' -f4)
+[ -n "$CODE" ] || fail "the notice list"
 curl -fsS "http://127.0.0.1:$PORT/notices/$CODE.pdf" -o "$WORK/notice.pdf" || fail "the notice PDF"
 head -c 5 "$WORK/notice.pdf" | grep -q '%PDF-' || fail "not a PDF"
 curl -fsS "http://127.0.0.1:$PORT/notices/$CODE" | grep -q '账本检查点' || fail "the notice page"
