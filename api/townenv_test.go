@@ -201,7 +201,7 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 
 	e.publisher = &disclosure.Publisher{Svc: svc, PublicURL: "http://ledger.test"}
 	sched, err := jobs.New(jobs.Options{Store: store, Holder: "api-test", Now: clock.Now}, jobs.Verify(svc.L, svc), jobs.Checkpoint(svc.L),
-		jobs.Notices(e.publisher, nil), jobs.Publicity(svc), jobs.Escalate(svc), jobs.Scan(svc, anomaly.DefaultConfig))
+		jobs.Notices(e.publisher, nil), jobs.Publicity(svc), jobs.Escalate(svc), jobs.Scan(svc, anomaly.DefaultConfig, store))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func BenchmarkScan(b *testing.B) {
 		}
 		imp(ledger.ImportInput{Kind: "payments", Rows: len(rows), Payments: rows})
 	}
-	sc, _ := jobs.New(jobs.Options{Store: store, Holder: "bench"}, jobs.Scan(s, anomaly.DefaultConfig))
+	sc, _ := jobs.New(jobs.Options{Store: store, Holder: "bench"}, jobs.Scan(s, anomaly.DefaultConfig, store))
 	for b.Loop() {
 		start := time.Now()
 		r, err := sc.RunNow(ctx, "scan")

@@ -234,7 +234,7 @@ func TestScanEndToEnd(t *testing.T) {
 			imp(ledger.ImportInput{Kind: "loans", Loans: []ledger.LoanRow{
 				{Row: 2, ContractNo: "L1", BorrowerIDNumber: a, Bank: "农商行", Amount: lt.Y("30000"), TermMonths: 12, RateBP: 435, Use: "养殖", GrantedOn: lt.D("2025-03-01")},
 				{Row: 3, ContractNo: "L2", BorrowerIDNumber: a, Bank: "农商行", Amount: lt.Y("20000"), TermMonths: 36, RateBP: 435, Use: "种植", GrantedOn: lt.D("2026-03-01")}}})
-			sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h", Now: clock.Now}, jobs.Scan(s, anomaly.DefaultConfig))
+			sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h", Now: clock.Now}, jobs.Scan(s, anomaly.DefaultConfig, store))
 			r, _ := sc.RunNow(ctx, "scan")
 			if r.Outcome != ledger.OutcomeSuccess {
 				t.Fatalf("scan: %+v", r)

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
@@ -121,33 +122,94 @@ const ScheduleScan = "0 * * * *"
 
 // Scan runs the rule catalogue over every town's books and records the
 // findings as flags (raised once per rule and subject, updated with new
-// evidence). Time-driven rules (D1, G7) are evaluated as of the run. Each
-// run is a full scan of the town's snapshot.
-func Scan(s *ledger.Service, cfg anomaly.Config) Job {
+// evidence). Time-driven rules (D1, D2, G7, H3 …) are evaluated as of the
+// run. The first scan of each day (local time; with the hourly schedule, the
+// one after midnight) is a full scan; the others are incremental: they look
+// only at what changed since the last successful scan (runs, the job's run
+// records, remember how far each log was scanned; nil: always full) and
+// at every payment sharing a payee, household, account, invoice or item
+// and period with a change. An incremental scan keeps the findings of the
+// payment rules that cite a change; the rules over loans, funds, notices and
+// complaints see all of them every time.
+func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 	return Job{Name: "scan", Schedule: ScheduleScan, Run: func(ctx context.Context) (map[string]int64, error) {
 		logs, err := s.L.Store().Logs(ctx)
 		if err != nil {
 			return nil, err
 		}
-		counts := map[string]int64{"towns": 0, "payments": 0, "findings": 0, "raised": 0, "updated": 0}
+		prev, lastFull := lastScans(ctx, runs)
+		now := s.L.Now()
+		fullDue := lastFull.IsZero() || ledger.DateOf(lastFull, s.L.Location()) != ledger.DateOf(now, s.L.Location())
+		counts := map[string]int64{"towns": 0, "payments": 0, "findings": 0, "raised": 0, "updated": 0, "full": 0}
 		for _, lg := range logs {
-			d, err := s.ScanData(ctx, lg)
-			if err != nil {
-				return counts, err
+			since, known := prev[throughKey(lg)]
+			var fs []ledger.Finding
+			if fullDue || !known {
+				size, err := s.L.Store().Size(ctx, lg.ID)
+				if err != nil {
+					return counts, err
+				}
+				d, err := s.ScanData(ctx, lg)
+				if err != nil {
+					return counts, err
+				}
+				fs = anomaly.Run(d, cfg)
+				counts["full"] = 1
+				counts["payments"] += int64(len(d.Payments))
+				counts[throughKey(lg)] = size
+			} else {
+				d, ch, err := s.ScanDataSince(ctx, lg, since)
+				if err != nil {
+					return counts, err
+				}
+				for _, f := range anomaly.Run(d, cfg) {
+					if !anomaly.PaymentRule(f.Rule) || ch.Cites(f) {
+						fs = append(fs, f)
+					}
+				}
+				counts["payments"] += int64(ch.Payments)
+				counts[throughKey(lg)] = ch.Size
 			}
-			fs := anomaly.Run(d, cfg)
 			raised, updated, err := s.RecordFindings(ctx, lg, "system", fs)
 			if err != nil {
 				return counts, err
 			}
 			counts["towns"]++
-			counts["payments"] += int64(len(d.Payments))
 			counts["findings"] += int64(len(fs))
 			counts["raised"] += int64(raised)
 			counts["updated"] += int64(updated)
 		}
 		return counts, nil
 	}}
+}
+
+func throughKey(lg ledger.Log) string { return fmt.Sprintf("through_log_%d", lg.ID) }
+
+// lastScans returns the counts of the last successful scan and when the
+// last successful full scan started (zero: none).
+func lastScans(ctx context.Context, runs ledger.JobStore) (map[string]int64, time.Time) {
+	if runs == nil {
+		return nil, time.Time{}
+	}
+	rs, err := runs.JobRuns(ctx, "scan", 200)
+	if err != nil {
+		return nil, time.Time{}
+	}
+	var prev map[string]int64
+	var full time.Time
+	for _, r := range rs {
+		if r.Outcome != ledger.OutcomeSuccess {
+			continue
+		}
+		if prev == nil {
+			prev = r.Counts
+		}
+		if r.Counts["full"] == 1 {
+			full = r.StartedAt
+			break
+		}
+	}
+	return prev, full
 }
 
 // ScheduleLoans is the loans job's default schedule.
@@ -162,7 +224,9 @@ func Loans(s *ledger.Service, cfg anomaly.Config) Job {
 		}
 		counts := map[string]int64{"loans": 0, "raised": 0, "updated": 0}
 		for _, lg := range logs {
-			d, err := s.ScanData(ctx, lg)
+			// no payments are needed: the snapshot "since the end" holds
+			// the loans, registry and funds only
+			d, _, err := s.ScanDataSince(ctx, lg, 1<<62)
 			if err != nil {
 				return counts, err
 			}

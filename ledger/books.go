@@ -35,6 +35,10 @@ type Books interface {
 	Payment(id int64) (Payment, error)
 	// Payments lists payments matching f, by id.
 	Payments(f PaymentFilter) ([]Payment, error)
+	// PaymentsByKeys returns every payment matching any of the keys (by id,
+	// payee, household, account index, invoice number, or item and period),
+	// each once, by id: the payments an incremental scan must see whole.
+	PaymentsByKeys(k PaymentKeys) ([]Payment, error)
 	// ActivePayment returns a payment of the item to the payee for the
 	// period that is not rejected or reversed, or ErrNotFound.
 	ActivePayment(item string, payee PayeeRef, period string) (Payment, error)
@@ -96,6 +100,16 @@ type PaymentFilter struct {
 	VoucherNo string
 	AfterID   int64 // for paging: id > AfterID
 	Limit     int
+}
+
+// PaymentKeys select payments for PaymentsByKeys.
+type PaymentKeys struct {
+	IDs         []int64
+	Payees      []PayeeRef
+	Households  []int64
+	Accounts    []string // account indexes
+	Invoices    []string
+	ItemPeriods [][2]string // item code, canonical period
 }
 
 // Flow is money of a fund that went to a project, by kind.

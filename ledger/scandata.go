@@ -45,15 +45,21 @@ type ImportBatch struct {
 // for the birth date and the public-masked name (nothing else leaves the
 // vault).
 func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
+	ps, err := s.L.Store().Books(ctx, lg.ID).Payments(PaymentFilter{})
+	if err != nil {
+		return nil, err
+	}
+	return s.snapshot(ctx, lg, ps, nil)
+}
+
+// snapshot loads everything but the payments, which are given; only the
+// persons need reports true for (nil: all) are decrypted.
+func (s *Service) snapshot(ctx context.Context, lg Log, payments []Payment, need func(person int64) bool) (*ScanData, error) {
 	bk := s.L.Store().Books(ctx, lg.ID)
 	d := &ScanData{Town: lg.Town, Now: s.L.Now(), Location: s.L.Location(), Persons: map[int64]Person{},
 		Households: map[int64]Household{}, Members: map[int64][]int64{}, Items: map[string]Item{}, Projects: map[int64]Project{},
 		Funds: map[int64]Fund{}, FundLines: map[int64]FundLine{}, Births: map[int64]time.Time{}, Labels: map[int64]string{},
-		Allocated: map[[2]int64]Fen{}}
-	var err error
-	if d.Payments, err = bk.Payments(PaymentFilter{}); err != nil {
-		return nil, err
-	}
+		Allocated: map[[2]int64]Fen{}, Payments: payments}
 	ps, err := listObjects[Person](bk, objPerson)
 	if err != nil {
 		return nil, err
@@ -61,6 +67,9 @@ func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 	for _, p := range ps {
 		d.Persons[p.ID] = p
 		d.Members[p.Household] = append(d.Members[p.Household], p.ID)
+		if need != nil && !need(p.ID) {
+			continue
+		}
 		if rec, err := bk.Private(p.ID); err == nil {
 			if pp, err := s.Vault.Open(lg.Town, rec); err == nil {
 				d.Labels[p.ID] = MaskName(pp.Name)

@@ -94,6 +94,17 @@ func Catalogue() []Rule {
 	return rs
 }
 
+// PaymentRule reports whether a rule groups payments (an incremental scan
+// keeps only its findings that cite a change); the others read loans, funds,
+// notices or complaints in full.
+func PaymentRule(code string) bool {
+	switch code {
+	case "D1", "D2", "D3", "G1", "G2", "G3", "G4", "G5", "G7", "G8", "H3", "T1":
+		return false
+	}
+	return true
+}
+
 // Run runs every rule and returns the findings, by rule.
 func Run(d *ledger.ScanData, c Config) []ledger.Finding {
 	var out []ledger.Finding

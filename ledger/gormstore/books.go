@@ -1,10 +1,12 @@
 package gormstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -540,4 +542,75 @@ func (b *books) Blobs(fn func(sha string, data []byte) error) error {
 		}
 	}
 	return nil
+}
+
+// PaymentsByKeys runs one indexed IN query per kind of key, in chunks.
+func (b *books) PaymentsByKeys(k ledger.PaymentKeys) ([]ledger.Payment, error) {
+	found := map[int64]ledger.Payment{}
+	run := func(cond string, args []any) error {
+		rows, err := b.q.query("SELECT "+paymentCols+" FROM payments WHERE log_id = ? AND "+cond, append([]any{b.log}, args...)...)
+		if err != nil {
+			return translate("payments", err)
+		}
+		ps, err := scanPayments(rows)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			found[p.ID] = p
+		}
+		return nil
+	}
+	const chunk = 400
+	in := func(col string, vals []any) error {
+		for i := 0; i < len(vals); i += chunk {
+			part := vals[i:min(i+chunk, len(vals))]
+			if err := run(col+" IN ("+placeholders(len(part))+")", part); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	anys := func(n int, f func(i int) any) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = f(i)
+		}
+		return out
+	}
+	if err := in("id", anys(len(k.IDs), func(i int) any { return k.IDs[i] })); err != nil {
+		return nil, err
+	}
+	byKind := map[string][]any{}
+	for _, p := range k.Payees {
+		byKind[p.Kind] = append(byKind[p.Kind], p.ID)
+	}
+	for kind, ids := range byKind {
+		for i := 0; i < len(ids); i += chunk {
+			part := ids[i:min(i+chunk, len(ids))]
+			if err := run("payee_kind = ? AND payee_id IN ("+placeholders(len(part))+")", append([]any{kind}, part...)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := in("household_id", anys(len(k.Households), func(i int) any { return k.Households[i] })); err != nil {
+		return nil, err
+	}
+	if err := in("account_index", anys(len(k.Accounts), func(i int) any { return k.Accounts[i] })); err != nil {
+		return nil, err
+	}
+	if err := in("invoice_no", anys(len(k.Invoices), func(i int) any { return k.Invoices[i] })); err != nil {
+		return nil, err
+	}
+	for _, ip := range k.ItemPeriods {
+		if err := run("item_code = ? AND period = ?", []any{ip[0], ip[1]}); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]ledger.Payment, 0, len(found))
+	for _, p := range found {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b ledger.Payment) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }
