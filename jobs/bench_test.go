@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,19 +70,65 @@ func BenchmarkScan(b *testing.B) {
 		}
 		imp(ledger.ImportInput{Kind: "payments", Rows: len(rows), Payments: rows})
 	}
-	sc, _ := jobs.New(jobs.Options{Store: store, Holder: "bench"}, jobs.Scan(s, anomaly.DefaultConfig, store))
+	clock := lt.NewClock(time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC))
+	_ = clock
+	sc, _ := jobs.New(jobs.Options{Store: store, Holder: "bench", Now: s.L.Now}, jobs.Scan(s, anomaly.DefaultConfig, store))
+	runtime.GC()
 	for b.Loop() {
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		base := peakRSS()
 		start := time.Now()
 		r, err := sc.RunNow(ctx, "scan")
-		if err != nil || r.Outcome != ledger.OutcomeSuccess {
+		if err != nil || r.Outcome != ledger.OutcomeSuccess || r.Counts["full"] != 1 {
 			b.Fatalf("%+v %v", r, err)
 		}
 		took := time.Since(start)
+		peak := peakRSS()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
+		// 1,000 new payments (a new month for 710 people, some twice), then
+		// the incremental scan of the same day
+		var rows []ledger.PaymentRow
+		for k := range 1000 {
+			rows = append(rows, ledger.PaymentRow{Row: k + 2, VoucherNo: fmt.Sprintf("新-%d-%07d", b.N, k), ProjectCode: "P1", DocNo: "F1",
+				ItemCode: "GY01", Kind: ledger.PaySubsidy, PayeeIDNumber: ids[k%len(ids)], Amount: 300_00,
+				Period: ledger.Period{Year: 2026, Month: 12}, PaidOn: ledger.Date{Year: 2026, Month: 12, Day: 25}})
+		}
+		imp(ledger.ImportInput{Kind: "payments", Rows: len(rows), Payments: rows})
+		start = time.Now()
+		ri, err := sc.RunNow(ctx, "scan")
+		if err != nil || ri.Outcome != ledger.OutcomeSuccess || ri.Counts["full"] != 0 {
+			b.Fatalf("incremental: %+v %v", ri, err)
+		}
+		inc := time.Since(start)
 		b.ReportMetric(took.Seconds(), "scan_s")
 		b.ReportMetric(float64(n)/took.Seconds(), "payments/s")
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap_MiB")
+		b.ReportMetric(peak, "peak_rss_MiB")
+		b.ReportMetric(base, "rss_before_MiB")
 		b.ReportMetric(float64(r.Counts["raised"]), "flags")
+		b.ReportMetric(inc.Seconds(), "incremental_s")
+		b.ReportMetric(float64(ri.Counts["raised"]), "incremental_flags")
 	}
+}
+
+// resetPeakRSS resets the process's peak resident set (Linux: VmHWM).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns the process's peak resident set since the last reset, in
+// MiB (0 where /proc is missing).
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }

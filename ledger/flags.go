@@ -253,6 +253,23 @@ func FlagVisible(u User, f Flag) bool {
 // dismissed or confirmed is reopened only by evidence it did not cite. It
 // returns how many flags were raised and updated.
 func (s *Service) RecordFindings(ctx context.Context, lg Log, actor string, fs []Finding) (raised, updated int, err error) {
+	// In requests of at most findingsPerWrite: a first scan of a big town
+	// raises many flags, and one request holds its entries in memory.
+	for len(fs) > findingsPerWrite {
+		r, u, err := s.recordFindings(ctx, lg, actor, fs[:findingsPerWrite])
+		raised, updated = raised+r, updated+u
+		if err != nil {
+			return raised, updated, err
+		}
+		fs = fs[findingsPerWrite:]
+	}
+	r, u, err := s.recordFindings(ctx, lg, actor, fs)
+	return raised + r, updated + u, err
+}
+
+const findingsPerWrite = 2000
+
+func (s *Service) recordFindings(ctx context.Context, lg Log, actor string, fs []Finding) (raised, updated int, err error) {
 	type res struct{ Raised, Updated int }
 	r, err := write(ctx, s, lg, nil, func(w *txn) (res, error) {
 		var out res

@@ -118,15 +118,33 @@ func Run(d *ledger.ScanData, c Config) []ledger.Finding {
 
 func active(p ledger.Payment) bool { return p.Status == ledger.StatusEffective }
 
+// ev cites payments: their entries and vouchers, up to the 100 a flag keeps
+// (the reason says how many there were).
 func ev(ps ...ledger.Payment) ledger.Evidence {
 	var e ledger.Evidence
 	for _, p := range ps {
+		if len(e.Entries) >= evidenceMax {
+			break
+		}
 		e.Entries = append(e.Entries, p.Seq)
 		if p.VoucherNo != "" && !slices.Contains(e.Vouchers, p.VoucherNo) {
 			e.Vouchers = append(e.Vouchers, p.VoucherNo)
 		}
 	}
 	return e
+}
+
+// evidenceMax is how many items of each list a flag keeps.
+const evidenceMax = 100
+
+// evp is ev over pointers (groups that may hold a whole town's payments).
+func evp(ps []*ledger.Payment) ledger.Evidence {
+	n := min(len(ps), evidenceMax)
+	vs := make([]ledger.Payment, n)
+	for i := range n {
+		vs[i] = *ps[i]
+	}
+	return ev(vs...)
 }
 
 func (x finder) village(p ledger.Payment) string {

@@ -616,9 +616,9 @@ func ruleC1(d *ledger.ScanData, c Config) []ledger.Finding {
 // E3: payments exceed a project's holding of a fund.
 func ruleE3(d *ledger.ScanData, c Config) []ledger.Finding {
 	type key struct{ project, fund int64 }
-	paid := map[key][]ledger.Payment{}
-	for _, p := range d.Payments {
-		if active(p) {
+	paid := map[key][]*ledger.Payment{} // pointers: a town's groups hold every payment
+	for i := range d.Payments {
+		if p := &d.Payments[i]; active(*p) {
 			paid[key{p.Project, p.Fund}] = append(paid[key{p.Project, p.Fund}], p)
 		}
 	}
@@ -633,7 +633,7 @@ func ruleE3(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		pr, f := d.Projects[k.project], d.Funds[k.fund]
-		e := ev(ps...)
+		e := evp(ps)
 		e.DocNos, e.ProjectCodes = []string{f.DocNo}, []string{pr.Code}
 		out = append(out, ledger.Finding{Rule: "E3", SubjectKey: fmt.Sprintf("project:%d|fund:%d", k.project, k.fund), Severity: ledger.SeverityHigh,
 			Village: pr.Village, Subject: ledger.FlagSubject{Kind: "project", ID: pr.ID, Label: pr.Name},
@@ -720,9 +720,10 @@ func ruleG8(d *ledger.ScanData, c Config) []ledger.Finding {
 // an import with such rows gets one flag for the batch.
 func ruleH5(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	perBatch := map[int64][]ledger.Payment{}
+	perBatch := map[int64][]*ledger.Payment{}
 	var out []ledger.Finding
-	for _, p := range d.Payments {
+	for i := range d.Payments {
+		p := d.Payments[i]
 		if p.RecordedAt.IsZero() || p.PaidOn.IsZero() {
 			continue
 		}
@@ -731,7 +732,7 @@ func ruleH5(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		if b := batchOf(d, p.Seq); b != nil {
-			perBatch[b.Seq] = append(perBatch[b.Seq], p)
+			perBatch[b.Seq] = append(perBatch[b.Seq], &d.Payments[i])
 			continue
 		}
 		out = append(out, ledger.Finding{Rule: "H5", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityInfo,
@@ -741,7 +742,7 @@ func ruleH5(d *ledger.ScanData, c Config) []ledger.Finding {
 	}
 	for seq, ps := range perBatch {
 		b := batchOf(d, ps[0].Seq)
-		e := ev(ps...)
+		e := evp(ps)
 		e.Batches = []int64{seq}
 		out = append(out, ledger.Finding{Rule: "H5", SubjectKey: fmt.Sprintf("batch:%d", seq), Severity: ledger.SeverityInfo,
 			Subject:  ledger.FlagSubject{Kind: "import_batch", ID: seq, Label: b.Filename},

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -187,6 +188,20 @@ func (b *books) SetPaymentStatus(id int64, status string) error {
 func scanPayments(rows *sql.Rows) ([]ledger.Payment, error) {
 	defer rows.Close()
 	var out []ledger.Payment
+	// A scan reads every payment of a town: the strings that repeat (codes,
+	// statuses, account indexes, makers) are kept once, and dates, periods
+	// and record times are parsed once each.
+	strs := map[string]string{}
+	intern := func(s *string) {
+		if v, ok := strs[*s]; ok {
+			*s = v
+		} else if len(strs) < 1<<20 {
+			strs[*s] = *s
+		}
+	}
+	periods := map[string]ledger.Period{}
+	dates := map[string]ledger.Date{}
+	times := map[string]time.Time{}
 	for rows.Next() {
 		var p ledger.Payment
 		var amount int64
@@ -197,15 +212,35 @@ func scanPayments(rows *sql.Rows) ([]ledger.Payment, error) {
 			&p.InvoiceNo, &p.ContractNo, &p.LoanContractNo, &p.Status, &p.Maker, &imported, &recorded); err != nil {
 			return nil, translate("scan payment", err)
 		}
+		for _, s := range []*string{&p.Item, &p.Kind, &p.Payee.Kind, &p.AccountIndex, &p.ContractNo, &p.LoanContractNo, &p.Status, &p.Maker, &p.InvoiceNo} {
+			intern(s)
+		}
 		p.Amount = ledger.Fen(amount)
 		p.Imported = imported != 0
 		if recorded != "" {
-			p.RecordedAt = parseTime(recorded)
+			t, ok := times[recorded]
+			if !ok {
+				t = parseTime(recorded)
+				if len(times) < 1<<16 {
+					times[recorded] = t
+				}
+			}
+			p.RecordedAt = t
 		}
 		if period != "" {
-			p.Period, _ = ledger.ParsePeriod(period)
+			v, ok := periods[period]
+			if !ok {
+				v, _ = ledger.ParsePeriod(period)
+				periods[period] = v
+			}
+			p.Period = v
 		}
-		p.PaidOn, _ = ledger.ParseDate(paidOn)
+		d, ok := dates[paidOn]
+		if !ok {
+			d, _ = ledger.ParseDate(paidOn)
+			dates[paidOn] = d
+		}
+		p.PaidOn = d
 		out = append(out, p)
 	}
 	return out, translate("payments", rows.Err())
@@ -596,8 +631,20 @@ func (b *books) PaymentsByKeys(k ledger.PaymentKeys) ([]ledger.Payment, error) {
 	if err := in("household_id", anys(len(k.Households), func(i int) any { return k.Households[i] })); err != nil {
 		return nil, err
 	}
-	if err := in("account_index", anys(len(k.Accounts), func(i int) any { return k.Accounts[i] })); err != nil {
-		return nil, err
+	for _, x := range k.PayeeItemYears {
+		if err := run("item_code = ? AND payee_kind = ? AND payee_id = ? AND year = ?", []any{x.Item, x.Payee.Kind, x.Payee.ID, x.Year}); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range k.HouseholdItemPeriods {
+		if err := run("household_id = ? AND item_code = ? AND period = ?", []any{x.Household, x.Item, x.Period}); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range k.AccountPeriods {
+		if err := run("account_index = ? AND period = ?", []any{x[0], x[1]}); err != nil {
+			return nil, err
+		}
 	}
 	if err := in("invoice_no", anys(len(k.Invoices), func(i int) any { return k.Invoices[i] })); err != nil {
 		return nil, err
