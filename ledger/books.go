@@ -104,12 +104,32 @@ type PaymentFilter struct {
 
 // PaymentKeys select payments for PaymentsByKeys.
 type PaymentKeys struct {
-	IDs         []int64
-	Payees      []PayeeRef
-	Households  []int64
-	Accounts    []string // account indexes
-	Invoices    []string
-	ItemPeriods [][2]string // item code, canonical period
+	IDs        []int64
+	Payees     []PayeeRef // every payment to them
+	Households []int64    // every payment to their members
+	Invoices   []string
+	// ItemPeriods: item code, canonical period.
+	ItemPeriods [][2]string
+	// PayeeItemYears: every payment of the item to the payee in the year.
+	PayeeItemYears []PayeeItemYear
+	// HouseholdItemPeriods: household, item code, canonical period.
+	HouseholdItemPeriods []HouseholdItemPeriod
+	// AccountPeriods: account index, canonical period.
+	AccountPeriods [][2]string
+}
+
+// PayeeItemYear selects a payee's payments of an item in a year.
+type PayeeItemYear struct {
+	Payee PayeeRef
+	Item  string
+	Year  int
+}
+
+// HouseholdItemPeriod selects a household's payments of an item in a period.
+type HouseholdItemPeriod struct {
+	Household int64
+	Item      string
+	Period    string
 }
 
 // Flow is money of a fund that went to a project, by kind.

@@ -104,22 +104,26 @@ func (s *Service) ScanDataSince(ctx context.Context, lg Log, since int64) (*Scan
 		k.Payees = append(k.Payees, PayeeRef{Kind: PayeePerson, ID: p})
 	}
 	for _, p := range changed {
-		k.Payees = append(k.Payees, p.Payee)
-		if p.Household != 0 {
-			k.Households = append(k.Households, p.Household)
+		switch {
+		case p.Payee.Kind == PayeeOrg:
+			k.Payees = append(k.Payees, p.Payee) // F1: a supplier's payments
+		case p.Item != "":
+			k.PayeeItemYears = append(k.PayeeItemYears, PayeeItemYear{Payee: p.Payee, Item: p.Item, Year: paymentYear(p)})
+			if p.Household != 0 {
+				k.HouseholdItemPeriods = append(k.HouseholdItemPeriods, HouseholdItemPeriod{Household: p.Household, Item: p.Item, Period: p.Period.String()})
+			}
+			k.ItemPeriods = append(k.ItemPeriods, [2]string{p.Item, p.Period.String()})
 		}
 		if p.AccountIndex != "" {
-			k.Accounts = append(k.Accounts, p.AccountIndex)
+			k.AccountPeriods = append(k.AccountPeriods, [2]string{p.AccountIndex, p.Period.String()})
 		}
 		if p.InvoiceNo != "" {
 			k.Invoices = append(k.Invoices, p.InvoiceNo)
 		}
-		if p.Item != "" {
-			k.ItemPeriods = append(k.ItemPeriods, [2]string{p.Item, p.Period.String()})
-		}
 	}
-	k.Payees = uniq(k.Payees)
-	k.Households, k.Accounts, k.Invoices, k.ItemPeriods = uniq(k.Households), uniq(k.Accounts), uniq(k.Invoices), uniq(k.ItemPeriods)
+	k.Payees, k.Households, k.Invoices, k.ItemPeriods = uniq(k.Payees), uniq(k.Households), uniq(k.Invoices), uniq(k.ItemPeriods)
+	k.PayeeItemYears, k.HouseholdItemPeriods, k.AccountPeriods = uniq(k.PayeeItemYears), uniq(k.HouseholdItemPeriods), uniq(k.AccountPeriods)
+	k.IDs = ids
 	var payments []Payment
 	if len(changed) > 0 || len(k.Payees) > 0 || len(k.Households) > 0 {
 		if payments, err = bk.PaymentsByKeys(k); err != nil {
@@ -180,6 +184,10 @@ func (s *Service) ScanDataSince(ctx context.Context, lg Log, since int64) (*Scan
 	}
 	return d, ch, nil
 }
+
+// paymentYear is the year of a payment's date, as the payments table's year
+// column holds it.
+func paymentYear(p Payment) int { return p.PaidOn.Year }
 
 func uniq[T comparable](s []T) []T {
 	seen := make(map[T]bool, len(s))
