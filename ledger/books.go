@@ -35,6 +35,8 @@ type Books interface {
 	Payment(id int64) (Payment, error)
 	// Payments lists payments matching f, by id.
 	Payments(f PaymentFilter) ([]Payment, error)
+	// PaymentCount returns how many payments the log has.
+	PaymentCount() (int, error)
 	// PaymentsByKeys returns every payment matching any of the keys (by id,
 	// payee, household, account index, invoice number, or item and period),
 	// each once, by id: the payments an incremental scan must see whole.
@@ -100,6 +102,7 @@ type PaymentFilter struct {
 	VoucherNo string
 	AfterID   int64 // for paging: id > AfterID
 	Limit     int
+	SizeHint  int // how many rows to make room for (a scan's count)
 }
 
 // PaymentKeys select payments for PaymentsByKeys.

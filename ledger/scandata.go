@@ -45,7 +45,12 @@ type ImportBatch struct {
 // for the birth date and the public-masked name (nothing else leaves the
 // vault).
 func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
-	ps, err := s.L.Store().Books(ctx, lg.ID).Payments(PaymentFilter{})
+	bk := s.L.Store().Books(ctx, lg.ID)
+	n, err := bk.PaymentCount()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := bk.Payments(PaymentFilter{SizeHint: n + n/64})
 	if err != nil {
 		return nil, err
 	}

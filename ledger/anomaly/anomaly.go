@@ -137,6 +137,16 @@ func ev(ps ...ledger.Payment) ledger.Evidence {
 // evidenceMax is how many items of each list a flag keeps.
 const evidenceMax = 100
 
+// deref copies a group of payments held by pointer (groups hold pointers
+// while a rule collects them: a town's groups together hold every payment).
+func deref(ps []*ledger.Payment) []ledger.Payment {
+	out := make([]ledger.Payment, len(ps))
+	for i, p := range ps {
+		out[i] = *p
+	}
+	return out
+}
+
 // evp is ev over pointers (groups that may hold a whole town's payments).
 func evp(ps []*ledger.Payment) ledger.Evidence {
 	n := min(len(ps), evidenceMax)

@@ -81,9 +81,9 @@ func ruleH2(d *ledger.ScanData, c Config) []ledger.Finding {
 	type key struct {
 		village, item, period string
 	}
-	groups := map[key][]ledger.Payment{}
+	groups := map[key][]*ledger.Payment{}
 	var keys []key
-	for _, p := range d.Payments {
+	for i, p := range d.Payments {
 		if !needsList(d, p) || len(byPayment[p.ID]) > 0 {
 			continue
 		}
@@ -91,14 +91,14 @@ func ruleH2(d *ledger.ScanData, c Config) []ledger.Finding {
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
 	for _, k := range keys {
 		ps := groups[k]
 		out = append(out, ledger.Finding{Rule: "H2", SubjectKey: fmt.Sprintf("%s|%s|%s", k.village, k.item, k.period), Severity: ledger.SeverityWarn,
 			Village: k.village, Subject: ledger.FlagSubject{Kind: "item", Label: itemName(d, k.item)},
-			Reason: fmt.Sprintf("「%s」%s 期间有 %d 笔款项已生效，但没有发布补助对象公示", itemName(d, k.item), k.period, len(ps)), Evidence: ev(ps...)})
+			Reason: fmt.Sprintf("「%s」%s 期间有 %d 笔款项已生效，但没有发布补助对象公示", itemName(d, k.item), k.period, len(ps)), Evidence: evp(ps)})
 	}
 	return out
 }

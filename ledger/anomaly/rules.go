@@ -11,8 +11,8 @@ import (
 // A2: the payment's period starts after the person's death month.
 func ruleA2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	byPerson := map[int64][]ledger.Payment{}
-	for _, p := range d.Payments {
+	byPerson := map[int64][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if !active(p) || p.Payee.Kind != ledger.PayeePerson {
 			continue
 		}
@@ -25,11 +25,12 @@ func ruleA2(d *ledger.ScanData, c Config) []ledger.Finding {
 			start = p.Period.Start()
 		}
 		if monthStart(start).After(monthStart(per.DeceasedOn)) {
-			byPerson[per.ID] = append(byPerson[per.ID], p)
+			byPerson[per.ID] = append(byPerson[per.ID], &d.Payments[i])
 		}
 	}
 	var out []ledger.Finding
-	for id, ps := range byPerson {
+	for id, pp := range byPerson {
+		ps := deref(pp)
 		out = append(out, ledger.Finding{Rule: "A2", SubjectKey: fmt.Sprintf("person:%d", id), Severity: ledger.SeverityHigh,
 			Village: x.village(ps[0]), Subject: x.subject(ps[0]),
 			Reason:   fmt.Sprintf("%s已于 %s 登记死亡，其后仍有 %d 笔补贴发放给本人", d.Labels[id], d.Persons[id].DeceasedOn, len(ps)),
@@ -40,20 +41,21 @@ func ruleA2(d *ledger.ScanData, c Config) []ledger.Finding {
 
 func memberMark(d *ledger.ScanData, c Config, rule, what string, mark func(ledger.Person) bool, severity string, sameVillage bool) []ledger.Finding {
 	x := finder{d}
-	byPayee := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	byPayee := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
 			continue
 		}
 		for _, id := range x.recipients(p) {
 			if mark(d.Persons[id]) {
-				byPayee[payeeKey(p)] = append(byPayee[payeeKey(p)], p)
+				byPayee[payeeKey(p)] = append(byPayee[payeeKey(p)], &d.Payments[i])
 				break
 			}
 		}
 	}
 	var out []ledger.Finding
-	for key, ps := range byPayee {
+	for key, pp := range byPayee {
+		ps := deref(pp)
 		out = append(out, ledger.Finding{Rule: rule, SubjectKey: key, Severity: severity, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
 			Reason: fmt.Sprintf("%s（或其家庭成员）登记为%s，领取补贴 %d 笔，请核实是否符合条件", x.subject(ps[0]).Label, what, len(ps)), Evidence: ev(ps...)})
 	}
@@ -102,16 +104,17 @@ func ruleA7(d *ledger.ScanData, c Config) []ledger.Finding {
 // B1: the same item, recipient and period paid twice, none reversed.
 func ruleB1(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if !active(p) || p.Item == "" || p.Period.Year == 0 {
 			continue
 		}
 		k := p.Item + "|" + payeeKey(p) + "|" + p.Period.String()
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, pp := range groups {
+		ps := deref(pp)
 		if len(ps) < 2 {
 			continue
 		}
@@ -149,14 +152,15 @@ func ruleB3(d *ledger.ScanData, c Config) []ledger.Finding {
 				Evidence: ev(p)})
 		}
 	}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if active(p) && p.Item != "" && p.Period.Year != 0 {
 			k := p.Item + "|" + x.village(p) + "|" + p.Period.String()
-			groups[k] = append(groups[k], p)
+			groups[k] = append(groups[k], &d.Payments[i])
 		}
 	}
-	for _, ps := range groups {
+	for _, pp := range groups {
+		ps := deref(pp)
 		if len(ps) < c.OutlierMinPayments {
 			continue
 		}
@@ -194,16 +198,17 @@ func quartileInc(sorted []float64, q int) float64 {
 // B5: the year's total per recipient per item over the cap.
 func ruleB5(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if it, ok := d.Items[p.Item]; !active(p) || !ok || it.YearlyCap == 0 {
 			continue
 		}
 		k := p.Item + "|" + payeeKey(p) + "|" + strconv.Itoa(p.PaidOn.Year)
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, pp := range groups {
+		ps := deref(pp)
 		var sum ledger.Fen
 		for _, p := range ps {
 			sum += p.Amount
@@ -221,8 +226,8 @@ func ruleB5(d *ledger.ScanData, c Config) []ledger.Finding {
 // C2: one account, one period, recipients from more than one household.
 func ruleC2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if !active(p) || p.AccountIndex == "" || p.Payee.Kind == ledger.PayeeOrg {
 			continue
 		}
@@ -231,10 +236,11 @@ func ruleC2(d *ledger.ScanData, c Config) []ledger.Finding {
 			period = ledger.PeriodOfDate(p.PaidOn, "month").String()
 		}
 		k := p.AccountIndex[:16] + "|" + period
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, pp := range groups {
+		ps := deref(pp)
 		hh := map[int64]bool{}
 		for _, p := range ps {
 			hh[p.Household] = true
@@ -390,14 +396,15 @@ func ruleF2(d *ledger.ScanData, c Config) []ledger.Finding {
 // F9: one invoice number on two payments.
 func ruleF9(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if active(p) && p.InvoiceNo != "" {
-			groups[p.InvoiceNo] = append(groups[p.InvoiceNo], p)
+			groups[p.InvoiceNo] = append(groups[p.InvoiceNo], &d.Payments[i])
 		}
 	}
 	var out []ledger.Finding
-	for inv, ps := range groups {
+	for inv, pp := range groups {
+		ps := deref(pp)
 		if len(ps) < 2 {
 			continue
 		}
@@ -525,8 +532,8 @@ func sorted(fs []ledger.Finding) []ledger.Finding {
 // eligible list (as the household stands now).
 func ruleA3(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		it, ok := d.Items[p.Item]
 		if !active(p) || !ok || len(it.Eligible) == 0 || p.Household == 0 {
 			continue
@@ -536,10 +543,11 @@ func ruleA3(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		k := p.Item + "|" + payeeKey(p)
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, pp := range groups {
+		ps := deref(pp)
 		h := d.Households[ps[0].Household]
 		out = append(out, ledger.Finding{Rule: "A3", SubjectKey: k, Severity: ledger.SeverityWarn, Village: h.Village, Subject: x.subject(ps[0]),
 			Reason: fmt.Sprintf("%s的户属性为「%s」，不在「%s」的补助对象（%s）之内", x.subject(ps[0]).Label, h.Kind, itemName(d, ps[0].Item),
@@ -562,17 +570,18 @@ func containsStr(ss []string, s string) bool {
 // one member of the household.
 func ruleB2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		it, ok := d.Items[p.Item]
 		if !active(p) || !ok || it.Unit != "household" || p.Period.Year == 0 || p.Household == 0 {
 			continue
 		}
 		k := fmt.Sprintf("%s|household:%d|%s", p.Item, p.Household, p.Period)
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, pp := range groups {
+		ps := deref(pp)
 		holders := map[int64]bool{}
 		for _, p := range ps {
 			holders[p.AccountHolder] = true
@@ -591,8 +600,8 @@ func ruleB2(d *ledger.ScanData, c Config) []ledger.Finding {
 // household.
 func ruleC1(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if !active(p) || p.AccountHolder == 0 || p.Payee.Kind == ledger.PayeeOrg {
 			continue
 		}
@@ -601,10 +610,11 @@ func ruleC1(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		k := fmt.Sprintf("%s|holder:%d", payeeKey(p), p.AccountHolder)
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, pp := range groups {
+		ps := deref(pp)
 		out = append(out, ledger.Finding{Rule: "C1", SubjectKey: k, Severity: ledger.SeverityHigh, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
 			Reason: fmt.Sprintf("发给%s的 %d 笔款项打入了非本户人员%s的账户，请核实是否代领、截留", x.subject(ps[0]).Label, len(ps),
 				d.Labels[ps[0].AccountHolder]),
@@ -647,8 +657,8 @@ func ruleE3(d *ledger.ScanData, c Config) []ledger.Finding {
 // no 产业 item (造血 money handed out as cash).
 func ruleE6(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]ledger.Payment{}
-	for _, p := range d.Payments {
+	groups := map[string][]*ledger.Payment{}
+	for i, p := range d.Payments {
 		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
 			continue
 		}
@@ -659,10 +669,11 @@ func ruleE6(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		k := fmt.Sprintf("project:%d|%s", p.Project, payeeKey(p))
-		groups[k] = append(groups[k], p)
+		groups[k] = append(groups[k], &d.Payments[i])
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, pp := range groups {
+		ps := deref(pp)
 		pr := d.Projects[ps[0].Project]
 		e := ev(ps...)
 		e.ProjectCodes = []string{pr.Code}

@@ -185,9 +185,13 @@ func (b *books) SetPaymentStatus(id int64, status string) error {
 	return b.q.exec("set payment status", "UPDATE payments SET status = ? WHERE log_id = ? AND id = ?", status, b.log, id)
 }
 
-func scanPayments(rows *sql.Rows) ([]ledger.Payment, error) {
+func scanPayments(rows *sql.Rows) ([]ledger.Payment, error) { return scanPaymentsHint(rows, 0) }
+
+// scanPaymentsHint reads payments into a slice made for hint rows (a full
+// scan knows the count: no growth, no second copy while it grows).
+func scanPaymentsHint(rows *sql.Rows, hint int) ([]ledger.Payment, error) {
 	defer rows.Close()
-	var out []ledger.Payment
+	out := make([]ledger.Payment, 0, hint)
 	// A scan reads every payment of a town: the strings that repeat (codes,
 	// statuses, account indexes, makers) are kept once, and dates, periods
 	// and record times are parsed once each.
@@ -315,7 +319,13 @@ func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
 	if err != nil {
 		return nil, translate("payments", err)
 	}
-	return scanPayments(rows)
+	return scanPaymentsHint(rows, f.SizeHint)
+}
+
+func (b *books) PaymentCount() (int, error) {
+	var n int
+	err := b.queryOne("payment count", []any{&n}, "SELECT COUNT(*) FROM payments WHERE log_id = ?", b.log)
+	return n, err
 }
 
 func (b *books) ActivePayment(item string, payee ledger.PayeeRef, period string) (ledger.Payment, error) {
