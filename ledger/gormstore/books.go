@@ -641,18 +641,59 @@ func (b *books) PaymentsByKeys(k ledger.PaymentKeys) ([]ledger.Payment, error) {
 	if err := in("household_id", anys(len(k.Households), func(i int) any { return k.Households[i] })); err != nil {
 		return nil, err
 	}
+	// The composite keys, grouped so that one IN query serves many: a
+	// month's wages touch every payee once.
+	inGroups := func(prefix string, fixed []any, col string, vals []any) error {
+		for i := 0; i < len(vals); i += chunk {
+			part := vals[i:min(i+chunk, len(vals))]
+			if err := run(prefix+" AND "+col+" IN ("+placeholders(len(part))+")", append(slices.Clone(fixed), part...)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	type piy struct {
+		item, kind string
+		year       int
+	}
+	byPIY := map[piy][]any{}
+	var piyOrder []piy
 	for _, x := range k.PayeeItemYears {
-		if err := run("item_code = ? AND payee_kind = ? AND payee_id = ? AND year = ?", []any{x.Item, x.Payee.Kind, x.Payee.ID, x.Year}); err != nil {
+		g := piy{x.Item, x.Payee.Kind, x.Year}
+		if _, ok := byPIY[g]; !ok {
+			piyOrder = append(piyOrder, g)
+		}
+		byPIY[g] = append(byPIY[g], x.Payee.ID)
+	}
+	for _, g := range piyOrder {
+		if err := inGroups("item_code = ? AND payee_kind = ? AND year = ?", []any{g.item, g.kind, g.year}, "payee_id", byPIY[g]); err != nil {
 			return nil, err
 		}
 	}
+	byIP := map[[2]string][]any{}
+	var ipOrder [][2]string
 	for _, x := range k.HouseholdItemPeriods {
-		if err := run("household_id = ? AND item_code = ? AND period = ?", []any{x.Household, x.Item, x.Period}); err != nil {
+		g := [2]string{x.Item, x.Period}
+		if _, ok := byIP[g]; !ok {
+			ipOrder = append(ipOrder, g)
+		}
+		byIP[g] = append(byIP[g], x.Household)
+	}
+	for _, g := range ipOrder {
+		if err := inGroups("item_code = ? AND period = ?", []any{g[0], g[1]}, "household_id", byIP[g]); err != nil {
 			return nil, err
 		}
 	}
+	byPeriod := map[string][]any{}
+	var pOrder []string
 	for _, x := range k.AccountPeriods {
-		if err := run("account_index = ? AND period = ?", []any{x[0], x[1]}); err != nil {
+		if _, ok := byPeriod[x[1]]; !ok {
+			pOrder = append(pOrder, x[1])
+		}
+		byPeriod[x[1]] = append(byPeriod[x[1]], x[0])
+	}
+	for _, per := range pOrder {
+		if err := inGroups("period = ?", []any{per}, "account_index", byPeriod[per]); err != nil {
 			return nil, err
 		}
 	}
