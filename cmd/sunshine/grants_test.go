@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/sunshine-ledger/sunshine/demo"
+	"github.com/sunshine-ledger/sunshine/disclosure"
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+)
+
+// TestComposeGrants: the app runs as the user deploy/grants.sql makes (what
+// docker-compose uses): a small demo town loads through the service (people,
+// funds, payments, approvals, notices with their PDFs, complaints, users),
+// the scan records its flags, and verify passes; and that user cannot
+// UPDATE, DELETE or TRUNCATE the log tables or the stored notices. MariaDB
+// only (SUNSHINE_TEST_MYSQL_DSN).
+func TestComposeGrants(t *testing.T) {
+	dsn := gormstore.NewTestDSN(t, "mysql")
+	gormstore.OpenTestDSN(t, dsn) // migrated by the admin, as the migrate service does
+	cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	raw, err := os.ReadFile("../../deploy/grants.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	user, pass := "compose_app_"+hex.EncodeToString(rnd[:]), "pw-"+hex.EncodeToString(rnd[:])
+	for _, h := range []string{"%", "localhost", "127.0.0.1"} {
+		account := fmt.Sprintf("'%s'@'%s'", user, h)
+		if _, err := admin.Exec(fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, pass)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = admin.Exec("DROP USER IF EXISTS " + account) })
+		for _, line := range strings.Split(string(raw), "\n") {
+			if !strings.HasPrefix(line, "GRANT") {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSuffix(line, ";"), "sunshine.", "`"+cfg.DBName+"`.")
+			q = strings.ReplaceAll(q, "'sunshine'@'%'", account)
+			if _, err := admin.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
+	app := *cfg
+	app.User, app.Passwd = user, pass
+	store, err := gormstore.Open("mysql://" + app.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ctx := context.Background()
+	clock := demo.NewClock(time.Now)
+	l := ledger.New(ledger.Options{Store: store, Key: lt.MustKey(t), Now: clock.Now, Location: lt.Shanghai(t)})
+	t.Cleanup(l.Close)
+	lg, err := l.EnsureLog(ctx, demo.TownCode, "ledger.test/log/"+demo.TownCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault, err := ledger.NewVault(lt.TestMasterKey, demo.Rand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &ledger.Service{L: l, Vault: vault, ApprovalThreshold: 5000_00, MissingGlyph: disclosure.MissingGlyph}
+	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now}
+	sum, err := demo.Load(ctx, svc, auth, &disclosure.Publisher{Svc: svc, PublicURL: "http://ledger.test"}, lg, clock,
+		demo.Options{Seed: 1, PoorHouseholds: 180, OtherHouseholds: 30})
+	if err != nil {
+		t.Fatalf("the demo as the compose app user: %v", err)
+	}
+	if sum.Notices == 0 || sum.Payments == 0 {
+		t.Fatalf("demo: %+v", sum)
+	}
+	d, err := svc.ScanData(ctx, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.RecordFindings(ctx, lg, "system", anomaly.Run(d, anomaly.DefaultConfig)); err != nil {
+		t.Fatalf("flags as the app user: %v", err)
+	}
+	if rep, err := l.Verify(ctx, lg, ledger.VerifyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+	db := store.DB()
+	for _, q := range []string{"UPDATE entries SET actor = 'x' WHERE seq = 1", "DELETE FROM checkpoints", "UPDATE blobs SET data = 'x'",
+		"DELETE FROM blobs", "TRUNCATE TABLE entries", "DROP TABLE tree_hashes"} {
+		if err := db.Exec(q).Error; err == nil {
+			t.Errorf("the app user could run %q", q)
+		}
+	}
+}
