@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -85,19 +86,11 @@ type reviewBody struct {
 
 // POST /api/v1/flags/:id/review
 func (s *Server) reviewFlag(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	var b reviewBody
-	lg, idem, ok := s.writeBody(c, &b)
-	if !ok {
-		return
-	}
-	f, err := s.svc.ReviewFlag(c.Request.Context(), lg, user(c), id, b.Action, b.Note, idem)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, gin.H{"flag": flagDTO(f, true), "seq": f.History[len(f.History)-1].Seq})
+	pathWrite(s, c, "id", func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, id int64, b reviewBody) (any, error) {
+		f, err := s.svc.ReviewFlag(ctx, lg, user(c), id, b.Action, b.Note, idem)
+		if err != nil {
+			return nil, err
+		}
+		return gin.H{"flag": flagDTO(f, true), "seq": f.History[len(f.History)-1].Seq}, nil
+	})
 }

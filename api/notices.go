@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
@@ -159,27 +160,12 @@ func (s *Server) publishNotice(c *gin.Context) {
 		"published_on": p.Notice.PublishedOn, "ends_on": p.Notice.EndsOn})
 }
 
-type reasonBody struct {
-	Reason string `json:"reason"`
-}
-
 // POST /api/v1/notices/:id/withdraw {reason}
 func (s *Server) withdrawNotice(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	var b reasonBody
-	lg, idem, ok := s.writeBody(c, &b)
-	if !ok {
-		return
-	}
-	n, err := s.svc.WithdrawNotice(c.Request.Context(), lg, user(c).ID, id, b.Reason, idem)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, noticeDTO(n))
+	pathWrite(s, c, "id", func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, id int64, b reasonBody) (any, error) {
+		n, err := s.svc.WithdrawNotice(ctx, lg, user(c).ID, id, b.Reason, idem)
+		return noticeDTO(n), err
+	})
 }
 
 // ComplaintDTO is a complaint as staff see it.
@@ -233,21 +219,10 @@ type replyBody struct {
 
 // POST /api/v1/complaints/:id/reply {text}
 func (s *Server) replyComplaint(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	var b replyBody
-	lg, idem, ok := s.writeBody(c, &b)
-	if !ok {
-		return
-	}
-	cm, err := s.svc.ReplyComplaint(c.Request.Context(), lg, user(c).ID, id, b.Text, idem)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, s.complaintDTO(lg, cm, true))
+	pathWrite(s, c, "id", func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, id int64, b replyBody) (any, error) {
+		cm, err := s.svc.ReplyComplaint(ctx, lg, user(c).ID, id, b.Text, idem)
+		return s.complaintDTO(lg, cm, true), err
+	})
 }
 
 type resolveBody struct {
@@ -257,19 +232,8 @@ type resolveBody struct {
 
 // POST /api/v1/complaints/:id/resolve {outcome: upheld|rejected, note}
 func (s *Server) resolveComplaint(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	var b resolveBody
-	lg, idem, ok := s.writeBody(c, &b)
-	if !ok {
-		return
-	}
-	cm, err := s.svc.ResolveComplaint(c.Request.Context(), lg, user(c).ID, id, b.Outcome, b.Note, idem)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, s.complaintDTO(lg, cm, true))
+	pathWrite(s, c, "id", func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, id int64, b resolveBody) (any, error) {
+		cm, err := s.svc.ResolveComplaint(ctx, lg, user(c).ID, id, b.Outcome, b.Note, idem)
+		return s.complaintDTO(lg, cm, true), err
+	})
 }

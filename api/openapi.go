@@ -67,7 +67,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /api/v1/payments":                    {Summary: "支付列表", Tag: "money", Roles: allReaders, Query: []string{"project", "status", "limit", "cursor"}},
 	"GET /api/v1/payments/:id":                {Summary: "一笔支付", Tag: "money", Roles: allReaders},
 	"POST /api/v1/payments/:id/approval":      {Summary: "审核支付（经办人不能审核自己的）", Tag: "money", Roles: approvers, Body: approvalBody{}, Status: 201},
-	"POST /api/v1/entries/:seq/reversal":      {Summary: "冲正一个条目", Tag: "money", Roles: writers, Body: reversalBody{}, Status: 201},
+	"POST /api/v1/entries/:seq/reversal":      {Summary: "冲正一个条目", Tag: "money", Roles: writers, Body: reasonBody{}, Status: 201},
 	"POST /api/v1/loans":                      {Summary: "登记小额信贷", Tag: "loans", Roles: writers, Body: loanBody{}, Status: 201},
 	"GET /api/v1/loans":                       {Summary: "小额信贷列表", Tag: "loans", Roles: allReaders, Query: []string{"status", "limit", "cursor"}},
 	"POST /api/v1/loans/:contract/repayments": {Summary: "登记还款", Tag: "loans", Roles: writers, Body: repaymentBody{}, Status: 201},

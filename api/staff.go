@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -92,6 +93,33 @@ func (s *Server) writeScope(c *gin.Context) (ledger.Log, *ledger.Idem, bool) {
 	}
 	idem, ok := s.idem(c)
 	return lg, idem, ok
+}
+
+// pathWrite answers a write on one object named in the path (POST
+// …/:param/<action>): it takes the id, decodes the body into B, runs do and
+// writes its result with 201, or the problem.
+func pathWrite[B any](s *Server, c *gin.Context, param string, do func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, id int64, b B) (any, error)) {
+	id, ok := pathID(c, param)
+	if !ok {
+		return
+	}
+	var b B
+	lg, idem, ok := s.writeBody(c, &b)
+	if !ok {
+		return
+	}
+	v, err := do(c.Request.Context(), lg, idem, id, b)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	created(c, v)
+}
+
+// reasonBody is the body of a write that needs only a reason (reversal,
+// withdrawal).
+type reasonBody struct {
+	Reason string `json:"reason"`
 }
 
 // ---- auth and users ----
@@ -1071,26 +1099,11 @@ func (s *Server) approvePayment(c *gin.Context) {
 	created(c, gin.H{"id": p.ID, "status": p.Status, "seq": p.LastSeq})
 }
 
-type reversalBody struct {
-	Reason string `json:"reason"`
-}
-
 func (s *Server) reverseEntry(c *gin.Context) {
-	seq, ok := pathID(c, "seq")
-	if !ok {
-		return
-	}
-	var b reversalBody
-	lg, idem, ok := s.writeBody(c, &b)
-	if !ok {
-		return
-	}
-	rs, err := s.svc.Reverse(c.Request.Context(), lg, user(c).ID, seq, b.Reason, idem)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, gin.H{"seq": rs, "reverses": seq})
+	pathWrite(s, c, "seq", func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, seq int64, b reasonBody) (any, error) {
+		rs, err := s.svc.Reverse(ctx, lg, user(c).ID, seq, b.Reason, idem)
+		return gin.H{"seq": rs, "reverses": seq}, err
+	})
 }
 
 // ---- loans ----
