@@ -54,6 +54,9 @@ func probe(site http.Handler) http.Handler {
 		} else {
 			req = httptest.NewRequest("GET", target, nil)
 		}
+		if ck := r.URL.Query().Get("cookie"); ck != "" {
+			req.Header.Set("Cookie", "sunshine_session="+ck)
+		}
 		rec := httptest.NewRecorder()
 		site.ServeHTTP(rec, req)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -102,10 +105,7 @@ func TestPublicPagesInChromium(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pages := []struct {
-		name, path, post string
-		want             []string
-	}{
+	pages := []browserPage{
 		{"home", "/", "", []string{"阳光账本", "田坪村", "石牛村", "最新公告"}},
 		{"village", "/notices?village=" + village1, "", []string{"田坪村公告公示", recipients.Number}},
 		{"notice", "/notices/" + recipients.Code, "", []string{st.Content.Title, "欧**华", "1,000.00", "账本序号", "下载 PDF"}},
@@ -113,9 +113,21 @@ func TestPublicPagesInChromium(t *testing.T) {
 		{"query", "/query", url.Values{"village": {village1}, "name": {e.names["tp2"]}, "id_number": {e.ids["tp2"]}}.Encode(),
 			[]string{"321.50", e.names["tp2"], "已发放"}},
 	}
+	browse(t, browser, ts.URL, dir, "", pages)
+}
+
+type browserPage struct {
+	name, path, post string
+	want             []string
+}
+
+// browse loads each page through the probe (with the session cookie, if
+// any) at 360×740, checks its text and that it does not overflow
+// horizontally, and writes a screenshot to dir.
+func browse(t *testing.T, browser, base, dir, cookie string, pages []browserPage) {
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
-			u := ts.URL + "/__probe?u=" + url.QueryEscape(p.path)
+			u := base + "/__probe?u=" + url.QueryEscape(p.path) + "&cookie=" + url.QueryEscape(cookie)
 			if p.post != "" {
 				u += "&post=" + url.QueryEscape(p.post)
 			}
@@ -156,4 +168,33 @@ func TestPublicPagesInChromium(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStaffPagesInChromium: the monitor's path in headless Chromium at
+// 360×740 — the login page, the open flags, a flag with its evidence and
+// form, a refused dismissal with its message — without horizontal
+// overflow, with screenshots.
+func TestStaffPagesInChromium(t *testing.T) {
+	browser := chromium(t)
+	e := newTownEnv(t, "sqlite")
+	ts := httptest.NewServer(probe(e.srv.Handler()))
+	defer ts.Close()
+	mon := &pageSession{e: e}
+	mon.login("t_mon")
+	_, page, _ := mon.do("GET", fmt.Sprintf("/staff/flags/%d", e.flag), nil)
+	m := csrfRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no form token")
+	}
+	dir := filepath.Join(artifacts, "screenshots", "staff")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	browse(t, browser, ts.URL, dir, mon.cookie.Value, []browserPage{
+		{"1-login", "/staff/login", "", []string{"工作人员登录", "用户名", "密码"}},
+		{"2-open-flags", "/staff/flags?status=open", "", []string{"待处理线索", "同一人同一期间重复领取", "t_mon"}},
+		{"3-flag", fmt.Sprintf("/staff/flags/%d", e.flag), "", []string{"线索 B1", "账本序号", "处理方式", "处理经过"}},
+		{"4-dismiss-refused", fmt.Sprintf("/staff/flags/%d/review", e.flag), url.Values{"csrf": {m[1]}, "action": {"dismiss"}, "note": {""}}.Encode(),
+			[]string{"排除或移交线索须说明理由"}},
+	})
 }

@@ -652,7 +652,7 @@ func (e *townEnv) sendForm(path, caller string, v url.Values) response {
 	if tok := e.tokens[caller]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := clientFor(path).Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -104,6 +104,14 @@ var apiDocs = map[string]routeDoc{
 	"GET /complaints":                     {Summary: "异议投诉页面；receipt 查询办理进度", Tag: "site", Query: []string{"notice", "receipt"}, Content: "text/html"},
 	"POST /complaints":                    {Summary: "提出异议或投诉（表单）", Tag: "site", Body: "form", Status: 201, Content: "text/html"},
 	"GET /static/site.css":                {Summary: "公开网站样式表", Tag: "site", Content: "text/css"},
+
+	"GET /staff/login":             {Summary: "工作人员登录页面", Tag: "staff pages", Content: "text/html"},
+	"POST /staff/login":            {Summary: "登录（设置 HttpOnly、SameSite=Strict 会话 Cookie）", Tag: "staff pages", Body: "form", Status: 303, Content: "text/html"},
+	"POST /staff/logout":           {Summary: "退出（表单须带 csrf）", Tag: "staff pages", Roles: anyStaff, Body: "form", Status: 303, Content: "text/html"},
+	"GET /staff/":                  {Summary: "工作台首页（转到待处理线索）", Tag: "staff pages", Roles: anyStaff, Status: 303, Content: "text/html"},
+	"GET /staff/flags":             {Summary: "线索列表（监督员限所监督的村）", Tag: "staff pages", Roles: anyStaff, Query: []string{"status"}, Content: "text/html"},
+	"GET /staff/flags/:id":         {Summary: "一条线索：理由、证据、处理经过、处理表单", Tag: "staff pages", Roles: anyStaff, Content: "text/html"},
+	"POST /staff/flags/:id/review": {Summary: "处理线索（表单须带 csrf；排除、移交须说明理由）", Tag: "staff pages", Roles: reviewers, Body: "form", Status: 303, Content: "text/html"},
 }
 
 // openAPIPath turns gin's "/a/:b" into OpenAPI's "/a/{b}".

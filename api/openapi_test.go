@@ -105,7 +105,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		if !ok {
 			continue // reported above
 		}
-		public := m.cell(route, "none") == "2xx"
+		public := m.cell(route, "none") != "401" // the staff pages answer an anonymous caller with 401 and the login form
 		if public != (len(op.Security) == 0) {
 			t.Errorf("%s: public in the matrix %v, security in the document %v", route, public, len(op.Security) > 0)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/pages"
 )
 
 // Config is what the router needs from the settings.
@@ -60,6 +61,7 @@ type Server struct {
 	limits    *queryLimits
 	site      *disclosure.Site
 	pages     pageCache
+	pages2    *pages.Pages // the staff pages
 
 	logsMu sync.Mutex
 	logs   map[string]ledger.Log
@@ -122,6 +124,9 @@ func (s *Server) routes() {
 		pub.POST("/complaints", s.publicComplaint)
 		pub.GET("/complaints/:receipt", s.publicComplaintStatus)
 		s.siteRoutes(r)
+	}
+	if s.svc != nil && s.auth != nil {
+		s.staffPageRoutes(r)
 	}
 
 	r.GET("/metrics", s.serveMetrics)

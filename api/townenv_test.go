@@ -382,13 +382,25 @@ func (e *townEnv) send(method, path, caller string, body any, headers ...string)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := clientFor(path).Do(req)
 	if err != nil {
 		return response{}, err
 	}
 	defer res.Body.Close()
 	out, err := io.ReadAll(res.Body)
 	return response{status: res.StatusCode, header: res.Header, body: out}, err
+}
+
+// noRedirect is a client that shows a redirect instead of following it.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// clientFor returns the client for a path: the staff pages' redirects are
+// part of what the tests check.
+func clientFor(path string) *http.Client {
+	if strings.HasPrefix(path, "/staff/") {
+		return noRedirect
+	}
+	return http.DefaultClient
 }
 
 func (e *townEnv) call(method, path, caller string, body any, headers ...string) response {

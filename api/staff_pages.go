@@ -1,0 +1,214 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/pages"
+)
+
+// The staff pages (issue 7, started with the monitors' path): the same
+// session as the API, carried by a Secure (behind https), HttpOnly,
+// SameSite=Strict cookie; every form carries a CSRF token derived from the
+// session token (which script on another site cannot read); the same roles,
+// village scoping and masking as the API, and its error details shown as
+// Chinese messages.
+
+func (s *Server) staffPageRoutes(r *gin.Engine) {
+	p, err := pages.New()
+	if err != nil {
+		panic("staff templates: " + err.Error()) // embedded: a broken template is a build error
+	}
+	s.pages2 = p
+	r.GET("/staff/login", s.staffLoginPage)
+	r.POST("/staff/login", s.staffLogin)
+	r.POST("/staff/logout", s.staffPage(anyStaff), s.staffLogout)
+	r.GET("/staff/", s.staffPage(anyStaff), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/flags?status=open") })
+	r.GET("/staff/flags", s.staffPage(anyStaff), s.staffFlags)
+	r.GET("/staff/flags/:id", s.staffPage(anyStaff), s.staffFlag)
+	r.POST("/staff/flags/:id/review", s.staffPage(reviewers), s.staffReview)
+}
+
+// CSRFToken is the form token of a session: a hash of its token.
+func CSRFToken(session string) string {
+	h := sha256.Sum256([]byte("sunshine csrf\x00" + session))
+	return hex.EncodeToString(h[:16])
+}
+
+// staffPage admits a logged-in user with one of the roles (else the login
+// page, or a 403 page) and checks the CSRF token of every POST.
+func (s *Server) staffPage(roles []string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		tok := bearer(c)
+		u, _, err := s.auth.Authenticate(c.Request.Context(), tok)
+		if err != nil {
+			// the login form, with the status an API client would get
+			s.staffRender(c, http.StatusUnauthorized, "login", "登录", pages.Page{Error: problemDetail(err)})
+			c.Abort()
+			return
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxToken, tok)
+		if c.Request.Method == http.MethodPost {
+			got := c.PostForm("csrf")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(CSRFToken(tok))) != 1 {
+				s.staffRender(c, http.StatusForbidden, "login", "请求无效", pages.Page{Error: "表单已失效或来源不明（CSRF 校验未通过），请刷新页面后重试"})
+				c.Abort()
+				return
+			}
+		}
+		if !slices.Contains(roles, u.Role) {
+			s.staffRender(c, http.StatusForbidden, "login", "无权访问", pages.Page{Error: "您的角色无权进行此操作"})
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// staffRender writes a staff page for the caller (if logged in).
+func (s *Server) staffRender(c *gin.Context, status int, name, title string, p pages.Page) {
+	p.Title = title
+	if v, ok := c.Get(ctxUser); ok {
+		u := v.(ledger.User)
+		p.User = &u
+		p.CSRF = CSRFToken(c.GetString(ctxToken))
+		if lg, ok := s.logOf(c, u); ok {
+			if t, err := s.svc.Town(c.Request.Context(), lg); err == nil {
+				p.Town = t.Name
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := s.pages2.Render(&b, name, p); err != nil {
+		slog.Error("render staff page", "page", name, "err", err)
+		c.Status(http.StatusInternalServerError)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	writePage(c, status, b.Bytes())
+}
+
+func (s *Server) logOf(c *gin.Context, u ledger.User) (ledger.Log, bool) {
+	logs, err := s.store.Logs(c.Request.Context())
+	if err != nil {
+		return ledger.Log{}, false
+	}
+	for _, lg := range logs {
+		if lg.ID == u.LogID {
+			return lg, true
+		}
+	}
+	return ledger.Log{}, false
+}
+
+func (s *Server) staffLoginPage(c *gin.Context) {
+	s.staffRender(c, http.StatusOK, "login", "登录", pages.Page{})
+}
+
+// POST /staff/login: the session cookie, then the user's first page.
+func (s *Server) staffLogin(c *gin.Context) {
+	tok, _, _, err := s.auth.Login(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"))
+	if err != nil {
+		s.staffRender(c, statusOf(err), "login", "登录", pages.Page{Error: problemDetail(err)})
+		return
+	}
+	secure := strings.HasPrefix(s.cfg.PublicURL, "https://")
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open")
+}
+
+func (s *Server) staffLogout(c *gin.Context) {
+	_ = s.auth.Logout(c.Request.Context(), c.GetString(ctxToken))
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	c.Redirect(http.StatusSeeOther, "/staff/login")
+}
+
+// GET /staff/flags?status=: the caller's flags (monitors: their villages'),
+// most severe and newest first.
+func (s *Server) staffFlags(c *gin.Context) {
+	u := user(c)
+	lg, ok := s.logOf(c, u)
+	if !ok {
+		s.staffRender(c, http.StatusForbidden, "login", "无权访问", pages.Page{Error: "账户所属乡镇不存在"})
+		return
+	}
+	status := c.DefaultQuery("status", "open")
+	fs, err := s.svc.Flags(c.Request.Context(), lg, ledger.FlagFilter{Status: status}, &u)
+	if err != nil {
+		s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: pages.FlagsData{Status: status}})
+		return
+	}
+	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: c.Query("done"), Data: pages.FlagsData{Status: status, Flags: fs}})
+}
+
+// flagFor returns a flag the caller may see, or writes the not-found page.
+func (s *Server) flagFor(c *gin.Context) (ledger.Log, ledger.Flag, bool) {
+	u := user(c)
+	lg, ok := s.logOf(c, u)
+	id, err := parseID(c.Param("id"))
+	var f ledger.Flag
+	if ok && err == nil {
+		f, err = s.svc.Flag(c.Request.Context(), lg, id)
+	}
+	if !ok || err != nil || !ledger.FlagVisible(u, f) {
+		s.staffRender(c, http.StatusNotFound, "flags", "线索", pages.Page{Error: "未找到该线索", Data: pages.FlagsData{}})
+		return lg, f, false
+	}
+	return lg, f, true
+}
+
+func canReview(u ledger.User, f ledger.Flag) bool {
+	if f.Status == ledger.FlagConfirmed || f.Status == ledger.FlagDismissed {
+		return false
+	}
+	switch u.Role {
+	case ledger.RoleMonitor:
+		return f.Status != ledger.FlagEscalated && f.Village != ""
+	case ledger.RoleDiscipline:
+		return true
+	}
+	return false
+}
+
+// GET /staff/flags/:id: the reason, evidence, history and the review form.
+func (s *Server) staffFlag(c *gin.Context) {
+	_, f, ok := s.flagFor(c)
+	if !ok {
+		return
+	}
+	s.staffRender(c, http.StatusOK, "flag", "线索", pages.Page{Data: pages.FlagData{Flag: f, CanReview: canReview(user(c), f)}})
+}
+
+// POST /staff/flags/:id/review: a review step; the refusal is shown on the
+// flag's page, success goes back to the open list.
+func (s *Server) staffReview(c *gin.Context) {
+	lg, f, ok := s.flagFor(c)
+	if !ok {
+		return
+	}
+	u := user(c)
+	action := c.PostForm("action")
+	got, err := s.svc.ReviewFlag(c.Request.Context(), lg, u, f.ID, action, c.PostForm("note"), nil)
+	if err != nil {
+		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: pages.FlagData{Flag: f, CanReview: canReview(u, f)}})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open&done="+urlQueryEscape(fmt.Sprintf("线索 %s 已%s", got.Rule, pages.ActionText(action))))
+}
+
+func parseID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

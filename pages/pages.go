@@ -1,0 +1,108 @@
+package pages
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+//go:embed web/*.html
+var templateFS embed.FS
+
+// Pages renders the staff pages.
+type Pages struct{ t *template.Template }
+
+// New parses the embedded templates.
+func New() (*Pages, error) {
+	t, err := template.New("staff").Funcs(template.FuncMap{
+		"severity": SeverityText, "status": FlagStatusText, "action": ActionText,
+	}).ParseFS(templateFS, "web/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Pages{t: t}, nil
+}
+
+// Page is what every staff page gets.
+type Page struct {
+	Title string
+	Town  string
+	User  *ledger.User
+	CSRF  string // the form token of the session
+	Error string
+	Note  string
+	Data  any
+}
+
+// Render writes a page; a template error writes nothing.
+func (p *Pages) Render(w io.Writer, name string, pg Page) error {
+	var b bytes.Buffer
+	if err := p.t.ExecuteTemplate(&b, name, pg); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// FlagsData is a monitor's (or the discipline office's) flag list.
+type FlagsData struct {
+	Status string
+	Flags  []ledger.Flag
+}
+
+// FlagData is one flag with its history.
+type FlagData struct {
+	Flag ledger.Flag
+	// CanReview: the user may act on it now.
+	CanReview bool
+}
+
+// SeverityText is a severity in plain words.
+func SeverityText(s string) string {
+	switch s {
+	case ledger.SeverityHigh:
+		return "高"
+	case ledger.SeverityWarn:
+		return "中"
+	}
+	return "低"
+}
+
+// FlagStatusText is a flag status in plain words.
+func FlagStatusText(s string) string {
+	switch s {
+	case ledger.FlagOpen:
+		return "待处理"
+	case ledger.FlagAcknowledged:
+		return "已签收"
+	case ledger.FlagConfirmed:
+		return "已确认"
+	case ledger.FlagDismissed:
+		return "已排除"
+	case ledger.FlagEscalated:
+		return "已移交纪委"
+	}
+	return s
+}
+
+// ActionText is a review step in plain words.
+func ActionText(a string) string {
+	switch a {
+	case "raised":
+		return "发现"
+	case "updated":
+		return "新证据"
+	case "acknowledge":
+		return "签收"
+	case "confirm":
+		return "确认"
+	case "dismiss":
+		return "排除"
+	case "escalate":
+		return "移交纪委"
+	}
+	return a
+}
