@@ -601,3 +601,11 @@ func streamOf(pdf []byte, n int) ([]byte, error) {
 	defer zr.Close()
 	return io.ReadAll(io.LimitReader(zr, 64<<20))
 }
+
+// ExtractCheckpoint returns the signed checkpoint text embedded as
+// checkpoint.txt in a PDF made by RenderPDF, or ExtractAttachment's error
+// when the PDF has none.
+func ExtractCheckpoint(pdf []byte) (string, error) {
+	b, err := ExtractAttachment(pdf, attachmentCheckpnt)
+	return string(b), err
+}

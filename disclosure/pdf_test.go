@@ -167,3 +167,28 @@ func BenchmarkRenderPDF1000(b *testing.B) {
 	b.ReportMetric(float64(len(d.Rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(size)/1024, "KB")
 }
+
+// TestRenderAggregate: an aggregate notice (every Seq -1) prints no seq
+// column, and the checkpoint comes back with ExtractCheckpoint.
+func TestRenderAggregate(t *testing.T) {
+	d := doc(3)
+	d.Type, d.Title = "季度资金使用情况", "田坪村2026年第1季度资金使用情况公示"
+	d.Closing = nil
+	for i := range d.Rows {
+		d.Rows[i].Seq = -1
+	}
+	pdf, err := disclosure.RenderPDF(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp, err := disclosure.ExtractCheckpoint(pdf); err != nil || cp != testCheckpoint {
+		t.Errorf("checkpoint: %v %q", err, cp)
+	}
+	text := pdftotext(t, pdf)
+	if strings.Contains(text, "账本序号") {
+		t.Error("an aggregate notice prints a seq column")
+	}
+	if !strings.Contains(ws.ReplaceAllString(text, ""), ws.ReplaceAllString(d.Title, "")) {
+		t.Error("title missing")
+	}
+}
