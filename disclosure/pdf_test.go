@@ -62,7 +62,7 @@ var ws = regexp.MustCompile(`\s+`)
 // header on every page); the bytes are the same twice; the attachments come
 // back exactly.
 func TestRenderPDF(t *testing.T) {
-	d := doc(120)
+	d := doc(1200)
 	pdf, err := disclosure.RenderPDF(d)
 	if err != nil {
 		t.Fatal(err)
