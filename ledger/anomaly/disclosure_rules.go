@@ -134,8 +134,8 @@ func ruleD2(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		out = append(out, ledger.Finding{Rule: "D2", SubjectKey: fmt.Sprintf("fund:%d", f.ID), Severity: ledger.SeverityWarn,
-			Subject: ledger.FlagSubject{Kind: "fund", ID: f.ID, Label: f.DocNo},
-			Reason: fmt.Sprintf("资金「%s」（%s）%s 到账，%d 个工作日内（%s 前）未发布资金分配结果公告", f.Name, f.DocNo, f.ArrivedOn, c.AllocationNoticeDays, due),
+			Subject:  ledger.FlagSubject{Kind: "fund", ID: f.ID, Label: f.DocNo},
+			Reason:   fmt.Sprintf("资金「%s」（%s）%s 到账，%d 个工作日内（%s 前）未发布资金分配结果公告", f.Name, f.DocNo, f.ArrivedOn, c.AllocationNoticeDays, due),
 			Evidence: ledger.Evidence{Entries: []int64{f.Seq}, DocNos: []string{f.DocNo}}})
 	}
 	return out
@@ -149,8 +149,8 @@ func ruleD3(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		out = append(out, ledger.Finding{Rule: "D3", SubjectKey: "notice:" + n.Code, Severity: ledger.SeverityWarn, Village: n.Village,
-			Subject: ledger.FlagSubject{Kind: "notice", ID: n.ID, Label: n.Number},
-			Reason: fmt.Sprintf("公告《%s》（%s）于 %s 撤回，早于公示截止日 %s；撤回理由：%s", n.Title, n.Number, n.WithdrawnOn, n.EndsOn, n.WithdrawReason),
+			Subject:  ledger.FlagSubject{Kind: "notice", ID: n.ID, Label: n.Number},
+			Reason:   fmt.Sprintf("公告《%s》（%s）于 %s 撤回，早于公示截止日 %s；撤回理由：%s", n.Title, n.Number, n.WithdrawnOn, n.EndsOn, n.WithdrawReason),
 			Evidence: ledger.Evidence{Entries: []int64{n.PublishSeq, n.LastSeq}}})
 	}
 	return out
@@ -194,7 +194,7 @@ func ruleE2(d *ledger.ScanData, c Config) []ledger.Finding {
 		e.ProjectCodes = []string{pr.Code}
 		out = append(out, ledger.Finding{Rule: "E2", SubjectKey: fmt.Sprintf("payment:%d", p.ID), Severity: ledger.SeverityHigh,
 			Village: x.village(p), Subject: ledger.FlagSubject{Kind: "project", ID: pr.ID, Label: pr.Code},
-			Reason: fmt.Sprintf("%s 向项目「%s」（%s）支付 %s 元，当日项目状态为「%s」，不在可支付状态", p.PaidOn, pr.Name, pr.Code, p.Amount.Yuan(), was),
+			Reason:   fmt.Sprintf("%s 向项目「%s」（%s）支付 %s 元，当日项目状态为「%s」，不在可支付状态", p.PaidOn, pr.Name, pr.Code, p.Amount.Yuan(), was),
 			Evidence: e})
 	}
 	return out
@@ -209,8 +209,8 @@ func ruleH3(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		out = append(out, ledger.Finding{Rule: "H3", SubjectKey: "complaint:" + cm.Receipt, Severity: ledger.SeverityWarn,
-			Subject: ledger.FlagSubject{Kind: "complaint", ID: cm.ID, Label: "投诉 " + cm.Receipt},
-			Reason:  fmt.Sprintf("群众投诉（回执号 %s）超过 %d 天未办结，已移交镇纪委", cm.Receipt, c.ComplaintDays),
+			Subject:  ledger.FlagSubject{Kind: "complaint", ID: cm.ID, Label: "投诉 " + cm.Receipt},
+			Reason:   fmt.Sprintf("群众投诉（回执号 %s）超过 %d 天未办结，已移交镇纪委", cm.Receipt, c.ComplaintDays),
 			Evidence: ledger.Evidence{Entries: []int64{cm.ID}}})
 	}
 	return out
