@@ -66,21 +66,19 @@ func user(c *gin.Context) ledger.User {
 	return u.(ledger.User)
 }
 
-// userLog returns the log of the caller's town.
+// userLog returns the log of the caller's town, or answers the request
+// itself with the problem.
 func (s *Server) userLog(c *gin.Context) (ledger.Log, bool) {
-	u := user(c)
-	logs, err := s.store.Logs(c.Request.Context())
+	lg, err := s.logOf(c, user(c))
+	if ledger.IsNotFound(err) {
+		failCode(c, ledger.CodeForbidden, "账户所属乡镇不存在")
+		return lg, false
+	}
 	if err != nil {
 		fail(c, err)
-		return ledger.Log{}, false
+		return lg, false
 	}
-	for _, lg := range logs {
-		if lg.ID == u.LogID {
-			return lg, true
-		}
-	}
-	failCode(c, ledger.CodeForbidden, "账户所属乡镇不存在")
-	return ledger.Log{}, false
+	return lg, true
 }
 
 // seesVillage reports whether the caller may see a village's data: everyone

@@ -85,7 +85,7 @@ func (s *Server) staffRender(c *gin.Context, status int, name, title string, p p
 		u := v.(ledger.User)
 		p.User = &u
 		p.CSRF = CSRFToken(c.GetString(ctxToken))
-		if lg, ok := s.logOf(c, u); ok {
+		if lg, err := s.logOf(c, u); err == nil {
 			if t, err := s.svc.Town(c.Request.Context(), lg); err == nil {
 				p.Town = t.Name
 			}
@@ -101,17 +101,18 @@ func (s *Server) staffRender(c *gin.Context, status int, name, title string, p p
 	writePage(c, status, b.Bytes())
 }
 
-func (s *Server) logOf(c *gin.Context, u ledger.User) (ledger.Log, bool) {
+// logOf returns the log of the user's town; ErrNotFound when it is gone.
+func (s *Server) logOf(c *gin.Context, u ledger.User) (ledger.Log, error) {
 	logs, err := s.store.Logs(c.Request.Context())
 	if err != nil {
-		return ledger.Log{}, false
+		return ledger.Log{}, err
 	}
 	for _, lg := range logs {
 		if lg.ID == u.LogID {
-			return lg, true
+			return lg, nil
 		}
 	}
-	return ledger.Log{}, false
+	return ledger.Log{}, ledger.ErrNotFound
 }
 
 func (s *Server) staffLoginPage(c *gin.Context) {
@@ -140,9 +141,9 @@ func (s *Server) staffLogout(c *gin.Context) {
 // most severe and newest first.
 func (s *Server) staffFlags(c *gin.Context) {
 	u := user(c)
-	lg, ok := s.logOf(c, u)
-	if !ok {
-		s.staffRender(c, http.StatusForbidden, "login", "无权访问", pages.Page{Error: "账户所属乡镇不存在"})
+	lg, err := s.logOf(c, u)
+	if err != nil {
+		s.staffRender(c, statusOf(err), "login", "无权访问", pages.Page{Error: problemDetail(err)})
 		return
 	}
 	status := c.DefaultQuery("status", "open")
@@ -157,13 +158,15 @@ func (s *Server) staffFlags(c *gin.Context) {
 // flagFor returns a flag the caller may see, or writes the not-found page.
 func (s *Server) flagFor(c *gin.Context) (ledger.Log, ledger.Flag, bool) {
 	u := user(c)
-	lg, ok := s.logOf(c, u)
-	id, err := parseID(c.Param("id"))
+	lg, err := s.logOf(c, u)
 	var f ledger.Flag
-	if ok && err == nil {
-		f, err = s.svc.Flag(c.Request.Context(), lg, id)
+	if err == nil {
+		var id int64
+		if id, err = parseID(c.Param("id")); err == nil {
+			f, err = s.svc.Flag(c.Request.Context(), lg, id)
+		}
 	}
-	if !ok || err != nil || !ledger.FlagVisible(u, f) {
+	if err != nil || !ledger.FlagVisible(u, f) {
 		s.staffRender(c, http.StatusNotFound, "flags", "线索", pages.Page{Error: "未找到该线索", Data: pages.FlagsData{}})
 		return lg, f, false
 	}

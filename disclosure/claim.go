@@ -12,7 +12,7 @@ import (
 // an error worded for the public when the file is not a notice PDF.
 func ClaimFromPDF(pdf []byte) (Claim, error) {
 	cl := Claim{PDF: pdf, PublishSeq: -1}
-	raw, err := ExtractAttachment(pdf, "rows.json")
+	raw, err := ExtractAttachment(pdf, attachmentRows)
 	if err != nil {
 		return cl, errors.New("这不是本系统发布的公告 PDF（找不到内嵌的核验数据）")
 	}
@@ -20,10 +20,10 @@ func ClaimFromPDF(pdf []byte) (Claim, error) {
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return cl, errors.New("公告 PDF 内嵌的核验数据已损坏")
 	}
-	cp, err := ExtractAttachment(pdf, "checkpoint.txt")
+	cp, err := ExtractCheckpoint(pdf)
 	if err != nil {
 		return cl, errors.New("公告 PDF 中找不到检查点")
 	}
-	cl.Notice, cl.Rows, cl.Checkpoint = a.Notice, a.Rows, cp
+	cl.Notice, cl.Rows, cl.Checkpoint = a.Notice, a.Rows, []byte(cp)
 	return cl, nil
 }

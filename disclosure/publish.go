@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -69,7 +70,7 @@ func (p *Publisher) Publish(ctx context.Context, lg ledger.Log, actor string, id
 	var last error
 	for attempt := 0; attempt < 3; attempt++ {
 		out, err := p.publishOnce(ctx, lg, actor, id, idem)
-		if err == nil || ledger.ErrorCode(err) != ledger.CodeConflict || !strings.Contains(err.Error(), "已被占用") {
+		if !errors.Is(err, ledger.ErrNoticeCodeTaken) {
 			return out, err
 		}
 		last = err // another publish took the serial: plan again

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -201,11 +202,9 @@ func applyNotice(bk Books, e Entry) error {
 		}
 		if p.Supersedes != "" {
 			var oldID int64
-			id, err := bk.ObjectByKey(objNoticeCode, p.Supersedes, &oldID)
-			if err != nil {
+			if _, err := bk.ObjectByKey(objNoticeCode, p.Supersedes, &oldID); err != nil {
 				return err
 			}
-			_ = id
 			var old Notice
 			if err := bk.Object(objNotice, oldID, &old); err != nil {
 				return err
@@ -730,7 +729,7 @@ func (s *Service) CommitPublish(ctx context.Context, lg Log, actor string, in Pu
 		}
 		var taken int64
 		if _, err := w.bk.ObjectByKey(objNoticeCode, in.Plan.Notice.Code, &taken); err == nil {
-			return res{}, &Error{Code: CodeConflict, Detail: "公告编号 " + in.Plan.Notice.Code + " 已被占用，请重试"}
+			return res{}, &Error{Code: CodeConflict, Detail: "公告编号 " + in.Plan.Notice.Code + " 已被占用，请重试", Err: ErrNoticeCodeTaken}
 		} else if !IsNotFound(err) {
 			return res{}, err
 		}
@@ -781,6 +780,6 @@ func (s *Service) WithdrawNotice(ctx context.Context, lg Log, actor string, id i
 	})
 }
 
-// ContentJSON is the canonical bytes of a notice's content (stored at
-// publish beside the PDF).
-func ContentJSON(v any) ([]byte, error) { return json.Marshal(v) }
+// ErrNoticeCodeTaken is wrapped by CommitPublish's conflict when another
+// publish took the planned code meanwhile: plan again.
+var ErrNoticeCodeTaken = errors.New("notice code taken")
