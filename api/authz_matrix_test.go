@@ -135,6 +135,50 @@ func (e *townEnv) sample(route string) sample {
 		s.path = fmt.Sprintf("/staff/flags/%d", e.flag)
 	case "POST /staff/flags/:id/review":
 		s.path, s.form = fmt.Sprintf("/staff/flags/%d/review", e.newFlag()), url.Values{"csrf": {"@session"}, "action": {"acknowledge"}}
+	case "POST /staff/imports":
+		s.upload = paymentSheet(fmt.Sprintf("IMQ%d", n), 2, e.ids["tp2"])
+		s.form = url.Values{"csrf": {"@session"}, "kind": {"payments"}}
+	case "POST /staff/imports/commit":
+		s.form = url.Values{"csrf": {"@session"}, "token": {"0123456789abcdef01234567"}}
+	case "GET /staff/tasks/:id":
+		s.path = "/staff/tasks/0123456789abcdef01234567"
+	case "POST /staff/record/:kind":
+		s.path, s.form = "/staff/record/fund", url.Values{"csrf": {"@session"}, "doc_no": {fmt.Sprintf("浏财农〔2026〕%d号", n)}, "name": {"县级配套资金"},
+			"source_level": {"浏阳市"}, "fund_nature": {"专项扶贫资金"}, "purpose": {"产业"}, "year": {"2026"}, "amount": {"1000.00"}, "arrived_on": {"2026-03-01"}}
+	case "GET /staff/funds/:id":
+		s.path = fmt.Sprintf("/staff/funds/%d", e.fund.ID)
+	case "GET /staff/projects/:code":
+		s.path = "/staff/projects/" + envProject1
+	case "POST /staff/payments/:id/approval":
+		p := e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("5000")})
+		s.path, s.form = fmt.Sprintf("/staff/payments/%d/approval", p.ID), url.Values{"csrf": {"@session"}, "decision": {"approve"}, "note": {"同意"}}
+	case "POST /staff/ledger/verify", "POST /staff/notices":
+		s.form = url.Values{"csrf": {"@session"}, "type": {ledger.NoticeQuarterly}, "period": {"2026-Q1"}}
+	case "GET /staff/entries/:seq":
+		s.path = fmt.Sprintf("/staff/entries/%d", e.pending.Seq)
+	case "POST /staff/entries/:seq/reversal":
+		p := e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("1")})
+		s.path, s.form = fmt.Sprintf("/staff/entries/%d/reversal", p.Seq), url.Values{"csrf": {"@session"}, "reason": {"录入错误"}}
+	case "GET /staff/notices/:id":
+		s.path = fmt.Sprintf("/staff/notices/%d", e.noticeDraft())
+	case "GET /staff/notices/:id/preview":
+		s.path = fmt.Sprintf("/staff/notices/%d/preview", e.noticeDraft())
+	case "POST /staff/notices/:id/publish":
+		s.path, s.form = fmt.Sprintf("/staff/notices/%d/publish", e.noticeDraft()), url.Values{"csrf": {"@session"}}
+	case "POST /staff/notices/:id/withdraw":
+		s.path, s.form = fmt.Sprintf("/staff/notices/%d/withdraw", e.noticePublished().ID), url.Values{"csrf": {"@session"}, "reason": {"内容有误"}}
+	case "GET /staff/complaints/:id":
+		s.path = fmt.Sprintf("/staff/complaints/%d", e.complaint().ID)
+	case "POST /staff/complaints/:id/reply":
+		s.path, s.form = fmt.Sprintf("/staff/complaints/%d/reply", e.complaint().ID), url.Values{"csrf": {"@session"}, "text": {"已收到，正在核实"}}
+	case "POST /staff/complaints/:id/resolve":
+		s.path, s.form = fmt.Sprintf("/staff/complaints/%d/resolve", e.complaint().ID), url.Values{"csrf": {"@session"}, "outcome": {"rejected"}, "note": {"经核实不属实"}}
+	case "POST /staff/users":
+		s.form = url.Values{"csrf": {"@session"}, "username": {fmt.Sprintf("t_pg%d", n)}, "password": {envPassword}, "role": {"auditor"}}
+	case "POST /staff/users/:id":
+		s.path, s.form = "/staff/users/"+e.users["monitor"].ID, url.Values{"csrf": {"@session"}, "villages": {village1}}
+	case "POST /staff/jobs/:name/run":
+		s.path, s.form = "/staff/jobs/checkpoint/run", url.Values{"csrf": {"@session"}}
 	case "GET /api/v1/flags/:id":
 		s.path = fmt.Sprintf("/api/v1/flags/%d", e.flag)
 	case "POST /api/v1/flags/:id/review":
@@ -152,6 +196,16 @@ func (e *townEnv) sample(route string) sample {
 // do sends a sample as the caller.
 func (e *townEnv) do(s sample, caller string) response {
 	e.t.Helper()
+	if s.upload != nil && s.form != nil { // a staff page's upload form
+		f := url.Values{}
+		for k, v := range s.form {
+			f[k] = v
+		}
+		if f.Get("csrf") == "@session" {
+			f.Set("csrf", api.CSRFToken(e.tokens[caller]))
+		}
+		return e.uploadForm(s.path, caller, "发放明细.csv", s.upload, f)
+	}
 	if s.upload != nil {
 		return e.upload(s.path, caller, "发放明细.csv", s.upload, "")
 	}

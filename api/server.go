@@ -62,6 +62,8 @@ type Server struct {
 	site      *disclosure.Site
 	pages     pageCache
 	pages2    *pages.Pages // the staff pages
+	tasks     tasks        // long operations started from a staff page
+	uploads   uploads      // checked sheets waiting for their commit
 
 	logsMu sync.Mutex
 	logs   map[string]ledger.Log
@@ -184,7 +186,7 @@ func recovery(c *gin.Context) {
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
 		limit := s.cfg.MaxBody
-		if strings.HasPrefix(c.FullPath(), "/api/v1/imports/") {
+		if strings.HasPrefix(c.FullPath(), "/api/v1/imports/") || c.FullPath() == "/staff/imports" {
 			limit = s.cfg.MaxUpload
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
@@ -196,7 +198,7 @@ func (s *Server) limitBody(c *gin.Context) {
 // and imports (which may take a minute for 100,000 rows).
 func (s *Server) timeout(c *gin.Context) {
 	p := c.FullPath()
-	if strings.HasPrefix(p, "/api/v1/jobs/") || strings.HasPrefix(p, "/api/v1/imports/") {
+	if strings.HasPrefix(p, "/api/v1/jobs/") || strings.HasPrefix(p, "/api/v1/imports/") || p == "/staff/imports" {
 		c.Next()
 		return
 	}

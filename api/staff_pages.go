@@ -35,10 +35,11 @@ func (s *Server) staffPageRoutes(r *gin.Engine) {
 	r.GET("/staff/login", s.staffLoginPage)
 	r.POST("/staff/login", s.staffLogin)
 	r.POST("/staff/logout", s.staffPage(anyStaff), s.staffLogout)
-	r.GET("/staff/", s.staffPage(anyStaff), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/flags?status=open") })
+	r.GET("/staff/", s.staffPage(anyStaff), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, pages.Home(user(c).Role)) })
 	r.GET("/staff/flags", s.staffPage(anyStaff), s.staffFlags)
 	r.GET("/staff/flags/:id", s.staffPage(anyStaff), s.staffFlag)
 	r.POST("/staff/flags/:id/review", s.staffPage(reviewers), s.staffReview)
+	s.staffWorkRoutes(r)
 }
 
 // CSRFToken is the form token of a session: a hash of its token.
@@ -121,14 +122,14 @@ func (s *Server) staffLoginPage(c *gin.Context) {
 
 // POST /staff/login: the session cookie, then the user's first page.
 func (s *Server) staffLogin(c *gin.Context) {
-	tok, _, _, err := s.auth.Login(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"))
+	tok, _, u, err := s.auth.Login(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"))
 	if err != nil {
 		s.staffRender(c, statusOf(err), "login", "登录", pages.Page{Error: problemDetail(err)})
 		return
 	}
 	secure := strings.HasPrefix(s.cfg.PublicURL, "https://")
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
-	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open")
+	c.Redirect(http.StatusSeeOther, pages.Home(u.Role))
 }
 
 func (s *Server) staffLogout(c *gin.Context) {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/url"
 	"bufio"
 	"bytes"
 	"context"
@@ -432,6 +433,37 @@ func (e *townEnv) upload(path, caller, filename string, data []byte, key string)
 		req.Header.Set("Idempotency-Key", key)
 	}
 	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: out}
+}
+
+// uploadForm posts a multipart form with a file and fields as the caller
+// (the staff pages' import form), without following redirects.
+func (e *townEnv) uploadForm(path, caller, filename string, data []byte, fields url.Values) response {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.ts.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if tok := e.tokens[caller]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	res, err := noRedirect.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

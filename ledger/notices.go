@@ -59,6 +59,9 @@ var noticeFieldLabels = map[string]string{
 	"body":                 "正文",
 }
 
+// NoticeFieldLabel is the Chinese label of a hand-filled field key.
+func NoticeFieldLabel(key string) string { return noticeFieldLabels[key] }
+
 // NoticeFieldKeys lists the hand-filled field keys a draft may carry.
 func NoticeFieldKeys() []string {
 	ks := make([]string, 0, len(noticeFieldLabels))

@@ -165,6 +165,44 @@ func (a *Auth) CreateUser(ctx context.Context, lg Log, actor string, nu NewUser,
 	return u, nil
 }
 
+// UpdateAccess changes what a user may reach: a monitor's villages, and
+// whether the account is disabled (a disabled user's sessions stop
+// working at once). It records a user_updated entry (withheld: id, role,
+// villages, disabled). An admin cannot disable their own account.
+func (a *Auth) UpdateAccess(ctx context.Context, lg Log, actor, id string, villages []string, disabled bool, villageExists func(code string) bool) (User, error) {
+	rec, err := a.Accounts.UserByID(ctx, id)
+	if err != nil || rec.LogID != lg.ID {
+		return User{}, ErrNotFound
+	}
+	if rec.Role == RoleMonitor && len(villages) == 0 {
+		return User{}, invalid("villages", "村级监督员须指定所监督的村")
+	}
+	if rec.Role != RoleMonitor {
+		villages = nil
+	}
+	for _, v := range villages {
+		if villageExists != nil && !villageExists(v) {
+			return User{}, invalid("villages", "未找到村代码「%s」", v)
+		}
+	}
+	if disabled && id == actor {
+		return User{}, invalid("disabled", "不能停用自己的账号")
+	}
+	villages = nonNil(villages)
+	if _, _, err := Do(ctx, a.L, lg, nil, func(b *Batch) (struct{}, error) {
+		_, err := b.Append(AppendInput{Type: "user_updated", Actor: actor, Payload: map[string]any{
+			"id": id, "username": rec.Username, "role": rec.Role, "villages": villages, "disabled": disabled}})
+		return struct{}{}, err
+	}); err != nil {
+		return User{}, err
+	}
+	rec.Villages, rec.Disabled = villages, disabled
+	if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
+		return User{}, err
+	}
+	return rec.User, nil
+}
+
 // BootstrapAdmin creates the town's "admin" user with the password when no
 // admin exists anywhere. It reports whether it created one.
 func (a *Auth) BootstrapAdmin(ctx context.Context, lg Log, password string) (bool, error) {

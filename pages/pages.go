@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -19,6 +20,22 @@ type Pages struct{ t *template.Template }
 func New() (*Pages, error) {
 	t, err := template.New("staff").Funcs(template.FuncMap{
 		"severity": SeverityText, "status": FlagStatusText, "action": ActionText,
+		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText,
+		"paystatus": ledger.PaymentStatusText, "entrytext": EntryText, "contains": contains,
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Local().Format("2006-01-02 15:04:05")
+		},
+		"village": func(m map[string]string, code string) string {
+			if n, ok := m[code]; ok {
+				return n
+			}
+			return code
+		},
+		"field": func(m map[string]string, k string) string { return m[k] },
+		"list":  func(v ...string) []string { return v },
 	}).ParseFS(templateFS, "web/*.html")
 	if err != nil {
 		return nil, err
@@ -33,8 +50,20 @@ type Page struct {
 	User  *ledger.User
 	CSRF  string // the form token of the session
 	Error string
-	Note  string
-	Data  any
+	// Fields are the refusal's field errors (row, column, reason).
+	Fields []ledger.FieldError
+	Note   string
+	// Refresh reloads the page after so many seconds (a running task).
+	Refresh int
+	Data    any
+}
+
+// Nav is the top bar of the page's user.
+func (p Page) Nav() []NavItem {
+	if p.User == nil {
+		return nil
+	}
+	return Nav(p.User.Role)
 }
 
 // Render writes a page; a template error writes nothing.

@@ -1,0 +1,242 @@
+package pages
+
+import (
+	"strings"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// Option is one choice of a select.
+type Option struct {
+	Value, Label string
+}
+
+// NavItem is one link of the top bar.
+type NavItem struct {
+	Href, Label string
+}
+
+// Nav lists the pages of a role, in the order of its daily work.
+func Nav(role string) []NavItem {
+	flags := NavItem{"/staff/flags?status=open", "线索"}
+	imports := NavItem{"/staff/imports", "导入"}
+	record := NavItem{"/staff/record", "录入"}
+	funds := NavItem{"/staff/funds", "资金"}
+	projects := NavItem{"/staff/projects", "项目"}
+	payments := NavItem{"/staff/payments", "支付"}
+	notices := NavItem{"/staff/notices", "公告"}
+	complaints := NavItem{"/staff/complaints", "投诉"}
+	ledgerNav := NavItem{"/staff/ledger", "账本"}
+	users := NavItem{"/staff/users", "用户"}
+	jobs := NavItem{"/staff/jobs", "任务"}
+	switch role {
+	case ledger.RoleMonitor:
+		return []NavItem{flags}
+	case ledger.RoleFinance:
+		return []NavItem{imports, record, payments, notices, funds, projects, complaints, ledgerNav}
+	case ledger.RoleApprover:
+		return []NavItem{{"/staff/payments?status=pending_approval", "待审批"}, payments, funds, projects, notices}
+	case ledger.RoleDiscipline:
+		return []NavItem{flags, complaints, payments, funds, projects, notices, ledgerNav, jobs}
+	case ledger.RoleAuditor:
+		return []NavItem{ledgerNav, funds, projects, payments, notices, complaints, jobs}
+	case ledger.RoleAdmin:
+		return []NavItem{users, jobs, imports, record, payments, notices, funds, projects, complaints, ledgerNav}
+	}
+	return nil
+}
+
+// Home is a role's first page.
+func Home(role string) string {
+	return Nav(role)[0].Href
+}
+
+// RoleText is a role in plain words.
+func RoleText(r string) string {
+	switch r {
+	case ledger.RoleAdmin:
+		return "系统管理员"
+	case ledger.RoleFinance:
+		return "财务人员"
+	case ledger.RoleApprover:
+		return "审批人"
+	case ledger.RoleMonitor:
+		return "村级监督员"
+	case ledger.RoleDiscipline:
+		return "纪检监察"
+	case ledger.RoleAuditor:
+		return "审计"
+	}
+	return r
+}
+
+// JobText is a scheduled job in plain words.
+func JobText(n string) string {
+	switch n {
+	case "scan":
+		return "异常扫描"
+	case "verify":
+		return "账本核验"
+	case "checkpoint":
+		return "签名检查点"
+	case "notices":
+		return "月度公告生成"
+	case "publicity":
+		return "公示期处理"
+	case "escalate":
+		return "超期移交"
+	case "loans":
+		return "贷款到期提醒"
+	}
+	return n
+}
+
+// ImportData is the import page: the form, then the dry run's findings.
+type ImportData struct {
+	Kinds    []Option
+	Kind     string
+	Filename string
+	Checked  bool
+	Rows     int
+	Errors   []ledger.FieldError
+	Warnings []ledger.RuleWarning
+	Token    string // the commit's token when the sheet passed
+}
+
+// RecordData is the single-record forms.
+type RecordData struct {
+	Kind     string // fund | allocation | payment
+	Funds    []Option
+	Projects []Option
+	Items    []Option
+	Values   map[string]string // what was typed, after a refusal
+}
+
+// PaymentView is a payment with its payee's masked name.
+type PaymentView struct {
+	ledger.Payment
+	Payee       string
+	ProjectCode string
+	StatusText  string
+}
+
+// PaymentsData is the payments page.
+type PaymentsData struct {
+	Status     string
+	Voucher    string
+	Statuses   []Option
+	Payments   []PaymentView
+	CanApprove bool
+}
+
+// ProjectsData is the project library.
+type ProjectsData struct {
+	Projects []ledger.Project
+	Villages map[string]string
+}
+
+// ProjectData is one project.
+type ProjectData struct {
+	Report   ledger.ProjectReport
+	Payments []PaymentView
+}
+
+// LedgerData is the ledger browser.
+type LedgerData struct {
+	Size           int64
+	Checkpoint     string
+	CheckpointSize int64
+	Entries        []ledger.StoredEntry
+	Older, Newer   int64 // the "before" of the neighbouring pages, -1 for none
+}
+
+// EntryData is one entry.
+type EntryData struct {
+	Entry      ledger.StoredEntry
+	CanReverse bool
+}
+
+// NoticesData is the notices page.
+type NoticesData struct {
+	Status       string
+	Notices      []ledger.Notice
+	Types        []string
+	Villages     []ledger.Village
+	VillageNames map[string]string
+	Fields       []Option
+	CanDraft     bool
+	Values       map[string]string
+}
+
+// NoticeData is one notice.
+type NoticeData struct {
+	Notice     ledger.Notice
+	Content    ledger.NoticeContent
+	StatusText string
+	Missing    []string
+	Shown      int // rows shown when cut (0: all)
+	CanPublish bool
+	Objections []ComplaintView
+}
+
+// ComplaintView is a complaint with its status in words and, for those
+// who handle complaints, the contact.
+type ComplaintView struct {
+	ledger.Complaint
+	StatusText string
+	Contact    string
+}
+
+// ComplaintsData is the complaints page.
+type ComplaintsData struct {
+	Status       string
+	Complaints   []ComplaintView
+	VillageNames map[string]string
+}
+
+// ComplaintData is one complaint.
+type ComplaintData struct {
+	ComplaintView
+	CanHandle    bool
+	VillageNames map[string]string
+}
+
+// UsersData is the users page.
+type UsersData struct {
+	Users        []ledger.User
+	Villages     []ledger.Village
+	Roles        []string
+	VillageNames map[string]string
+	Values       map[string]string
+}
+
+// JobView is a job with its last runs.
+type JobView struct {
+	Name, Label, Schedule string
+	Runs                  []ledger.JobRun
+}
+
+// JobsData is the jobs page.
+type JobsData struct {
+	Jobs   []JobView
+	CanRun bool
+}
+
+// EntryText is an entry's canonical bytes as text, cut at 4,000
+// characters.
+func EntryText(b []byte) string {
+	s := strings.ToValidUTF8(string(b), "�")
+	if r := []rune(s); len(r) > 4000 {
+		return string(r[:4000]) + "…"
+	}
+	return s
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
