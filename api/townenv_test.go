@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"net/url"
 	"bufio"
 	"bytes"
 	"context"
@@ -11,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"

@@ -20,7 +20,7 @@ type Pages struct{ t *template.Template }
 func New() (*Pages, error) {
 	t, err := template.New("staff").Funcs(template.FuncMap{
 		"severity": SeverityText, "status": FlagStatusText, "action": ActionText,
-		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText,
+		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText, "outcome": OutcomeText,
 		"paystatus": ledger.PaymentStatusText, "entrytext": EntryText, "contains": contains,
 		"time": func(t time.Time) string {
 			if t.IsZero() {

@@ -91,6 +91,19 @@ func JobText(n string) string {
 	return n
 }
 
+// OutcomeText is a job run's outcome in plain words.
+func OutcomeText(o string) string {
+	switch o {
+	case ledger.OutcomeSuccess:
+		return "成功"
+	case ledger.OutcomeFailure:
+		return "失败"
+	case ledger.OutcomeSkipped:
+		return "跳过（其他进程正在运行）"
+	}
+	return o
+}
+
 // ImportData is the import page: the form, then the dry run's findings.
 type ImportData struct {
 	Kinds    []Option
