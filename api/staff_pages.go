@@ -193,7 +193,33 @@ func (s *Server) staffFlag(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.staffRender(c, http.StatusOK, "flag", "线索", pages.Page{Data: pages.FlagData{Flag: f, CanReview: canReview(user(c), f)}})
+	s.staffRender(c, http.StatusOK, "flag", "线索", pages.Page{Data: s.flagData(c, f)})
+}
+
+// flagData is a flag with the payments its evidence names (payees by
+// public-masked name) and where to read more.
+func (s *Server) flagData(c *gin.Context, f ledger.Flag) pages.FlagData {
+	u := user(c)
+	d := pages.FlagData{Flag: f, CanReview: canReview(u, f), Entries: slices.Contains(fullReaders, u.Role), Payments: slices.Contains(allReaders, u.Role)}
+	lg, err := s.logOf(c, u)
+	if err != nil {
+		return d
+	}
+	if f.Village != "" {
+		d.VillageName = s.villageNames(c, lg)[f.Village]
+	}
+	var ps []ledger.Payment
+	for i, v := range f.Evidence.Vouchers {
+		if i == 20 {
+			break
+		}
+		got, err := s.svc.Payments(c.Request.Context(), lg, ledger.PaymentFilter{VoucherNo: v, Limit: 5})
+		if err == nil {
+			ps = append(ps, got...)
+		}
+	}
+	d.EvidencePayments = s.paymentViews(c, lg, ps)
+	return d
 }
 
 // POST /staff/flags/:id/review: a review step; the refusal is shown on the
@@ -207,7 +233,7 @@ func (s *Server) staffReview(c *gin.Context) {
 	action := c.PostForm("action")
 	got, err := s.svc.ReviewFlag(c.Request.Context(), lg, u, f.ID, action, c.PostForm("note"), nil)
 	if err != nil {
-		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: pages.FlagData{Flag: f, CanReview: canReview(u, f)}})
+		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: s.flagData(c, f)})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open&done="+urlQueryEscape(fmt.Sprintf("线索 %s 已%s", got.Rule, pages.ActionText(action))))

@@ -87,6 +87,12 @@ type FlagData struct {
 	Flag ledger.Flag
 	// CanReview: the user may act on it now.
 	CanReview bool
+	// The payments its evidence names, and the village's name.
+	EvidencePayments []PaymentView
+	VillageName      string
+	// Entries, Payments: the user may open the ledger's entries, the
+	// payments pages.
+	Entries, Payments bool
 }
 
 // SeverityText is a severity in plain words.
