@@ -27,7 +27,7 @@ import (
 // Chinese messages.
 
 func (s *Server) staffPageRoutes(r *gin.Engine) {
-	p, err := pages.New()
+	p, err := pages.New(s.ledger.Location())
 	if err != nil {
 		panic("staff templates: " + err.Error()) // embedded: a broken template is a build error
 	}

@@ -1119,7 +1119,7 @@ func (s *Server) staffRunJob(c *gin.Context) {
 		}
 		var parts []string
 		for k, v := range r.Counts {
-			parts = append(parts, fmt.Sprintf("%s %d", k, v))
+			parts = append(parts, fmt.Sprintf("%s %d", pages.CountText(k), v))
 		}
 		slices.Sort(parts)
 		return fmt.Sprintf("运行结果：%s，用时 %s。%s", pages.OutcomeText(r.Outcome), r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), strings.Join(parts, "，")), nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sunshine-ledger/sunshine/api"
+	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -380,4 +383,98 @@ func parseInt(s string) (int64, error) {
 	var n int64
 	_, err := fmt.Sscan(s, &n)
 	return n, err
+}
+
+// TestStaffPagesEmptyTown opens every page of the staff site, as every
+// role, on a town with nothing recorded yet (no villages, funds, projects,
+// notices or flags): each renders whole, without a template or server
+// error. (cmd/sunshine's TestBrowserWalk does the same on the demo town.)
+func TestStaffPagesEmptyTown(t *testing.T) {
+	store := gormstore.OpenTest(t, "sqlite")
+	clock := lt.NewClock(lt.FixedTime)
+	svc, lg := lt.NewService(t, store, clock)
+	auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
+	ctx := context.Background()
+	var names []string
+	for _, role := range ledger.Roles {
+		nu := ledger.NewUser{Username: "e_" + role, Password: envPassword, Role: role}
+		if role == ledger.RoleMonitor {
+			nu.Villages = []string{village1}
+		}
+		if _, err := auth.CreateUser(ctx, lg, "system", nu, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, nu.Username)
+	}
+	srv, err := api.New(api.Config{Town: envTown, PublicURL: "http://ledger.test"}, api.Deps{Ledger: svc.L, Service: svc, Auth: auth,
+		Publisher: &disclosure.Publisher{Svc: svc, PublicURL: "http://ledger.test"}, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	e := &townEnv{t: t, ts: ts}
+	for _, name := range names {
+		p := &pageSession{e: e}
+		p.login(name)
+		seen := map[string]bool{}
+		queue := []string{"/staff/", "/staff/flags?status=", "/staff/notices?status=draft", "/staff/complaints?status=open", "/staff/ledger?before=0"}
+		for len(queue) > 0 {
+			path := queue[0]
+			queue = queue[1:]
+			if seen[path] {
+				continue
+			}
+			seen[path] = true
+			st, body, h := p.do("GET", path, nil)
+			switch {
+			case st == 303:
+				queue = append(queue, h.Get("Location"))
+			case st == 200:
+				if !strings.HasSuffix(strings.TrimSpace(body), "</html>") {
+					t.Errorf("%s as %s stops short (a template error?)", path, name)
+				}
+				for _, part := range strings.Split(body, `href="/staff/`)[1:] {
+					if end := strings.IndexByte(part, '"'); end > 0 {
+						queue = append(queue, "/staff/"+strings.ReplaceAll(part[:end], "&amp;", "&"))
+					}
+				}
+			case st == 403 && strings.Contains(body, "无权"):
+			default:
+				t.Errorf("%s as %s: %d %.300s", path, name, st, body)
+			}
+		}
+		if len(seen) < 2 {
+			t.Errorf("%s saw %d pages", name, len(seen))
+		}
+	}
+}
+
+// TestStaffImportTenThousand: a sheet of 10,000 payments through the
+// import page: the dry run answers in one request (no request timeout on
+// it), the commit runs as a task whose page reloads itself with the step
+// and elapsed time until it reports the rows written.
+func TestStaffImportTenThousand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 rows")
+	}
+	e := newTownEnv(t, "sqlite")
+	fin := &pageSession{e: e}
+	fin.login("t_fin1")
+	sheet := paymentSheet("大批", 10000, e.ids["tp1"])
+	st, body, _ := fin.upload("/staff/imports", map[string]string{"csrf": fin.csrf(), "kind": "payments"}, "发放明细.csv", sheet)
+	mustStatus(t, "check 10,000 rows", st, 200, body)
+	mustContain(t, "check 10,000 rows", body, "共 10000 行", `id="commit"`)
+	token := regexp.MustCompile(`name="token" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+	size := e.size()
+	st, body, h := fin.do("POST", "/staff/imports/commit", url.Values{"csrf": {fin.csrf()}, "token": {token[1]}})
+	mustStatus(t, "commit", st, 303, body)
+	_, first, _ := fin.do("GET", h.Get("Location"), nil)
+	if strings.Contains(first, `http-equiv="refresh"`) {
+		mustContain(t, "the running task", first, "正在处理", "已用时", "正在写入账本（10000 行）")
+	}
+	mustContain(t, "the import task", fin.task(h.Get("Location")), "已完成", "已导入 10000 行")
+	if got := e.size() - size; got < 10000 {
+		t.Fatalf("%d entries written, want at least 10,000", got)
+	}
 }

@@ -17,16 +17,19 @@ var templateFS embed.FS
 type Pages struct{ t *template.Template }
 
 // New parses the embedded templates.
-func New() (*Pages, error) {
+func New(loc *time.Location) (*Pages, error) {
+	if loc == nil {
+		loc = time.Local
+	}
 	t, err := template.New("staff").Funcs(template.FuncMap{
 		"severity": SeverityText, "status": FlagStatusText, "action": ActionText,
-		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText, "outcome": OutcomeText,
+		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText, "outcome": OutcomeText, "when": func(s string) string { return When(s, loc) },
 		"paystatus": ledger.PaymentStatusText, "entrytext": EntryText, "contains": contains,
 		"time": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
 			}
-			return t.Local().Format("2006-01-02 15:04:05")
+			return t.In(loc).Format("2006-01-02 15:04:05")
 		},
 		"village": func(m map[string]string, code string) string {
 			if n, ok := m[code]; ok {

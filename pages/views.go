@@ -2,6 +2,7 @@ package pages
 
 import (
 	"strings"
+	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -102,6 +103,39 @@ func OutcomeText(o string) string {
 		return "跳过（其他进程正在运行）"
 	}
 	return o
+}
+
+// CountText names a job run's count in plain words.
+func CountText(k string) string {
+	if n, ok := strings.CutPrefix(k, "through_log_"); ok {
+		return "扫描至账本（" + n + "）序号"
+	}
+	switch k {
+	case "findings":
+		return "发现"
+	case "raised":
+		return "新线索"
+	case "updated":
+		return "更新的线索"
+	case "payments":
+		return "扫描的支付"
+	case "towns":
+		return "乡镇"
+	case "full":
+		return "全量扫描"
+	case "entries":
+		return "记录"
+	}
+	return k
+}
+
+// When formats an RFC 3339 time as date and time in loc.
+func When(s string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
 }
 
 // ImportData is the import page: the form, then the dry run's findings.
