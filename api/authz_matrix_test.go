@@ -138,6 +138,8 @@ func (e *townEnv) sample(route string) sample {
 	case "POST /staff/imports":
 		s.upload = paymentSheet(fmt.Sprintf("IMQ%d", n), 2, e.ids["tp2"])
 		s.form = url.Values{"csrf": {"@session"}, "kind": {"payments"}}
+	case "GET /staff/imports/template":
+		s.path = "/staff/imports/template?kind=payments"
 	case "POST /staff/imports/commit":
 		s.form = url.Values{"csrf": {"@session"}, "token": {"0123456789abcdef01234567"}}
 	case "GET /staff/tasks/:id":

@@ -114,6 +114,7 @@ var apiDocs = map[string]routeDoc{
 	"POST /staff/flags/:id/review":       {Summary: "处理线索（表单须带 csrf；排除、移交须说明理由）", Tag: "staff pages", Roles: reviewers, Body: "form", Status: 303, Content: "text/html"},
 	"GET /staff/imports":                 {Summary: "导入页面（选择表格类型、上传）", Tag: "staff pages", Roles: writers, Query: []string{"kind"}, Content: "text/html"},
 	"POST /staff/imports":                {Summary: "检查上传的表格（试导入，不写入）：列出有误的行和可能触发的规则", Tag: "staff pages", Roles: writers, Body: "multipart", Content: "text/html"},
+	"GET /staff/imports/template":        {Summary: "下载空白导入模板（.xlsx，表头按 DOMAIN.md §9）", Tag: "staff pages", Roles: writers, Query: []string{"kind"}, Content: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 	"POST /staff/imports/commit":         {Summary: "确认导入已检查的表格（后台任务，转到进度页）", Tag: "staff pages", Roles: writers, Body: "form", Status: 303, Content: "text/html"},
 	"GET /staff/tasks/:id":               {Summary: "后台任务进度（自动刷新，仅发起人可见）", Tag: "staff pages", Roles: anyStaff, Content: "text/html"},
 	"GET /staff/record":                  {Summary: "录入页面：支付、资金到账、资金拨付", Tag: "staff pages", Roles: writers, Query: []string{"kind", "done"}, Content: "text/html"},

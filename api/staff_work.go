@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/importer"
@@ -35,6 +38,7 @@ func (s *Server) staffWorkRoutes(r *gin.Engine) {
 	r.GET("/staff/imports", s.staffPage(writers), s.staffImportForm)
 	r.POST("/staff/imports", s.staffPage(writers), s.staffImportCheck)
 	r.POST("/staff/imports/commit", s.staffPage(writers), s.staffImportCommit)
+	r.GET("/staff/imports/template", s.staffPage(writers), s.staffImportTemplate)
 	r.GET("/staff/tasks/:id", s.staffPage(anyStaff), s.staffTask)
 	r.GET("/staff/record", s.staffPage(writers), s.staffRecordForm)
 	r.POST("/staff/record/:kind", s.staffPage(writers), s.staffRecord)
@@ -159,6 +163,41 @@ func importKinds() []pages.Option {
 
 func (s *Server) staffImportForm(c *gin.Context) {
 	s.staffRender(c, http.StatusOK, "imports", "导入", pages.Page{Data: pages.ImportData{Kinds: importKinds(), Kind: c.Query("kind")}})
+}
+
+// GET /staff/imports/template?kind=: an empty workbook of the kind, its
+// sheet named as DOMAIN.md §9 names it, with the header row (columns that
+// must hold text, such as ID and account numbers, formatted as text so
+// that Excel keeps their digits).
+func (s *Server) staffImportTemplate(c *gin.Context) {
+	kind := c.Query("kind")
+	hs := importer.Headers(kind)
+	if hs == nil {
+		s.staffFail(c, ledger.Errorf(ledger.CodeNotFound, "没有这种导入类型：%s", kind))
+		return
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := importer.SheetName(kind)
+	_ = f.SetSheetName("Sheet1", sheet)
+	text, _ := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	for i, h := range hs {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		_ = f.SetCellStr(sheet, col+"1", h)
+		_ = f.SetColStyle(sheet, col, text)
+		_ = f.SetColWidth(sheet, col, col, float64(max(12, 2*len([]rune(h))+4)))
+	}
+	last, _ := excelize.ColumnNumberToName(len(hs))
+	_ = f.SetCellStyle(sheet, "A1", last+"1", bold)
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	name := sheet + "（模板）.xlsx"
+	c.Header("Content-Disposition", "attachment; filename=\"template.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b.Bytes())
 }
 
 // parseSheet reads an upload into an import (the API's rules).

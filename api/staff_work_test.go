@@ -18,6 +18,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/disclosure"
+	"github.com/sunshine-ledger/sunshine/importer"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
@@ -476,5 +477,44 @@ func TestStaffImportTenThousand(t *testing.T) {
 	mustContain(t, "the import task", fin.task(h.Get("Location")), "已完成", "已导入 10000 行")
 	if got := e.size() - size; got < 10000 {
 		t.Fatalf("%d entries written, want at least 10,000", got)
+	}
+}
+
+// TestStaffImportTemplate: each kind's blank template opens in Excel's
+// format with the sheet and header row the importer reads; a 资金 template
+// filled in by hand passes the check.
+func TestStaffImportTemplate(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	fin := &pageSession{e: e}
+	fin.login("t_fin1")
+	for _, kind := range importer.Kinds() {
+		st, body, h := fin.do("GET", "/staff/imports/template?kind="+kind, nil)
+		mustStatus(t, "template "+kind, st, 200, "")
+		if !strings.Contains(h.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("template %s: %v", kind, h)
+		}
+		f, err := excelize.OpenReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("template %s: %v", kind, err)
+		}
+		rows, err := f.GetRows(importer.SheetName(kind))
+		if err != nil || len(rows) != 1 || strings.Join(rows[0], ",") != strings.Join(importer.Headers(kind), ",") {
+			t.Fatalf("template %s: %v %v", kind, rows, err)
+		}
+		if kind == "funds" {
+			for i, v := range []string{"浏财农〔2026〕931号", "县级衔接资金", "县级", "衔接资金", "2130599", "产业", "2026", "30000", "2026-05-06"} {
+				cell, _ := excelize.CoordinatesToCellName(i+1, 2)
+				f.SetCellStr("资金", cell, v)
+			}
+			var b bytes.Buffer
+			f.Write(&b)
+			st, page, _ := fin.upload("/staff/imports", map[string]string{"csrf": fin.csrf(), "kind": "funds"}, "资金.xlsx", b.Bytes())
+			mustStatus(t, "a filled template", st, 200, page)
+			mustContain(t, "a filled template", page, "检查通过")
+		}
+		f.Close()
+	}
+	if st, _, _ := fin.do("GET", "/staff/imports/template?kind=nonsense", nil); st != 404 {
+		t.Fatalf("an unknown kind's template: %d", st)
 	}
 }
