@@ -666,6 +666,10 @@ func (s *Server) staffLedger(c *gin.Context) {
 	}
 	slices.Reverse(es)
 	d := pages.LedgerData{Size: size, Checkpoint: string(cp.Note), CheckpointSize: cp.Size, Entries: es, Older: -1, Newer: -1}
+	if cps, err := s.store.Checkpoints(ctx, lg.ID); err == nil {
+		slices.Reverse(cps)
+		d.Checkpoints = cps[:min(len(cps), 20)]
+	}
 	if from > 0 {
 		d.Older = from
 	}

@@ -194,6 +194,7 @@ type LedgerData struct {
 	Checkpoint     string
 	CheckpointSize int64
 	Entries        []ledger.StoredEntry
+	Checkpoints    []ledger.Checkpoint // the latest 20 signed, newest first
 	Older, Newer   int64 // the "before" of the neighbouring pages, -1 for none
 }
 
