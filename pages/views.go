@@ -195,7 +195,7 @@ type LedgerData struct {
 	CheckpointSize int64
 	Entries        []ledger.StoredEntry
 	Checkpoints    []ledger.Checkpoint // the latest 20 signed, newest first
-	Older, Newer   int64 // the "before" of the neighbouring pages, -1 for none
+	Older, Newer   int64               // the "before" of the neighbouring pages, -1 for none
 }
 
 // EntryData is one entry.
