@@ -2,6 +2,9 @@ package importer
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -34,6 +37,40 @@ func FuzzParseCSV(f *testing.F) {
 		}
 		for _, e := range p.Errors {
 			if e.Row < 2 || e.Field == "" || e.Message == "" {
+				t.Fatalf("bad field error %+v", e)
+			}
+		}
+	})
+}
+
+// FuzzParseXLSX: any bytes given as an .xlsx (seeded with the committed
+// workbooks and a sheet written by excelize) give either rows or a coded
+// Chinese error, never a panic or a hang, and never more rows than allowed.
+func FuzzParseXLSX(f *testing.F) {
+	for _, name := range []string{"payments_mixed.xlsx", "persons_shared.xlsx", "loans_styles.xlsx"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add("payments", b)
+			f.Add("persons", b)
+		}
+	}
+	f.Add("funds", []byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, kind string, data []byte) {
+		if !slices.Contains(Kinds(), kind) {
+			kind = "payments"
+		}
+		p, err := Parse(kind, "fuzz.xlsx", data, Options{MaxRows: 1000})
+		if err != nil {
+			var e *ledger.Error
+			if !errors.As(err, &e) || e.Code == "" || e.Detail == "" {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if p.Kind != kind || p.Rows > 1000 {
+			t.Fatalf("kind %s rows %d", p.Kind, p.Rows)
+		}
+		for _, e := range p.Errors {
+			if e.Message == "" {
 				t.Fatalf("bad field error %+v", e)
 			}
 		}
