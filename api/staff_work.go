@@ -659,10 +659,12 @@ func (s *Server) staffLedger(c *gin.Context) {
 		to = v
 	}
 	from := max(to-per, 0)
-	es, err := s.store.Entries(ctx, lg.ID, from, int(to-from))
-	if err != nil {
-		s.staffFail(c, err)
-		return
+	var es []ledger.StoredEntry
+	if to > from {
+		if es, err = s.store.Entries(ctx, lg.ID, from, int(to-from)); err != nil {
+			s.staffFail(c, err)
+			return
+		}
 	}
 	slices.Reverse(es)
 	d := pages.LedgerData{Size: size, Checkpoint: string(cp.Note), CheckpointSize: cp.Size, Entries: es, Older: -1, Newer: -1}
