@@ -264,6 +264,35 @@ type Payment struct {
 	LastSeq        int64     // set by the call that changed it (not stored)
 }
 
+// ScanPayment is a payment as the anomaly scan holds it (ScanData.Payments):
+// what the rules read, in small types, since a full scan holds every
+// payment of a town at once (120 bytes instead of Payment's 320, and no
+// string of its own). Strings are symbols of the snapshot's string table
+// (ScanData.Str); dates and periods are packed; ScanData.Payment expands
+// one into a Payment (without ContractNo, LoanContractNo, Maker, Imported
+// and LastSeq, which no rule reads).
+type ScanPayment struct {
+	ID            int64
+	Seq           int64
+	Project       int64
+	Fund          int64
+	PayeeID       int64
+	Household     int64
+	AccountHolder int64
+	Quantity      int64
+	Amount        Fen
+	RecordedAt    int64 // Unix seconds, 0 when unknown
+	PaidOn        PackedDate
+	Period        PackedPeriod
+	VoucherNo     Sym
+	InvoiceNo     Sym
+	Item          Sym
+	Kind          Sym
+	PayeeKind     Sym
+	AccountIndex  Sym
+	Status        Sym
+}
+
 // Loan is a micro-credit loan (扶贫小额信贷): the bank's money, recorded but
 // not posted.
 type Loan struct {

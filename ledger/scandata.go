@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"time"
+	"unsafe"
 )
 
 // ScanData is the snapshot of a town's books that the rule catalogue
@@ -11,7 +12,7 @@ type ScanData struct {
 	Town       string
 	Now        time.Time
 	Location   *time.Location
-	Payments   []Payment
+	Payments   []ScanPayment // by id; their strings are in the table Str reads
 	Persons    map[int64]Person
 	Households map[int64]Household
 	Members    map[int64][]int64 // household → persons
@@ -29,6 +30,8 @@ type ScanData struct {
 	Notices       []Notice
 	Complaints    []Complaint
 	ProjectStates map[int64][]StateChange
+
+	strs symTable
 }
 
 // ImportBatch is a committed import: its entries are FirstSeq…LastSeq.
@@ -43,28 +46,217 @@ type ImportBatch struct {
 
 // ScanData loads the snapshot the scan runs on, decrypting each person once
 // for the birth date and the public-masked name (nothing else leaves the
-// vault).
+// vault). The payments are streamed into their compact form when the store
+// can (ScanReader): no []Payment of the whole town is ever built.
 func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 	bk := s.L.Store().Books(ctx, lg.ID)
 	n, err := bk.PaymentCount()
 	if err != nil {
 		return nil, err
 	}
+	d, err := s.snapshot(ctx, lg, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.Payments = make([]ScanPayment, 0, n+n/64)
+	if r, ok := bk.(ScanReader); ok {
+		l := scanLoader{d: d, dates: map[string]PackedDate{}, periods: map[string]PackedPeriod{}}
+		if err := r.ScanPayments(l.add); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
 	ps, err := bk.Payments(PaymentFilter{SizeHint: n + n/64})
 	if err != nil {
 		return nil, err
 	}
-	return s.snapshot(ctx, lg, ps, nil)
+	for _, p := range ps {
+		d.AddPayment(p)
+	}
+	return d, nil
 }
 
-// snapshot loads everything but the payments, which are given; only the
-// persons need reports true for (nil: all) are decrypted.
-func (s *Service) snapshot(ctx context.Context, lg Log, payments []Payment, need func(person int64) bool) (*ScanData, error) {
+// ScanRow is a row of the payments table as a store streams it to a scan
+// (ScanReader). The byte slices are valid only during the call.
+type ScanRow struct {
+	ID, Seq, Project, Fund, PayeeID, Household, AccountHolder, Quantity, Amount int64
+
+	VoucherNo, Item, Kind, PayeeKind, AccountIndex, Period, PaidOn, InvoiceNo, Status []byte
+	RecordedAt                                                                        time.Time
+}
+
+// ScanReader is what a store's Books may implement besides Books: the log's
+// payments, by id, one row at a time, for a full scan.
+type ScanReader interface {
+	ScanPayments(fn func(r *ScanRow) error) error
+}
+
+// scanLoader adds streamed rows to a snapshot, parsing each distinct date
+// and period once.
+type scanLoader struct {
+	d       *ScanData
+	dates   map[string]PackedDate
+	periods map[string]PackedPeriod
+}
+
+func (l *scanLoader) add(r *ScanRow) error {
+	d := l.d
+	p := ScanPayment{ID: r.ID, Seq: r.Seq, Project: r.Project, Fund: r.Fund, PayeeID: r.PayeeID, Household: r.Household,
+		AccountHolder: r.AccountHolder, Quantity: r.Quantity, Amount: Fen(r.Amount), RecordedAt: unixOf(r.RecordedAt),
+		VoucherNo: d.strs.add(r.VoucherNo), InvoiceNo: d.strs.add(r.InvoiceNo), Item: d.strs.intern(r.Item), Kind: d.strs.intern(r.Kind),
+		PayeeKind: d.strs.intern(r.PayeeKind), AccountIndex: d.strs.intern(r.AccountIndex), Status: d.strs.intern(r.Status)}
+	if len(r.PaidOn) > 0 {
+		v, ok := l.dates[string(r.PaidOn)]
+		if !ok {
+			t, _ := ParseDate(string(r.PaidOn))
+			v = PackDate(t)
+			l.dates[string(r.PaidOn)] = v
+		}
+		p.PaidOn = v
+	}
+	if len(r.Period) > 0 {
+		v, ok := l.periods[string(r.Period)]
+		if !ok {
+			t, _ := ParsePeriod(string(r.Period))
+			v = PackPeriod(t)
+			l.periods[string(r.Period)] = v
+		}
+		p.Period = v
+	}
+	d.Payments = append(d.Payments, p)
+	return nil
+}
+
+// AddPayment appends a payment to the snapshot in its compact form.
+func (d *ScanData) AddPayment(p Payment) {
+	d.Payments = append(d.Payments, ScanPayment{ID: p.ID, Seq: p.Seq, Project: p.Project, Fund: p.Fund, PayeeID: p.Payee.ID,
+		Household: p.Household, AccountHolder: p.AccountHolder, Quantity: p.Quantity, Amount: p.Amount, RecordedAt: unixOf(p.RecordedAt),
+		PaidOn: PackDate(p.PaidOn), Period: PackPeriod(p.Period), VoucherNo: d.strs.add(strBytes(p.VoucherNo)),
+		InvoiceNo: d.strs.add(strBytes(p.InvoiceNo)), Item: d.strs.intern(strBytes(p.Item)), Kind: d.strs.intern(strBytes(p.Kind)),
+		PayeeKind: d.strs.intern(strBytes(p.Payee.Kind)), AccountIndex: d.strs.intern(strBytes(p.AccountIndex)),
+		Status: d.strs.intern(strBytes(p.Status))})
+}
+
+// Payment returns payment i of the snapshot as a Payment (ContractNo,
+// LoanContractNo, Maker, Imported and LastSeq are not kept). Its strings
+// are views of the snapshot's string table: clone those kept beyond the
+// scan (a view keeps the whole table alive).
+func (d *ScanData) Payment(i int) Payment {
+	p := &d.Payments[i]
+	out := Payment{ID: p.ID, Seq: p.Seq, VoucherNo: d.Str(p.VoucherNo), Project: p.Project, Fund: p.Fund, Item: d.Str(p.Item),
+		Kind: d.Str(p.Kind), Payee: PayeeRef{Kind: d.Str(p.PayeeKind), ID: p.PayeeID}, Household: p.Household,
+		AccountHolder: p.AccountHolder, AccountIndex: d.Str(p.AccountIndex), Quantity: p.Quantity, Amount: p.Amount,
+		Period: p.Period.Period(), PaidOn: p.PaidOn.Date(), InvoiceNo: d.Str(p.InvoiceNo), Status: d.Str(p.Status)}
+	if p.RecordedAt != 0 {
+		out.RecordedAt = time.Unix(p.RecordedAt, 0).UTC()
+	}
+	return out
+}
+
+// Str returns a symbol's string: a view of the snapshot's string table.
+func (d *ScanData) Str(s Sym) string { return d.strs.str(s) }
+
+func unixOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// Sym is a string of a snapshot's string table (ScanData.Str); 0 is "".
+type Sym uint32
+
+// symTable holds a snapshot's strings end to end in one byte slice: a
+// payment's voucher number costs its bytes and 8 bytes of index, not a
+// string header and an allocation of its own. The values that repeat
+// (item codes, kinds, statuses, account indexes) are kept once. The bytes
+// are only ever appended to, so a view (str) stays valid.
+type symTable struct {
+	text []byte
+	ends []uint32 // symbol s is text[ends[s-1]:ends[s]]; ends[0] = 0
+	ids  map[string]Sym
+}
+
+func (t *symTable) str(s Sym) string {
+	if s == 0 || int(s) >= len(t.ends) {
+		return ""
+	}
+	a, b := t.ends[s-1], t.ends[s]
+	if a == b {
+		return ""
+	}
+	return unsafe.String(&t.text[a], int(b-a))
+}
+
+// add stores a string that rarely repeats (a voucher or invoice number).
+func (t *symTable) add(b []byte) Sym {
+	if len(b) == 0 {
+		return 0
+	}
+	if len(t.ends) == 0 {
+		t.ends = append(t.ends, 0)
+	}
+	if len(t.text)+len(b) > 1<<32-1 {
+		panic("ledger: a scan's string table is full (4 GiB)")
+	}
+	t.text = append(t.text, b...)
+	t.ends = append(t.ends, uint32(len(t.text)))
+	return Sym(len(t.ends) - 1)
+}
+
+// intern stores a string that repeats, once.
+func (t *symTable) intern(b []byte) Sym {
+	if len(b) == 0 {
+		return 0
+	}
+	if s, ok := t.ids[string(b)]; ok {
+		return s
+	}
+	if t.ids == nil {
+		t.ids = map[string]Sym{}
+	}
+	s := t.add(b)
+	t.ids[t.str(s)] = s
+	return s
+}
+
+// PackedDate is a Date in 32 bits (year<<9 | month<<5 | day; 0 is the zero
+// date); packed dates order as the dates do.
+type PackedDate int32
+
+// PackDate packs a date.
+func PackDate(d Date) PackedDate { return PackedDate(d.Year<<9 | int(d.Month)<<5 | d.Day) }
+
+// Date unpacks a date.
+func (p PackedDate) Date() Date {
+	return Date{Year: int(p >> 9), Month: time.Month(p >> 5 & 15), Day: int(p & 31)}
+}
+
+// Year is the date's year.
+func (p PackedDate) Year() int { return int(p >> 9) }
+
+// PackedPeriod is a Period in 32 bits (year<<8 | quarter<<4 | month; 0 is
+// no period).
+type PackedPeriod int32
+
+// PackPeriod packs a period.
+func PackPeriod(p Period) PackedPeriod { return PackedPeriod(p.Year<<8 | p.Quarter<<4 | p.Month) }
+
+// Period unpacks a period.
+func (p PackedPeriod) Period() Period {
+	return Period{Year: int(p >> 8), Quarter: int(p >> 4 & 15), Month: int(p & 15)}
+}
+
+// snapshot loads everything but the payments; only the persons need
+// reports true for (nil: all) are decrypted.
+func (s *Service) snapshot(ctx context.Context, lg Log, need func(person int64) bool) (*ScanData, error) {
 	bk := s.L.Store().Books(ctx, lg.ID)
 	d := &ScanData{Town: lg.Town, Now: s.L.Now(), Location: s.L.Location(), Persons: map[int64]Person{},
 		Households: map[int64]Household{}, Members: map[int64][]int64{}, Items: map[string]Item{}, Projects: map[int64]Project{},
 		Funds: map[int64]Fund{}, FundLines: map[int64]FundLine{}, Births: map[int64]time.Time{}, Labels: map[int64]string{},
-		Allocated: map[[2]int64]Fen{}, Payments: payments}
+		Allocated: map[[2]int64]Fen{}}
 	ps, err := listObjects[Person](bk, objPerson)
 	if err != nil {
 		return nil, err

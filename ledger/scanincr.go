@@ -165,9 +165,13 @@ func (s *Service) ScanDataSince(ctx context.Context, lg Log, since int64) (*Scan
 	for _, l := range loans {
 		need[l.Borrower] = true
 	}
-	d, err := s.snapshot(ctx, lg, payments, func(id int64) bool { return need[id] })
+	d, err := s.snapshot(ctx, lg, func(id int64) bool { return need[id] })
 	if err != nil {
 		return nil, nil, err
+	}
+	d.Payments = make([]ScanPayment, 0, len(payments))
+	for _, p := range payments {
+		d.AddPayment(p)
 	}
 	// household heads of the households paid (labels of household payees)
 	for h := range hh {

@@ -7,6 +7,7 @@
 package anomaly
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -115,6 +116,13 @@ func Run(d *ledger.ScanData, c Config) []ledger.Finding {
 }
 
 // ---- helpers ----
+//
+// The snapshot holds payments in their compact form (ledger.ScanPayment);
+// a rule looks at one at a time as a ledger.Payment (x.at, a copy on the
+// stack whose strings are views of the snapshot's table) and groups them by
+// index: by sorting the indexes on the group's key (groups), or, where the
+// groups are few, in a map of indexes. No rule keeps a copy of a payment
+// or a string key per payment.
 
 func active(p ledger.Payment) bool { return p.Status == ledger.StatusEffective }
 
@@ -128,7 +136,7 @@ func ev(ps ...ledger.Payment) ledger.Evidence {
 		}
 		e.Entries = append(e.Entries, p.Seq)
 		if p.VoucherNo != "" && !slices.Contains(e.Vouchers, p.VoucherNo) {
-			e.Vouchers = append(e.Vouchers, p.VoucherNo)
+			e.Vouchers = append(e.Vouchers, strings.Clone(p.VoucherNo)) // a view of the snapshot's strings
 		}
 	}
 	return e
@@ -137,24 +145,75 @@ func ev(ps ...ledger.Payment) ledger.Evidence {
 // evidenceMax is how many items of each list a flag keeps.
 const evidenceMax = 100
 
-// deref copies a group of payments held by pointer (groups hold pointers
-// while a rule collects them: a town's groups together hold every payment).
-func deref(ps []*ledger.Payment) []ledger.Payment {
-	out := make([]ledger.Payment, len(ps))
-	for i, p := range ps {
-		out[i] = *p
+type finder struct {
+	d *ledger.ScanData
+}
+
+// at returns payment i of the snapshot.
+func (x finder) at(i int32) ledger.Payment { return x.d.Payment(int(i)) }
+
+// views returns the payments idx names.
+func (x finder) views(idx []int32) []ledger.Payment {
+	out := make([]ledger.Payment, len(idx))
+	for k, i := range idx {
+		out[k] = x.at(i)
 	}
 	return out
 }
 
-// evp is ev over pointers (groups that may hold a whole town's payments).
-func evp(ps []*ledger.Payment) ledger.Evidence {
-	n := min(len(ps), evidenceMax)
-	vs := make([]ledger.Payment, n)
-	for i := range n {
-		vs[i] = *ps[i]
+// evi is ev over the payments idx names.
+func (x finder) evi(idx []int32) ledger.Evidence {
+	return ev(x.views(idx[:min(len(idx), evidenceMax)])...)
+}
+
+// groups calls fn with each group of the payments keep selects: the indexes
+// of payments equal under order, in payment order; groups come in that
+// order. Sorting 4-byte indexes costs far less memory than a map with a key
+// per payment.
+func (x finder) groups(keep func(p *ledger.Payment) bool, order func(a, b *ledger.ScanPayment) int, fn func(idx []int32)) {
+	var idx []int32
+	p := new(ledger.Payment) // one for all: keep may keep its argument for all the compiler knows
+	for i := range x.d.Payments {
+		if *p = x.at(int32(i)); keep(p) {
+			idx = append(idx, int32(i))
+		}
 	}
-	return ev(vs...)
+	ps := x.d.Payments
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := order(&ps[a], &ps[b]); c != 0 {
+			return c
+		}
+		return int(a - b)
+	})
+	for i := 0; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && order(&ps[idx[i]], &ps[idx[j]]) == 0 {
+			j++
+		}
+		fn(idx[i:j:j])
+		i = j
+	}
+}
+
+// cmpPayee orders payments by payee.
+func cmpPayee(a, b *ledger.ScanPayment) int {
+	return cmp.Or(cmp.Compare(a.PayeeKind, b.PayeeKind), cmp.Compare(a.PayeeID, b.PayeeID))
+}
+
+// aggregate is a group of which a rule needs the size, the sum and the
+// first payments (those a flag cites).
+type aggregate struct {
+	n   int
+	sum ledger.Fen
+	idx []int32 // the first evidenceMax
+}
+
+func (g *aggregate) add(i int32, amount ledger.Fen) {
+	g.n++
+	g.sum += amount
+	if len(g.idx) < evidenceMax {
+		g.idx = append(g.idx, i)
+	}
 }
 
 func (x finder) village(p ledger.Payment) string {
@@ -167,12 +226,8 @@ func (x finder) village(p ledger.Payment) string {
 	return ""
 }
 
-type finder struct {
-	d *ledger.ScanData
-}
-
 func (x finder) subject(p ledger.Payment) ledger.FlagSubject {
-	s := ledger.FlagSubject{Kind: p.Payee.Kind, ID: p.Payee.ID}
+	s := ledger.FlagSubject{Kind: payeeKind(p.Payee.Kind), ID: p.Payee.ID}
 	switch p.Payee.Kind {
 	case ledger.PayeePerson:
 		s.Label = x.d.Labels[p.Payee.ID]
@@ -180,6 +235,19 @@ func (x finder) subject(p ledger.Payment) ledger.FlagSubject {
 		s.Label = x.d.Labels[x.d.Households[p.Payee.ID].Head] + "户"
 	}
 	return s
+}
+
+// payeeKind returns a payee kind that is not a view of the snapshot.
+func payeeKind(k string) string {
+	switch k {
+	case ledger.PayeePerson:
+		return ledger.PayeePerson
+	case ledger.PayeeHousehold:
+		return ledger.PayeeHousehold
+	case ledger.PayeeOrg:
+		return ledger.PayeeOrg
+	}
+	return strings.Clone(k)
 }
 
 func payeeKey(p ledger.Payment) string { return fmt.Sprintf("%s:%d", p.Payee.Kind, p.Payee.ID) }
@@ -202,7 +270,7 @@ func itemName(d *ledger.ScanData, code string) string {
 	if it, ok := d.Items[code]; ok {
 		return it.Name
 	}
-	return code
+	return strings.Clone(code)
 }
 
 func join(ss []string) string { return strings.Join(ss, "、") }

@@ -49,7 +49,8 @@ func ruleC5(d *ledger.ScanData, c Config) []ledger.Finding {
 	byPayment := lists(d)
 	objections := openObjections(d)
 	var out []ledger.Finding
-	for _, p := range d.Payments {
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		if !needsList(d, p) {
 			continue
 		}
@@ -79,26 +80,32 @@ func ruleH2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
 	byPayment := lists(d)
 	type key struct {
-		village, item, period string
+		village string
+		item    ledger.Sym
+		period  ledger.PackedPeriod
 	}
-	groups := map[key][]*ledger.Payment{}
+	groups := map[key]*aggregate{}
 	var keys []key
-	for i, p := range d.Payments {
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		if !needsList(d, p) || len(byPayment[p.ID]) > 0 {
 			continue
 		}
-		k := key{x.village(p), p.Item, p.Period.String()}
+		sp := &d.Payments[i]
+		k := key{x.village(p), sp.Item, sp.Period}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
+			groups[k] = &aggregate{}
 		}
-		groups[k] = append(groups[k], &d.Payments[i])
+		groups[k].add(int32(i), p.Amount)
 	}
 	var out []ledger.Finding
 	for _, k := range keys {
-		ps := groups[k]
-		out = append(out, ledger.Finding{Rule: "H2", SubjectKey: fmt.Sprintf("%s|%s|%s", k.village, k.item, k.period), Severity: ledger.SeverityWarn,
-			Village: k.village, Subject: ledger.FlagSubject{Kind: "item", Label: itemName(d, k.item)},
-			Reason: fmt.Sprintf("「%s」%s 期间有 %d 笔款项已生效，但没有发布补助对象公示", itemName(d, k.item), k.period, len(ps)), Evidence: evp(ps)})
+		g := groups[k]
+		item, period := d.Str(k.item), k.period.Period().String()
+		out = append(out, ledger.Finding{Rule: "H2", SubjectKey: fmt.Sprintf("%s|%s|%s", k.village, item, period), Severity: ledger.SeverityWarn,
+			Village: k.village, Subject: ledger.FlagSubject{Kind: "item", Label: itemName(d, item)},
+			Reason: fmt.Sprintf("「%s」%s 期间有 %d 笔款项已生效，但没有发布补助对象公示", itemName(d, item), period, g.n), Evidence: x.evi(g.idx)})
 	}
 	return out
 }
@@ -173,15 +180,23 @@ func stateOn(hist []ledger.StateChange, on string) string {
 func ruleE2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
 	var out []ledger.Finding
-	for _, p := range d.Payments {
-		if !active(p) || p.Project == 0 {
+	days := map[ledger.PackedDate]string{} // each date formatted once
+	for i := range d.Payments {
+		sp := &d.Payments[i]
+		hist, ok := d.ProjectStates[sp.Project]
+		if sp.Project == 0 || !ok {
 			continue
 		}
-		hist, ok := d.ProjectStates[p.Project]
+		p := x.at(int32(i))
+		if !active(p) {
+			continue
+		}
+		on, ok := days[sp.PaidOn]
 		if !ok {
-			continue
+			on = p.PaidOn.String()
+			days[sp.PaidOn] = on
 		}
-		state := stateOn(hist, p.PaidOn.String())
+		state := stateOn(hist, on)
 		if slices.Contains(ledger.PayableStates(p.Kind), state) {
 			continue
 		}

@@ -16,7 +16,7 @@ func listed(endsOn string) (*ledger.ScanData, ledger.Payment) {
 	it.ListNoticeRequired = true
 	x.Items["CY01"] = it
 	p := pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-20")
-	x.Payments = []ledger.Payment{p}
+	setPayments(x, p)
 	x.Notices = []ledger.Notice{{ID: 50, Type: ledger.NoticeRecipients, Village: "V1", Title: "V1补助对象公示", Code: "t-2026-0001",
 		Number: "镇头公〔2026〕1号", Status: ledger.NoticeEnded, PublishedOn: "2026-05-01", EndsOn: endsOn, PublishSeq: 51,
 		Rows: []ledger.NoticeRef{{Kind: "payment", ID: p.ID, Seq: p.Seq}}}}
@@ -80,13 +80,13 @@ func TestDisclosureRules(t *testing.T) {
 		}, 0},
 		{"E2 fires: paid before the project was in 实施", "E2", func() *ledger.ScanData {
 			x := base()
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-02", "2026-02-20")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-02", "2026-02-20"))
 			x.ProjectStates = map[int64][]ledger.StateChange{7: {{To: ledger.ProjLibrary, On: "2026-01-05"}, {To: ledger.ProjInProgress, On: "2026-03-01"}}}
 			return x
 		}, 1},
 		{"E2 near miss: paid on the day it entered 实施", "E2", func() *ledger.ScanData {
 			x := base()
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-01")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-01"))
 			x.ProjectStates = map[int64][]ledger.StateChange{7: {{To: ledger.ProjLibrary, On: "2026-01-05"}, {To: ledger.ProjInProgress, On: "2026-03-01"}}}
 			return x
 		}, 0},

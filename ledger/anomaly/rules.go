@@ -1,9 +1,12 @@
 package anomaly
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -11,8 +14,9 @@ import (
 // A2: the payment's period starts after the person's death month.
 func ruleA2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	byPerson := map[int64][]*ledger.Payment{}
-	for i, p := range d.Payments {
+	byPerson := map[int64][]int32{}
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		if !active(p) || p.Payee.Kind != ledger.PayeePerson {
 			continue
 		}
@@ -25,39 +29,45 @@ func ruleA2(d *ledger.ScanData, c Config) []ledger.Finding {
 			start = p.Period.Start()
 		}
 		if monthStart(start).After(monthStart(per.DeceasedOn)) {
-			byPerson[per.ID] = append(byPerson[per.ID], &d.Payments[i])
+			byPerson[per.ID] = append(byPerson[per.ID], int32(i))
 		}
 	}
 	var out []ledger.Finding
-	for id, pp := range byPerson {
-		ps := deref(pp)
+	for id, idx := range byPerson {
+		p0 := x.at(idx[0])
 		out = append(out, ledger.Finding{Rule: "A2", SubjectKey: fmt.Sprintf("person:%d", id), Severity: ledger.SeverityHigh,
-			Village: x.village(ps[0]), Subject: x.subject(ps[0]),
-			Reason:   fmt.Sprintf("%s已于 %s 登记死亡，其后仍有 %d 笔补贴发放给本人", d.Labels[id], d.Persons[id].DeceasedOn, len(ps)),
-			Evidence: ev(ps...)})
+			Village: x.village(p0), Subject: x.subject(p0),
+			Reason:   fmt.Sprintf("%s已于 %s 登记死亡，其后仍有 %d 笔补贴发放给本人", d.Labels[id], d.Persons[id].DeceasedOn, len(idx)),
+			Evidence: x.evi(idx)})
 	}
 	return sorted(out)
 }
 
 func memberMark(d *ledger.ScanData, c Config, rule, what string, mark func(ledger.Person) bool, severity string, sameVillage bool) []ledger.Finding {
 	x := finder{d}
-	byPayee := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
+	type payee struct {
+		kind ledger.Sym
+		id   int64
+	}
+	byPayee := map[payee][]int32{}
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
 			continue
 		}
 		for _, id := range x.recipients(p) {
 			if mark(d.Persons[id]) {
-				byPayee[payeeKey(p)] = append(byPayee[payeeKey(p)], &d.Payments[i])
+				k := payee{d.Payments[i].PayeeKind, p.Payee.ID}
+				byPayee[k] = append(byPayee[k], int32(i))
 				break
 			}
 		}
 	}
 	var out []ledger.Finding
-	for key, pp := range byPayee {
-		ps := deref(pp)
-		out = append(out, ledger.Finding{Rule: rule, SubjectKey: key, Severity: severity, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
-			Reason: fmt.Sprintf("%s（或其家庭成员）登记为%s，领取补贴 %d 笔，请核实是否符合条件", x.subject(ps[0]).Label, what, len(ps)), Evidence: ev(ps...)})
+	for _, idx := range byPayee {
+		p0 := x.at(idx[0])
+		out = append(out, ledger.Finding{Rule: rule, SubjectKey: payeeKey(p0), Severity: severity, Village: x.village(p0), Subject: x.subject(p0),
+			Reason: fmt.Sprintf("%s（或其家庭成员）登记为%s，领取补贴 %d 笔，请核实是否符合条件", x.subject(p0).Label, what, len(idx)), Evidence: x.evi(idx)})
 	}
 	return sorted(out)
 }
@@ -76,24 +86,31 @@ func ruleA5(d *ledger.ScanData, c Config) []ledger.Finding {
 // the item.
 func ruleA7(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	first := map[string]ledger.Payment{}
-	for _, p := range d.Payments {
+	type key struct {
+		item, kind ledger.Sym
+		id         int64
+	}
+	first := map[key]int32{}
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		if !active(p) || p.Item == "" || p.Payee.Kind != ledger.PayeePerson {
 			continue
 		}
-		k := p.Item + "|" + payeeKey(p)
-		if f, ok := first[k]; !ok || p.PaidOn.Before(f.PaidOn) {
-			first[k] = p
+		sp := &d.Payments[i]
+		k := key{sp.Item, sp.PayeeKind, sp.PayeeID}
+		if f, ok := first[k]; !ok || sp.PaidOn < d.Payments[f].PaidOn {
+			first[k] = int32(i)
 		}
 	}
 	var out []ledger.Finding
-	for k, p := range first {
+	for _, i := range first {
+		p := x.at(i)
 		per := d.Persons[p.Payee.ID]
 		if per.JoinedOn.IsZero() || per.JoinedOn.After(p.PaidOn) {
 			continue
 		}
 		if days := per.JoinedOn.DaysUntil(p.PaidOn); days <= c.SplitDays {
-			out = append(out, ledger.Finding{Rule: "A7", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(p), Subject: x.subject(p),
+			out = append(out, ledger.Finding{Rule: "A7", SubjectKey: p.Item + "|" + payeeKey(p), Severity: ledger.SeverityWarn, Village: x.village(p), Subject: x.subject(p),
 				Reason:   fmt.Sprintf("%s于 %s 迁入本户，%d 天后首次领取「%s」，请核实是否分户拆户", d.Labels[per.ID], per.JoinedOn, days, itemName(d, p.Item)),
 				Evidence: ev(p)})
 		}
@@ -104,24 +121,21 @@ func ruleA7(d *ledger.ScanData, c Config) []ledger.Finding {
 // B1: the same item, recipient and period paid twice, none reversed.
 func ruleB1(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		if !active(p) || p.Item == "" || p.Period.Year == 0 {
-			continue
-		}
-		k := p.Item + "|" + payeeKey(p) + "|" + p.Period.String()
-		groups[k] = append(groups[k], &d.Payments[i])
-	}
 	var out []ledger.Finding
-	for k, pp := range groups {
-		ps := deref(pp)
-		if len(ps) < 2 {
-			continue
-		}
-		out = append(out, ledger.Finding{Rule: "B1", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
-			Reason:   fmt.Sprintf("%s在 %s 领取「%s」%d 次", x.subject(ps[0]).Label, ps[0].Period, itemName(d, ps[0].Item), len(ps)),
-			Evidence: ev(ps...)})
-	}
+	x.groups(func(p *ledger.Payment) bool { return active(*p) && p.Item != "" && p.Period.Year != 0 },
+		func(a, b *ledger.ScanPayment) int {
+			return cmp.Or(cmp.Compare(a.Item, b.Item), cmpPayee(a, b), cmp.Compare(a.Period, b.Period))
+		},
+		func(idx []int32) {
+			if len(idx) < 2 {
+				return
+			}
+			p0 := x.at(idx[0])
+			out = append(out, ledger.Finding{Rule: "B1", SubjectKey: p0.Item + "|" + payeeKey(p0) + "|" + p0.Period.String(), Severity: ledger.SeverityWarn,
+				Village: x.village(p0), Subject: x.subject(p0),
+				Reason:   fmt.Sprintf("%s在 %s 领取「%s」%d 次", x.subject(p0).Label, p0.Period, itemName(d, p0.Item), len(idx)),
+				Evidence: x.evi(idx)})
+		})
 	return sorted(out)
 }
 
@@ -139,7 +153,8 @@ func ruleB3(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
 	var out []ledger.Finding
 	flagged := map[int64]bool{}
-	for _, p := range d.Payments {
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		it, ok := d.Items[p.Item]
 		if !active(p) || !ok || it.Standard == 0 {
 			continue
@@ -152,31 +167,38 @@ func ruleB3(d *ledger.ScanData, c Config) []ledger.Finding {
 				Evidence: ev(p)})
 		}
 	}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		if active(p) && p.Item != "" && p.Period.Year != 0 {
-			k := p.Item + "|" + x.village(p) + "|" + p.Period.String()
-			groups[k] = append(groups[k], &d.Payments[i])
+	type key struct {
+		item    ledger.Sym
+		village string
+		period  ledger.PackedPeriod
+	}
+	groups := map[key][]int32{}
+	for i := range d.Payments {
+		if p := x.at(int32(i)); active(p) && p.Item != "" && p.Period.Year != 0 {
+			sp := &d.Payments[i]
+			k := key{sp.Item, x.village(p), sp.Period}
+			groups[k] = append(groups[k], int32(i))
 		}
 	}
-	for _, pp := range groups {
-		ps := deref(pp)
-		if len(ps) < c.OutlierMinPayments {
+	for _, idx := range groups {
+		if len(idx) < c.OutlierMinPayments {
 			continue
 		}
-		amounts := make([]float64, len(ps))
-		for i, p := range ps {
-			amounts[i] = float64(p.Amount)
+		amounts := make([]float64, len(idx))
+		for k, i := range idx {
+			amounts[k] = float64(d.Payments[i].Amount)
 		}
 		sort.Float64s(amounts)
 		q1, q3 := quartileInc(amounts, 1), quartileInc(amounts, 3)
 		fence := q3 + 1.5*(q3-q1)
-		for _, p := range ps {
-			if float64(p.Amount) > fence && !flagged[p.ID] {
+		for _, i := range idx {
+			sp := &d.Payments[i]
+			if float64(sp.Amount) > fence && !flagged[sp.ID] {
+				p := x.at(i)
 				flagged[p.ID] = true
 				out = append(out, ledger.Finding{Rule: "B3", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityWarn,
 					Village: x.village(p), Subject: x.subject(p),
-					Reason: fmt.Sprintf("「%s」本村 %s 共 %d 笔，这笔 %s 元明显高于其他各笔（上限 %s 元）", itemName(d, p.Item), p.Period, len(ps),
+					Reason: fmt.Sprintf("「%s」本村 %s 共 %d 笔，这笔 %s 元明显高于其他各笔（上限 %s 元）", itemName(d, p.Item), p.Period, len(idx),
 						p.Amount.Yuan(), ledger.Fen(fence).Yuan()),
 					Evidence: ev(p)})
 			}
@@ -198,61 +220,62 @@ func quartileInc(sorted []float64, q int) float64 {
 // B5: the year's total per recipient per item over the cap.
 func ruleB5(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		if it, ok := d.Items[p.Item]; !active(p) || !ok || it.YearlyCap == 0 {
-			continue
-		}
-		k := p.Item + "|" + payeeKey(p) + "|" + strconv.Itoa(p.PaidOn.Year)
-		groups[k] = append(groups[k], &d.Payments[i])
-	}
 	var out []ledger.Finding
-	for k, pp := range groups {
-		ps := deref(pp)
+	x.groups(func(p *ledger.Payment) bool {
+		it, ok := d.Items[p.Item]
+		return active(*p) && ok && it.YearlyCap != 0
+	}, func(a, b *ledger.ScanPayment) int {
+		return cmp.Or(cmp.Compare(a.Item, b.Item), cmpPayee(a, b), cmp.Compare(a.PaidOn.Year(), b.PaidOn.Year()))
+	}, func(idx []int32) {
 		var sum ledger.Fen
-		for _, p := range ps {
-			sum += p.Amount
+		for _, i := range idx {
+			sum += d.Payments[i].Amount
 		}
-		it := d.Items[ps[0].Item]
+		p0 := x.at(idx[0])
+		it := d.Items[p0.Item]
 		if sum > it.YearlyCap {
-			out = append(out, ledger.Finding{Rule: "B5", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
-				Reason:   fmt.Sprintf("%s %d 年领取「%s」合计 %s 元，超过年度上限 %s 元", x.subject(ps[0]).Label, ps[0].PaidOn.Year, it.Name, sum.Yuan(), it.YearlyCap.Yuan()),
-				Evidence: ev(ps...)})
+			out = append(out, ledger.Finding{Rule: "B5", SubjectKey: p0.Item + "|" + payeeKey(p0) + "|" + strconv.Itoa(p0.PaidOn.Year), Severity: ledger.SeverityWarn,
+				Village: x.village(p0), Subject: x.subject(p0),
+				Reason:   fmt.Sprintf("%s %d 年领取「%s」合计 %s 元，超过年度上限 %s 元", x.subject(p0).Label, p0.PaidOn.Year, it.Name, sum.Yuan(), it.YearlyCap.Yuan()),
+				Evidence: x.evi(idx)})
 		}
-	}
+	})
 	return sorted(out)
 }
 
 // C2: one account, one period, recipients from more than one household.
 func ruleC2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		if !active(p) || p.AccountIndex == "" || p.Payee.Kind == ledger.PayeeOrg {
-			continue
+	// the period, or the month paid for payments without one
+	period := func(p *ledger.ScanPayment) ledger.PackedPeriod {
+		if p.Period != 0 {
+			return p.Period
 		}
-		period := p.Period.String()
-		if period == "" {
-			period = ledger.PeriodOfDate(p.PaidOn, "month").String()
-		}
-		k := p.AccountIndex[:16] + "|" + period
-		groups[k] = append(groups[k], &d.Payments[i])
+		return ledger.PackPeriod(ledger.PeriodOfDate(p.PaidOn.Date(), "month"))
 	}
 	var out []ledger.Finding
-	for k, pp := range groups {
-		ps := deref(pp)
-		hh := map[int64]bool{}
-		for _, p := range ps {
-			hh[p.Household] = true
-		}
-		if len(hh) < 2 {
-			continue
-		}
-		out = append(out, ledger.Finding{Rule: "C2", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]),
-			Subject:  ledger.FlagSubject{Kind: "account", Label: "同一收款账户"},
-			Reason:   fmt.Sprintf("同一收款账户在 %s 收到 %d 个家庭的 %d 笔款项", k[17:], len(hh), len(ps)),
-			Evidence: ev(ps...)})
-	}
+	x.groups(func(p *ledger.Payment) bool {
+		return active(*p) && p.AccountIndex != "" && p.Payee.Kind != ledger.PayeeOrg
+	},
+		func(a, b *ledger.ScanPayment) int {
+			return cmp.Or(strings.Compare(d.Str(a.AccountIndex)[:16], d.Str(b.AccountIndex)[:16]), cmp.Compare(period(a), period(b)))
+		},
+		func(idx []int32) {
+			first := d.Payments[idx[0]].Household
+			if !slices.ContainsFunc(idx, func(i int32) bool { return d.Payments[i].Household != first }) {
+				return
+			}
+			hh := map[int64]bool{}
+			for _, i := range idx {
+				hh[d.Payments[i].Household] = true
+			}
+			p0 := x.at(idx[0])
+			k := p0.AccountIndex[:16] + "|" + period(&d.Payments[idx[0]]).Period().String()
+			out = append(out, ledger.Finding{Rule: "C2", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(p0),
+				Subject:  ledger.FlagSubject{Kind: "account", Label: "同一收款账户"},
+				Reason:   fmt.Sprintf("同一收款账户在 %s 收到 %d 个家庭的 %d 笔款项", k[17:], len(hh), len(idx)),
+				Evidence: x.evi(idx)})
+		})
 	return sorted(out)
 }
 
@@ -261,7 +284,8 @@ func ruleC2(d *ledger.ScanData, c Config) []ledger.Finding {
 func ruleC4(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
 	var out []ledger.Finding
-	for _, p := range d.Payments {
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
 			continue
 		}
@@ -314,8 +338,10 @@ func ruleD1(d *ledger.ScanData, c Config) []ledger.Finding {
 // E7: a fund's purpose differs from the project's category (unless the fund
 // is 统筹整合涉农资金).
 func ruleE7(d *ledger.ScanData, c Config) []ledger.Finding {
-	groups := map[[2]int64][]ledger.Payment{}
-	for _, p := range d.Payments {
+	x := finder{d}
+	groups := map[[2]int64]*aggregate{}
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		if !active(p) {
 			continue
 		}
@@ -323,12 +349,16 @@ func ruleE7(d *ledger.ScanData, c Config) []ledger.Finding {
 		if f.Nature == ledger.NatureIntegrated || f.Purpose == "" || pr.Category == "" || f.Purpose == pr.Category {
 			continue
 		}
-		groups[[2]int64{p.Fund, p.Project}] = append(groups[[2]int64{p.Fund, p.Project}], p)
+		k := [2]int64{p.Fund, p.Project}
+		if groups[k] == nil {
+			groups[k] = &aggregate{}
+		}
+		groups[k].add(int32(i), p.Amount)
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
+	for k, g := range groups {
 		f, pr := d.Funds[k[0]], d.Projects[k[1]]
-		e := ev(ps...)
+		e := x.evi(g.idx)
 		e.DocNos, e.ProjectCodes = []string{f.DocNo}, []string{pr.Code}
 		out = append(out, ledger.Finding{Rule: "E7", SubjectKey: fmt.Sprintf("fund:%d|project:%d", k[0], k[1]), Severity: ledger.SeverityWarn,
 			Village: pr.Village, Subject: ledger.FlagSubject{Kind: "project", ID: pr.ID, Label: pr.Name},
@@ -341,17 +371,20 @@ func ruleE7(d *ledger.ScanData, c Config) []ledger.Finding {
 // F1: payments to one supplier on one project within 90 days, each below
 // the tender threshold, together above it.
 func ruleF1(d *ledger.ScanData, c Config) []ledger.Finding {
-	groups := map[[2]int64][]ledger.Payment{}
-	for _, p := range d.Payments {
-		if active(p) && p.Payee.Kind == ledger.PayeeOrg && p.Amount < c.TenderThreshold {
-			groups[[2]int64{p.Project, p.Payee.ID}] = append(groups[[2]int64{p.Project, p.Payee.ID}], p)
+	x := finder{d}
+	groups := map[[2]int64][]int32{}
+	for i := range d.Payments {
+		if p := x.at(int32(i)); active(p) && p.Payee.Kind == ledger.PayeeOrg && p.Amount < c.TenderThreshold {
+			groups[[2]int64{p.Project, p.Payee.ID}] = append(groups[[2]int64{p.Project, p.Payee.ID}], int32(i))
 		}
 	}
 	var out []ledger.Finding
-	for k, ps := range groups {
-		sort.Slice(ps, func(i, j int) bool {
-			return ps[i].PaidOn.Before(ps[j].PaidOn) || ps[i].PaidOn == ps[j].PaidOn && ps[i].ID < ps[j].ID
+	for k, idx := range groups {
+		slices.SortFunc(idx, func(a, b int32) int {
+			pa, pb := &d.Payments[a], &d.Payments[b]
+			return cmp.Or(cmp.Compare(pa.PaidOn, pb.PaidOn), cmp.Compare(pa.ID, pb.ID))
 		})
+		ps := x.views(idx)
 		for i := 0; i < len(ps); i++ {
 			var sum ledger.Fen
 			j := i
@@ -378,7 +411,8 @@ func ruleF1(d *ledger.ScanData, c Config) []ledger.Finding {
 func ruleF2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
 	var out []ledger.Finding
-	for _, p := range d.Payments {
+	for i := range d.Payments {
+		p := x.at(int32(i))
 		pr := d.Projects[p.Project]
 		if !active(p) || pr.ApprovedOn.IsZero() || !p.PaidOn.Before(pr.ApprovedOn) {
 			continue
@@ -396,23 +430,20 @@ func ruleF2(d *ledger.ScanData, c Config) []ledger.Finding {
 // F9: one invoice number on two payments.
 func ruleF9(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		if active(p) && p.InvoiceNo != "" {
-			groups[p.InvoiceNo] = append(groups[p.InvoiceNo], &d.Payments[i])
-		}
-	}
 	var out []ledger.Finding
-	for inv, pp := range groups {
-		ps := deref(pp)
-		if len(ps) < 2 {
-			continue
-		}
-		e := ev(ps...)
-		e.Invoices = []string{inv}
-		out = append(out, ledger.Finding{Rule: "F9", SubjectKey: "invoice:" + inv, Severity: ledger.SeverityHigh, Village: x.village(ps[0]),
-			Subject: x.subject(ps[0]), Reason: fmt.Sprintf("发票号 %s 用于 %d 笔支付", inv, len(ps)), Evidence: e})
-	}
+	x.groups(func(p *ledger.Payment) bool { return active(*p) && p.InvoiceNo != "" },
+		func(a, b *ledger.ScanPayment) int { return strings.Compare(d.Str(a.InvoiceNo), d.Str(b.InvoiceNo)) },
+		func(idx []int32) {
+			if len(idx) < 2 {
+				return
+			}
+			p0 := x.at(idx[0])
+			inv := strings.Clone(p0.InvoiceNo)
+			e := x.evi(idx)
+			e.Invoices = []string{inv}
+			out = append(out, ledger.Finding{Rule: "F9", SubjectKey: "invoice:" + inv, Severity: ledger.SeverityHigh, Village: x.village(p0),
+				Subject: x.subject(p0), Reason: fmt.Sprintf("发票号 %s 用于 %d 笔支付", inv, len(idx)), Evidence: e})
+		})
 	return sorted(out)
 }
 
@@ -532,28 +563,24 @@ func sorted(fs []ledger.Finding) []ledger.Finding {
 // eligible list (as the household stands now).
 func ruleA3(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
+	var out []ledger.Finding
+	x.groups(func(p *ledger.Payment) bool {
 		it, ok := d.Items[p.Item]
-		if !active(p) || !ok || len(it.Eligible) == 0 || p.Household == 0 {
-			continue
+		if !active(*p) || !ok || len(it.Eligible) == 0 || p.Household == 0 {
+			return false
 		}
 		h := d.Households[p.Household]
-		if containsStr(it.Eligible, h.Kind) || h.MonitoringKind != "" && containsStr(it.Eligible, h.MonitoringKind) {
-			continue
-		}
-		k := p.Item + "|" + payeeKey(p)
-		groups[k] = append(groups[k], &d.Payments[i])
-	}
-	var out []ledger.Finding
-	for k, pp := range groups {
-		ps := deref(pp)
-		h := d.Households[ps[0].Household]
-		out = append(out, ledger.Finding{Rule: "A3", SubjectKey: k, Severity: ledger.SeverityWarn, Village: h.Village, Subject: x.subject(ps[0]),
-			Reason: fmt.Sprintf("%s的户属性为「%s」，不在「%s」的补助对象（%s）之内", x.subject(ps[0]).Label, h.Kind, itemName(d, ps[0].Item),
-				join(d.Items[ps[0].Item].Eligible)),
-			Evidence: ev(ps...)})
-	}
+		return !containsStr(it.Eligible, h.Kind) && !(h.MonitoringKind != "" && containsStr(it.Eligible, h.MonitoringKind))
+	}, func(a, b *ledger.ScanPayment) int {
+		return cmp.Or(cmp.Compare(a.Item, b.Item), cmpPayee(a, b))
+	}, func(idx []int32) {
+		p0 := x.at(idx[0])
+		h := d.Households[p0.Household]
+		out = append(out, ledger.Finding{Rule: "A3", SubjectKey: p0.Item + "|" + payeeKey(p0), Severity: ledger.SeverityWarn, Village: h.Village, Subject: x.subject(p0),
+			Reason: fmt.Sprintf("%s的户属性为「%s」，不在「%s」的补助对象（%s）之内", x.subject(p0).Label, h.Kind, itemName(d, p0.Item),
+				join(d.Items[p0.Item].Eligible)),
+			Evidence: x.evi(idx)})
+	})
 	return sorted(out)
 }
 
@@ -570,29 +597,26 @@ func containsStr(ss []string, s string) bool {
 // one member of the household.
 func ruleB2(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		it, ok := d.Items[p.Item]
-		if !active(p) || !ok || it.Unit != "household" || p.Period.Year == 0 || p.Household == 0 {
-			continue
-		}
-		k := fmt.Sprintf("%s|household:%d|%s", p.Item, p.Household, p.Period)
-		groups[k] = append(groups[k], &d.Payments[i])
-	}
 	var out []ledger.Finding
-	for k, pp := range groups {
-		ps := deref(pp)
+	x.groups(func(p *ledger.Payment) bool {
+		it, ok := d.Items[p.Item]
+		return active(*p) && ok && it.Unit == "household" && p.Period.Year != 0 && p.Household != 0
+	}, func(a, b *ledger.ScanPayment) int {
+		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Household, b.Household), cmp.Compare(a.Period, b.Period))
+	}, func(idx []int32) {
 		holders := map[int64]bool{}
-		for _, p := range ps {
-			holders[p.AccountHolder] = true
+		for _, i := range idx {
+			holders[d.Payments[i].AccountHolder] = true
 		}
 		if len(holders) < 2 {
-			continue
+			return
 		}
-		out = append(out, ledger.Finding{Rule: "B2", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
-			Reason:   fmt.Sprintf("到户补贴「%s」在 %s 分别发给该户 %d 名成员", itemName(d, ps[0].Item), ps[0].Period, len(holders)),
-			Evidence: ev(ps...)})
-	}
+		p0 := x.at(idx[0])
+		out = append(out, ledger.Finding{Rule: "B2", SubjectKey: fmt.Sprintf("%s|household:%d|%s", p0.Item, p0.Household, p0.Period), Severity: ledger.SeverityWarn,
+			Village: x.village(p0), Subject: x.subject(p0),
+			Reason:   fmt.Sprintf("到户补贴「%s」在 %s 分别发给该户 %d 名成员", itemName(d, p0.Item), p0.Period, len(holders)),
+			Evidence: x.evi(idx)})
+	})
 	return sorted(out)
 }
 
@@ -600,54 +624,52 @@ func ruleB2(d *ledger.ScanData, c Config) []ledger.Finding {
 // household.
 func ruleC1(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		if !active(p) || p.AccountHolder == 0 || p.Payee.Kind == ledger.PayeeOrg {
-			continue
+	var out []ledger.Finding
+	x.groups(func(p *ledger.Payment) bool {
+		if !active(*p) || p.AccountHolder == 0 || p.Payee.Kind == ledger.PayeeOrg {
+			return false
 		}
 		holder := d.Persons[p.AccountHolder]
-		if holder.ID == 0 || holder.Household == p.Household || p.Payee.Kind == ledger.PayeePerson && p.AccountHolder == p.Payee.ID {
-			continue
-		}
-		k := fmt.Sprintf("%s|holder:%d", payeeKey(p), p.AccountHolder)
-		groups[k] = append(groups[k], &d.Payments[i])
-	}
-	var out []ledger.Finding
-	for k, pp := range groups {
-		ps := deref(pp)
-		out = append(out, ledger.Finding{Rule: "C1", SubjectKey: k, Severity: ledger.SeverityHigh, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
-			Reason: fmt.Sprintf("发给%s的 %d 笔款项打入了非本户人员%s的账户，请核实是否代领、截留", x.subject(ps[0]).Label, len(ps),
-				d.Labels[ps[0].AccountHolder]),
-			Evidence: ev(ps...)})
-	}
+		return !(holder.ID == 0 || holder.Household == p.Household || p.Payee.Kind == ledger.PayeePerson && p.AccountHolder == p.Payee.ID)
+	}, func(a, b *ledger.ScanPayment) int {
+		return cmp.Or(cmpPayee(a, b), cmp.Compare(a.AccountHolder, b.AccountHolder))
+	}, func(idx []int32) {
+		p0 := x.at(idx[0])
+		out = append(out, ledger.Finding{Rule: "C1", SubjectKey: fmt.Sprintf("%s|holder:%d", payeeKey(p0), p0.AccountHolder), Severity: ledger.SeverityHigh,
+			Village: x.village(p0), Subject: x.subject(p0),
+			Reason: fmt.Sprintf("发给%s的 %d 笔款项打入了非本户人员%s的账户，请核实是否代领、截留", x.subject(p0).Label, len(idx),
+				d.Labels[p0.AccountHolder]),
+			Evidence: x.evi(idx)})
+	})
 	return sorted(out)
 }
 
 // E3: payments exceed a project's holding of a fund.
 func ruleE3(d *ledger.ScanData, c Config) []ledger.Finding {
+	x := finder{d}
 	type key struct{ project, fund int64 }
-	paid := map[key][]*ledger.Payment{} // pointers: a town's groups hold every payment
+	paid := map[key]*aggregate{}
 	for i := range d.Payments {
-		if p := &d.Payments[i]; active(*p) {
-			paid[key{p.Project, p.Fund}] = append(paid[key{p.Project, p.Fund}], p)
+		if p := x.at(int32(i)); active(p) {
+			k := key{p.Project, p.Fund}
+			if paid[k] == nil {
+				paid[k] = &aggregate{}
+			}
+			paid[k].add(int32(i), p.Amount)
 		}
 	}
 	var out []ledger.Finding
-	for k, ps := range paid {
-		var sum ledger.Fen
-		for _, p := range ps {
-			sum += p.Amount
-		}
+	for k, g := range paid {
 		alloc := d.Allocated[[2]int64{k.project, k.fund}]
-		if sum <= alloc {
+		if g.sum <= alloc {
 			continue
 		}
 		pr, f := d.Projects[k.project], d.Funds[k.fund]
-		e := evp(ps)
+		e := x.evi(g.idx)
 		e.DocNos, e.ProjectCodes = []string{f.DocNo}, []string{pr.Code}
 		out = append(out, ledger.Finding{Rule: "E3", SubjectKey: fmt.Sprintf("project:%d|fund:%d", k.project, k.fund), Severity: ledger.SeverityHigh,
 			Village: pr.Village, Subject: ledger.FlagSubject{Kind: "project", ID: pr.ID, Label: pr.Name},
-			Reason:   fmt.Sprintf("项目「%s」从资金「%s」支付 %s 元，超过拨付的 %s 元", pr.Name, f.DocNo, sum.Yuan(), alloc.Yuan()),
+			Reason:   fmt.Sprintf("项目「%s」从资金「%s」支付 %s 元，超过拨付的 %s 元", pr.Name, f.DocNo, g.sum.Yuan(), alloc.Yuan()),
 			Evidence: e})
 	}
 	return sorted(out)
@@ -657,30 +679,28 @@ func ruleE3(d *ledger.ScanData, c Config) []ledger.Finding {
 // no 产业 item (造血 money handed out as cash).
 func ruleE6(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	groups := map[string][]*ledger.Payment{}
-	for i, p := range d.Payments {
-		if !active(p) || p.Payee.Kind == ledger.PayeeOrg {
-			continue
+	var out []ledger.Finding
+	x.groups(func(p *ledger.Payment) bool {
+		if !active(*p) || p.Payee.Kind == ledger.PayeeOrg {
+			return false
 		}
 		if d.Projects[p.Project].Category != "产业" && d.Funds[p.Fund].Purpose != "产业" {
-			continue
+			return false
 		}
-		if it, ok := d.Items[p.Item]; ok && it.Category == "产业" {
-			continue
-		}
-		k := fmt.Sprintf("project:%d|%s", p.Project, payeeKey(p))
-		groups[k] = append(groups[k], &d.Payments[i])
-	}
-	var out []ledger.Finding
-	for k, pp := range groups {
-		ps := deref(pp)
-		pr := d.Projects[ps[0].Project]
-		e := ev(ps...)
+		it, ok := d.Items[p.Item]
+		return !(ok && it.Category == "产业")
+	}, func(a, b *ledger.ScanPayment) int {
+		return cmp.Or(cmp.Compare(a.Project, b.Project), cmpPayee(a, b))
+	}, func(idx []int32) {
+		p0 := x.at(idx[0])
+		pr := d.Projects[p0.Project]
+		e := x.evi(idx)
 		e.ProjectCodes = []string{pr.Code}
-		out = append(out, ledger.Finding{Rule: "E6", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(ps[0]), Subject: x.subject(ps[0]),
-			Reason:   fmt.Sprintf("产业资金（项目「%s」）以非产业补贴形式直接发给%s %d 笔", pr.Name, x.subject(ps[0]).Label, len(ps)),
+		out = append(out, ledger.Finding{Rule: "E6", SubjectKey: fmt.Sprintf("project:%d|%s", p0.Project, payeeKey(p0)), Severity: ledger.SeverityWarn,
+			Village: x.village(p0), Subject: x.subject(p0),
+			Reason:   fmt.Sprintf("产业资金（项目「%s」）以非产业补贴形式直接发给%s %d 笔", pr.Name, x.subject(p0).Label, len(idx)),
 			Evidence: e})
-	}
+	})
 	return sorted(out)
 }
 
@@ -731,19 +751,22 @@ func ruleG8(d *ledger.ScanData, c Config) []ledger.Finding {
 // an import with such rows gets one flag for the batch.
 func ruleH5(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
-	perBatch := map[int64][]*ledger.Payment{}
+	perBatch := map[int64]*aggregate{}
 	var out []ledger.Finding
 	for i := range d.Payments {
-		p := d.Payments[i]
-		if p.RecordedAt.IsZero() || p.PaidOn.IsZero() {
+		if sp := &d.Payments[i]; sp.RecordedAt == 0 || sp.PaidOn == 0 {
 			continue
 		}
+		p := x.at(int32(i))
 		days := p.PaidOn.DaysUntil(ledger.DateOf(p.RecordedAt, d.Location))
 		if days <= c.BackdatedDays {
 			continue
 		}
 		if b := batchOf(d, p.Seq); b != nil {
-			perBatch[b.Seq] = append(perBatch[b.Seq], &d.Payments[i])
+			if perBatch[b.Seq] == nil {
+				perBatch[b.Seq] = &aggregate{}
+			}
+			perBatch[b.Seq].add(int32(i), p.Amount)
 			continue
 		}
 		out = append(out, ledger.Finding{Rule: "H5", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityInfo,
@@ -751,13 +774,13 @@ func ruleH5(d *ledger.ScanData, c Config) []ledger.Finding {
 			Reason:   fmt.Sprintf("支付日期为 %s 的款项在 %d 天后才录入（补录）", p.PaidOn, days),
 			Evidence: ev(p)})
 	}
-	for seq, ps := range perBatch {
-		b := batchOf(d, ps[0].Seq)
-		e := evp(ps)
+	for seq, g := range perBatch {
+		b := batchOf(d, d.Payments[g.idx[0]].Seq)
+		e := x.evi(g.idx)
 		e.Batches = []int64{seq}
 		out = append(out, ledger.Finding{Rule: "H5", SubjectKey: fmt.Sprintf("batch:%d", seq), Severity: ledger.SeverityInfo,
 			Subject:  ledger.FlagSubject{Kind: "import_batch", ID: seq, Label: b.Filename},
-			Reason:   fmt.Sprintf("导入批次「%s」中有 %d 笔支付在支付日期 %d 天以后才录入（补录）", b.Filename, len(ps), c.BackdatedDays),
+			Reason:   fmt.Sprintf("导入批次「%s」中有 %d 笔支付在支付日期 %d 天以后才录入（补录）", b.Filename, g.n, c.BackdatedDays),
 			Evidence: e})
 	}
 	return sorted(out)

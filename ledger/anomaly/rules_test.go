@@ -58,6 +58,14 @@ func pay(payee ledger.PayeeRef, hh int64, item string, amount ledger.Fen, period
 	return p
 }
 
+// setPayments replaces the snapshot's payments.
+func setPayments(x *ledger.ScanData, ps ...ledger.Payment) {
+	x.Payments = nil
+	for _, p := range ps {
+		x.AddPayment(p)
+	}
+}
+
 var p1 = ledger.PayeeRef{Kind: ledger.PayeePerson, ID: 1}
 
 func run(t *testing.T, rule string, data *ledger.ScanData) []ledger.Finding {
@@ -82,117 +90,117 @@ func TestRules(t *testing.T) {
 			p := x.Persons[1]
 			p.DeceasedOn = d("2026-03-15")
 			x.Persons[1] = p
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25"))
 		}, 1},
 		{"A2 near miss: the month of death", "A2", func(x *ledger.ScanData) {
 			p := x.Persons[1]
 			p.DeceasedOn = d("2026-03-15")
 			x.Persons[1] = p
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-04-25")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-04-25"))
 		}, 0},
 		{"A4 fires: a household member is a public employee", "A4", func(x *ledger.ScanData) {
 			p := x.Persons[2]
 			p.PublicEmployee = true
 			x.Persons[2] = p
-			x.Payments = []ledger.Payment{pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-01")}
+			setPayments(x, pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-01"))
 		}, 1},
 		{"A4 near miss: another household's public employee", "A4", func(x *ledger.ScanData) {
 			p := x.Persons[3]
 			p.PublicEmployee = true
 			x.Persons[3] = p
-			x.Payments = []ledger.Payment{pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-01")}
+			setPayments(x, pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-01"))
 		}, 0},
 		{"A7 fires: joined 30 days before the first payment", "A7", func(x *ledger.ScanData) {
 			p := x.Persons[1]
 			p.JoinedOn = d("2026-03-01")
 			x.Persons[1] = p
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-31")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-31"))
 		}, 1},
 		{"A7 near miss: joined 181 days before", "A7", func(x *ledger.ScanData) {
 			p := x.Persons[1]
 			p.JoinedOn = d("2025-10-01")
 			x.Persons[1] = p
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-31")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-31"))
 		}, 0},
 		{"B1 fires: twice in one period", "B1", func(x *ledger.ScanData) {
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-26")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-26"))
 		}, 1},
 		{"B1 near miss: the first payment reversed", "B1", func(x *ledger.ScanData) {
 			a := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
 			a.Status = ledger.StatusReversed
-			x.Payments = []ledger.Payment{a, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-26")}
+			setPayments(x, a, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-26"))
 		}, 0},
 		{"B3 fires: over standard × quantity", "B3", func(x *ledger.ScanData) {
 			p := pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 2100_00, "2026", "2026-05-01")
 			p.Quantity = 20
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 1},
 		{"B3 near miss: exactly standard × quantity", "B3", func(x *ledger.ScanData) {
 			p := pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 2000_00, "2026", "2026-05-01")
 			p.Quantity = 20
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 0},
 		{"B3 fires: an outlier among twelve payments of an item without a standard", "B3", func(x *ledger.ScanData) {
 			it := x.Items["GY01"]
 			it.Standard = 0
 			x.Items["GY01"] = it
 			for i := 0; i < 11; i++ {
-				x.Payments = append(x.Payments, pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: int64(100 + i)}, 10, "GY01", ledger.Fen(300_00+i*100), "2026-03", "2026-03-25"))
+				x.AddPayment(pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: int64(100 + i)}, 10, "GY01", ledger.Fen(300_00+i*100), "2026-03", "2026-03-25"))
 			}
-			x.Payments = append(x.Payments, pay(p1, 10, "GY01", 900_00, "2026-03", "2026-03-25"))
+			x.AddPayment(pay(p1, 10, "GY01", 900_00, "2026-03", "2026-03-25"))
 		}, 1},
 		{"B3 near miss: nine payments are too few for the outlier test", "B3", func(x *ledger.ScanData) {
 			it := x.Items["GY01"]
 			it.Standard = 0
 			x.Items["GY01"] = it
 			for i := 0; i < 8; i++ {
-				x.Payments = append(x.Payments, pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: int64(100 + i)}, 10, "GY01", 300_00, "2026-03", "2026-03-25"))
+				x.AddPayment(pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: int64(100 + i)}, 10, "GY01", 300_00, "2026-03", "2026-03-25"))
 			}
-			x.Payments = append(x.Payments, pay(p1, 10, "GY01", 900_00, "2026-03", "2026-03-25"))
+			x.AddPayment(pay(p1, 10, "GY01", 900_00, "2026-03", "2026-03-25"))
 		}, 0},
 		{"H5 fires: recorded 45 days after the payment", "H5", func(x *ledger.ScanData) {
 			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-01")
 			p.RecordedAt = time.Date(2026, 4, 15, 8, 0, 0, 0, time.UTC)
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 1},
 		{"H5 near miss: recorded 30 days after", "H5", func(x *ledger.ScanData) {
 			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-01")
 			p.RecordedAt = time.Date(2026, 3, 31, 8, 0, 0, 0, time.UTC)
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 0},
 		{"H5 fires once for an import batch", "H5", func(x *ledger.ScanData) {
 			for i := 0; i < 3; i++ {
 				p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-01-01")
 				p.RecordedAt = time.Date(2026, 4, 15, 8, 0, 0, 0, time.UTC)
-				x.Payments = append(x.Payments, p)
+				x.AddPayment(p)
 			}
 			x.Batches = []ledger.ImportBatch{{Seq: 999999, Filename: "发放明细.xlsx", FirstSeq: x.Payments[0].Seq, LastSeq: x.Payments[2].Seq}}
 		}, 1},
 		{"B5 fires: over the yearly cap", "B5", func(x *ledger.ScanData) {
 			for m := 1; m <= 13; m++ {
-				x.Payments = append(x.Payments, pay(p1, 10, "GY01", 300_00, "", "2026-03-25"))
+				x.AddPayment(pay(p1, 10, "GY01", 300_00, "", "2026-03-25"))
 			}
 		}, 1},
 		{"B5 near miss: exactly the cap", "B5", func(x *ledger.ScanData) {
 			for m := 1; m <= 12; m++ {
-				x.Payments = append(x.Payments, pay(p1, 10, "GY01", 300_00, "", "2026-03-25"))
+				x.AddPayment(pay(p1, 10, "GY01", 300_00, "", "2026-03-25"))
 			}
 		}, 0},
 		{"C2 fires: one account, two households", "C2", func(x *ledger.ScanData) {
 			a, b := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: 3}, 20, "GY01", 300_00, "2026-03", "2026-03-25")
 			a.AccountIndex, b.AccountIndex = strings.Repeat("ab", 32), strings.Repeat("ab", 32)
-			x.Payments = []ledger.Payment{a, b}
+			setPayments(x, a, b)
 		}, 1},
 		{"C2 near miss: one account, two members of one household", "C2", func(x *ledger.ScanData) {
 			a, b := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: 2}, 10, "GY01", 300_00, "2026-03", "2026-03-25")
 			a.AccountIndex, b.AccountIndex = strings.Repeat("ab", 32), strings.Repeat("ab", 32)
-			x.Payments = []ledger.Payment{a, b}
+			setPayments(x, a, b)
 		}, 0},
 		{"C4 fires: over 10,000 with no item", "C4", func(x *ledger.ScanData) {
-			x.Payments = []ledger.Payment{pay(p1, 10, "", 10000_01, "", "2026-03-25")}
+			setPayments(x, pay(p1, 10, "", 10000_01, "", "2026-03-25"))
 		}, 1},
 		{"C4 near miss: exactly 10,000", "C4", func(x *ledger.ScanData) {
-			x.Payments = []ledger.Payment{pay(p1, 10, "", 10000_00, "", "2026-03-25")}
+			setPayments(x, pay(p1, 10, "", 10000_00, "", "2026-03-25"))
 		}, 0},
 		{"D1 fires: unspent after 8 months", "D1", func(x *ledger.ScanData) {
 			x.FundLines[5] = ledger.FundLine{Fund: x.Funds[5], Unspent: 100_00}
@@ -205,7 +213,7 @@ func TestRules(t *testing.T) {
 		{"E7 fires: 产业 money on a 就业 project", "E7", func(x *ledger.ScanData) {
 			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
 			p.Project = 8
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 1},
 		{"E7 near miss: 统筹整合涉农资金", "E7", func(x *ledger.ScanData) {
 			f := x.Funds[5]
@@ -213,27 +221,27 @@ func TestRules(t *testing.T) {
 			x.Funds[5] = f
 			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
 			p.Project = 8
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 0},
 		{"F1 fires: two below the threshold, sum above, 30 days apart", "F1", func(x *ledger.ScanData) {
 			o := ledger.PayeeRef{Kind: ledger.PayeeOrg, ID: 50}
-			x.Payments = []ledger.Payment{pay(o, 0, "", 60000_00, "", "2026-03-01"), pay(o, 0, "", 50000_00, "", "2026-03-31")}
+			setPayments(x, pay(o, 0, "", 60000_00, "", "2026-03-01"), pay(o, 0, "", 50000_00, "", "2026-03-31"))
 		}, 1},
 		{"F1 near miss: the sum just below", "F1", func(x *ledger.ScanData) {
 			o := ledger.PayeeRef{Kind: ledger.PayeeOrg, ID: 50}
-			x.Payments = []ledger.Payment{pay(o, 0, "", 50000_00, "", "2026-03-01"), pay(o, 0, "", 50000_00, "", "2026-03-31")}
+			setPayments(x, pay(o, 0, "", 50000_00, "", "2026-03-01"), pay(o, 0, "", 50000_00, "", "2026-03-31"))
 		}, 0},
 		{"F2 fires: paid before approval", "F2", func(x *ledger.ScanData) {
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-01", "2026-01-31")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-01", "2026-01-31"))
 		}, 1},
 		{"F2 near miss: paid on the approval date", "F2", func(x *ledger.ScanData) {
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-02", "2026-02-01")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-02", "2026-02-01"))
 		}, 0},
 		{"F9 fires: one invoice twice", "F9", func(x *ledger.ScanData) {
 			o := ledger.PayeeRef{Kind: ledger.PayeeOrg, ID: 50}
 			a, b := pay(o, 0, "", 100_00, "", "2026-03-01"), pay(o, 0, "", 100_00, "", "2026-03-02")
 			a.InvoiceNo, b.InvoiceNo = "FP-1", "FP-1"
-			x.Payments = []ledger.Payment{a, b}
+			setPayments(x, a, b)
 		}, 1},
 		{"G3 fires: a 16-year-old borrower", "G3", func(x *ledger.ScanData) {
 			x.Loans = []ledger.Loan{{ContractNo: "L1", Household: 20, Borrower: 3, Amount: 10000_00, TermMonths: 12, GrantedOn: d("2026-03-01"), Status: ledger.LoanActive, Seq: 9}}
@@ -260,7 +268,7 @@ func TestRules(t *testing.T) {
 			h := x.Households[10]
 			h.Kind = ledger.KindOrdinary
 			x.Households[10] = h
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"))
 		}, 1},
 		{"A3 near miss: a 监测对象 eligible for the item", "A3", func(x *ledger.ScanData) {
 			it := x.Items["GY01"]
@@ -269,46 +277,46 @@ func TestRules(t *testing.T) {
 			h := x.Households[10]
 			h.Kind = ledger.KindMonitored
 			x.Households[10] = h
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"))
 		}, 0},
 		{"B2 fires: a household item to two members", "B2", func(x *ledger.ScanData) {
 			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
 			a, b := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01"), pay(hh, 10, "CY01", 100_00, "2026", "2026-05-02")
 			a.AccountHolder, b.AccountHolder = 1, 2
-			x.Payments = []ledger.Payment{a, b}
+			setPayments(x, a, b)
 		}, 1},
 		{"B2 near miss: one member", "B2", func(x *ledger.ScanData) {
 			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
 			a := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01")
 			a.AccountHolder = 1
-			x.Payments = []ledger.Payment{a}
+			setPayments(x, a)
 		}, 0},
 		{"C1 fires: paid into another household's account", "C1", func(x *ledger.ScanData) {
 			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
 			p.AccountHolder = 3
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 1},
 		{"C1 near miss: a child paid into a parent's account of the same household", "C1", func(x *ledger.ScanData) {
 			p := pay(ledger.PayeeRef{Kind: ledger.PayeePerson, ID: 2}, 10, "GY01", 300_00, "2026-03", "2026-03-25")
 			p.AccountHolder = 1
-			x.Payments = []ledger.Payment{p}
+			setPayments(x, p)
 		}, 0},
 		{"E3 fires: paid more than allocated", "E3", func(x *ledger.ScanData) {
 			x.Allocated = map[[2]int64]ledger.Fen{{7, 5}: 500_00}
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25"))
 		}, 1},
 		{"E3 near miss: exactly the allocation", "E3", func(x *ledger.ScanData) {
 			x.Allocated = map[[2]int64]ledger.Fen{{7, 5}: 600_00}
-			x.Payments = []ledger.Payment{pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25")}
+			setPayments(x, pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25"), pay(p1, 10, "GY01", 300_00, "2026-04", "2026-04-25"))
 		}, 0},
 		{"E6 fires: 产业 money as cash", "E6", func(x *ledger.ScanData) {
-			x.Payments = []ledger.Payment{pay(p1, 10, "", 500_00, "", "2026-03-25")}
+			setPayments(x, pay(p1, 10, "", 500_00, "", "2026-03-25"))
 		}, 1},
 		{"E6 near miss: under a 产业 item", "E6", func(x *ledger.ScanData) {
 			it := x.Items["CY01"]
 			it.Category = "产业"
 			x.Items["CY01"] = it
-			x.Payments = []ledger.Payment{pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-01")}
+			setPayments(x, pay(ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}, 10, "CY01", 100_00, "2026", "2026-05-01"))
 		}, 0},
 		{"G1 fires: a loan to an 一般农户", "G1", func(x *ledger.ScanData) {
 			h := x.Households[10]
