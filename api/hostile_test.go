@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -153,6 +154,22 @@ func TestHostileInputEveryRoute(t *testing.T) {
 					t.Errorf("%s with %s: refused %d but wrote", route, what, r.status)
 				}
 			}
+		}
+	}
+	// PDFs a visitor may upload to the verify page, among them the one the
+	// fuzzer found that once crashed the attachment reader (a negative
+	// /Length): a page saying the file is not a notice, never a 500.
+	for _, pdf := range [][]byte{[]byte("\n3 0 obj/Length -1/Type /Filespec/UF (\xfe\xff\x00r\x00o\x00w\x00s\x00.\x00j\x00s\x00o\x00n)/EF << /F 3stream"),
+		[]byte("%PDF-1.7\n"), bytes.Repeat([]byte("\n1 0 obj/Length 999999999 stream"), 1000), {}} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("pdf", "公告.pdf")
+		fw.Write(pdf)
+		mw.Close()
+		r := e.rawBody("POST", "/verify", "none", mw.FormDataContentType(), buf.Bytes())
+		sent++
+		if r.status >= 500 || !bytes.Contains(r.body, []byte("</html>")) {
+			t.Errorf("POST /verify with a hostile PDF (%d bytes): %d %.300s", len(pdf), r.status, r.body)
 		}
 	}
 	t.Logf("%d hostile requests over %d routes", sent, len(m.routes))

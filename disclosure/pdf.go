@@ -587,11 +587,11 @@ func streamOf(pdf []byte, n int) ([]byte, error) {
 	data := obj[s+len("stream"):]
 	data = bytes.TrimPrefix(data, []byte("\r"))
 	data = bytes.TrimPrefix(data, []byte("\n"))
-	if length > len(data) {
-		return nil, fmt.Errorf("object %d: truncated", n)
+	if length < 0 || length > len(data) {
+		return nil, fmt.Errorf("object %d: bad length %d", n, length)
 	}
 	data = data[:length]
-	if !bytes.Contains(dict[:s], []byte("/FlateDecode")) {
+	if !bytes.Contains(obj[:s], []byte("/FlateDecode")) {
 		return data, nil
 	}
 	zr, err := zlib.NewReader(bytes.NewReader(data))
