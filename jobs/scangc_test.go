@@ -18,7 +18,7 @@ import (
 func TestScanRestoresGOGC(t *testing.T) {
 	orig := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(orig)
-	for _, gogc := range []int{100, 10, -1} {
+	for _, gogc := range []int{100, 5, -1} {
 		store := gormstore.OpenTest(t, "sqlite")
 		s, _ := lt.NewService(t, store, nil)
 		sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h", Now: s.L.Now}, jobs.Scan(s, anomaly.DefaultConfig, store))
