@@ -37,15 +37,22 @@ func (s *Service) drawable(name string) error {
 	return nil
 }
 
+// booksKey names a log's cachedBooks among a batch's values. It must be
+// declared outside write: a type declared inside a generic function is a
+// different type for each type argument, so the requests of one batch that
+// return different types (a payment, an import) each got a cache of their
+// own and did not see each other's balances: a payment after an import in
+// the same batch could overdraw the holding.
+type booksKey struct{ log int64 }
+
 // write runs op as one request on the log: the generic form of every
 // service write.
 func write[T any](ctx context.Context, s *Service, lg Log, idem *Idem, op func(w *txn) (T, error)) (T, error) {
 	v, _, err := Do(ctx, s.L, lg, idem, func(b *Batch) (T, error) {
-		type key struct{ log int64 }
-		cb, _ := b.Value(key{lg.ID}).(*cachedBooks)
+		cb, _ := b.Value(booksKey{lg.ID}).(*cachedBooks)
 		if cb == nil {
 			cb = newCachedBooks(b.Tx().Books(lg.ID))
-			b.SetValue(key{lg.ID}, cb)
+			b.SetValue(booksKey{lg.ID}, cb)
 			b.OnFinish(cb.flush)
 		}
 		v, err := op(&txn{b: b, bk: cb, s: s, town: lg.Town})
