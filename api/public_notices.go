@@ -159,10 +159,20 @@ type SelfPaymentDTO struct {
 // rate_limited error.
 func (s *Server) selfQuery(c *gin.Context, lg ledger.Log, b queryBody) (ledger.SelfAnswer, error) {
 	ip := c.ClientIP()
-	key := lg.Town + "\x00" + strings.TrimSpace(b.Village) + "\x00" + strings.TrimSpace(b.Name)
 	if !s.limits.global.take("") || !s.limits.perIP.take(ip) {
 		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "查询过于频繁，请稍后再试")
 	}
+	// A village is counted once whether it is given by code or by name
+	// (SelfQuery takes either): else each spelling had its own 5 failures.
+	village := strings.TrimSpace(b.Village)
+	if vs, err := s.svc.Villages(c.Request.Context(), lg); err == nil {
+		for _, v := range vs {
+			if v.Name == village {
+				village = v.Code
+			}
+		}
+	}
+	key := lg.Town + "\x00" + village + "\x00" + strings.TrimSpace(b.Name)
 	if s.limits.failures.blocked(key) {
 		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "该姓名今日查询失败次数过多，请明天再试，或到村委会查询")
 	}
