@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -107,7 +109,7 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) Report {
 	}
 	latestNote, err := src.Latest(ctx)
 	if err != nil {
-		r.add("今日检查点", false, "取不到今日检查点：%v", err)
+		r.add("今日检查点", false, "取不到今日检查点：%s", publicErr(err))
 		return r
 	}
 	latest, err := ledger.OpenCheckpoint(latestNote, vkey)
@@ -129,7 +131,7 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) Report {
 	for _, row := range c.Rows {
 		leaf, err := rowLeaf(ctx, src, row)
 		if err != nil {
-			r.add(fmt.Sprintf("第 %d 条", row.Seq), false, "账本序号 %d：%v", row.Seq, err)
+			r.add(fmt.Sprintf("第 %d 条", row.Seq), false, "账本序号 %d：%s", row.Seq, publicErr(err))
 			continue
 		}
 		if row.Seq >= c.Size {
@@ -150,7 +152,7 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) Report {
 		want, err := publishedSHA(ctx, src, c.PublishSeq)
 		switch {
 		case err != nil:
-			r.add("PDF 文件", false, "找不到该公告的发布记录：%v", err)
+			r.add("PDF 文件", false, "找不到该公告的发布记录：%s", publicErr(err))
 		case want != got:
 			r.add("PDF 文件", false, "PDF 文件与账本登记的不一致（SHA-256 %s…，登记的是 %s…）：文件可能被修改过", got[:12], want[:min(12, len(want))])
 		default:
@@ -172,7 +174,7 @@ func consistencyText(ok bool, old, now int64) string {
 func rowLeaf(ctx context.Context, src Source, row RowLeaf) (tlog.Hash, error) {
 	body, withheld, leaf, err := src.Entry(ctx, row.Seq)
 	if err != nil {
-		return tlog.Hash{}, fmt.Errorf("取不到该记录")
+		return tlog.Hash{}, ledger.Errorf(ledger.CodeNotFound, "取不到该记录")
 	}
 	if !withheld {
 		leaf = tlog.RecordHash(body)
@@ -180,10 +182,10 @@ func rowLeaf(ctx context.Context, src Source, row RowLeaf) (tlog.Hash, error) {
 	if row.LeafHash != "" {
 		printed, err := ParseRoot(row.LeafHash)
 		if err != nil {
-			return tlog.Hash{}, fmt.Errorf("公告附件中的哈希无法识别")
+			return tlog.Hash{}, ledger.Errorf(ledger.CodeValidationFailed, "公告附件中的哈希无法识别")
 		}
 		if printed != leaf {
-			return tlog.Hash{}, fmt.Errorf("公告附件中的哈希与账本记录不一致")
+			return tlog.Hash{}, ledger.Errorf(ledger.CodeTampered, "公告附件中的哈希与账本记录不一致")
 		}
 	}
 	return leaf, nil
@@ -192,11 +194,11 @@ func rowLeaf(ctx context.Context, src Source, row RowLeaf) (tlog.Hash, error) {
 // publishedSHA returns the pdf_sha256 of a notice_published entry.
 func publishedSHA(ctx context.Context, src Source, seq int64) (string, error) {
 	if seq < 0 {
-		return "", fmt.Errorf("发布记录未知")
+		return "", ledger.Errorf(ledger.CodeNotFound, "发布记录未知")
 	}
 	body, withheld, _, err := src.Entry(ctx, seq)
 	if err != nil || withheld {
-		return "", fmt.Errorf("取不到发布记录")
+		return "", ledger.Errorf(ledger.CodeNotFound, "取不到发布记录")
 	}
 	var e struct {
 		Type    string `json:"type"`
@@ -205,7 +207,7 @@ func publishedSHA(ctx context.Context, src Source, seq int64) (string, error) {
 		} `json:"payload"`
 	}
 	if err := json.Unmarshal(body, &e); err != nil || e.Type != "notice_published" {
-		return "", fmt.Errorf("账本序号 %d 不是公告发布记录", seq)
+		return "", ledger.Errorf(ledger.CodeNotFound, "账本序号 %d 不是公告发布记录", seq)
 	}
 	return e.Payload.PDF, nil
 }
@@ -241,4 +243,17 @@ func (s LedgerSource) Inclusion(ctx context.Context, index, size int64) (tlog.Re
 
 func (s LedgerSource) Consistency(ctx context.Context, old, new int64) (tlog.TreeProof, error) {
 	return s.L.ProveConsistency(ctx, s.Lg, old, new)
+}
+
+// publicErr is an error as the verify page shows it: a ledger error's
+// Chinese detail, or, for anything else (a store's own words, in English,
+// naming tables and indexes), one Chinese sentence; the error itself goes
+// to the log.
+func publicErr(err error) string {
+	var le *ledger.Error
+	if errors.As(err, &le) && le.Detail != "" {
+		return le.Detail
+	}
+	slog.Warn("verify page", "err", err)
+	return "账本数据不完整或已被改动，无法取得"
 }

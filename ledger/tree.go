@@ -89,6 +89,19 @@ func (l *Ledger) SignCheckpointAt(ctx context.Context, lg Log, size int64) (Chec
 	if err != nil && !IsNotFound(err) {
 		return Checkpoint{}, err
 	}
+	// Never sign on top of a checkpoint this service did not sign: an
+	// insider who rewrote the tree and re-signed the stored checkpoints with
+	// another key must not get the real key's signature over the rewrite.
+	if have && l.key != nil {
+		vkey, err := l.key.VerifierKey(lg.Origin)
+		if err != nil {
+			return Checkpoint{}, err
+		}
+		body, err := OpenCheckpoint(latest.Note, vkey)
+		if err != nil || body.Size != latest.Size || body.Root != latest.Root {
+			return Checkpoint{}, Errorf(CodeTampered, "最新的已签名检查点（大小 %d）的签名无效或与记录不符，拒绝在其上签署新检查点", latest.Size)
+		}
+	}
 	if have && latest.Size == size {
 		return latest, nil
 	}

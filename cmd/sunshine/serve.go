@@ -174,7 +174,12 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	go func() { errc <- hs.Serve(ln) }()
 	stopJobs, err := a.jobs.Start(ctx)
 	if err != nil {
-		return err
+		if ctx.Err() == nil {
+			return err
+		}
+		// Stopped while the scheduler was starting (its catch-up query
+		// saw the cancelled context): an ordinary shutdown.
+		stopJobs = func() {}
 	}
 	defer stopJobs()
 	select {
