@@ -486,50 +486,42 @@ func (s *Server) staffRecord(c *gin.Context) {
 
 // ---- funds, projects, payments ----
 
-func (s *Server) staffFunds(c *gin.Context) {
+// staffView renders a read-only page whose data is one load from the
+// caller's town (a load error is the error page).
+func staffView[T any](s *Server, c *gin.Context, name, title string, load func(ctx context.Context, lg ledger.Log) (T, error)) {
 	lg, ok := s.staffLog(c)
 	if !ok {
 		return
 	}
-	fs, err := s.svc.Funds(c.Request.Context(), lg)
+	v, err := load(c.Request.Context(), lg)
 	if err != nil {
 		s.staffFail(c, err)
 		return
 	}
-	s.staffRender(c, http.StatusOK, "funds", "资金", pages.Page{Data: fs})
+	s.staffRender(c, http.StatusOK, name, title, pages.Page{Note: c.Query("done"), Data: v})
+}
+
+func (s *Server) staffFunds(c *gin.Context) {
+	staffView(s, c, "funds", "资金", func(ctx context.Context, lg ledger.Log) ([]ledger.FundLine, error) { return s.svc.Funds(ctx, lg) })
 }
 
 // GET /staff/funds/:id: where a fund's money went (project by project, and
 // by kind of payee).
 func (s *Server) staffFund(c *gin.Context) {
-	lg, ok := s.staffLog(c)
-	if !ok {
-		return
-	}
-	id, err := parseID(c.Param("id"))
-	if err != nil {
-		s.staffFail(c, ledger.ErrNotFound)
-		return
-	}
-	r, err := s.svc.FundReport(c.Request.Context(), lg, id)
-	if err != nil {
-		s.staffFail(c, err)
-		return
-	}
-	s.staffRender(c, http.StatusOK, "fund", "资金去向", pages.Page{Data: r})
+	staffView(s, c, "fund", "资金去向", func(ctx context.Context, lg ledger.Log) (ledger.FundReport, error) {
+		id, err := parseID(c.Param("id"))
+		if err != nil {
+			return ledger.FundReport{}, ledger.ErrNotFound
+		}
+		return s.svc.FundReport(ctx, lg, id)
+	})
 }
 
 func (s *Server) staffProjects(c *gin.Context) {
-	lg, ok := s.staffLog(c)
-	if !ok {
-		return
-	}
-	ps, err := s.svc.Projects(c.Request.Context(), lg, "", c.Query("status"))
-	if err != nil {
-		s.staffFail(c, err)
-		return
-	}
-	s.staffRender(c, http.StatusOK, "projects", "项目库", pages.Page{Data: pages.ProjectsData{Projects: ps, Villages: s.villageNames(c, lg)}})
+	staffView(s, c, "projects", "项目库", func(ctx context.Context, lg ledger.Log) (pages.ProjectsData, error) {
+		ps, err := s.svc.Projects(ctx, lg, "", c.Query("status"))
+		return pages.ProjectsData{Projects: ps, Villages: s.villageNames(c, lg)}, err
+	})
 }
 
 func (s *Server) villageNames(c *gin.Context, lg ledger.Log) map[string]string {
@@ -545,22 +537,14 @@ func (s *Server) villageNames(c *gin.Context, lg ledger.Log) map[string]string {
 // GET /staff/projects/:code: budget against allocated and paid, per fund,
 // and the project's payments.
 func (s *Server) staffProject(c *gin.Context) {
-	lg, ok := s.staffLog(c)
-	if !ok {
-		return
-	}
-	ctx := c.Request.Context()
-	r, err := s.svc.ProjectReport(ctx, lg, c.Param("code"))
-	if err != nil {
-		s.staffFail(c, err)
-		return
-	}
-	ps, err := s.svc.Payments(ctx, lg, ledger.PaymentFilter{Project: r.ID, Limit: 500})
-	if err != nil {
-		s.staffFail(c, err)
-		return
-	}
-	s.staffRender(c, http.StatusOK, "project", "项目", pages.Page{Data: pages.ProjectData{Report: r, Payments: s.paymentViews(c, lg, ps)}})
+	staffView(s, c, "project", "项目", func(ctx context.Context, lg ledger.Log) (pages.ProjectData, error) {
+		r, err := s.svc.ProjectReport(ctx, lg, c.Param("code"))
+		if err != nil {
+			return pages.ProjectData{}, err
+		}
+		ps, err := s.svc.Payments(ctx, lg, ledger.PaymentFilter{Project: r.ID, Limit: 500})
+		return pages.ProjectData{Report: r, Payments: s.paymentViews(c, lg, ps)}, err
+	})
 }
 
 func (s *Server) paymentViews(c *gin.Context, lg ledger.Log, ps []ledger.Payment) []pages.PaymentView {
