@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -365,7 +364,6 @@ func (s *Server) importSheet(c *gin.Context) {
 		return
 	}
 	dry := c.Query("dry_run") == "true"
-	sum := sha256.Sum256(data)
 	lg, ok := s.userLog(c)
 	if !ok {
 		return
@@ -376,23 +374,21 @@ func (s *Server) importSheet(c *gin.Context) {
 			failCode(c, ledger.CodeMalformedRequest, "Idempotency-Key 过长")
 			return
 		}
+		sum := sha256.Sum256(data)
 		idem = &ledger.Idem{IdemScope: ledger.IdemScope{UserID: user(c).ID, Method: "POST", Route: c.FullPath(), Key: key},
 			Fingerprint: ledger.FingerprintUpload(kind, sum)}
 	}
-	p, err := importer.Parse(kind, fh.Filename, data, importer.Options{})
+	in, bad, err := parseSheet(kind, fh.Filename, data)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	in := ledger.ImportInput{Kind: kind, Filename: fh.Filename, FileSHA256: hex.EncodeToString(sum[:]), Rows: p.Rows,
-		Persons: p.Persons, Registers: p.Registers, Funds: p.Funds, Projects: p.Projects, Allocations: p.Allocations,
-		Payments: p.Payments, Loans: p.Loans, Repayments: p.Repayments}
-	if len(p.Errors) > 0 {
+	if len(bad) > 0 {
 		if dry {
-			c.JSON(http.StatusOK, dryRunDTO(p.Rows, p.Errors, nil))
+			c.JSON(http.StatusOK, dryRunDTO(in.Rows, bad, nil))
 			return
 		}
-		fail(c, &ledger.Error{Code: ledger.CodeImportRowsInvalid, Detail: "有 " + strconv.Itoa(len(p.Errors)) + " 处数据有误，未写入任何记录，请修改后重新上传", Fields: p.Errors})
+		fail(c, &ledger.Error{Code: ledger.CodeImportRowsInvalid, Detail: "有 " + strconv.Itoa(len(bad)) + " 处数据有误，未写入任何记录，请修改后重新上传", Fields: bad})
 		return
 	}
 	res, err := s.svc.Import(c.Request.Context(), lg, user(c).ID, in, dry, idem)

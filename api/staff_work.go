@@ -81,6 +81,21 @@ func (s *Server) staffLog(c *gin.Context) (ledger.Log, bool) {
 	return lg, true
 }
 
+// staffTarget returns the caller's town and the numeric :id of the path,
+// or writes the error page (an id that is not a number is not found).
+func (s *Server) staffTarget(c *gin.Context) (ledger.Log, int64, bool) {
+	lg, ok := s.staffLog(c)
+	if !ok {
+		return lg, 0, false
+	}
+	id, err := parseID(c.Param("id"))
+	if err != nil {
+		s.staffFail(c, ledger.ErrNotFound)
+		return lg, 0, false
+	}
+	return lg, id, true
+}
+
 // staffFail writes a page with the error's Chinese detail and its fields.
 func (s *Server) staffFail(c *gin.Context, err error) {
 	if statusOf(err) >= 500 {
@@ -594,13 +609,8 @@ func (s *Server) staffPayments(c *gin.Context) {
 
 // POST /staff/payments/:id/approval (decision approve|reject, note).
 func (s *Server) staffApprove(c *gin.Context) {
-	lg, ok := s.staffLog(c)
+	lg, id, ok := s.staffTarget(c)
 	if !ok {
-		return
-	}
-	id, err := parseID(c.Param("id"))
-	if err != nil {
-		s.staffFail(c, ledger.ErrNotFound)
 		return
 	}
 	decision := c.PostForm("decision")
@@ -835,13 +845,8 @@ func (s *Server) staffNoticeData(c *gin.Context, lg ledger.Log, id int64) (pages
 }
 
 func (s *Server) staffNotice(c *gin.Context) {
-	lg, ok := s.staffLog(c)
+	lg, id, ok := s.staffTarget(c)
 	if !ok {
-		return
-	}
-	id, err := parseID(c.Param("id"))
-	if err != nil {
-		s.staffFail(c, ledger.ErrNotFound)
 		return
 	}
 	d, err := s.staffNoticeData(c, lg, id)
@@ -855,18 +860,14 @@ func (s *Server) staffNotice(c *gin.Context) {
 // GET /staff/notices/:id/preview: a draft as it would print, marked as a
 // preview (no number, no checkpoint); a published notice's stored PDF.
 func (s *Server) staffNoticePreview(c *gin.Context) {
-	lg, ok := s.staffLog(c)
+	lg, id, ok := s.staffTarget(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	id, err := parseID(c.Param("id"))
-	var n ledger.Notice
-	if err == nil {
-		n, err = s.svc.Notice(ctx, lg, id)
-	}
+	n, err := s.svc.Notice(ctx, lg, id)
 	if err != nil {
-		s.staffFail(c, ledger.ErrNotFound)
+		s.staffFail(c, err)
 		return
 	}
 	if n.Status != ledger.NoticeDraft {
@@ -895,13 +896,8 @@ func (s *Server) staffNoticePreview(c *gin.Context) {
 
 // POST /staff/notices/:id/publish: the four steps of DOMAIN.md §6.
 func (s *Server) staffPublish(c *gin.Context) {
-	lg, ok := s.staffLog(c)
+	lg, id, ok := s.staffTarget(c)
 	if !ok {
-		return
-	}
-	id, err := parseID(c.Param("id"))
-	if err != nil {
-		s.staffFail(c, ledger.ErrNotFound)
 		return
 	}
 	if s.publisher == nil {
@@ -923,13 +919,8 @@ func (s *Server) staffPublish(c *gin.Context) {
 
 // POST /staff/notices/:id/withdraw (reason).
 func (s *Server) staffWithdraw(c *gin.Context) {
-	lg, ok := s.staffLog(c)
+	lg, id, ok := s.staffTarget(c)
 	if !ok {
-		return
-	}
-	id, err := parseID(c.Param("id"))
-	if err != nil {
-		s.staffFail(c, ledger.ErrNotFound)
 		return
 	}
 	if _, err := s.svc.WithdrawNotice(c.Request.Context(), lg, user(c).ID, id, strings.TrimSpace(c.PostForm("reason")), nil); err != nil {
@@ -977,21 +968,17 @@ func (s *Server) staffComplaints(c *gin.Context) {
 
 func (s *Server) complaintFor(c *gin.Context, lg ledger.Log) (pages.ComplaintView, bool) {
 	id, err := parseID(c.Param("id"))
+	var cm ledger.Complaint
 	if err == nil {
-		var cs []ledger.Complaint
-		if cs, err = s.svc.Complaints(c.Request.Context(), lg, ""); err == nil {
-			for _, cm := range cs {
-				if cm.ID == id {
-					return s.complaintViews(c, lg, []ledger.Complaint{cm})[0], true
-				}
-			}
-		}
-	}
-	if err == nil {
+		cm, err = s.svc.Complaint(c.Request.Context(), lg, id)
+	} else {
 		err = ledger.ErrNotFound
 	}
-	s.staffFail(c, err)
-	return pages.ComplaintView{}, false
+	if err != nil {
+		s.staffFail(c, err)
+		return pages.ComplaintView{}, false
+	}
+	return s.complaintViews(c, lg, []ledger.Complaint{cm})[0], true
 }
 
 func (s *Server) staffComplaint(c *gin.Context) {

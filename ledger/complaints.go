@@ -231,6 +231,16 @@ func (s *Service) Complaints(ctx context.Context, lg Log, status string) ([]Comp
 	return cs, nil
 }
 
+// Complaint returns one complaint; not_found when there is none.
+func (s *Service) Complaint(ctx context.Context, lg Log, id int64) (Complaint, error) {
+	var c Complaint
+	err := s.L.Store().Books(ctx, lg.ID).Object(objComplaint, id, &c)
+	if IsNotFound(err) {
+		return c, Errorf(CodeNotFound, "未找到该投诉")
+	}
+	return c, err
+}
+
 func (w *txn) complaint(id int64) (Complaint, error) {
 	var c Complaint
 	err := w.bk.Object(objComplaint, id, &c)

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -24,7 +25,7 @@ func New(loc *time.Location) (*Pages, error) {
 	t, err := template.New("staff").Funcs(template.FuncMap{
 		"severity": SeverityText, "status": FlagStatusText, "action": ActionText,
 		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText, "outcome": OutcomeText, "when": func(s string) string { return When(s, loc) },
-		"paystatus": ledger.PaymentStatusText, "entrytext": EntryText, "contains": contains,
+		"paystatus": ledger.PaymentStatusText, "entrytext": EntryText, "contains": slices.Contains[[]string, string],
 		"time": func(t time.Time) string {
 			if t.IsZero() {
 				return ""

@@ -279,12 +279,3 @@ func EntryText(b []byte) string {
 	}
 	return s
 }
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
