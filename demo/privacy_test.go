@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/demo"
@@ -23,10 +25,11 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
-// TestDemoPrivacy adds to TestDemoPublicCrawl (which reads the home page,
-// the notice lists, every notice page, JSON and PDF text and every ledger
-// entry for the registry's exact strings) what it does not cover:
+// TestDemoPrivacy reads everything the public can read of the demo town and
+// finds no registry name, ID, account or phone in it:
 //
+//   - the home page, every village's notice list, every notice's page,
+//     JSON and PDF text, and every ledger entry;
 //   - the public pages a reader reaches from a notice: the verify page of
 //     every notice's QR code and of every notice PDF uploaded, the
 //     complaints' status pages, the error pages, the checkpoint, the key
@@ -103,6 +106,7 @@ func TestDemoPrivacy(t *testing.T) {
 			t.Fatal(err)
 		}
 		sec.check(t, n.Code+" JSON", get("/api/public/notices/"+url.PathEscape(n.Code), 200))
+		sec.check(t, n.Code, get("/notices/"+url.PathEscape(n.Code), 200))
 		u, err := url.Parse(d.VerifyURL)
 		if err != nil || u.Query().Get("n") == "" {
 			t.Fatalf("notice %s verify URL %q", n.Code, d.VerifyURL)
@@ -132,7 +136,19 @@ func TestDemoPrivacy(t *testing.T) {
 			}
 			sec.check(t, n.Code+".pdf", out) // the looser forms
 		}
-		docs += 3
+		docs += 4
+	}
+	for _, v := range demo.Villages {
+		sec.check(t, "notices of "+v.Name, get("/notices?village="+v.Code, 200))
+		docs++
+	}
+	size, err := tw.svc.L.Store().Size(ctx, tw.lg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := range size {
+		sec.check(t, fmt.Sprintf("entry %d", seq), get(fmt.Sprintf("/api/public/entries/%d", seq), 200))
+		docs++
 	}
 	cs, err := tw.svc.Complaints(ctx, tw.lg, "")
 	if err != nil {
@@ -335,4 +351,14 @@ func (s *secrets) check(t *testing.T, what string, body []byte) {
 			t.Errorf("%s shows a registry ID masked as %s", what, m[0])
 		}
 	}
+}
+
+func hanBefore(s string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.Is(unicode.Han, r)
+}
+
+func hanAfter(s string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.Is(unicode.Han, r)
 }
