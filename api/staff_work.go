@@ -489,11 +489,7 @@ func (s *Server) staffRecord(c *gin.Context) {
 				d.Values[k] = v[0]
 			}
 		}
-		p := pageError(pages.Page{Data: d}, err)
-		if p.Fields == nil && len(f.errs) > 0 {
-			p.Fields = f.errs
-		}
-		s.staffRender(c, statusOf(err), "record", "录入", p)
+		s.staffRender(c, statusOf(err), "record", "录入", pageError(pages.Page{Data: d}, err))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/record?kind="+kind+"&done="+urlQueryEscape(done))

@@ -27,6 +27,7 @@ type task struct {
 	result   string // Chinese, shown when done
 	next     string // a link to follow when done
 	nextText string
+	finished chan struct{} // closed when the task ends
 }
 
 // TaskView is what the task page shows.
@@ -74,7 +75,7 @@ type tasks struct {
 func (ts *tasks) start(owner, title string, fn func(ctx context.Context, t *task) (result string, err error)) *task {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	t := &task{ID: hex.EncodeToString(b[:]), Owner: owner, Title: title, Started: time.Now(), step: "已开始"}
+	t := &task{ID: hex.EncodeToString(b[:]), Owner: owner, Title: title, Started: time.Now(), step: "已开始", finished: make(chan struct{})}
 	ts.mu.Lock()
 	if ts.m == nil {
 		ts.m = map[string]*task{}
@@ -103,6 +104,7 @@ func (ts *tasks) start(owner, title string, fn func(ctx context.Context, t *task
 		t.mu.Lock()
 		t.done, t.ended, t.result, t.err = true, time.Now(), res, err
 		t.mu.Unlock()
+		close(t.finished)
 	}()
 	return t
 }
@@ -117,17 +119,13 @@ func (ts *tasks) get(id, owner string) (*task, bool) {
 	return t, true
 }
 
-// wait waits up to d for a task to end (tests, and a short task's page).
+// wait waits up to d for a task to end (a short task's first page shows
+// its result).
 func (t *task) wait(d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		t.mu.Lock()
-		done := t.done
-		t.mu.Unlock()
-		if done {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-t.finished:
+		return true
+	case <-time.After(d):
+		return false
 	}
-	return false
 }
