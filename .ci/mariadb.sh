@@ -49,7 +49,7 @@ _smdb_log() { echo "==> mariadb: $*" >&2; }
 # True if something accepts TCP connections on 127.0.0.1:$1.
 _smdb_port_busy() {
     if command -v ss >/dev/null 2>&1; then
-        ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+        [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ] && return 0
     fi
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }

@@ -76,10 +76,16 @@ if ! wait_ready "http://127.0.0.1:$PORT" 240; then
     tail -40 "$WORK/clone.log"
     fail "the fresh clone did not become ready"
 fi
-curl -fsS "http://127.0.0.1:$PORT/" | grep -q '镇头镇阳光账本' || fail "the home page"
-CODE=$(curl -fsS "http://127.0.0.1:$PORT/api/public/notices" | grep -o '"code":"[a-z0-9-]*"' | head -1 | cut -d'"' -f4)
+# Each page is fetched to a file first: `curl | grep -q` under pipefail fails
+# whenever grep exits before curl has written the whole body (SIGPIPE, 23).
+fetch() { curl -fsS "$1" -o "$2"; }
+fetch "http://127.0.0.1:$PORT/" "$WORK/home.html" || fail "the home page (fetch)"
+grep -q '镇头镇阳光账本' "$WORK/home.html" || fail "the home page"
+fetch "http://127.0.0.1:$PORT/api/public/notices" "$WORK/notices.json" || fail "the notice list (fetch)"
+CODE=$(grep -o '"code":"[a-z0-9-]*"' "$WORK/notices.json" | sed -n 1p | cut -d'"' -f4)
 [ -n "$CODE" ] || fail "the notice list"
-curl -fsS "http://127.0.0.1:$PORT/notices/$CODE.pdf" -o "$WORK/notice.pdf" || fail "the notice PDF"
-head -c 5 "$WORK/notice.pdf" | grep -q '%PDF-' || fail "not a PDF"
-curl -fsS "http://127.0.0.1:$PORT/notices/$CODE" | grep -q '账本检查点' || fail "the notice page"
+fetch "http://127.0.0.1:$PORT/notices/$CODE.pdf" "$WORK/notice.pdf" || fail "the notice PDF"
+[ "$(head -c 5 "$WORK/notice.pdf")" = "%PDF-" ] || fail "not a PDF"
+fetch "http://127.0.0.1:$PORT/notices/$CODE" "$WORK/notice.html" || fail "the notice page (fetch)"
+grep -q '账本检查点' "$WORK/notice.html" || fail "the notice page"
 log "ok: fresh clone served the demo town, its home page and notice $CODE.pdf"
