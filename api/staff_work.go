@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/importer"
@@ -186,33 +184,15 @@ func (s *Server) staffImportForm(c *gin.Context) {
 // that Excel keeps their digits).
 func (s *Server) staffImportTemplate(c *gin.Context) {
 	kind := c.Query("kind")
-	hs := importer.Headers(kind)
-	if hs == nil {
-		s.staffFail(c, ledger.Errorf(ledger.CodeNotFound, "没有这种导入类型：%s", kind))
-		return
-	}
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := importer.SheetName(kind)
-	_ = f.SetSheetName("Sheet1", sheet)
-	text, _ := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	for i, h := range hs {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		_ = f.SetCellStr(sheet, col+"1", h)
-		_ = f.SetColStyle(sheet, col, text)
-		_ = f.SetColWidth(sheet, col, col, float64(max(12, 2*len([]rune(h))+4)))
-	}
-	last, _ := excelize.ColumnNumberToName(len(hs))
-	_ = f.SetCellStyle(sheet, "A1", last+"1", bold)
-	var b bytes.Buffer
-	if err := f.Write(&b); err != nil {
+	b, err := importer.Workbook(kind, nil)
+	if err != nil {
 		s.staffFail(c, err)
 		return
 	}
+	sheet := importer.SheetName(kind)
 	name := sheet + "（模板）.xlsx"
 	c.Header("Content-Disposition", "attachment; filename=\"template.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b.Bytes())
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
 }
 
 // parseSheet reads an upload into an import (the API's rules).

@@ -28,21 +28,11 @@ import (
 // fundsXLSX is a 资金 sheet as finance staff make it in Excel.
 func fundsXLSX(t testing.TB, rows [][]string) []byte {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", "资金")
-	all := append([][]string{{"指标文号", "资金名称", "资金来源级次", "资金性质", "功能科目", "用途类别", "年度", "金额(元)", "到账日期"}}, rows...)
-	for i, r := range all {
-		for j, v := range r {
-			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-			f.SetCellStr("资金", cell, v)
-		}
-	}
-	var b bytes.Buffer
-	if err := f.Write(&b); err != nil {
+	b, err := importer.Workbook("funds", rows)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return b
 }
 
 // csrf is the session's form token (what every form of its pages carries).

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/sunshine-ledger/sunshine/demo"
+	"github.com/sunshine-ledger/sunshine/importer"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -331,17 +331,11 @@ func (w *walker) noOverflow(what string) {
 
 func writeFundsXLSX(t *testing.T, path string, rows [][]string) {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", "资金")
-	all := append([][]string{{"指标文号", "资金名称", "资金来源级次", "资金性质", "功能科目", "用途类别", "年度", "金额(元)", "到账日期"}}, rows...)
-	for i, r := range all {
-		for j, v := range r {
-			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-			f.SetCellStr("资金", cell, v)
-		}
+	b, err := importer.Workbook("funds", rows)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := f.SaveAs(path); err != nil {
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
