@@ -55,6 +55,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
 const e2ePublicURL = "https://ledger.example.cn"
@@ -408,27 +409,7 @@ func publicLeaves(t *testing.T, srv *e2eServer, size int64) []tlog.Hash {
 
 // leafReader serves the stored hashes of a tree built from leaves.
 func leafReader(leaves []tlog.Hash) tlog.HashReader {
-	mem := map[int64]tlog.Hash{}
-	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			h, ok := mem[x]
-			if !ok {
-				return nil, fmt.Errorf("hash %d not computed", x)
-			}
-			out[i] = h
-		}
-		return out, nil
-	})
-	for i, l := range leaves {
-		hs, err := tlog.StoredHashesForRecordHash(int64(i), l, r)
-		if err != nil {
-			panic(err)
-		}
-		for j, h := range hs {
-			mem[tlog.StoredHashIndex(0, int64(i))+int64(j)] = h
-		}
-	}
+	_, r := lt.StoredHashes(leaves)
 	return r
 }
 
@@ -503,21 +484,9 @@ func (tw *e2eTown) rewriteTree(t *testing.T, seq int64, body []byte) map[int64]t
 	tw.exec(t, "UPDATE entries SET body = ? WHERE log_id = ? AND seq = ?", body, tw.lg.ID, seq)
 	bodies := slices.Clone(tw.bodies)
 	bodies[seq] = body
-	leaves := make([]tlog.Hash, len(bodies))
-	for i, b := range bodies {
-		leaves[i] = tlog.RecordHash(b)
-	}
-	r := leafReader(leaves)
+	hs, r := lt.StoredHashes(lt.RecordHashes(bodies))
 	want := map[int64]tlog.Hash{}
 	n := tlog.StoredHashIndex(0, tw.size)
-	idx := make([]int64, n)
-	for i := range idx {
-		idx[i] = int64(i)
-	}
-	hs, err := r.ReadHashes(idx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows, err := tw.store.HashRange(context.Background(), tw.lg.ID, 0, n)
 	if err != nil {
 		t.Fatal(err)

@@ -171,35 +171,6 @@ func storedBody(t *testing.T, f *fixture, seq int64) []byte {
 	return e.Body
 }
 
-// storedHashes computes, in memory, every stored hash (tlog.StoredHashes) of
-// a log with these bodies, by index.
-func storedHashes(t *testing.T, bodies [][]byte) map[int64]tlog.Hash {
-	t.Helper()
-	mem := map[int64]tlog.Hash{}
-	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			h, ok := mem[x]
-			if !ok {
-				return nil, fmt.Errorf("hash %d not computed yet", x)
-			}
-			out[i] = h
-		}
-		return out, nil
-	})
-	for i, b := range bodies {
-		hs, err := tlog.StoredHashes(int64(i), b, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		start := tlog.StoredHashIndex(0, int64(i))
-		for j, h := range hs {
-			mem[start+int64(j)] = h
-		}
-	}
-	return mem
-}
-
 // refusedByTrigger checks that the database refused a statement with one of
 // our append-only triggers' messages.
 func refusedByTrigger(t *testing.T, err error, q string) {
@@ -442,7 +413,7 @@ func testVerifyDetectsTampering(t *testing.T, dialect string) {
 				tampered[15] = flipPayloadDigit(t, f.bodies[15])
 				dropTriggers(t, f.store, trgEntriesNoUpdate, trgHashesNoUpdate)
 				mustExec(t, f.store, "UPDATE entries SET body = ? WHERE log_id = ? AND seq = 15", tampered[15], f.lg.ID)
-				want := storedHashes(t, tampered)
+				want, _ := ledgertest.StoredHashes(ledgertest.RecordHashes(tampered))
 				rows, err := f.store.HashRange(t.Context(), f.lg.ID, 0, tlog.StoredHashIndex(0, n))
 				if err != nil {
 					t.Fatal(err)
