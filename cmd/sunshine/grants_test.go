@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,41 +31,7 @@ import (
 func TestComposeGrants(t *testing.T) {
 	dsn := gormstore.NewTestDSN(t, "mysql")
 	gormstore.OpenTestDSN(t, dsn) // migrated by the admin, as the migrate service does
-	cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	raw, err := os.ReadFile("../../deploy/grants.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	user, pass := "compose_app_"+hex.EncodeToString(rnd[:]), "pw-"+hex.EncodeToString(rnd[:])
-	for _, h := range []string{"%", "localhost", "127.0.0.1"} {
-		account := fmt.Sprintf("'%s'@'%s'", user, h)
-		if _, err := admin.Exec(fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, pass)); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _, _ = admin.Exec("DROP USER IF EXISTS " + account) })
-		for _, line := range strings.Split(string(raw), "\n") {
-			if !strings.HasPrefix(line, "GRANT") {
-				continue
-			}
-			q := strings.ReplaceAll(strings.TrimSuffix(line, ";"), "sunshine.", "`"+cfg.DBName+"`.")
-			q = strings.ReplaceAll(q, "'sunshine'@'%'", account)
-			if _, err := admin.Exec(q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-	}
-	app := *cfg
-	app.User, app.Passwd = user, pass
+	app := composeAppUser(t, dsn)
 	store, err := gormstore.Open("mysql://" + app.FormatDSN())
 	if err != nil {
 		t.Fatal(err)
@@ -109,4 +76,54 @@ func TestComposeGrants(t *testing.T) {
 			t.Errorf("the app user could run %q", q)
 		}
 	}
+}
+
+// composeAppUser creates, on the MariaDB database of dsn (mysql://…), a new
+// user with exactly the grants deploy/grants.sql gives docker-compose's app
+// user (SELECT and INSERT only on the log tables and stored notices), for
+// every host the tests connect from, dropped when the test ends. It returns
+// the user's connection settings (go-sql-driver form).
+func composeAppUser(t *testing.T, dsn string) *mysql.Config {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants, err := os.ReadFile("../../deploy/grants.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := regexp.MustCompile(`(?m)^GRANT ([A-Z, ]+) ON sunshine\.(\w+) TO 'sunshine'@'%';`).FindAllStringSubmatch(string(grants), -1)
+	if n := strings.Count(string(grants), "\nGRANT "); len(ms) < 10 || len(ms) != n {
+		t.Fatalf("deploy/grants.sql: %d GRANT lines, %d of the form this test reads", n, len(ms))
+	}
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	user, pass := "compose_app_"+hex.EncodeToString(rnd[:]), "pw-"+hex.EncodeToString(rnd[:])
+	var accounts []string
+	t.Cleanup(func() {
+		for _, a := range accounts {
+			_, _ = admin.Exec("DROP USER IF EXISTS " + a)
+		}
+		admin.Close()
+	})
+	for _, h := range []string{"%", "localhost", "127.0.0.1"} {
+		account := fmt.Sprintf("'%s'@'%s'", user, h)
+		if _, err := admin.Exec(fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, pass)); err != nil {
+			t.Fatal(err)
+		}
+		accounts = append(accounts, account)
+		for _, m := range ms {
+			if _, err := admin.Exec(fmt.Sprintf("GRANT %s ON `%s`.`%s` TO %s", m[1], cfg.DBName, m[2], account)); err != nil {
+				t.Fatalf("GRANT %s ON %s: %v", m[1], m[2], err)
+			}
+		}
+	}
+	app := *cfg
+	app.User, app.Passwd = user, pass
+	return &app
 }

@@ -28,7 +28,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -931,44 +930,7 @@ var e2eDenied = []uint16{1044, 1142, 1143, 1227, 1370}
 // the town still verifies.
 func testRestrictedUserE2E(t *testing.T, base *e2eBase) {
 	tw := newE2ETown(t, base)
-	dsn := tw.cfg.DB
-	cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	user := "sunshine_e2e_" + hex.EncodeToString(rnd[:])
-	_, _ = rand.Read(rnd[:])
-	pass := "pw-" + hex.EncodeToString(rnd[:])
-	grants, err := os.ReadFile("../../deploy/grants.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	grantRe := regexp.MustCompile(`(?m)^GRANT ([A-Z, ]+) ON sunshine\.(\w+) TO 'sunshine'@'%';`)
-	ms := grantRe.FindAllStringSubmatch(string(grants), -1)
-	if len(ms) < 10 {
-		t.Fatalf("deploy/grants.sql: %d grants", len(ms))
-	}
-	for _, h := range []string{"%", "localhost", "127.0.0.1"} {
-		account := fmt.Sprintf("'%s'@'%s'", user, h)
-		if _, err := admin.Exec(fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, pass)); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _, _ = admin.Exec("DROP USER IF EXISTS " + account) })
-		for _, m := range ms {
-			if _, err := admin.Exec(fmt.Sprintf("GRANT %s ON `%s`.`%s` TO %s", m[1], cfg.DBName, m[2], account)); err != nil {
-				t.Fatalf("GRANT %s ON %s: %v", m[1], m[2], err)
-			}
-		}
-	}
-	appCfg := *cfg
-	appCfg.User, appCfg.Passwd = user, pass
+	appCfg := composeAppUser(t, tw.cfg.DB)
 	app, err := sql.Open("mysql", appCfg.FormatDSN())
 	if err != nil {
 		t.Fatal(err)
