@@ -148,22 +148,12 @@ func ImportLog(ctx context.Context, store Store, r io.Reader, now time.Time) (Lo
 	if err != nil {
 		return Log{}, h, fmt.Errorf("import: %w", err)
 	}
-	hashes := map[int64]tlog.Hash{}
-	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			v, ok := hashes[x]
-			if !ok {
-				return nil, fmt.Errorf("hash %d not computed", x)
-			}
-			out[i] = v
-		}
-		return out, nil
-	})
+	// The tree as rebuilt so far, pruned to its frontier after each batch.
+	hashes := HashMap{}
 	var pending []exportLine
 	var n int64
 	flushEntries := func(batch [][]byte) error {
-		return store.Write(ctx, lg.ID, func(tx WriteTx, size int64) error {
+		err := store.Write(ctx, lg.ID, func(tx WriteTx, size int64) error {
 			if size != n {
 				return fmt.Errorf("import: log size %d, expected %d", size, n)
 			}
@@ -179,12 +169,9 @@ func ImportLog(ctx context.Context, store Store, r io.Reader, now time.Time) (Lo
 				if e.Seq != n {
 					return fmt.Errorf("import: entry %d has seq %d", n, e.Seq)
 				}
-				sh, err := tlog.StoredHashes(n, body, reader)
+				sh, err := hashes.Add(n, tlog.RecordHash(body))
 				if err != nil {
 					return err
-				}
-				for i, x := range sh {
-					hashes[start+int64(len(hs))+int64(i)] = x
 				}
 				hs = append(hs, sh...)
 				rows = append(rows, StoredEntry{Seq: n, Type: e.Type, EffectiveOn: e.EffectiveOn, RecordedAt: e.RecordedAt, Actor: e.Actor, Body: body})
@@ -205,6 +192,8 @@ func ImportLog(ctx context.Context, store Store, r io.Reader, now time.Time) (Lo
 			}
 			return bk.flush()
 		})
+		hashes.Prune(n)
+		return err
 	}
 	var batch [][]byte
 	for {
@@ -234,7 +223,7 @@ func ImportLog(ctx context.Context, store Store, r io.Reader, now time.Time) (Lo
 	if n != h.Size {
 		return lg, h, fmt.Errorf("import: %d entries, the header says %d", n, h.Size)
 	}
-	root, err := tlog.TreeHash(n, reader)
+	root, err := tlog.TreeHash(n, hashes)
 	if err != nil {
 		return lg, h, err
 	}
@@ -274,10 +263,13 @@ func ImportLog(ctx context.Context, store Store, r io.Reader, now time.Time) (Lo
 	if err != nil {
 		return lg, h, err
 	}
+	// A checkpoint's root, at its own size, from the hashes now stored (the
+	// in-memory tree keeps only the frontier of the last size).
+	stored := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return store.ReadHashes(ctx, lg.ID, idx) })
 	for _, x := range pending {
 		if x.Checkpoint != nil {
 			c := Checkpoint{Size: x.Checkpoint.Size, Note: x.Checkpoint.Note, CreatedAt: x.Checkpoint.CreatedAt}
-			if c.Root, err = tlog.TreeHash(c.Size, reader); err != nil {
+			if c.Root, err = tlog.TreeHash(c.Size, stored); err != nil {
 				return lg, h, err
 			}
 			if err := store.PutCheckpoint(ctx, lg.ID, c); err != nil {

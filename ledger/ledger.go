@@ -284,7 +284,7 @@ type writer struct {
 
 	// cache holds committed stored hashes (immutable once committed) that the
 	// next appends will read: the frontier of the last committed size.
-	cache map[int64]tlog.Hash
+	cache HashMap
 }
 
 func (l *Ledger) writer(lg Log) (*writer, error) {
@@ -296,7 +296,7 @@ func (l *Ledger) writer(lg Log) (*writer, error) {
 	if w, ok := l.writers[lg.ID]; ok {
 		return w, nil
 	}
-	w := &writer{log: lg, in: make(chan *pending, 4*l.maxBatch), stop: make(chan struct{}), cache: map[int64]tlog.Hash{}}
+	w := &writer{log: lg, in: make(chan *pending, 4*l.maxBatch), stop: make(chan struct{}), cache: HashMap{}}
 	l.writers[lg.ID] = w
 	l.wg.Add(1)
 	go l.run(w)
@@ -373,7 +373,7 @@ func (l *Ledger) commit(w *writer, batch []*pending) {
 			for k, v := range overlay {
 				w.cache[k] = v
 			}
-			pruneToFrontier(w.cache, size)
+			w.cache.Prune(size)
 			break
 		}
 		if !errors.Is(err, ErrTransient) {
@@ -541,30 +541,6 @@ func (l *Ledger) runOne(b *Batch, req Request) (Outcome, error) {
 		b.newIdem = append(b.newIdem, rec)
 	}
 	return out, nil
-}
-
-// frontier returns the stored-hash indexes of the complete subtrees that make
-// up a tree of size n: all that the next append and TreeHash(n) read.
-func frontier(n int64) []int64 {
-	var out []int64
-	for level := 62; level >= 0; level-- {
-		if n>>uint(level)&1 == 1 {
-			out = append(out, tlog.StoredHashIndex(level, n>>uint(level)-1))
-		}
-	}
-	return out
-}
-
-func pruneToFrontier(cache map[int64]tlog.Hash, n int64) {
-	keep := map[int64]bool{}
-	for _, x := range frontier(n) {
-		keep[x] = true
-	}
-	for k := range cache {
-		if !keep[k] {
-			delete(cache, k)
-		}
-	}
 }
 
 // Queued returns how many requests wait for the log's writer (0 when it has

@@ -76,18 +76,7 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 		return rep, err
 	}
 
-	tree := map[int64]tlog.Hash{} // recomputed frontier
-	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			h, ok := tree[x]
-			if !ok {
-				return nil, fmt.Errorf("verify: hash %d not in frontier", x)
-			}
-			out[i] = h
-		}
-		return out, nil
-	})
+	tree := HashMap{} // recomputed frontier
 	cpi := 0
 	lastGood := int64(0) // size of the last checkpoint that matched
 	checkCheckpoints := func(n int64) error {
@@ -95,7 +84,7 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 			c := cps[cpi]
 			cpi++
 			rep.Checkpoints++
-			root, err := tlog.TreeHash(n, reader)
+			root, err := tlog.TreeHash(n, tree)
 			if err != nil {
 				return err
 			}
@@ -165,7 +154,7 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 					add(n, "bad_entry", "序号 %d 的条目不是规范编码：%v", n, err)
 				}
 			}
-			hs, err := tlog.StoredHashesForRecordHash(n, tlog.RecordHash(r.Body), reader)
+			hs, err := tree.Add(n, tlog.RecordHash(r.Body))
 			if err != nil {
 				return rep, err
 			}
@@ -189,11 +178,10 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 				default:
 					si++
 				}
-				tree[idx] = h
 			}
 			n++
 			if len(tree) > 256 {
-				pruneToFrontier(tree, n)
+				tree.Prune(n)
 			}
 			if err := checkCheckpoints(n); err != nil {
 				return rep, err
@@ -207,8 +195,8 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 		}
 	}
 	rep.Entries = n
-	pruneToFrontier(tree, n)
-	if rep.Root, err = tlog.TreeHash(n, reader); err != nil {
+	tree.Prune(n)
+	if rep.Root, err = tlog.TreeHash(n, tree); err != nil {
 		return rep, err
 	}
 	if extra, err := l.store.HashRange(ctx, lg.ID, tlog.StoredHashIndex(0, n), tlog.StoredHashIndex(0, n)+64); err != nil {

@@ -319,7 +319,7 @@ func newE2ETown(t *testing.T, base *e2eBase) *e2eTown {
 		t.Fatal(err)
 	}
 	tw.leaves = publicLeaves(t, srv, tw.pub.Size)
-	if root, err := tlog.TreeHash(tw.pub.Size, leafReader(tw.leaves)); err != nil || root != tw.pub.Root {
+	if root, err := tlog.TreeHash(tw.pub.Size, lt.StoredHashes(tw.leaves)); err != nil || root != tw.pub.Root {
 		t.Fatalf("the public leaves give root %v (%v), the checkpoint says %v", root, err, tw.pub.Root)
 	}
 	var list struct {
@@ -406,11 +406,6 @@ func publicLeaves(t *testing.T, srv *e2eServer, size int64) []tlog.Hash {
 	return out
 }
 
-// leafReader serves the stored hashes of a tree built from leaves.
-func leafReader(leaves []tlog.Hash) tlog.HashReader {
-	_, r := lt.StoredHashes(leaves)
-	return r
-}
 
 // pageChecks is the verdict and the checks of a verify page, as text.
 func pageChecks(page []byte) string {
@@ -483,7 +478,7 @@ func (tw *e2eTown) rewriteTree(t *testing.T, seq int64, body []byte) map[int64]t
 	tw.exec(t, "UPDATE entries SET body = ? WHERE log_id = ? AND seq = ?", body, tw.lg.ID, seq)
 	bodies := slices.Clone(tw.bodies)
 	bodies[seq] = body
-	hs, r := lt.StoredHashes(lt.RecordHashes(bodies))
+	hs := lt.StoredHashes(lt.RecordHashes(bodies))
 	want := map[int64]tlog.Hash{}
 	n := tlog.StoredHashIndex(0, tw.size)
 	rows, err := tw.store.HashRange(context.Background(), tw.lg.ID, 0, n)
@@ -501,7 +496,7 @@ func (tw *e2eTown) rewriteTree(t *testing.T, seq int64, body []byte) map[int64]t
 	if changed < 2 {
 		t.Fatalf("rewrote %d stored hashes", changed)
 	}
-	root, err := tlog.TreeHash(tw.size, r)
+	root, err := tlog.TreeHash(tw.size, hs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -859,7 +854,7 @@ func (tw *e2eTown) detect(t *testing.T, c tamperE2ECase) {
 		t.Fatalf("(d) published checkpoint linked to today's tree by %v; want linked=%v", linked, c.treeIntact)
 	}
 	leaves := publicLeaves(t, srv, tw.pub.Size)
-	root, err := tlog.TreeHash(tw.pub.Size, leafReader(leaves))
+	root, err := tlog.TreeHash(tw.pub.Size, lt.StoredHashes(leaves))
 	if err != nil {
 		t.Fatal(err)
 	}

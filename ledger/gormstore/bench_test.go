@@ -110,21 +110,17 @@ func rawInsert(b *testing.B, store *gormstore.Store, n int) float64 {
 		hashes []tlog.Hash
 	}
 	rows := make([]row, n)
-	mem := map[int64]tlog.Hash{}
-	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = mem[x]
-		}
-		return out, nil
-	})
+	mem := ledger.HashMap{}
 	for i := range rows {
 		p, _ := ledger.Canonical(benchPayload(i))
 		e := ledger.Entry{Log: lg.Origin, Seq: int64(i), Type: "payment_recorded", RecordedAt: ledgertest.FixedTime, EffectiveOn: "2026-03-01", Actor: "u1", Payload: p}
 		body := e.Encode()
-		hs, _ := tlog.StoredHashes(int64(i), body, reader)
-		for j, h := range hs {
-			mem[tlog.StoredHashIndex(0, int64(i))+int64(j)] = h
+		hs, err := mem.Add(int64(i), tlog.RecordHash(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(mem) > 256 {
+			mem.Prune(int64(i) + 1)
 		}
 		rows[i] = row{e, body, hs}
 	}
