@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
+	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
 // pageSession is a browser-like client of the staff pages: it keeps the
@@ -130,5 +131,48 @@ func TestStaffPagesMonitor(t *testing.T) {
 	// another session's token does not work
 	if st, _, _ := fin.do("POST", "/staff/logout", url.Values{"csrf": {m[1]}}); st != http.StatusForbidden {
 		t.Fatalf("logout with another session's token: %d", st)
+	}
+}
+
+// TestStaffFlagCitesNotices: a flag's page links the published notices that
+// list a payment of its evidence, and says so when none does yet; a draft
+// is not cited, nor a published notice that does not list it.
+func TestStaffFlagCitesNotices(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	ctx := context.Background()
+	p := e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp1"], ItemCode: "JY04", Amount: lt.Y("1000"),
+		Period: lt.P("2026"), PaidOn: lt.D("2026-03-20")})
+	if p.Status != ledger.StatusAwaitingPublicity {
+		t.Fatalf("payment: %s", p.Status)
+	}
+	if _, _, err := e.svc.RecordFindings(ctx, e.lg, "system", []ledger.Finding{{Rule: "B1", SubjectKey: "cite|1", Severity: ledger.SeverityWarn,
+		Village: village1, Subject: ledger.FlagSubject{Kind: "person", ID: e.persons["tp1"].ID, Label: "欧**华"}, Reason: "同一人同一期间重复领取",
+		Evidence: ledger.Evidence{Entries: []int64{p.Seq}, Vouchers: []string{p.VoucherNo}}}}); err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := e.svc.Flags(ctx, e.lg, ledger.FlagFilter{Rule: "B1"}, nil)
+	var flag int64
+	for _, f := range fs {
+		if f.SubjectKey == "cite|1" {
+			flag = f.ID
+		}
+	}
+	mon := &pageSession{e: e}
+	mon.login("t_mon")
+	path := fmt.Sprintf("/staff/flags/%d", flag)
+	st, page, _ := mon.do("GET", path, nil)
+	if st != 200 || !strings.Contains(page, "涉及的记录尚未列入已发布的公告公示") || !strings.Contains(page, p.VoucherNo) {
+		t.Fatalf("before any notice: %d", st)
+	}
+	other := e.noticePublished() // the town's quarterly usage: funds, not this payment
+	draft := e.draft(map[string]any{"type": ledger.NoticeRecipients, "village": village1})
+	if _, page, _ = mon.do("GET", path, nil); !strings.Contains(page, "尚未列入") {
+		t.Fatal("a draft is cited")
+	}
+	got := e.publish(draft)
+	st, page, _ = mon.do("GET", path, nil)
+	if st != 200 || !strings.Contains(page, `<a href="/notices/`+got.Code+`">`) || !strings.Contains(page, got.Number) ||
+		strings.Contains(page, "尚未列入") || strings.Contains(page, other.Code) {
+		t.Fatalf("after publishing %s: %d\n%s", got.Code, st, page)
 	}
 }

@@ -565,6 +565,39 @@ func (s *Service) Notices(ctx context.Context, lg Log, status, village, typ stri
 	return ns, nil
 }
 
+// NoticesCiting returns the public notices (every status but draft) that
+// list a row recorded by one of the entries seqs, oldest first: where a
+// flag's monitor reads what was posted about the payments it names. With a
+// village, only that village's notices and the town's are read.
+func (s *Service) NoticesCiting(ctx context.Context, lg Log, village string, seqs []int64) ([]Notice, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	want := make(map[int64]bool, len(seqs))
+	for _, q := range seqs {
+		want[q] = true
+	}
+	bk := s.L.Store().Books(ctx, lg.ID)
+	ns, err := listObjects[Notice](bk, objNotice)
+	if err != nil {
+		return nil, err
+	}
+	var out []Notice
+	for _, n := range ns {
+		if n.Status == NoticeDraft || n.RowCount == 0 || village != "" && n.Village != "" && n.Village != village {
+			continue
+		}
+		var rows []NoticeRef
+		if err := bk.Object(objNoticeRows, n.ID, &rows); err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(rows, func(r NoticeRef) bool { return want[r.Seq] }) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
 // Notice returns a notice by id with its rows, or not_found.
 func (s *Service) Notice(ctx context.Context, lg Log, id int64) (Notice, error) {
 	var n Notice

@@ -94,6 +94,8 @@ type FlagData struct {
 	// The payments its evidence names, and the village's name.
 	EvidencePayments []PaymentView
 	VillageName      string
+	// Notices: the public notices that list a row of its evidence.
+	Notices []ledger.Notice
 	// Entries, Payments: the user may open the ledger's entries, the
 	// payments pages.
 	Entries, Payments bool
