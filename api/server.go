@@ -65,8 +65,11 @@ type Server struct {
 	tasks     tasks        // long operations started from a staff page
 	uploads   uploads      // checked sheets waiting for their commit
 
-	logsMu sync.Mutex
-	logs   map[string]ledger.Log
+	// Logs never change once created: kept by town (public routes) and by
+	// id (a user's town) after the first read.
+	logsMu   sync.Mutex
+	logs     map[string]ledger.Log
+	logsByID map[int64]ledger.Log
 }
 
 const ctxRequestID = "request_id"
@@ -82,7 +85,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, ledger: l, svc: d.Service, auth: d.Auth, jobs: d.Jobs, store: l.Store(), engine: gin.New(),
-		logs: map[string]ledger.Log{}, metrics: cfg.Metrics, publisher: d.Publisher}
+		logs: map[string]ledger.Log{}, logsByID: map[int64]ledger.Log{}, metrics: cfg.Metrics, publisher: d.Publisher}
 	if d.Now == nil {
 		d.Now = time.Now
 	}

@@ -102,16 +102,25 @@ func (s *Server) staffRender(c *gin.Context, status int, name, title string, p p
 	writePage(c, status, b.Bytes())
 }
 
-// logOf returns the log of the user's town; ErrNotFound when it is gone.
+// logOf returns the log of the user's town; ErrNotFound when there is none.
 func (s *Server) logOf(c *gin.Context, u ledger.User) (ledger.Log, error) {
+	s.logsMu.Lock()
+	lg, ok := s.logsByID[u.LogID]
+	s.logsMu.Unlock()
+	if ok {
+		return lg, nil
+	}
 	logs, err := s.store.Logs(c.Request.Context())
 	if err != nil {
 		return ledger.Log{}, err
 	}
-	for _, lg := range logs {
-		if lg.ID == u.LogID {
-			return lg, nil
-		}
+	s.logsMu.Lock()
+	defer s.logsMu.Unlock()
+	for _, l := range logs {
+		s.logsByID[l.ID] = l
+	}
+	if lg, ok := s.logsByID[u.LogID]; ok {
+		return lg, nil
 	}
 	return ledger.Log{}, ledger.ErrNotFound
 }
