@@ -660,7 +660,9 @@ func (s *Server) staffVerify(c *gin.Context) {
 	}
 	t := s.tasks.start(user(c).ID, "核验账本", func(ctx context.Context, t *task) (string, error) {
 		t.setStep("正在重新计算每一条记录的哈希和默克尔树")
-		r, err := s.ledger.Verify(ctx, lg, ledger.VerifyOptions{Deep: true})
+		r, err := s.ledger.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Progress: func(done, total int64) {
+			t.setStep(fmt.Sprintf("正在重新计算每一条记录的哈希和默克尔树：已核验 %d / %d 条（%d%%）", done, total, min(100, done*100/max(total, 1))))
+		}})
 		if err != nil {
 			return "", err
 		}

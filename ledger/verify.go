@@ -40,6 +40,9 @@ type VerifyOptions struct {
 	Deep bool
 	// Chunk is how many entries are read at a time; 0 means 4096.
 	Chunk int
+	// Progress, when set, is called after each chunk with the entries
+	// checked so far and the log's size when the verify began.
+	Progress func(done, total int64)
 }
 
 const maxProblems = 100
@@ -189,6 +192,9 @@ func (l *Ledger) Verify(ctx context.Context, lg Log, o VerifyOptions) (VerifyRep
 		}
 		for ; !stop && si < len(stored); si++ { // after a missing entry, its hashes are not extra
 			add(n, "extra_hash", "存在多余的树哈希（索引 %d）", stored[si].Index)
+		}
+		if o.Progress != nil {
+			o.Progress(n, head)
 		}
 		if len(rows) < o.Chunk {
 			break

@@ -2,6 +2,7 @@ package gormstore_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -10,6 +11,7 @@ import (
 )
 
 // TestImportLogBatches: a log longer than one import batch (2,048 entries),
+// verified in chunks with its progress reported after each,
 // with checkpoints signed inside the first, the second and the last batch,
 // exported and imported into an empty database of each dialect, has the
 // same size, root and checkpoints (sizes, roots and signed notes) and
@@ -39,6 +41,17 @@ func TestImportLogBatches(t *testing.T) {
 	want, err := src.Checkpoints(ctx, lg.ID)
 	if err != nil || len(want) != 3 {
 		t.Fatalf("source checkpoints: %d, %v", len(want), err)
+	}
+	// A verify reports its progress after each chunk.
+	var progress []int64
+	rep, err := l.Verify(ctx, lg, ledger.VerifyOptions{Chunk: 2000, Progress: func(done, total int64) {
+		if total != n {
+			t.Errorf("progress total %d, want %d", total, n)
+		}
+		progress = append(progress, done)
+	}})
+	if err != nil || !rep.OK() || fmt.Sprint(progress) != "[2000 4000 5000]" {
+		t.Fatalf("verify: %v %v, progress %v", err, rep.Problems, progress)
 	}
 	var file bytes.Buffer
 	h, err := l.Export(ctx, lg, &file)
