@@ -21,6 +21,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/importer"
+	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/pages"
 )
@@ -1107,7 +1108,7 @@ func (s *Server) staffRunJob(c *gin.Context) {
 	}
 	t := s.tasks.start(user(c).ID, "立即运行："+pages.JobText(name), func(ctx context.Context, t *task) (string, error) {
 		t.setStep("正在运行")
-		r, err := s.jobs.RunNow(ctx, name)
+		r, err := s.jobs.RunNow(jobs.WithProgress(ctx, t.setStep), name)
 		if err != nil {
 			return "", err
 		}

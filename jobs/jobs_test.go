@@ -235,9 +235,16 @@ func TestScanEndToEnd(t *testing.T) {
 				{Row: 2, ContractNo: "L1", BorrowerIDNumber: a, Bank: "农商行", Amount: lt.Y("30000"), TermMonths: 12, RateBP: 435, Use: "养殖", GrantedOn: lt.D("2025-03-01")},
 				{Row: 3, ContractNo: "L2", BorrowerIDNumber: a, Bank: "农商行", Amount: lt.Y("20000"), TermMonths: 36, RateBP: 435, Use: "种植", GrantedOn: lt.D("2026-03-01")}}})
 			sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h", Now: clock.Now}, jobs.Scan(s, anomaly.DefaultConfig, store))
-			r, _ := sc.RunNow(ctx, "scan")
+			// Run as from a staff page: the steps are reported as it goes.
+			var steps []string
+			shown := jobs.WithProgress(ctx, func(step string) { steps = append(steps, step) })
+			r, _ := sc.RunNow(shown, "scan")
 			if r.Outcome != ledger.OutcomeSuccess {
 				t.Fatalf("scan: %+v", r)
+			}
+			if n := len(anomaly.Catalogue()); len(steps) != n+1 || !strings.Contains(steps[0], "全部支付记录") ||
+				!strings.Contains(steps[n], fmt.Sprintf("第 %d / %d 条", n, n)) {
+				t.Fatalf("the full scan's steps: %q", steps)
 			}
 			fs, _ := s.Flags(ctx, lg, ledger.FlagFilter{}, nil)
 			rules := map[string]ledger.Flag{}
@@ -267,8 +274,12 @@ func TestScanEndToEnd(t *testing.T) {
 					t.Errorf("clean data flagged %s: %+v", clean, f)
 				}
 			}
-			if r, _ := sc.RunNow(ctx, "scan"); r.Counts["raised"] != 0 || r.Counts["updated"] != 0 {
+			steps = nil
+			if r, _ := sc.RunNow(shown, "scan"); r.Counts["raised"] != 0 || r.Counts["updated"] != 0 {
 				t.Fatalf("second scan: %+v", r)
+			}
+			if len(steps) != 1 || !strings.Contains(steps[0], "以来的变动") {
+				t.Fatalf("the incremental scan's steps: %q", steps)
 			}
 			imp(ledger.ImportInput{Kind: "payments", Payments: []ledger.PaymentRow{row(2, a, "GY01", "300", "2026-04", "2026-04-27", "")}})
 			// The B1 flag is updated; the new (back-dated) batch raises its own H5.

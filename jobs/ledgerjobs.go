@@ -157,6 +157,10 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 		}
 		for _, lg := range logs {
 			since, known := prev[throughKey(lg)]
+			town := lg.Town // for the progress a staff page shows: the name when set
+			if t, err := s.Town(ctx, lg); err == nil && t.Name != "" {
+				town = t.Name
+			}
 			record := func(fs []ledger.Finding) error {
 				raised, updated, err := s.RecordFindings(ctx, lg, "system", fs)
 				counts["findings"] += int64(len(fs))
@@ -169,6 +173,7 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 				if err != nil {
 					return counts, err
 				}
+				Progress(ctx, "正在读取%s的全部支付记录", town)
 				d, err := s.ScanData(ctx, lg)
 				if err != nil {
 					return counts, err
@@ -179,12 +184,15 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 				// Each rule's findings are recorded as they come, so that
 				// the snapshot and all the findings of a town (a first scan
 				// may raise 100,000 flags) are never held at once.
-				for _, r := range anomaly.Catalogue() {
+				cat := anomaly.Catalogue()
+				for i, r := range cat {
+					Progress(ctx, "全面检查%s（%d 笔支付）：规则 %s %s，第 %d / %d 条", town, len(d.Payments), r.Code, r.Name, i+1, len(cat))
 					if err := record(r.Check(d, cfg)); err != nil {
 						return counts, err
 					}
 				}
 			} else {
+				Progress(ctx, "正在检查%s自账本序号 %d 以来的变动", town, since)
 				d, ch, err := s.ScanDataSince(ctx, lg, since)
 				if err != nil {
 					return counts, err
