@@ -228,11 +228,7 @@ func (s *Server) flagData(c *gin.Context, f ledger.Flag) pages.FlagData {
 		}
 	}
 	d.EvidencePayments = s.paymentViews(c, lg, ps)
-	seqs := slices.Clone(f.Evidence.Entries)
-	for _, p := range ps {
-		seqs = append(seqs, p.Seq)
-	}
-	if ns, err := s.svc.NoticesCiting(c.Request.Context(), lg, f.Village, seqs); err == nil {
+	if ns, err := s.svc.NoticesCiting(c.Request.Context(), lg, f, ps); err == nil {
 		d.Notices = ns
 	}
 	return d

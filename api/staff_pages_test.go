@@ -136,7 +136,8 @@ func TestStaffPagesMonitor(t *testing.T) {
 
 // TestStaffFlagCitesNotices: a flag's page links the published notices that
 // list a payment of its evidence, and says so when none does yet; a draft
-// is not cited, nor a published notice that does not list it.
+// is not cited, nor a published notice that does not list it; a loan flag
+// links the notice listing the loan its contract number names.
 func TestStaffFlagCitesNotices(t *testing.T) {
 	e := newTownEnv(t, "sqlite")
 	ctx := context.Background()
@@ -175,4 +176,25 @@ func TestStaffFlagCitesNotices(t *testing.T) {
 		strings.Contains(page, "尚未列入") || strings.Contains(page, other.Code) {
 		t.Fatalf("after publishing %s: %d\n%s", got.Code, st, page)
 	}
+
+	// A loan flag citing the loan by its contract (and an entry of its own)
+	// links the 小额信贷公示 that lists the loan.
+	if _, _, err := e.svc.RecordFindings(ctx, e.lg, "system", []ledger.Finding{{Rule: "G7", SubjectKey: "cite|loan", Severity: ledger.SeverityWarn,
+		Village: village1, Subject: ledger.FlagSubject{Kind: "loan", Label: e.loan.ContractNo}, Reason: "贷款已逾期",
+		Evidence: ledger.Evidence{Entries: []int64{e.size() - 1}, Loans: []string{e.loan.ContractNo}}}}); err != nil {
+		t.Fatal(err)
+	}
+	fs, _ = e.svc.Flags(ctx, e.lg, ledger.FlagFilter{Rule: "G7"}, nil)
+	loans := e.publish(e.draft(map[string]any{"type": ledger.NoticeLoans, "village": village1, "period": "2026-02"}))
+	for _, f := range fs {
+		if f.SubjectKey != "cite|loan" {
+			continue
+		}
+		st, page, _ = mon.do("GET", fmt.Sprintf("/staff/flags/%d", f.ID), nil)
+		if st != 200 || !strings.Contains(page, `<a href="/notices/`+loans.Code+`">`) || strings.Contains(page, got.Code) {
+			t.Fatalf("the loan flag: %d\n%s", st, page)
+		}
+		return
+	}
+	t.Fatal("no loan flag")
 }

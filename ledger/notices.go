@@ -566,32 +566,51 @@ func (s *Service) Notices(ctx context.Context, lg Log, status, village, typ stri
 }
 
 // NoticesCiting returns the public notices (every status but draft) that
-// list a row recorded by one of the entries seqs, oldest first: where a
-// flag's monitor reads what was posted about the payments it names. With a
-// village, only that village's notices and the town's are read.
-func (s *Service) NoticesCiting(ctx context.Context, lg Log, village string, seqs []int64) ([]Notice, error) {
-	if len(seqs) == 0 {
+// list a row of a flag's evidence, oldest first: where a monitor reads what
+// was posted about what the flag names. A row is cited when it was recorded
+// by an entry the evidence cites, or is one of the payments given (those
+// its vouchers name), a loan of its contracts or a project of its codes.
+// Only the flag's village's notices and the town's are read (all, for a
+// town-level flag).
+func (s *Service) NoticesCiting(ctx context.Context, lg Log, f Flag, payments []Payment) ([]Notice, error) {
+	bk := s.L.Store().Books(ctx, lg.ID)
+	seqs := map[int64]bool{}
+	for _, q := range f.Evidence.Entries {
+		seqs[q] = true
+	}
+	refs := map[NoticeRef]bool{}
+	for _, p := range payments {
+		refs[NoticeRef{Kind: "payment", ID: p.ID}] = true
+	}
+	for _, c := range f.Evidence.Loans {
+		var ln Loan
+		if _, err := bk.ObjectByKey(objLoan, c, &ln); err == nil {
+			refs[NoticeRef{Kind: "loan", ID: ln.Seq}] = true
+		}
+	}
+	for _, c := range f.Evidence.ProjectCodes {
+		var pr Project
+		if _, err := bk.ObjectByKey(objProject, c, &pr); err == nil {
+			refs[NoticeRef{Kind: "project", ID: pr.ID}] = true
+		}
+	}
+	if len(seqs) == 0 && len(refs) == 0 {
 		return nil, nil
 	}
-	want := make(map[int64]bool, len(seqs))
-	for _, q := range seqs {
-		want[q] = true
-	}
-	bk := s.L.Store().Books(ctx, lg.ID)
 	ns, err := listObjects[Notice](bk, objNotice)
 	if err != nil {
 		return nil, err
 	}
 	var out []Notice
 	for _, n := range ns {
-		if n.Status == NoticeDraft || n.RowCount == 0 || village != "" && n.Village != "" && n.Village != village {
+		if n.Status == NoticeDraft || n.RowCount == 0 || f.Village != "" && n.Village != "" && n.Village != f.Village {
 			continue
 		}
 		var rows []NoticeRef
 		if err := bk.Object(objNoticeRows, n.ID, &rows); err != nil {
 			return nil, err
 		}
-		if slices.ContainsFunc(rows, func(r NoticeRef) bool { return want[r.Seq] }) {
+		if slices.ContainsFunc(rows, func(r NoticeRef) bool { return r.Seq >= 0 && seqs[r.Seq] || refs[NoticeRef{Kind: r.Kind, ID: r.ID}] }) {
 			out = append(out, n)
 		}
 	}
