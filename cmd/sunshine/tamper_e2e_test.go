@@ -406,7 +406,6 @@ func publicLeaves(t *testing.T, srv *e2eServer, size int64) []tlog.Hash {
 	return out
 }
 
-
 // pageChecks is the verdict and the checks of a verify page, as text.
 func pageChecks(page []byte) string {
 	var out []string
