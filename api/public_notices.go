@@ -165,12 +165,8 @@ func (s *Server) selfQuery(c *gin.Context, lg ledger.Log, b queryBody) (ledger.S
 	// A village is counted once whether it is given by code or by name
 	// (SelfQuery takes either): else each spelling had its own 5 failures.
 	village := strings.TrimSpace(b.Village)
-	if vs, err := s.svc.Villages(c.Request.Context(), lg); err == nil {
-		for _, v := range vs {
-			if v.Name == village {
-				village = v.Code
-			}
-		}
+	if v, err := s.svc.ResolveVillage(c.Request.Context(), lg, village); err == nil {
+		village = v.Code
 	}
 	key := lg.Town + "\x00" + village + "\x00" + strings.TrimSpace(b.Name)
 	if s.limits.failures.blocked(key) {

@@ -42,18 +42,12 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 		return SelfAnswer{}, invalid("name", "请填写姓名")
 	}
 	bk := s.L.Store().Books(ctx, lg.ID)
-	var vcode string
-	vs, err := s.Villages(ctx, lg)
+	v, err := villageByCodeOrName(bk, village)
+	if IsNotFound(err) {
+		return SelfAnswer{}, invalid("village", "请选择所在村（社区）")
+	}
 	if err != nil {
 		return SelfAnswer{}, err
-	}
-	for _, v := range vs {
-		if v.Code == village || v.Name == village {
-			vcode = v.Code
-		}
-	}
-	if vcode == "" {
-		return SelfAnswer{}, invalid("village", "请选择所在村（社区）")
 	}
 	ids, err := bk.PersonsByBlindIndex(IndexID, s.Vault.Index(IndexID, id))
 	if err != nil {
@@ -73,7 +67,7 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 	if rec, err := bk.Private(person); err == nil {
 		pp, _ = s.Vault.Open(lg.Town, rec)
 	}
-	matched := person >= 0 && pp.Name == name && h.Village == vcode
+	matched := person >= 0 && pp.Name == name && h.Village == v.Code
 	if !matched {
 		person, h.ID = -1, -1
 	}

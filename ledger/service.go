@@ -241,13 +241,24 @@ func listObjects[T any](bk Books, kind string) ([]T, error) {
 
 // resolveVillage finds a village by code or name.
 func (w *txn) resolveVillage(codeOrName string) (Village, error) {
+	return villageByCodeOrName(w.bk, codeOrName)
+}
+
+// ResolveVillage finds a village by code or name (ErrNotFound when none).
+func (s *Service) ResolveVillage(ctx context.Context, lg Log, codeOrName string) (Village, error) {
+	return villageByCodeOrName(s.L.Store().Books(ctx, lg.ID), codeOrName)
+}
+
+// villageByCodeOrName is one keyed read for a code; a name is looked for
+// among the villages.
+func villageByCodeOrName(bk Books, codeOrName string) (Village, error) {
 	codeOrName = strings.TrimSpace(codeOrName)
-	if _, v, err := villageByCode(w.bk, codeOrName); err == nil {
+	if _, v, err := villageByCode(bk, codeOrName); err == nil {
 		return v, nil
 	} else if !IsNotFound(err) {
 		return Village{}, err
 	}
-	vs, err := listObjects[Village](w.bk, objVillage)
+	vs, err := listObjects[Village](bk, objVillage)
 	if err != nil {
 		return Village{}, err
 	}
