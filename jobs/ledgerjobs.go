@@ -158,8 +158,10 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 		for _, lg := range logs {
 			since, known := prev[throughKey(lg)]
 			town := lg.Town // for the progress a staff page shows: the name when set
-			if t, err := s.Town(ctx, lg); err == nil && t.Name != "" {
-				town = t.Name
+			if Reporting(ctx) {
+				if t, err := s.Town(ctx, lg); err == nil && t.Name != "" {
+					town = t.Name
+				}
 			}
 			record := func(fs []ledger.Finding) error {
 				raised, updated, err := s.RecordFindings(ctx, lg, "system", fs)

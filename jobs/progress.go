@@ -21,3 +21,10 @@ func Progress(ctx context.Context, format string, args ...any) {
 		report(fmt.Sprintf(format, args...))
 	}
 }
+
+// Reporting tells whether anyone asked for the run's steps: a step that
+// costs something to word is worded only then.
+func Reporting(ctx context.Context) bool {
+	_, ok := ctx.Value(progressKey{}).(func(string))
+	return ok
+}
