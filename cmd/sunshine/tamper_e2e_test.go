@@ -26,7 +26,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -642,14 +641,7 @@ func testTamperE2E(t *testing.T, dialect string) {
 			name: "history rewritten and the stored checkpoints re-signed with another key",
 			tamper: func(t *testing.T, tw *e2eTown) {
 				want := tw.rewriteTree(t, tw.target, tw.changedAmount(t, tw.target))
-				skey, _, err := ledger.GenerateSigningKey(rand.Reader)
-				if err != nil {
-					t.Fatal(err)
-				}
-				k, err := ledger.ParseSigningKey(skey)
-				if err != nil {
-					t.Fatal(err)
-				}
+				k := lt.OtherKey(t)
 				tw.dropTriggers(t, "checkpoints_no_update")
 				resigned := 0
 				for _, c := range tw.cps {

@@ -378,14 +378,7 @@ func testVerifyDetectsTampering(t *testing.T, dialect string) {
 		{
 			name: "checkpoint 20 re-signed with another key",
 			tamper: func(t *testing.T, f *fixture, cps []ledger.Checkpoint) {
-				skey, _, err := ledger.GenerateSigningKey(rand.Reader)
-				if err != nil {
-					t.Fatal(err)
-				}
-				k, err := ledger.ParseSigningKey(skey)
-				if err != nil {
-					t.Fatal(err)
-				}
+				k := ledgertest.OtherKey(t)
 				note, err := ledger.SignCheckpointBody(k, ledger.CheckpointBody{Origin: f.lg.Origin, Size: n, Root: cps[1].Root})
 				if err != nil {
 					t.Fatal(err)

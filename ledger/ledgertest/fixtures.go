@@ -1,6 +1,7 @@
 package ledgertest
 
 import (
+	"crypto/rand"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,21 @@ func MustKey(tb testing.TB) *ledger.SigningKey {
 	k, err := ledger.ParseSigningKey(TestSigningKey)
 	if err != nil {
 		tb.Fatalf("test key: %v", err)
+	}
+	return k
+}
+
+// OtherKey returns a fresh random key: an insider's, whose signatures the
+// service's public key must refuse.
+func OtherKey(tb testing.TB) *ledger.SigningKey {
+	tb.Helper()
+	skey, _, err := ledger.GenerateSigningKey(rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k, err := ledger.ParseSigningKey(skey)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return k
 }
