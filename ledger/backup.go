@@ -28,6 +28,10 @@ type ExportHeader struct {
 	Origin string `json:"origin"`
 	Size   int64  `json:"size"`
 	Root   string `json:"root"` // standard base64
+	// HeadNote is the note the log's writer signed over Size (absent in
+	// exports made before notes were kept); the import stores it with the
+	// head, where the restored log's writer checks it like any other.
+	HeadNote []byte `json:"head_note,omitempty"`
 }
 
 type exportLine struct {
@@ -60,7 +64,7 @@ type exportBlob struct {
 // the way from SQLite to MySQL and back. Staff accounts (password hashes,
 // sessions) and job runs are not in it. It returns the header written.
 func (l *Ledger) Export(ctx context.Context, lg Log, w io.Writer) (ExportHeader, error) {
-	size, err := l.store.Size(ctx, lg.ID)
+	size, note, err := l.store.Head(ctx, lg.ID)
 	if err != nil {
 		return ExportHeader{}, err
 	}
@@ -68,7 +72,8 @@ func (l *Ledger) Export(ctx context.Context, lg Log, w io.Writer) (ExportHeader,
 	if err != nil {
 		return ExportHeader{}, err
 	}
-	h := ExportHeader{Format: ExportFormat, Town: lg.Town, Origin: lg.Origin, Size: size, Root: base64.StdEncoding.EncodeToString(root[:])}
+	h := ExportHeader{Format: ExportFormat, Town: lg.Town, Origin: lg.Origin, Size: size, Root: base64.StdEncoding.EncodeToString(root[:]),
+		HeadNote: note}
 	zw := gzip.NewWriter(w)
 	enc := json.NewEncoder(zw)
 	put := func(x exportLine) error { return enc.Encode(x) }
@@ -187,7 +192,11 @@ func ImportLog(ctx context.Context, store Store, r io.Reader, now time.Time) (Lo
 			if err := tx.InsertHashes(lg.ID, start, hs); err != nil {
 				return err
 			}
-			if err := tx.SetSize(lg.ID, n); err != nil {
+			var note []byte
+			if n == h.Size {
+				note = h.HeadNote
+			}
+			if err := tx.SetSize(lg.ID, n, note); err != nil {
 				return err
 			}
 			return bk.flush()

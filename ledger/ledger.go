@@ -31,6 +31,11 @@ type Options struct {
 	CheckpointInterval time.Duration
 	// Observe, when not nil, is told of every committed batch (for metrics).
 	Observe func(requests int, took time.Duration)
+	// OnHalt, when not nil, is told when a log's writer stops because the
+	// head is not one this service signed: firstSeq is the first entry no
+	// writer of this service signed. It is called on the writer's goroutine
+	// and must not write to that log.
+	OnHalt func(lg Log, firstSeq int64, err error)
 }
 
 // Ledger is the service over every log in one store. It is safe for
@@ -44,6 +49,7 @@ type Ledger struct {
 	maxBatch int
 	cpEvery  time.Duration
 	observe  func(int, time.Duration)
+	onHalt   func(Log, int64, error)
 
 	mu      sync.Mutex
 	writers map[int64]*writer
@@ -54,7 +60,7 @@ type Ledger struct {
 
 // New returns a Ledger. Call Close to stop its writers.
 func New(o Options) *Ledger {
-	l := &Ledger{store: o.Store, key: o.Key, pub: o.PublicKey, observe: o.Observe, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
+	l := &Ledger{store: o.Store, key: o.Key, pub: o.PublicKey, observe: o.Observe, onHalt: o.OnHalt, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
 		cpEvery: o.CheckpointInterval, writers: map[int64]*writer{}, signMu: map[int64]*sync.Mutex{}}
 	if l.now == nil {
 		l.now = time.Now
@@ -285,6 +291,12 @@ type writer struct {
 	// cache holds committed stored hashes (immutable once committed) that the
 	// next appends will read: the frontier of the last committed size.
 	cache HashMap
+	// note is the head note this writer last committed or verified: a head
+	// that still carries it needs no signature check.
+	note []byte
+	// halted, once set, is the answer to every later request: the writer met
+	// a head it did not sign and writes nothing more to this log.
+	halted error
 }
 
 func (l *Ledger) writer(lg Log) (*writer, error) {
@@ -356,103 +368,110 @@ func (l *Ledger) run(w *writer) {
 	}
 }
 
-// commit runs one batch in one transaction, retrying the whole batch on a
-// transient store error.
+// commit runs one batch in one transaction. A transient store error
+// (deadlock, certification conflict, lost connection) retries the whole
+// batch from the start; a request that met any other store error fails
+// alone, with a coded error, and the rest of the batch is retried without
+// it. Caches change only after a commit that happened.
 func (l *Ledger) commit(w *writer, batch []*pending) {
 	if l.observe != nil {
 		start := time.Now()
 		defer func() { l.observe(len(batch), time.Since(start)) }()
 	}
-	var results []result
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		var overlay map[int64]tlog.Hash
-		var size int64
-		results, overlay, size, err = l.tryCommit(w, batch)
+	answer := func(p *pending, r result) { p.done <- r }
+	live := batch
+	transient := 0
+	for len(live) > 0 {
+		if w.halted != nil {
+			for _, p := range live {
+				answer(p, result{err: w.halted})
+			}
+			return
+		}
+		c, err := l.tryCommit(w, live)
 		if err == nil {
-			for k, v := range overlay {
+			for k, v := range c.overlay {
 				w.cache[k] = v
 			}
-			w.cache.Prune(size)
-			break
+			w.cache.Prune(c.size)
+			if c.note != nil {
+				w.note = c.note
+			}
+			for i, p := range live {
+				answer(p, c.results[i])
+			}
+			return
 		}
-		if !errors.Is(err, ErrTransient) {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
-	for i, p := range batch {
-		if err != nil {
-			p.done <- result{err: err}
+		var hf *headError
+		if errors.As(err, &hf) {
+			w.halted = hf.err
+			if l.onHalt != nil {
+				l.onHalt(w.log, hf.firstSeq, hf.err)
+			}
 			continue
 		}
-		p.done <- results[i]
+		if errors.Is(err, ErrTransient) {
+			transient++
+			if transient < maxTransientTries {
+				time.Sleep(time.Duration(transient) * 10 * time.Millisecond)
+				continue
+			}
+			err = &Error{Code: CodeUnavailable, Detail: "数据库暂时繁忙或无法连接，请稍后重试", Err: err}
+			for _, p := range live {
+				answer(p, result{err: err})
+			}
+			return
+		}
+		var rf *requestFailure
+		if errors.As(err, &rf) {
+			answer(live[rf.index], result{err: &Error{Code: CodeInternal, Detail: "服务器内部错误，请稍后再试", Err: rf.err}})
+			live = append(live[:rf.index:rf.index], live[rf.index+1:]...)
+			continue
+		}
+		for _, p := range live {
+			answer(p, result{err: err})
+		}
+		return
 	}
 }
 
-func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlog.Hash, int64, error) {
-	results := make([]result, len(batch))
-	overlay := map[int64]tlog.Hash{}
-	var newSize int64
+// maxTransientTries bounds the attempts of one batch that meet transient
+// store errors (about 1.5 s of waiting in all).
+const maxTransientTries = 16
+
+// requestFailure says which request of a batch met a store error that is not
+// transient; the batch is abandoned and retried without it.
+type requestFailure struct {
+	index int
+	err   error
+}
+
+func (e *requestFailure) Error() string { return fmt.Sprintf("request %d of the batch: %v", e.index, e.err) }
+func (e *requestFailure) Unwrap() error { return e.err }
+
+// headError says the head is not one this service signed.
+type headError struct {
+	firstSeq int64 // the first seq no writer of this service signed (−1: unknown)
+	err      *Error
+}
+
+func (e *headError) Error() string { return e.err.Error() }
+func (e *headError) Unwrap() error { return e.err }
+
+// committed is what tryCommit wrote.
+type committed struct {
+	results []result
+	overlay map[int64]tlog.Hash
+	size    int64
+	note    []byte
+}
+
+func (l *Ledger) tryCommit(w *writer, batch []*pending) (committed, error) {
+	c := committed{results: make([]result, len(batch)), overlay: map[int64]tlog.Hash{}}
+	results, overlay := c.results, c.overlay
 	// The store's transaction is not bound to any one caller's context: a
 	// caller that gives up must not abort its neighbours' writes.
 	err := l.store.Write(context.Background(), w.log.ID, func(tx WriteTx, size int64) error {
-		now := l.now().UTC().Truncate(time.Second)
-		b := &Batch{tx: tx, log: w.log, now: now, today: now.In(l.loc).Format(time.DateOnly), base: size}
-		var scopes []IdemScope
-		for _, p := range batch {
-			if p.req.Idem != nil {
-				scopes = append(scopes, p.req.Idem.IdemScope)
-			}
-		}
-		if len(scopes) > 0 {
-			var err error
-			if b.idem, err = tx.Idempotencies(scopes); err != nil {
-				return err
-			}
-		}
-		for i, p := range batch {
-			if err := p.ctx.Err(); err != nil {
-				results[i] = result{err: err}
-				continue
-			}
-			b.ctx = p.ctx
-			if err := tx.Savepoint(); err != nil {
-				return err
-			}
-			mark, idemMark := len(b.staged), len(b.newIdem)
-			out, err := l.runOne(b, p.req)
-			if err != nil {
-				b.newIdem = b.newIdem[:idemMark]
-				if rbErr := tx.RollbackToSavepoint(); rbErr != nil {
-					return rbErr
-				}
-				b.truncate(mark)
-				if errors.Is(err, ErrTransient) {
-					return err // the transaction is no longer usable
-				}
-				results[i] = result{err: err}
-				continue
-			}
-			if err := tx.ReleaseSavepoint(); err != nil {
-				return err
-			}
-			results[i] = result{out: out}
-		}
-		for _, f := range b.finish {
-			if err := f(); err != nil {
-				return err
-			}
-		}
-		newSize = size
-		if len(b.newIdem) > 0 {
-			if err := tx.PutIdempotencies(b.newIdem); err != nil {
-				return err
-			}
-		}
-		if len(b.staged) == 0 {
-			return nil
-		}
 		reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 			out := make([]tlog.Hash, len(idx))
 			var miss []int64
@@ -485,6 +504,73 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlo
 			}
 			return out, nil
 		})
+		c.size = size
+		if err := l.checkHead(w, tx, size, reader); err != nil {
+			return err
+		}
+		now := l.now().UTC().Truncate(time.Second)
+		b := &Batch{tx: tx, log: w.log, now: now, today: now.In(l.loc).Format(time.DateOnly), base: size}
+		var scopes []IdemScope
+		for _, p := range batch {
+			if p.req.Idem != nil {
+				scopes = append(scopes, p.req.Idem.IdemScope)
+			}
+		}
+		if len(scopes) > 0 {
+			var err error
+			if b.idem, err = tx.Idempotencies(scopes); err != nil {
+				return err
+			}
+		}
+		for i, p := range batch {
+			if err := p.ctx.Err(); err != nil {
+				results[i] = result{err: err}
+				continue
+			}
+			b.ctx = p.ctx
+			if err := tx.Savepoint(); err != nil {
+				return err
+			}
+			mark, idemMark := len(b.staged), len(b.newIdem)
+			out, err := l.runOne(b, p.req)
+			// No statement runs after a failed one: whatever the request
+			// made of the store's error, the batch ends here.
+			if f := tx.Failed(); f != nil {
+				if errors.Is(f, ErrTransient) {
+					return f
+				}
+				return &requestFailure{index: i, err: f}
+			}
+			if err != nil {
+				if errors.Is(err, ErrTransient) {
+					return err // the transaction is no longer usable
+				}
+				b.newIdem = b.newIdem[:idemMark]
+				if rbErr := tx.RollbackToSavepoint(); rbErr != nil {
+					return rbErr
+				}
+				b.truncate(mark)
+				results[i] = result{err: err}
+				continue
+			}
+			if err := tx.ReleaseSavepoint(); err != nil {
+				return err
+			}
+			results[i] = result{out: out}
+		}
+		for _, f := range b.finish {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		if len(b.newIdem) > 0 {
+			if err := tx.PutIdempotencies(b.newIdem); err != nil {
+				return err
+			}
+		}
+		if len(b.staged) == 0 {
+			return nil
+		}
 		var hashes []tlog.Hash
 		rows := make([]StoredEntry, len(b.staged))
 		for i, e := range b.staged {
@@ -506,10 +592,18 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) ([]result, map[int64]tlo
 		if err := tx.InsertHashes(w.log.ID, tlog.StoredHashIndex(0, size), hashes); err != nil {
 			return err
 		}
-		newSize = size + int64(len(rows))
-		return tx.SetSize(w.log.ID, newSize)
+		newSize := size + int64(len(rows))
+		note, err := l.signHead(w.log, newSize, reader)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetSize(w.log.ID, newSize, note); err != nil {
+			return err
+		}
+		c.size, c.note = newSize, note
+		return nil
 	})
-	return results, overlay, newSize, err
+	return c, err
 }
 
 func (l *Ledger) runOne(b *Batch, req Request) (Outcome, error) {

@@ -60,8 +60,14 @@ type IdemRecord struct {
 }
 
 // ErrTransient marks a store error after which the whole transaction may be
-// retried (deadlock, lock wait timeout, SQLITE_BUSY). Stores wrap it.
+// retried (deadlock, lock wait timeout, a certification conflict, a lost
+// connection, SQLITE_BUSY). Stores wrap it.
 var ErrTransient = errors.New("transient store error")
+
+// ErrUnavailable marks a store error that says the database cannot be
+// reached (connection refused or lost). Stores wrap it together with
+// ErrTransient; the API answers 503 with Retry-After.
+var ErrUnavailable = errors.New("database unavailable")
 
 // ErrAppendOnly marks an attempt, refused by the database, to update, delete
 // or insert out of sequence in an append-only table.
@@ -96,6 +102,9 @@ type Store interface {
 
 	// Size returns the committed size of the log (its head).
 	Size(ctx context.Context, logID int64) (int64, error)
+	// Head returns the committed size and the note its writer stored with
+	// it (nil: none), read together.
+	Head(ctx context.Context, logID int64) (int64, []byte, error)
 	// Entry returns one entry or ErrNotFound.
 	Entry(ctx context.Context, logID, seq int64) (StoredEntry, error)
 	// Entries returns up to limit entries with seq ≥ from, by seq.
@@ -131,8 +140,16 @@ type WriteTx interface {
 	InsertEntries(logID int64, entries []StoredEntry) error
 	// InsertHashes appends stored hashes from index start on, densely.
 	InsertHashes(logID int64, start int64, hashes []tlog.Hash) error
-	// SetSize moves the head.
-	SetSize(logID int64, size int64) error
+	// SetSize moves the head and stores beside it the checkpoint note its
+	// writer signed over the new size (nil: none).
+	SetSize(logID int64, size int64, note []byte) error
+	// HeadNote returns the note stored with the head when the transaction
+	// locked it (nil: none, as for heads written before notes were kept).
+	HeadNote() []byte
+	// Failed returns the transaction's first failed statement (nil: none).
+	// After a failure every statement returns that error without running
+	// and the transaction cannot commit: the caller must abandon the batch.
+	Failed() error
 	// ReadHashes is Store.ReadHashes inside the transaction.
 	ReadHashes(logID int64, indexes []int64) ([]tlog.Hash, error)
 

@@ -74,10 +74,16 @@ func (l *Ledger) SignCheckpointAt(ctx context.Context, lg Log, size int64) (Chec
 	m := l.signLock(lg.ID)
 	m.Lock()
 	defer m.Unlock()
-	cur, err := l.store.Size(ctx, lg.ID)
+	// Sign only a head this service's writers signed: never over rows an
+	// insider appended with the database's rights alone.
+	head, err := l.CheckHead(ctx, lg)
 	if err != nil {
 		return Checkpoint{}, err
 	}
+	if !head.OK() {
+		return Checkpoint{}, &Error{Code: CodeTampered, Detail: head.Problem + "。拒绝签署检查点。", Err: ErrUnsignedHead}
+	}
+	cur := head.Size
 	if size < 0 {
 		size = cur
 	}
@@ -111,6 +117,17 @@ func (l *Ledger) SignCheckpointAt(ctx context.Context, lg Log, size int64) (Chec
 	root, err := l.TreeHash(ctx, lg, size)
 	if err != nil {
 		return Checkpoint{}, err
+	}
+	if size < cur && l.key != nil {
+		// The prefix must be proved against the signed head, not taken from
+		// stored hashes alone.
+		p, err := tlog.ProveTree(cur, size, l.hashReader(ctx, lg))
+		if err != nil {
+			return Checkpoint{}, err
+		}
+		if err := tlog.CheckTree(p, cur, head.Root, size, root); err != nil {
+			return Checkpoint{}, &Error{Code: CodeTampered, Detail: fmt.Sprintf("大小为 %d 的树与本服务签署的账本头不一致", size), Err: err}
+		}
 	}
 	if have {
 		if err := l.checkConsistent(ctx, lg, latest, size, root); err != nil {

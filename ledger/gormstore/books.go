@@ -37,13 +37,6 @@ func (d dbQuerier) query(q string, args ...any) (*sql.Rows, error) {
 	return d.db.Statement.ConnPool.QueryContext(d.ctx, q, args...)
 }
 
-func (w *writeTx) query(q string, args ...any) (*sql.Rows, error) {
-	if st := w.stmt(q, len(args)); st != nil {
-		return st.QueryContext(w.tx.Statement.Context, args...)
-	}
-	return w.tx.Statement.ConnPool.QueryContext(w.tx.Statement.Context, q, args...)
-}
-
 // Books implements ledger.Store.
 func (s *Store) Books(ctx context.Context, logID int64) ledger.Books {
 	return &books{q: dbQuerier{ctx: ctx, db: s.db}, log: logID, mysql: s.dialect == "mysql"}

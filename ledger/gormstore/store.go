@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,6 +25,10 @@ import (
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	// inTxQuery answers 1 while the connection holds an open transaction
+	// (MySQL only): MariaDB's @@in_transaction, or InnoDB's own list where
+	// the server lacks that variable (MySQL 8).
+	inTxQuery string
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -65,7 +70,7 @@ func Open(dsn string) (*Store, error) {
 		sqlDB.SetConnMaxLifetime(3 * time.Minute)
 		sqlDB.SetMaxOpenConns(64)
 		sqlDB.SetMaxIdleConns(16)
-		return &Store{db: db, dialect: "mysql"}, nil
+		return &Store{db: db, dialect: "mysql", inTxQuery: inTransactionQuery(db)}, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	if dir := filepath.Dir(path); dir != "" {
@@ -90,6 +95,19 @@ func Open(dsn string) (*Store, error) {
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	return &Store{db: db, dialect: "sqlite"}, nil
+}
+
+// inTransactionQuery picks the query that tells whether the connection holds
+// an open transaction.
+func inTransactionQuery(db *gorm.DB) string {
+	const mariadb = "SELECT @@in_transaction"
+	var v int64
+	err := db.Raw(mariadb).Row().Scan(&v)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1193 { // ER_UNKNOWN_SYSTEM_VARIABLE: MySQL
+		return "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = CONNECTION_ID()"
+	}
+	return mariadb
 }
 
 // Close closes the database.
@@ -185,23 +203,78 @@ func (s *Store) Logs(ctx context.Context) ([]ledger.Log, error) {
 	return out, nil
 }
 
-// Write implements ledger.Store.
+// Write implements ledger.Store. The transaction is run on database/sql
+// directly, through writeTx, which refuses every statement after the first
+// one that failed: once the server has aborted a transaction (a deadlock, a
+// certification conflict, a killed connection), MySQL runs what follows in
+// autocommit mode, so a batch that carried on would commit half of itself.
+// Before COMMIT on MySQL it asks the server whether the transaction is still
+// open, and commits only if it is.
 func (s *Store) Write(ctx context.Context, logID int64, fn func(tx ledger.WriteTx, size int64) error) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := "SELECT size FROM log_heads WHERE log_id = ?"
-		if s.dialect == "mysql" {
-			q += " FOR UPDATE"
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	stx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return translate("begin", err)
+	}
+	w := &writeTx{stx: stx, ctx: ctx, mysql: s.dialect == "mysql", inTxQuery: s.inTxQuery}
+	err = w.run(logID, fn)
+	if err != nil {
+		_ = stx.Rollback()
+		return translate("write", err)
+	}
+	if err := stx.Commit(); err != nil {
+		return translate("commit", err)
+	}
+	return nil
+}
+
+func (w *writeTx) run(logID int64, fn func(tx ledger.WriteTx, size int64) error) error {
+	q := "SELECT size, note FROM log_heads WHERE log_id = ?"
+	if w.mysql {
+		q += " FOR UPDATE"
+	}
+	rows, err := w.query(q, logID)
+	if err != nil {
+		return w.fail("lock log head", err)
+	}
+	var size sql.NullInt64
+	found := rows.Next()
+	if found {
+		err = rows.Scan(&size, &w.headNote)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return w.fail("lock log head", err)
+	}
+	if !found {
+		return ledger.Errorf(ledger.CodeNotFound, "账本 %d 不存在", logID)
+	}
+	if err := fn(w, size.Int64); err != nil {
+		return err
+	}
+	if w.err != nil { // a statement failed and fn carried on regardless
+		return w.err
+	}
+	if w.mysql {
+		// The driver cannot tell whether the server still holds the
+		// transaction: ask it, on the transaction's connection.
+		var open int64
+		if err := w.stx.QueryRowContext(w.ctx, w.inTxQuery).Scan(&open); err != nil {
+			return w.fail("check transaction", err)
 		}
-		var size sql.NullInt64
-		if err := tx.Raw(q, logID).Row().Scan(&size); err != nil {
-			if err == sql.ErrNoRows {
-				return ledger.Errorf(ledger.CodeNotFound, "账本 %d 不存在", logID)
-			}
-			return translate("lock log head", err)
+		if open == 0 {
+			return fmt.Errorf("commit: %w: the server no longer holds the transaction", ledger.ErrTransient)
 		}
-		return fn(&writeTx{tx: tx, mysql: s.dialect == "mysql"}, size.Int64)
-	})
-	return translate("write", err)
+	}
+	return nil
 }
 
 // Size implements ledger.Store.
@@ -215,6 +288,20 @@ func (s *Store) Size(ctx context.Context, logID int64) (int64, error) {
 		return 0, translate("log size", err)
 	}
 	return size.Int64, nil
+}
+
+// Head implements ledger.Store.
+func (s *Store) Head(ctx context.Context, logID int64) (int64, []byte, error) {
+	var size sql.NullInt64
+	var note []byte
+	err := s.db.WithContext(ctx).Raw("SELECT size, note FROM log_heads WHERE log_id = ?", logID).Row().Scan(&size, &note)
+	if err == sql.ErrNoRows {
+		return 0, nil, ledger.ErrNotFound
+	}
+	if err != nil {
+		return 0, nil, translate("log head", err)
+	}
+	return size.Int64, note, nil
 }
 
 const entryCols = "seq, type, effective_on, recorded_at, actor, body"
@@ -259,7 +346,10 @@ func (s *Store) Entries(ctx context.Context, logID, from int64, limit int) ([]le
 	return scanEntries(rows)
 }
 
-func readHashes(db *gorm.DB, logID int64, indexes []int64) ([]tlog.Hash, error) {
+// queryFunc runs a query: the database's or a write transaction's.
+type queryFunc func(q string, args ...any) (*sql.Rows, error)
+
+func readHashes(query queryFunc, logID int64, indexes []int64) ([]tlog.Hash, error) {
 	if len(indexes) == 0 {
 		return nil, nil
 	}
@@ -272,7 +362,7 @@ func readHashes(db *gorm.DB, logID int64, indexes []int64) ([]tlog.Hash, error) 
 			args = append(args, x)
 		}
 		q := "SELECT idx, hash FROM tree_hashes WHERE log_id = ? AND idx IN (" + placeholders(len(chunk)) + ")"
-		rows, err := db.Raw(q, args...).Rows()
+		rows, err := query(q, args...)
 		if err != nil {
 			return nil, translate("read hashes", err)
 		}
@@ -309,7 +399,8 @@ func placeholders(n int) string {
 
 // ReadHashes implements ledger.Store.
 func (s *Store) ReadHashes(ctx context.Context, logID int64, indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(s.db.WithContext(ctx), logID, indexes)
+	db := s.db.WithContext(ctx)
+	return readHashes(func(q string, args ...any) (*sql.Rows, error) { return db.Raw(q, args...).Rows() }, logID, indexes)
 }
 
 // HashRange implements ledger.Store.
@@ -382,62 +473,113 @@ func (s *Store) PutCheckpoint(ctx context.Context, logID int64, c ledger.Checkpo
 }
 
 // writeTx runs the writer's statements on the transaction's connection
-// directly (exec), skipping GORM's statement building on the hot path.
+// directly, skipping GORM's statement building on the hot path.
+//
+// DANGER: the first statement that fails poisons the transaction: every later
+// statement returns that error without running, and Write rolls back. Never
+// "handle" a store error inside a batch by carrying on.
 type writeTx struct {
-	tx *gorm.DB
+	stx *sql.Tx
+	ctx context.Context
+	// err is the first statement error of the transaction (not ErrNotFound).
+	err error
+	// headNote is the head's signed note, read under the lock.
+	headNote []byte
 	// savepoint is requested (pending) by Savepoint and only issued before
 	// the request's first statement that writes: a request that only appends
 	// entries (written in bulk at the end of the batch) costs no round trip.
 	pending, open bool
 	mysql         bool
+	inTxQuery     string
 	// stmts caches the prepared single-row statements of this transaction:
 	// an import runs the same dozen statements ten thousand times, and
 	// SQLite would otherwise parse each one every time.
 	stmts map[string]*sql.Stmt
 }
 
-type preparer interface {
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+// fail records err as the transaction's first failure (when it is one) and
+// returns it translated.
+func (w *writeTx) fail(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	t := translate(what, err)
+	if w.err == nil && !errors.Is(t, ledger.ErrNotFound) {
+		w.err = t
+	}
+	return t
 }
 
+// Failed implements ledger.WriteTx.
+func (w *writeTx) Failed() error { return w.err }
+
+// HeadNote implements ledger.WriteTx.
+func (w *writeTx) HeadNote() []byte { return w.headNote }
+
 // stmt returns the cached prepared statement for q, or nil when q is not
-// worth caching (a multi-row statement) or the connection cannot prepare.
-func (w *writeTx) stmt(q string, nargs int) *sql.Stmt {
+// worth caching (a multi-row statement). A failed PREPARE fails the
+// transaction: the statement is never run unprepared instead.
+func (w *writeTx) stmt(q string, nargs int) (*sql.Stmt, error) {
 	if nargs > 32 {
-		return nil
+		return nil, nil
 	}
 	if st, ok := w.stmts[q]; ok {
-		return st
+		return st, nil
 	}
-	p, ok := w.tx.Statement.ConnPool.(preparer)
-	if !ok {
-		return nil
-	}
-	st, err := p.PrepareContext(w.tx.Statement.Context, q)
+	st, err := w.stx.PrepareContext(w.ctx, q)
 	if err != nil {
-		return nil
+		return nil, w.fail("prepare", err)
 	}
 	if w.stmts == nil {
 		w.stmts = map[string]*sql.Stmt{}
 	}
 	w.stmts[q] = st
-	return st
+	return st, nil
 }
 
 func (w *writeTx) exec(what, q string, args ...any) error {
+	if w.err != nil {
+		return w.err
+	}
 	if w.pending && !w.open {
-		if _, err := w.tx.Statement.ConnPool.ExecContext(w.tx.Statement.Context, "SAVEPOINT req"); err != nil {
-			return translate("savepoint", err)
+		if _, err := w.stx.ExecContext(w.ctx, "SAVEPOINT req"); err != nil {
+			return w.fail("savepoint", err)
 		}
 		w.open = true
 	}
-	var err error
-	if st := w.stmt(q, len(args)); st != nil {
-		_, err = st.ExecContext(w.tx.Statement.Context, args...)
-	} else {
-		_, err = w.tx.Statement.ConnPool.ExecContext(w.tx.Statement.Context, q, args...)
+	st, err := w.stmt(q, len(args))
+	if err != nil {
+		return err
 	}
-	return translate(what, err)
+	if st != nil {
+		_, err = st.ExecContext(w.ctx, args...)
+	} else {
+		_, err = w.stx.ExecContext(w.ctx, q, args...)
+	}
+	return w.fail(what, err)
+}
+
+// query runs a query of the transaction. Errors met while reading its rows
+// are the caller's to translate; a server that aborted the transaction
+// there fails the next statement or the check before COMMIT.
+func (w *writeTx) query(q string, args ...any) (*sql.Rows, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	st, err := w.stmt(q, len(args))
+	if err != nil {
+		return nil, err
+	}
+	var rows *sql.Rows
+	if st != nil {
+		rows, err = st.QueryContext(w.ctx, args...)
+	} else {
+		rows, err = w.stx.QueryContext(w.ctx, q, args...)
+	}
+	if err != nil {
+		return nil, w.fail("query", err)
+	}
+	return rows, nil
 }
 
 func (w *writeTx) Savepoint() error {
@@ -502,12 +644,16 @@ func (w *writeTx) InsertHashes(logID int64, start int64, hs []tlog.Hash) error {
 		func(i int) []any { return []any{logID, start + int64(i), hs[i][:]} })
 }
 
-func (w *writeTx) SetSize(logID int64, size int64) error {
-	return w.exec("set head", "UPDATE log_heads SET size = ? WHERE log_id = ?", size, logID)
+func (w *writeTx) SetSize(logID int64, size int64, note []byte) error {
+	return w.exec("set head", "UPDATE log_heads SET size = ?, note = ? WHERE log_id = ?", size, note, logID)
 }
 
 func (w *writeTx) ReadHashes(logID int64, indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(w.tx, logID, indexes)
+	hs, err := readHashes(w.query, logID, indexes)
+	if err != nil {
+		return nil, w.fail("read hashes", err)
+	}
+	return hs, nil
 }
 
 func (w *writeTx) Idempotencies(scopes []ledger.IdemScope) (map[ledger.IdemScope]ledger.IdemRecord, error) {
@@ -537,9 +683,9 @@ func (w *writeTx) Idempotencies(scopes []ledger.IdemScope) (map[ledger.IdemScope
 				args = append(args, sc.UserID, sc.Method, sc.Route, sc.Key)
 			}
 		}
-		rows, err := w.tx.Statement.ConnPool.QueryContext(w.tx.Statement.Context, q.String(), args...)
+		rows, err := w.query(q.String(), args...)
 		if err != nil {
-			return nil, translate("idempotency", err)
+			return nil, err
 		}
 		for rows.Next() {
 			var rec ledger.IdemRecord
@@ -547,7 +693,7 @@ func (w *writeTx) Idempotencies(scopes []ledger.IdemScope) (map[ledger.IdemScope
 			var at string
 			if err := rows.Scan(&rec.UserID, &rec.Method, &rec.Route, &rec.Key, &rec.LogID, &fp, &rec.Response, &at); err != nil {
 				rows.Close()
-				return nil, translate("idempotency", err)
+				return nil, w.fail("idempotency", err)
 			}
 			copy(rec.Fingerprint[:], fp)
 			rec.CreatedAt = parseTime(at)
@@ -555,7 +701,7 @@ func (w *writeTx) Idempotencies(scopes []ledger.IdemScope) (map[ledger.IdemScope
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, translate("idempotency", err)
+			return nil, w.fail("idempotency", err)
 		}
 	}
 	return out, nil
