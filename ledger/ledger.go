@@ -446,7 +446,9 @@ type requestFailure struct {
 	err   error
 }
 
-func (e *requestFailure) Error() string { return fmt.Sprintf("request %d of the batch: %v", e.index, e.err) }
+func (e *requestFailure) Error() string {
+	return fmt.Sprintf("request %d of the batch: %v", e.index, e.err)
+}
 func (e *requestFailure) Unwrap() error { return e.err }
 
 // headError says the head is not one this service signed.
