@@ -64,7 +64,11 @@ type Problem struct {
 // *ledger.Error are internal: their text is logged, never shown.
 func problemFor(err error) Problem {
 	var le *ledger.Error
-	if !errors.As(err, &le) {
+	switch {
+	case errors.As(err, &le):
+	case errors.Is(err, ledger.ErrUnavailable) || errors.Is(err, ledger.ErrTransient):
+		le = &ledger.Error{Code: ledger.CodeUnavailable, Detail: "数据库暂时繁忙或无法连接，请稍后重试"}
+	default:
 		le = &ledger.Error{Code: ledger.CodeInternal, Detail: "服务器内部错误，请稍后再试"}
 	}
 	status, ok := statusByCode[le.Code]
@@ -88,8 +92,15 @@ func fail(c *gin.Context, err error) {
 	writeProblem(c, p)
 }
 
+// retryAfter is the Retry-After of a 503: a database that is away for a
+// moment (a node restarting, a failover) is usually back within seconds.
+const retryAfter = "5"
+
 func writeProblem(c *gin.Context, p Problem) {
 	c.Header("Content-Type", "application/problem+json")
+	if p.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", retryAfter)
+	}
 	c.AbortWithStatusJSON(p.Status, p)
 }
 

@@ -219,10 +219,13 @@ func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		c.Header("Content-Type", "application/problem+json")
-		c.AbortWithStatusJSON(http.StatusServiceUnavailable, Problem{Type: "urn:sunshine-ledger:problem:unavailable",
-			Title: titles[503], Status: 503, Code: string(ledger.CodeUnavailable),
-			Detail: "服务未就绪：" + err.Error(), Errors: []ledger.FieldError{}})
+		slog.WarnContext(ctx, "not ready", "err", err)
+		detail := "服务未就绪：数据库无法连接，请稍后重试"
+		if strings.Contains(err.Error(), "migrate") {
+			detail = "服务未就绪：数据库有未执行的升级，请运行 sunshine migrate"
+		}
+		writeProblem(c, Problem{Type: "urn:sunshine-ledger:problem:unavailable",
+			Title: titles[503], Status: 503, Code: string(ledger.CodeUnavailable), Detail: detail, Errors: []ledger.FieldError{}})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "database": s.store.Dialect()})

@@ -162,7 +162,14 @@ func (s *Server) staffFlags(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: pages.FlagsData{Status: status}})
 		return
 	}
-	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: c.Query("done"), Data: pages.FlagsData{Status: status, Flags: fs}})
+	var alarms []ledger.Alarm
+	if u.Role == ledger.RoleDiscipline || u.Role == ledger.RoleAdmin || u.Role == ledger.RoleAuditor {
+		if alarms, err = s.ledger.Alarms(c.Request.Context(), lg); err != nil {
+			s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: pages.FlagsData{Status: status}})
+			return
+		}
+	}
+	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: c.Query("done"), Data: pages.FlagsData{Status: status, Flags: fs, Alarms: alarms}})
 }
 
 // flagFor returns a flag the caller may see, or writes the not-found page.

@@ -4,6 +4,8 @@ GRANT SELECT, INSERT ON sunshine.entries TO 'sunshine'@'%';
 GRANT SELECT, INSERT ON sunshine.tree_hashes TO 'sunshine'@'%';
 GRANT SELECT, INSERT ON sunshine.checkpoints TO 'sunshine'@'%';
 GRANT SELECT, INSERT ON sunshine.blobs TO 'sunshine'@'%';
+-- Alarms about a log the service stopped writing: the app raises them and cannot take them back.
+GRANT SELECT, INSERT ON sunshine.log_alarms TO 'sunshine'@'%';
 -- Projections, personal data, accounts, jobs: ordinary DML.
 GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.logs TO 'sunshine'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.log_heads TO 'sunshine'@'%';

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -67,6 +69,13 @@ func (l *Ledger) headStatus(lg Log, n int64, note []byte, r tlog.HashReader, lat
 		return st, err
 	}
 	root, err := tlog.TreeHash(n, r)
+	if errors.Is(err, ErrMissingHash) {
+		st.Problem = fmt.Sprintf("账本头（%d 条）所需的树哈希缺失：条目不是本服务写入的，或树哈希被删除", n)
+		if b, err := l.signedBody(lg, note, latest); err == nil {
+			st.Signed = min(b.Size, n)
+		}
+		return st, nil
+	}
 	if err != nil {
 		return st, err
 	}
@@ -105,6 +114,22 @@ func (l *Ledger) headStatus(lg Log, n int64, note []byte, r tlog.HashReader, lat
 	return st, nil
 }
 
+// signedBody opens the head's note, or for a head without one the latest
+// checkpoint, with the log's key.
+func (l *Ledger) signedBody(lg Log, note []byte, latest *Checkpoint) (CheckpointBody, error) {
+	if note == nil {
+		if latest == nil {
+			return CheckpointBody{}, ErrNotFound
+		}
+		note = latest.Note
+	}
+	vkey, err := l.VerifierKey(lg)
+	if err != nil {
+		return CheckpointBody{}, err
+	}
+	return OpenCheckpoint(note, vkey)
+}
+
 // checkHead is the writer's check of the head it locked: its own last note
 // passes at once; any other is verified. A head that fails makes a
 // headError, which halts the writer.
@@ -113,7 +138,7 @@ func (l *Ledger) checkHead(w *writer, tx WriteTx, size int64, r tlog.HashReader)
 		return nil
 	}
 	note := tx.HeadNote()
-	if size == 0 || (note != nil && bytes.Equal(note, w.note)) {
+	if size == 0 || (note != nil && size == w.noteSize && bytes.Equal(note, w.note)) {
 		return nil
 	}
 	var latest *Checkpoint
@@ -134,7 +159,7 @@ func (l *Ledger) checkHead(w *writer, tx WriteTx, size int64, r tlog.HashReader)
 			Detail: st.Problem + "。已停止写入该账本，请立即核查。", Err: ErrUnsignedHead}}
 	}
 	if note != nil {
-		w.note = note
+		w.note, w.noteSize = note, size
 	}
 	return nil
 }
@@ -157,4 +182,25 @@ func (l *Ledger) CheckHead(ctx context.Context, lg Log) (HeadStatus, error) {
 		}
 	}
 	return l.headStatus(lg, size, note, l.hashReader(ctx, lg), latest)
+}
+
+// raiseHalt records, outside the log, that its writer stopped (rule T1,
+// naming the first seq no writer of this service signed), and tells
+// Options.OnHalt.
+func (l *Ledger) raiseHalt(lg Log, hf *headError) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a := Alarm{LogID: lg.ID, Rule: "T1", FirstSeq: hf.firstSeq, Detail: hf.err.Detail, RaisedAt: l.now().UTC()}
+	if err := l.store.PutAlarm(ctx, a); err != nil {
+		slog.Error("cannot record the alarm of a halted log", "log", lg.Origin, "err", err)
+	}
+	slog.Error("log writer halted: the head is not signed by this service", "log", lg.Origin, "first_unsigned_seq", hf.firstSeq)
+	if l.onHalt != nil {
+		l.onHalt(lg, hf.firstSeq, hf.err)
+	}
+}
+
+// Alarms returns the alarms raised about the log, newest first.
+func (l *Ledger) Alarms(ctx context.Context, lg Log) ([]Alarm, error) {
+	return l.store.Alarms(ctx, lg.ID)
 }

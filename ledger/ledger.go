@@ -291,9 +291,11 @@ type writer struct {
 	// cache holds committed stored hashes (immutable once committed) that the
 	// next appends will read: the frontier of the last committed size.
 	cache HashMap
-	// note is the head note this writer last committed or verified: a head
-	// that still carries it needs no signature check.
-	note []byte
+	// note is the head note this writer last committed or verified, over a
+	// head of noteSize: a head of that size that still carries it needs no
+	// signature check.
+	note     []byte
+	noteSize int64
 	// halted, once set, is the answer to every later request: the writer met
 	// a head it did not sign and writes nothing more to this log.
 	halted error
@@ -395,7 +397,7 @@ func (l *Ledger) commit(w *writer, batch []*pending) {
 			}
 			w.cache.Prune(c.size)
 			if c.note != nil {
-				w.note = c.note
+				w.note, w.noteSize = c.note, c.size
 			}
 			for i, p := range live {
 				answer(p, c.results[i])
@@ -405,9 +407,7 @@ func (l *Ledger) commit(w *writer, batch []*pending) {
 		var hf *headError
 		if errors.As(err, &hf) {
 			w.halted = hf.err
-			if l.onHalt != nil {
-				l.onHalt(w.log, hf.firstSeq, hf.err)
-			}
+			l.raiseHalt(w.log, hf)
 			continue
 		}
 		if errors.Is(err, ErrTransient) {

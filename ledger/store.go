@@ -69,6 +69,9 @@ var ErrTransient = errors.New("transient store error")
 // ErrTransient; the API answers 503 with Retry-After.
 var ErrUnavailable = errors.New("database unavailable")
 
+// ErrMissingHash marks a read of stored tree hashes that found one missing.
+var ErrMissingHash = errors.New("stored tree hash missing")
+
 // ErrAppendOnly marks an attempt, refused by the database, to update, delete
 // or insert out of sequence in an append-only table.
 var ErrAppendOnly = errors.New("append-only table")
@@ -125,6 +128,23 @@ type Store interface {
 	// Books returns the log's projections for reading, outside any write
 	// transaction.
 	Books(ctx context.Context, logID int64) Books
+
+	// PutAlarm stores an alarm about a log, outside the log; an alarm with
+	// the same log, rule and first seq is kept as it was.
+	PutAlarm(ctx context.Context, a Alarm) error
+	// Alarms returns the log's alarms, newest first.
+	Alarms(ctx context.Context, logID int64) ([]Alarm, error)
+}
+
+// Alarm is raised by the service about a log it cannot vouch for (rule T1:
+// a head its writers did not sign). It lives outside the log, which is what
+// is wrong, so that it can be raised when nothing may be appended.
+type Alarm struct {
+	LogID    int64
+	Rule     string
+	FirstSeq int64 // the first entry concerned
+	Detail   string
+	RaisedAt time.Time
 }
 
 // WriteTx is the store inside one Write transaction.

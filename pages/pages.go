@@ -84,6 +84,9 @@ func (p *Pages) Render(w io.Writer, name string, pg Page) error {
 type FlagsData struct {
 	Status string
 	Flags  []ledger.Flag
+	// Alarms are raised outside the log about a log the service stopped
+	// writing (shown to the discipline office, admins and auditors).
+	Alarms []ledger.Alarm
 }
 
 // FlagData is one flag with its history.

@@ -386,7 +386,7 @@ func readHashes(query queryFunc, logID int64, indexes []int64) ([]tlog.Hash, err
 	for i, x := range indexes {
 		h, ok := got[x]
 		if !ok {
-			return nil, fmt.Errorf("tree hash %d of log %d is missing", x, logID)
+			return nil, fmt.Errorf("tree hash %d of log %d: %w", x, logID, ledger.ErrMissingHash)
 		}
 		out[i] = h
 	}
@@ -470,6 +470,37 @@ func (s *Store) PutCheckpoint(ctx context.Context, logID int64, c ledger.Checkpo
 	err := s.db.WithContext(ctx).Exec("INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)",
 		logID, c.Size, c.Root[:], c.Note, fmtTime(c.CreatedAt)).Error
 	return translate("put checkpoint", err)
+}
+
+// PutAlarm implements ledger.Store.
+func (s *Store) PutAlarm(ctx context.Context, a ledger.Alarm) error {
+	q := "INSERT INTO log_alarms (log_id, rule, first_seq, detail, raised_at) VALUES (?, ?, ?, ?, ?)"
+	if s.dialect == "mysql" {
+		q = strings.Replace(q, "INSERT", "INSERT IGNORE", 1)
+	} else {
+		q += " ON CONFLICT DO NOTHING"
+	}
+	return translate("put alarm", s.db.WithContext(ctx).Exec(q, a.LogID, a.Rule, a.FirstSeq, a.Detail, fmtTime(a.RaisedAt)).Error)
+}
+
+// Alarms implements ledger.Store.
+func (s *Store) Alarms(ctx context.Context, logID int64) ([]ledger.Alarm, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT log_id, rule, first_seq, detail, raised_at FROM log_alarms WHERE log_id = ? ORDER BY raised_at DESC, first_seq DESC LIMIT 100", logID).Rows()
+	if err != nil {
+		return nil, translate("alarms", err)
+	}
+	defer rows.Close()
+	var out []ledger.Alarm
+	for rows.Next() {
+		var a ledger.Alarm
+		var at string
+		if err := rows.Scan(&a.LogID, &a.Rule, &a.FirstSeq, &a.Detail, &at); err != nil {
+			return nil, translate("alarms", err)
+		}
+		a.RaisedAt = parseTime(at)
+		out = append(out, a)
+	}
+	return out, translate("alarms", rows.Err())
 }
 
 // writeTx runs the writer's statements on the transaction's connection
@@ -650,6 +681,9 @@ func (w *writeTx) SetSize(logID int64, size int64, note []byte) error {
 
 func (w *writeTx) ReadHashes(logID int64, indexes []int64) ([]tlog.Hash, error) {
 	hs, err := readHashes(w.query, logID, indexes)
+	if errors.Is(err, ledger.ErrMissingHash) {
+		return nil, err // what was read is wrong, not the transaction
+	}
 	if err != nil {
 		return nil, w.fail("read hashes", err)
 	}
