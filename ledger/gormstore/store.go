@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -39,7 +40,36 @@ func IsMySQL(dsn string) bool { return strings.HasPrefix(dsn, "mysql://") }
 // Open opens a database. dsn is "mysql://user:pass@tcp(host:port)/db?…" for
 // MySQL/MariaDB, or a SQLite file path (its folder is created). It does not
 // migrate: call Migrate, or Pending to check.
-func Open(dsn string) (*Store, error) {
+func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
+
+// Options tune OpenWith.
+type Options struct {
+	// WrapConnector, when set, wraps the driver's connector: every
+	// connection the store opens goes through it (tests inject faults so).
+	WrapConnector func(driver.Connector) driver.Connector
+}
+
+// sqliteDriver is the driver glebarez/go-sqlite registers as "sqlite".
+var sqliteDriver = func() driver.Driver {
+	db, err := sql.Open("sqlite", "")
+	if err != nil {
+		panic(err) // the driver is linked in: unreachable
+	}
+	defer db.Close()
+	return db.Driver()
+}()
+
+// dsnConnector is a connector for a driver that has no OpenConnector.
+type dsnConnector struct {
+	drv driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
+
+// OpenWith is Open with options.
+func OpenWith(dsn string, o Options) (*Store, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true,
 		NowFunc: func() time.Time { return time.Now().UTC() }}
 	if IsMySQL(dsn) {
@@ -58,18 +88,30 @@ func Open(dsn string) (*Store, error) {
 		}
 		mc.Params["charset"] = "utf8mb4"
 		mc.Loc = time.UTC
-		db, err := gorm.Open(mysqldriver.New(mysqldriver.Config{DSNConfig: mc, DSN: mc.FormatDSN()}), cfg)
+		// Through the DSN text, as the driver reads charset and the other
+		// connection settings from it (set in Params they would be sent as
+		// session variables).
+		mc, err = mysql.ParseDSN(mc.FormatDSN())
 		if err != nil {
-			return nil, fmt.Errorf("open mysql: %w", err)
+			return nil, fmt.Errorf("mysql dsn: %w", err)
 		}
-		sqlDB, err := db.DB()
+		conn, err := mysql.NewConnector(mc)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("mysql dsn: %w", err)
 		}
+		if o.WrapConnector != nil {
+			conn = o.WrapConnector(conn)
+		}
+		sqlDB := sql.OpenDB(conn)
 		// Under MySQL's default wait_timeout, and enough for a county.
 		sqlDB.SetConnMaxLifetime(3 * time.Minute)
 		sqlDB.SetMaxOpenConns(64)
 		sqlDB.SetMaxIdleConns(16)
+		db, err := gorm.Open(mysqldriver.New(mysqldriver.Config{DSNConfig: mc, DSN: mc.FormatDSN(), Conn: sqlDB}), cfg)
+		if err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("open mysql: %w", err)
+		}
 		return &Store{db: db, dialect: "mysql", inTxQuery: inTransactionQuery(db)}, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
@@ -84,16 +126,18 @@ func Open(dsn string) (*Store, error) {
 	full := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=recursive_triggers(1)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
-	db, err := gorm.Open(sqlite.Open(full), cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+	var conn driver.Connector = dsnConnector{drv: sqliteDriver, dsn: full}
+	if o.WrapConnector != nil {
+		conn = o.WrapConnector(conn)
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
+	sqlDB := sql.OpenDB(conn)
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
+	db, err := gorm.Open(&sqlite.Dialector{DSN: full, Conn: sqlDB}, cfg)
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	return &Store{db: db, dialect: "sqlite"}, nil
 }
 
