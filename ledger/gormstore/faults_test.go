@@ -144,7 +144,9 @@ func (c *fConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, erro
 
 func (c *fConn) Close() error { return c.inner.Close() }
 
-func (c *fConn) Begin() (driver.Tx, error) { return c.BeginTx(context.Background(), driver.TxOptions{}) }
+func (c *fConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
 
 func (c *fConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, error) {
 	if c.broken {
