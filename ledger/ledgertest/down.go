@@ -19,7 +19,9 @@ type DownSwitch struct{ down atomic.Bool }
 func (s *DownSwitch) Set(down bool) { s.down.Store(down) }
 
 // Wrap wraps a driver connector.
-func (s *DownSwitch) Wrap(c driver.Connector) driver.Connector { return &downConnector{Connector: c, s: s} }
+func (s *DownSwitch) Wrap(c driver.Connector) driver.Connector {
+	return &downConnector{Connector: c, s: s}
+}
 
 type downConnector struct {
 	driver.Connector
