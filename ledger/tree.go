@@ -168,7 +168,9 @@ func (l *Ledger) checkConsistent(ctx context.Context, lg Log, old Checkpoint, si
 
 // Checkpoint returns the latest checkpoint, first signing a fresh one when
 // the log has grown since it and it is older than the checkpoint interval
-// (at most one a second by default), or when there is none.
+// (at most one a second by default), or when there is none. When the head is
+// not one this service signed, it returns the latest stored checkpoint
+// unchanged.
 func (l *Ledger) Checkpoint(ctx context.Context, lg Log) (Checkpoint, error) {
 	latest, err := l.store.LatestCheckpoint(ctx, lg.ID)
 	if IsNotFound(err) {
@@ -187,7 +189,13 @@ func (l *Ledger) Checkpoint(ctx context.Context, lg Log) (Checkpoint, error) {
 	if size == latest.Size {
 		return latest, nil
 	}
-	return l.SignCheckpoint(ctx, lg)
+	c, err := l.SignCheckpoint(ctx, lg)
+	if ErrorCode(err) == CodeTampered {
+		// Nothing new is signed over a head this service did not write; the
+		// last checkpoint it did sign still stands for what it covers.
+		return latest, nil
+	}
+	return c, err
 }
 
 // LeafHashes returns the RFC 6962 leaf hashes of records (from stored
