@@ -53,6 +53,7 @@ func (w *window) take(key string) bool {
 type queryLimits struct {
 	failures *window // per (town, village, name): 5 failures a day
 	perIP    *window // per client IP: 30 an hour
+	perName  *window // per (town, village, name): 20 an hour, answered or not
 	global   *window // everyone: 600 a minute
 }
 
@@ -60,6 +61,7 @@ func newQueryLimits(now func() time.Time) *queryLimits {
 	return &queryLimits{
 		failures: newWindow(24*time.Hour, 5, now),
 		perIP:    newWindow(time.Hour, 30, now),
+		perName:  newWindow(time.Hour, 20, now),
 		global:   newWindow(time.Minute, 600, now),
 	}
 }

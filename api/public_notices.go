@@ -158,8 +158,11 @@ type SelfPaymentDTO struct {
 // selfQuery runs a self-query within the limits. A refusal is a
 // rate_limited error.
 func (s *Server) selfQuery(c *gin.Context, lg ledger.Log, b queryBody) (ledger.SelfAnswer, error) {
+	// The client's own limits come first: a flood from one address (or at
+	// one name) uses up its own quota, never the global one that protects
+	// the server for everyone else.
 	ip := c.ClientIP()
-	if !s.limits.global.take("") || !s.limits.perIP.take(ip) {
+	if !s.limits.perIP.take(ip) {
 		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "查询过于频繁，请稍后再试")
 	}
 	// A village is counted once whether it is given by code or by name
@@ -171,6 +174,12 @@ func (s *Server) selfQuery(c *gin.Context, lg ledger.Log, b queryBody) (ledger.S
 	key := lg.Town + "\x00" + village + "\x00" + strings.TrimSpace(b.Name)
 	if s.limits.failures.blocked(key) {
 		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "该姓名今日查询失败次数过多，请明天再试，或到村委会查询")
+	}
+	if !s.limits.perName.take(key) {
+		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "该姓名查询过于频繁，请稍后再试")
+	}
+	if !s.limits.global.take("") {
+		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "查询过于频繁，请稍后再试")
 	}
 	start := time.Now()
 	ans, err := s.svc.SelfQuery(c.Request.Context(), lg, b.Village, b.Name, b.IDNumber)
