@@ -159,7 +159,7 @@ func (l *Ledger) checkHead(w *writer, tx WriteTx, size int64, r tlog.HashReader)
 			Detail: st.Problem + "。已停止写入该账本，请立即核查。", Err: ErrUnsignedHead}}
 	}
 	if note != nil {
-		w.note, w.noteSize = note, size
+		w.note, w.noteSize, w.lastAt = note, size, time.Time{}
 	}
 	return nil
 }

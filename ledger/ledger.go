@@ -296,6 +296,8 @@ type writer struct {
 	// signature check.
 	note     []byte
 	noteSize int64
+	// lastAt is the recording time of the entry at noteSize−1.
+	lastAt time.Time
 	// halted, once set, is the answer to every later request: the writer met
 	// a head it did not sign and writes nothing more to this log.
 	halted error
@@ -397,7 +399,7 @@ func (l *Ledger) commit(w *writer, batch []*pending) {
 			}
 			w.cache.Prune(c.size)
 			if c.note != nil {
-				w.note, w.noteSize = c.note, c.size
+				w.note, w.noteSize, w.lastAt = c.note, c.size, c.lastAt
 			}
 			for i, p := range live {
 				answer(p, c.results[i])
@@ -466,6 +468,7 @@ type committed struct {
 	overlay map[int64]tlog.Hash
 	size    int64
 	note    []byte
+	lastAt  time.Time
 }
 
 func (l *Ledger) tryCommit(w *writer, batch []*pending) (committed, error) {
@@ -510,7 +513,22 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) (committed, error) {
 		if err := l.checkHead(w, tx, size, reader); err != nil {
 			return err
 		}
+		// Recording times never go backwards in a log, whichever process's
+		// clock wrote the entry before.
 		now := l.now().UTC().Truncate(time.Second)
+		if size > 0 {
+			last := w.lastAt
+			if size != w.noteSize || last.IsZero() {
+				var err error
+				if last, err = tx.RecordedAt(w.log.ID, size-1); err != nil {
+					return err
+				}
+			}
+			if now.Before(last) {
+				now = last
+			}
+		}
+		c.lastAt = now
 		b := &Batch{tx: tx, log: w.log, now: now, today: now.In(l.loc).Format(time.DateOnly), base: size}
 		var scopes []IdemScope
 		for _, p := range batch {

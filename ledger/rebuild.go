@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -27,6 +28,41 @@ type RebuildReport struct {
 // personal-data tables are the input beside the log, not projections: they
 // are neither rebuilt nor compared. It reports at most 50 differences.
 func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildReport, error) {
+	return l.rebuild(ctx, lg, scratch, -1)
+}
+
+// ReplayCheck is verify --deep's replay: the entries below size n are
+// applied into the empty scratch store through the writer's apply code (an
+// entry the rules cannot apply is a difference), and the result is compared
+// with the live projections only when the log's head is still n after the
+// comparison: the projections of a log that grew meanwhile are not those of
+// size n, and growth is not a difference. compared says whether the
+// comparison was made.
+func (l *Ledger) ReplayCheck(ctx context.Context, lg Log, scratch Store, n int64) (diffs []string, compared bool, err error) {
+	rep, err := l.rebuild(ctx, lg, scratch, n)
+	if err != nil {
+		var le *replayError
+		if errors.As(err, &le) {
+			return []string{le.Error()}, false, nil
+		}
+		return nil, false, err
+	}
+	if head, err := l.store.Size(ctx, lg.ID); err != nil {
+		return nil, false, err
+	} else if head != n {
+		return nil, false, nil
+	}
+	return rep.Differences, true, nil
+}
+
+// replayError is an entry the rules could not apply.
+type replayError struct{ err error }
+
+func (e *replayError) Error() string { return e.err.Error() }
+func (e *replayError) Unwrap() error { return e.err }
+
+// rebuild replays the entries below upto (−1: all) into scratch and compares.
+func (l *Ledger) rebuild(ctx context.Context, lg Log, scratch Store, upto int64) (RebuildReport, error) {
 	rep := RebuildReport{Log: lg}
 	live, ok1 := l.store.(ProjectionDumper)
 	tmp, ok2 := scratch.(ProjectionDumper)
@@ -38,8 +74,12 @@ func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildRep
 		return rep, err
 	}
 	var n int64
-	for {
-		rows, err := l.store.Entries(ctx, lg.ID, n, 4096)
+	for upto < 0 || n < upto {
+		limit := 4096
+		if upto >= 0 {
+			limit = int(min(4096, upto-n))
+		}
+		rows, err := l.store.Entries(ctx, lg.ID, n, limit)
 		if err != nil {
 			return rep, err
 		}
@@ -54,7 +94,7 @@ func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildRep
 					return fmt.Errorf("entry %d: %w: run verify", n, err)
 				}
 				if err := apply(bk, e); err != nil {
-					return fmt.Errorf("replay entry %d (%s): %w", n, e.Type, err)
+					return &replayError{fmt.Errorf("replay entry %d (%s): %w", n, e.Type, err)}
 				}
 				n++
 				bk.end(true)
@@ -64,7 +104,7 @@ func (l *Ledger) Rebuild(ctx context.Context, lg Log, scratch Store) (RebuildRep
 		if err != nil {
 			return rep, err
 		}
-		if len(rows) < 4096 {
+		if len(rows) < limit {
 			break
 		}
 	}

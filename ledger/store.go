@@ -166,6 +166,8 @@ type WriteTx interface {
 	// HeadNote returns the note stored with the head when the transaction
 	// locked it (nil: none, as for heads written before notes were kept).
 	HeadNote() []byte
+	// RecordedAt returns the recording time of one entry (ErrNotFound).
+	RecordedAt(logID, seq int64) (time.Time, error)
 	// Failed returns the transaction's first failed statement (nil: none).
 	// After a failure every statement returns that error without running
 	// and the transaction cannot commit: the caller must abandon the batch.

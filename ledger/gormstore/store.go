@@ -591,6 +591,26 @@ func (w *writeTx) Failed() error { return w.err }
 // HeadNote implements ledger.WriteTx.
 func (w *writeTx) HeadNote() []byte { return w.headNote }
 
+// RecordedAt implements ledger.WriteTx.
+func (w *writeTx) RecordedAt(logID, seq int64) (time.Time, error) {
+	rows, err := w.query("SELECT recorded_at FROM entries WHERE log_id = ? AND seq = ?", logID, seq)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return time.Time{}, w.fail("recorded at", err)
+		}
+		return time.Time{}, ledger.ErrNotFound
+	}
+	var at string
+	if err := rows.Scan(&at); err != nil {
+		return time.Time{}, w.fail("recorded at", err)
+	}
+	return parseTime(at), nil
+}
+
 // stmt returns the cached prepared statement for q, or nil when q is not
 // worth caching (a multi-row statement). A failed PREPARE fails the
 // transaction: the statement is never run unprepared instead.

@@ -677,6 +677,14 @@ func testFlags(t *testing.T, newStore BooksFactory) {
 	mine := ledger.User{ID: "430181117-u1", Role: ledger.RoleMonitor, Villages: []string{"430181117201"}}
 	other := ledger.User{ID: "430181117-u2", Role: ledger.RoleMonitor, Villages: []string{"430181117202"}}
 	jw := ledger.User{ID: "430181117-u3", Role: ledger.RoleDiscipline}
+	// Their accounts, as entries of the log (verify --deep checks that an
+	// account actor existed and held a role allowed to write what it wrote).
+	for _, u := range []ledger.User{mine, other, jw} {
+		if _, err := s.L.Append(ctx, lg, ledger.AppendInput{Type: "user_created", Actor: "system",
+			Payload: map[string]any{"id": u.ID, "username": u.ID, "role": u.Role, "villages": u.Villages}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if fs, _ := s.Flags(ctx, lg, ledger.FlagFilter{}, &other); len(fs) != 0 {
 		t.Fatalf("a monitor of another village sees %d flags", len(fs))
 	}
