@@ -78,7 +78,7 @@ var _ note.Signer = (*Signer)(nil)
 // NewSigner parses a private key written by GenerateKey. now (nil: the
 // real clock) gives the cosignature timestamps.
 func NewSigner(skey string, now func() time.Time) (*Signer, error) {
-	parts := strings.Split(strings.TrimSpace(skey), "+")
+	parts := strings.SplitN(strings.TrimSpace(skey), "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" || !validName(parts[2]) {
 		return nil, errors.New("witness key: malformed")
 	}
