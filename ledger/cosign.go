@@ -1,0 +1,534 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sunshine-ledger/sunshine/witness"
+)
+
+// Witness is an outside party (C2SP tlog-witness) that cosigns the log's
+// checkpoints, each only when it is consistent with the last one it
+// cosigned.
+type Witness struct {
+	Name  string // its note key name
+	Key   string // its cosignature/v1 verifier key
+	URL   string // base URL of its add-checkpoint endpoint
+	Label string // human name, e.g. 县纪委监委 (default: Name)
+
+	v *witness.Verifier
+}
+
+// ParseWitnesses parses SUNSHINE_WITNESSES: comma-separated
+// "<verifier key>@<base URL>", each URL optionally ending in "#<human
+// name>" (a fragment, never sent to the witness).
+func ParseWitnesses(spec string) ([]Witness, error) {
+	var out []Witness
+	seen := map[string]bool{}
+	for _, item := range strings.Split(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		vkey, raw, ok := strings.Cut(item, "@")
+		if !ok {
+			return nil, fmt.Errorf("witness %q: want <verifier key>@<base URL>", item)
+		}
+		w, err := NewWitness(vkey, raw)
+		if err != nil {
+			return nil, err
+		}
+		if seen[w.Key] {
+			return nil, fmt.Errorf("witness %s listed twice", w.Name)
+		}
+		seen[w.Key] = true
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// NewWitness returns the witness with this verifier key at base URL rawURL
+// (its fragment, if any, is the human name).
+func NewWitness(vkey, rawURL string) (Witness, error) {
+	v, err := witness.NewVerifier(vkey)
+	if err != nil {
+		return Witness{}, err
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Witness{}, fmt.Errorf("witness %s: bad URL %q", v.Name(), rawURL)
+	}
+	label := u.Fragment
+	u.Fragment, u.RawFragment = "", ""
+	if label == "" {
+		label = v.Name()
+	}
+	return Witness{Name: v.Name(), Key: v.String(), URL: strings.TrimSuffix(u.String(), "/"), Label: label, v: v}, nil
+}
+
+// Cosignature is one witness's cosignature of one checkpoint.
+type Cosignature struct {
+	LogID    int64
+	Size     int64
+	Witness  string // the witness's verifier key
+	Line     []byte // its note signature line(s), "— <name> <base64>\n"
+	SignedAt time.Time
+}
+
+// CosignStore keeps cosignatures (gormstore implements it).
+type CosignStore interface {
+	// PutCosignature stores a cosignature; one of the same log, size and
+	// witness is kept as it was (the app user needs only SELECT and INSERT).
+	PutCosignature(ctx context.Context, c Cosignature) error
+	// Cosignatures returns the cosignatures of the checkpoint of this size.
+	Cosignatures(ctx context.Context, logID, size int64) ([]Cosignature, error)
+	// WitnessSizes returns, per witness key, the largest size it cosigned.
+	WitnessSizes(ctx context.Context, logID int64) (map[string]int64, error)
+}
+
+// Cosigner asks the witnesses to cosign the log's checkpoints after they
+// are signed, keeps their cosignatures, and raises an alarm (and a flag for
+// the discipline office) when a checkpoint is short of the quorum.
+type Cosigner struct {
+	L         *Ledger
+	Store     CosignStore
+	Witnesses []Witness
+	Quorum    int          // 0: all
+	HTTP      *http.Client // nil: a client with a 10 s timeout
+	Retries   int          // per witness after a failed request (0: 2)
+	RetryWait time.Duration
+	// Service, when set, also records the shortfall as a flag (T1 when a
+	// witness refused the checkpoint as inconsistent, else T2).
+	Service *Service
+
+	mu    sync.Mutex
+	logMu map[int64]*sync.Mutex
+	tried map[int64]tried
+}
+
+type tried struct {
+	size int64
+	at   time.Time
+	ok   bool
+}
+
+// CosignResult says which witnesses vouched for a checkpoint.
+type CosignResult struct {
+	Size    int64
+	Quorum  int
+	Vouched []Witness
+	// Missing are the witnesses without a cosignature, each with why
+	// (Chinese).
+	Missing []MissingCosignature
+}
+
+// MissingCosignature is a witness that did not cosign, and why.
+type MissingCosignature struct {
+	Witness Witness
+	Reason  string
+}
+
+// Witnessed reports whether the quorum vouched.
+func (r CosignResult) Witnessed() bool { return len(r.Vouched) >= r.Quorum }
+
+func (c *Cosigner) quorum() int {
+	if c.Quorum <= 0 || c.Quorum > len(c.Witnesses) {
+		return len(c.Witnesses)
+	}
+	return c.Quorum
+}
+
+func (c *Cosigner) lockLog(id int64) *sync.Mutex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.logMu == nil {
+		c.logMu = map[int64]*sync.Mutex{}
+	}
+	m, ok := c.logMu[id]
+	if !ok {
+		m = &sync.Mutex{}
+		c.logMu[id] = m
+	}
+	return m
+}
+
+var cosigners sync.Map // *Ledger → *Cosigner
+
+// SetCosigner makes c the cosigner of l's checkpoints (nil: none).
+func SetCosigner(l *Ledger, c *Cosigner) {
+	if c == nil {
+		cosigners.Delete(l)
+		return
+	}
+	cosigners.Store(l, c)
+}
+
+// Cosigner returns the cosigner set by SetCosigner (nil: no witnesses).
+func (l *Ledger) Cosigner() *Cosigner {
+	if v, ok := cosigners.Load(l); ok {
+		return v.(*Cosigner)
+	}
+	return nil
+}
+
+// WitnessedCheckpoint is a checkpoint with the cosignatures kept for it.
+type WitnessedCheckpoint struct {
+	Checkpoint
+	// Note is the log's signed note followed by the witnesses' cosignature
+	// lines.
+	Note   []byte
+	Status *CosignResult // nil: no witnesses configured
+}
+
+// WitnessedCheckpoint returns the latest checkpoint (Ledger.Checkpoint:
+// signed anew when the log has grown) with its cosignatures, asking the
+// witnesses first when this checkpoint has not been put to them yet.
+// Without a cosigner it is the checkpoint alone.
+func (l *Ledger) WitnessedCheckpoint(ctx context.Context, lg Log) (WitnessedCheckpoint, error) {
+	cp, err := l.Checkpoint(ctx, lg)
+	if err != nil {
+		return WitnessedCheckpoint{}, err
+	}
+	c := l.Cosigner()
+	if c == nil {
+		return WitnessedCheckpoint{Checkpoint: cp, Note: cp.Note}, nil
+	}
+	return c.Ensure(ctx, lg, cp)
+}
+
+// retryShort is how long a checkpoint short of the quorum waits before
+// Ensure puts it to the witnesses again.
+const retryShort = time.Minute
+
+// Ensure cosigns cp unless it was put to the witnesses already (a
+// checkpoint short of the quorum is tried again after a minute), then
+// returns it with its cosignatures.
+func (c *Cosigner) Ensure(ctx context.Context, lg Log, cp Checkpoint) (WitnessedCheckpoint, error) {
+	c.mu.Lock()
+	t, ok := c.tried[lg.ID]
+	c.mu.Unlock()
+	if !ok || t.size != cp.Size || !t.ok && c.L.now().Sub(t.at) >= retryShort {
+		if _, err := c.Cosign(ctx, lg, cp); err != nil {
+			return WitnessedCheckpoint{}, err
+		}
+	}
+	return c.Witnessed(ctx, lg, cp)
+}
+
+// Witnessed returns cp with the stored cosignatures of the configured
+// witnesses that verify over it.
+func (c *Cosigner) Witnessed(ctx context.Context, lg Log, cp Checkpoint) (WitnessedCheckpoint, error) {
+	res, lines, err := c.status(ctx, lg, cp)
+	if err != nil {
+		return WitnessedCheckpoint{}, err
+	}
+	out := WitnessedCheckpoint{Checkpoint: cp, Note: append(bytes.Clone(cp.Note), lines...), Status: &res}
+	return out, nil
+}
+
+func (c *Cosigner) status(ctx context.Context, lg Log, cp Checkpoint) (CosignResult, []byte, error) {
+	stored, err := c.Store.Cosignatures(ctx, lg.ID, cp.Size)
+	if err != nil {
+		return CosignResult{}, nil, err
+	}
+	byKey := map[string][]byte{}
+	for _, s := range stored {
+		byKey[s.Witness] = s.Line
+	}
+	res := CosignResult{Size: cp.Size, Quorum: c.quorum()}
+	var lines []byte
+	for _, w := range c.Witnesses {
+		line, ok := byKey[w.Key]
+		if ok && verifyCosignature(cp.Note, line, w) {
+			res.Vouched = append(res.Vouched, w)
+			lines = append(lines, line...)
+			continue
+		}
+		why := "尚未联署"
+		if ok {
+			why = "保存的联署签名无效"
+		}
+		res.Missing = append(res.Missing, MissingCosignature{Witness: w, Reason: why})
+	}
+	return res, lines, nil
+}
+
+// verifyCosignature reports whether line carries w's valid cosignature of
+// the signed checkpoint cp.
+func verifyCosignature(cp, line []byte, w Witness) bool {
+	if len(line) == 0 || !bytes.HasSuffix(line, []byte("\n")) {
+		return false
+	}
+	n, err := note.Open(append(bytes.Clone(cp), line...), note.VerifierList(w.v))
+	if err != nil {
+		return false
+	}
+	for _, s := range n.Sigs {
+		if s.Name == w.Name && s.Hash == w.v.KeyHash() {
+			return true
+		}
+	}
+	return false
+}
+
+// ownLines returns the lines of sigs that are w's valid cosignature of cp.
+func ownLines(cp, sigs []byte, w Witness) []byte {
+	var out []byte
+	for _, l := range strings.SplitAfter(string(sigs), "\n") {
+		if l != "" && verifyCosignature(cp, []byte(l), w) {
+			out = append(out, l...)
+		}
+	}
+	return out
+}
+
+// errRefused marks a witness's refusal of an inconsistent checkpoint.
+var errRefused = errors.New("witness refused the checkpoint")
+
+// Cosign puts the checkpoint cp to every witness (with a consistency proof
+// from the size each one last cosigned, following a 409 to the size it
+// holds), stores the cosignatures, and when fewer than the quorum vouched
+// raises an alarm outside the log and, with Service set, a flag.
+func (c *Cosigner) Cosign(ctx context.Context, lg Log, cp Checkpoint) (CosignResult, error) {
+	if len(c.Witnesses) == 0 {
+		return CosignResult{Size: cp.Size}, nil
+	}
+	m := c.lockLog(lg.ID)
+	m.Lock()
+	defer m.Unlock()
+	sizes, err := c.Store.WitnessSizes(ctx, lg.ID)
+	if err != nil {
+		return CosignResult{}, err
+	}
+	have, err := c.Store.Cosignatures(ctx, lg.ID, cp.Size)
+	if err != nil {
+		return CosignResult{}, err
+	}
+	done := map[string]bool{}
+	for _, s := range have {
+		done[s.Witness] = true
+	}
+	type answer struct {
+		i   int
+		err error
+	}
+	answers := make(chan answer, len(c.Witnesses))
+	for i, w := range c.Witnesses {
+		if done[w.Key] {
+			answers <- answer{i, nil}
+			continue
+		}
+		go func() { answers <- answer{i, c.ask(ctx, lg, cp, w, sizes[w.Key])} }()
+	}
+	errs := make([]error, len(c.Witnesses))
+	for range c.Witnesses {
+		a := <-answers
+		errs[a.i] = a.err
+	}
+	res, _, err := c.status(ctx, lg, cp)
+	if err != nil {
+		return CosignResult{}, err
+	}
+	refused := false
+	for i := range res.Missing {
+		for j, w := range c.Witnesses {
+			if w.Key == res.Missing[i].Witness.Key && errs[j] != nil {
+				res.Missing[i].Reason = reasonOf(errs[j])
+				refused = refused || errors.Is(errs[j], errRefused)
+			}
+		}
+	}
+	c.mu.Lock()
+	if c.tried == nil {
+		c.tried = map[int64]tried{}
+	}
+	c.tried[lg.ID] = tried{size: cp.Size, at: c.L.now(), ok: res.Witnessed()}
+	c.mu.Unlock()
+	if !res.Witnessed() {
+		c.raise(ctx, lg, res, refused)
+	}
+	return res, nil
+}
+
+func reasonOf(err error) string {
+	var se *witness.StatusError
+	switch {
+	case errors.Is(err, errRefused):
+		return "见证人拒绝联署：本检查点与它已联署的检查点不一致（账本可能被改写或分叉）"
+	case errors.As(err, &se) && se.Code == http.StatusForbidden:
+		return "见证人不认可本账本的签名密钥"
+	case errors.As(err, &se) && se.Code == http.StatusNotFound:
+		return "见证人未登记本账本"
+	case errors.As(err, &se):
+		return fmt.Sprintf("见证人答复异常（HTTP %d）", se.Code)
+	}
+	return "无法联系见证人"
+}
+
+// ask gets one witness's cosignature of cp, starting from old.
+func (c *Cosigner) ask(ctx context.Context, lg Log, cp Checkpoint, w Witness, old int64) error {
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	retries := c.Retries
+	if retries <= 0 {
+		retries = 2
+	}
+	wait := c.RetryWait
+	if wait <= 0 {
+		wait = 500 * time.Millisecond
+	}
+	if old > cp.Size {
+		old = 0 // what we kept is wrong; the witness's 409 says what it holds
+	}
+	var last error
+	conflicts := 0
+	for attempt := 0; attempt <= retries; {
+		var proof tlog.TreeProof
+		if old > 0 && old < cp.Size {
+			p, err := c.L.ProveConsistency(ctx, lg, old, cp.Size)
+			if err != nil {
+				return err
+			}
+			proof = p
+		}
+		sigs, err := witness.AddCheckpoint(ctx, hc, w.URL, old, proof, cp.Note)
+		var ce *witness.ConflictError
+		var se *witness.StatusError
+		switch {
+		case err == nil:
+			line := ownLines(cp.Note, sigs, w)
+			if len(line) == 0 {
+				slog.Warn("witness answered without a valid cosignature", "witness", w.Name, "log", lg.Origin, "size", cp.Size)
+				return &witness.StatusError{Code: http.StatusOK, Body: "no valid cosignature"}
+			}
+			at := time.Time{}
+			if f := strings.Fields(string(line)); len(f) >= 3 {
+				at, _ = witness.Timestamp(f[2])
+			}
+			return c.Store.PutCosignature(ctx, Cosignature{LogID: lg.ID, Size: cp.Size, Witness: w.Key, Line: line, SignedAt: at})
+		case errors.As(err, &ce):
+			// The witness holds another size: prove from there (a few
+			// times at most: it may move under us).
+			if ce.Size > cp.Size {
+				return fmt.Errorf("%w: it holds size %d, beyond %d", errRefused, ce.Size, cp.Size)
+			}
+			if conflicts++; conflicts > 3 {
+				return err
+			}
+			old = ce.Size
+			continue
+		case errors.As(err, &se) && se.Code == http.StatusUnprocessableEntity:
+			slog.Error("witness refused the checkpoint as inconsistent with the one it holds", "witness", w.Name, "log", lg.Origin, "old", old, "size", cp.Size)
+			return fmt.Errorf("%w: %v", errRefused, err)
+		case errors.As(err, &se) && se.Code < 500:
+			slog.Error("witness refused the checkpoint", "witness", w.Name, "log", lg.Origin, "size", cp.Size, "status", se.Code)
+			return err
+		}
+		last = err
+		attempt++
+		if attempt > retries {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	slog.Warn("witness unreachable", "witness", w.Name, "log", lg.Origin, "size", cp.Size, "err", last)
+	return last
+}
+
+// raise records a checkpoint short of the quorum: an alarm outside the log
+// (it may be the log that is wrong) and, with Service set, a flag.
+func (c *Cosigner) raise(ctx context.Context, lg Log, res CosignResult, refused bool) {
+	rule := "T2"
+	if refused {
+		rule = "T1"
+	}
+	var why []string
+	for _, m := range res.Missing {
+		why = append(why, m.Witness.Label+"："+m.Reason)
+	}
+	detail := fmt.Sprintf("大小为 %d 的检查点只有 %d 位见证人联署（需要 %d 位）。%s", res.Size, len(res.Vouched), res.Quorum, strings.Join(why, "；"))
+	slog.Error("checkpoint short of the witness quorum", "log", lg.Origin, "size", res.Size, "vouched", len(res.Vouched), "quorum", res.Quorum, "rule", rule)
+	if err := c.L.store.PutAlarm(ctx, Alarm{LogID: lg.ID, Rule: rule, FirstSeq: res.Size, Detail: detail, RaisedAt: c.L.now().UTC()}); err != nil {
+		slog.Error("cannot record the witness alarm", "log", lg.Origin, "err", err)
+	}
+	if c.Service != nil {
+		f := Finding{Rule: rule, SubjectKey: "witness", Severity: SeverityHigh,
+			Subject: FlagSubject{Kind: "log", ID: lg.ID, Label: lg.Origin}, Reason: detail}
+		if _, _, err := c.Service.RecordFindings(ctx, lg, "system", []Finding{f}); err != nil {
+			// A log that is what is wrong may not take the flag: the alarm stands.
+			slog.Warn("cannot record the witness flag in the log", "log", lg.Origin, "err", err)
+		}
+	}
+}
+
+// CosignLatest puts the latest stored checkpoint to the witnesses unless
+// the quorum cosigned it already (the cosign job and the background loop).
+func (c *Cosigner) CosignLatest(ctx context.Context, lg Log) (CosignResult, error) {
+	cp, err := c.L.store.LatestCheckpoint(ctx, lg.ID)
+	if IsNotFound(err) {
+		return CosignResult{Quorum: c.quorum()}, nil
+	}
+	if err != nil {
+		return CosignResult{}, err
+	}
+	res, _, err := c.status(ctx, lg, cp)
+	if err != nil || res.Witnessed() {
+		return res, err
+	}
+	return c.Cosign(ctx, lg, cp)
+}
+
+// Run cosigns each new checkpoint of lg within about every (default 1 s)
+// until ctx ends: checkpoints signed by the checkpoint job or by publishing
+// a notice get their cosignatures without waiting for a reader.
+func (c *Cosigner) Run(ctx context.Context, lg Log, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var last int64 = -1
+	var lastTry time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cp, err := c.L.store.LatestCheckpoint(ctx, lg.ID)
+		if err != nil {
+			continue
+		}
+		if cp.Size == last && time.Since(lastTry) < retryShort {
+			continue
+		}
+		res, err := c.CosignLatest(ctx, lg)
+		if err != nil {
+			if ctx.Err() == nil {
+				slog.Warn("cosigning failed", "log", lg.Origin, "err", err)
+			}
+			continue
+		}
+		last, lastTry = cp.Size, time.Now()
+		if res.Witnessed() {
+			lastTry = time.Now().Add(24 * time.Hour)
+		}
+	}
+}

@@ -1,0 +1,235 @@
+package gormstore_test
+
+// TestCosignWitnesses: the service as a witnessed log (C2SP tlog-witness),
+// on every dialect, with two in-process witnesses (县纪委监委, 县审计局):
+// checkpoints get both cosignatures, which verify with note; a witness whose
+// size the service lost is followed through its 409; an unreachable third
+// witness leaves the quorum of all short (T2 alarm) but not a quorum of 2;
+// and the insider rewrite with the real key (edit an old entry, recompute
+// every tree hash, re-sign every checkpoint and the head) is refused by both
+// witnesses: the quorum is lost, a T1 alarm and flag are raised, and the
+// checkpoint is served as not witnessed.
+
+import (
+	"crypto/rand"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+	"github.com/sunshine-ledger/sunshine/witness"
+)
+
+// startWitness runs a witness of the log with verifier key logVkey.
+func startWitness(t *testing.T, name, logVkey string) (*witness.Witness, ledger.Witness) {
+	t.Helper()
+	skey, vkey, err := witness.GenerateKey(rand.Reader, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := witness.NewSigner(skey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := witness.New(witness.Options{DB: filepath.Join(t.TempDir(), "witness.db"), Signer: s, Logs: []string{logVkey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w)
+	t.Cleanup(func() { srv.Close(); w.Close() })
+	lw, err := ledger.NewWitness(vkey, srv.URL+"#"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, lw
+}
+
+func TestCosignWitnesses(t *testing.T) {
+	for _, d := range gormstore.TestDialects() {
+		t.Run(d, func(t *testing.T) { testCosignWitnesses(t, d) })
+	}
+}
+
+func testCosignWitnesses(t *testing.T, dialect string) {
+	ctx := t.Context()
+	f := newFixture(t, dialect, 10)
+	logVkey, err := f.l.VerifierKey(f.lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logV, _ := note.NewVerifier(logVkey)
+	w1, lw1 := startWitness(t, "县纪委监委", logVkey)
+	w2, lw2 := startWitness(t, "县审计局", logVkey)
+	svc := &ledger.Service{L: f.l}
+	c := &ledger.Cosigner{L: f.l, Store: f.store, Witnesses: []ledger.Witness{lw1, lw2}, Service: svc, RetryWait: time.Millisecond}
+	v1, _ := witness.NewVerifier(lw1.Key)
+	v2, _ := witness.NewVerifier(lw2.Key)
+
+	// signed signs a checkpoint at the current size and puts it to the
+	// witnesses.
+	signed := func(l *ledger.Ledger, c *ledger.Cosigner) (ledger.Checkpoint, ledger.CosignResult) {
+		t.Helper()
+		cp, err := l.SignCheckpoint(ctx, f.lg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Cosign(ctx, f.lg, cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cp, res
+	}
+	witnessed := func(cp ledger.Checkpoint, res ledger.CosignResult) {
+		t.Helper()
+		if !res.Witnessed() || len(res.Vouched) != 2 {
+			t.Fatalf("size %d: vouched %d, missing %+v", cp.Size, len(res.Vouched), res.Missing)
+		}
+		wc, err := c.Witnessed(ctx, f.lg, cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := note.Open(wc.Note, note.VerifierList(logV, v1, v2))
+		if err != nil || len(n.Sigs) != 3 || len(n.UnverifiedSigs) != 0 {
+			t.Fatalf("cosigned checkpoint: %v (%d signatures)\n%s", err, len(n.Sigs), wc.Note)
+		}
+		if !wc.Status.Witnessed() {
+			t.Fatal("stored cosignatures do not make the quorum")
+		}
+	}
+	cp, res := signed(f.l, c)
+	witnessed(cp, res)
+	f.append(t, 5)
+	cp, res = signed(f.l, c)
+	witnessed(cp, res)
+	// The service forgets what 县纪委监委 cosigned: its 409 names the size.
+	mustExec(t, f.store, "DELETE FROM cosignatures WHERE witness = ?", lw1.Key)
+	f.append(t, 3)
+	cp, res = signed(f.l, c)
+	witnessed(cp, res)
+	if h, ok, _ := w1.Head(ctx, f.lg.Origin); !ok || h.Size != 18 {
+		t.Fatalf("witness holds %d, want 18", h.Size)
+	}
+
+	// A third witness that does not answer: the quorum of all is short
+	// (T2), a quorum of two is met.
+	dead := httptest.NewServer(nil)
+	dead.Close()
+	_, vk3, _ := witness.GenerateKey(rand.Reader, "县财政局")
+	lw3, err := ledger.NewWitness(vk3, dead.URL+"#县财政局")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c3 := &ledger.Cosigner{L: f.l, Store: f.store, Witnesses: []ledger.Witness{lw1, lw2, lw3}, RetryWait: time.Millisecond}
+	res, err = c3.Cosign(ctx, f.lg, cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Witnessed() || len(res.Vouched) != 2 || len(res.Missing) != 1 || res.Missing[0].Reason != "无法联系见证人" {
+		t.Fatalf("quorum of all with one unreachable: %+v", res)
+	}
+	if !hasAlarm(t, f, "T2", cp.Size) {
+		t.Fatal("no T2 alarm for a checkpoint short of the quorum")
+	}
+	c3.Quorum = 2
+	if res, _ = c3.Cosign(ctx, f.lg, cp); !res.Witnessed() {
+		t.Fatalf("quorum 2 of 3: %+v", res)
+	}
+
+	// The insider rewrite with the real key.
+	n := int64(len(f.bodies))
+	rewritten := f.bodies[:n:n]
+	rewritten = append([][]byte(nil), rewritten...)
+	rewritten[3] = flipPayloadDigit(t, f.bodies[3])
+	dropTriggers(t, f.store, trgEntriesNoUpdate, trgHashesNoUpdate, trgCheckpointsNoUpdate)
+	mustExec(t, f.store, "UPDATE entries SET body = ? WHERE log_id = ? AND seq = 3", rewritten[3], f.lg.ID)
+	want := ledgertest.StoredHashes(ledgertest.RecordHashes(rewritten))
+	rows, err := f.store.HashRange(ctx, f.lg.ID, 0, tlog.StoredHashIndex(0, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if h := want[r.Index]; h != r.Hash {
+			mustExec(t, f.store, "UPDATE tree_hashes SET hash = ? WHERE log_id = ? AND idx = ?", h[:], f.lg.ID, r.Index)
+		}
+	}
+	key := ledgertest.MustKey(t) // the real key, from the data folder
+	cps, err := f.store.Checkpoints(ctx, f.lg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, old := range cps {
+		root := ledgertest.MTH(rewritten[:old.Size])
+		msg, err := ledger.SignCheckpointBody(key, ledger.CheckpointBody{Origin: f.lg.Origin, Size: old.Size, Root: root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, f.store, "UPDATE checkpoints SET root = ?, note = ? WHERE log_id = ? AND size = ?", root[:], msg, f.lg.ID, old.Size)
+	}
+	head, err := ledger.SignCheckpointBody(key, ledger.CheckpointBody{Origin: f.lg.Origin, Size: n, Root: ledgertest.MTH(rewritten)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, f.store, "UPDATE log_heads SET note = ? WHERE log_id = ?", head, f.lg.ID)
+	f.bodies = rewritten
+
+	// A fresh process: it writes and signs on top of the rewrite (it holds
+	// the real key), but neither witness cosigns.
+	l2 := ledger.New(ledger.Options{Store: f.store, Key: key, Now: ledgertest.NewClock(ledgertest.FixedTime).Now, Location: ledgertest.Shanghai(t)})
+	t.Cleanup(l2.Close)
+	f.l = l2
+	f.append(t, 2)
+	svc2 := &ledger.Service{L: l2}
+	c2 := &ledger.Cosigner{L: l2, Store: f.store, Witnesses: []ledger.Witness{lw1, lw2}, Service: svc2, RetryWait: time.Millisecond}
+	ledger.SetCosigner(l2, c2)
+	t.Cleanup(func() { ledger.SetCosigner(l2, nil) })
+	cp, res = signed(l2, c2)
+	if res.Witnessed() || len(res.Vouched) != 0 || len(res.Missing) != 2 {
+		t.Fatalf("rewritten log: vouched %d, missing %+v", len(res.Vouched), res.Missing)
+	}
+	for _, m := range res.Missing {
+		if !strings.Contains(m.Reason, "不一致") {
+			t.Errorf("%s: reason %q", m.Witness.Label, m.Reason)
+		}
+	}
+	if !hasAlarm(t, f, "T1", cp.Size) {
+		t.Fatal("no T1 alarm for the rewrite")
+	}
+	flags, err := svc2.Flags(ctx, f.lg, ledger.FlagFilter{Rule: "T1"}, nil)
+	if err != nil || len(flags) != 1 || !strings.Contains(flags[0].Reason, "县纪委监委") {
+		t.Fatalf("T1 flags %+v, %v", flags, err)
+	}
+	wc, err := l2.WitnessedCheckpoint(ctx, f.lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wc.Status == nil || wc.Status.Witnessed() || len(wc.Status.Vouched) != 0 {
+		t.Fatalf("the rewritten checkpoint is shown as witnessed: %+v", wc.Status)
+	}
+	// The witnesses still hold the honest checkpoint of size 18.
+	for _, w := range []*witness.Witness{w1, w2} {
+		if h, ok, _ := w.Head(ctx, f.lg.Origin); !ok || h.Size != 18 {
+			t.Fatalf("witness moved to %d", h.Size)
+		}
+	}
+}
+
+func hasAlarm(t *testing.T, f *fixture, rule string, size int64) bool {
+	t.Helper()
+	as, err := f.store.Alarms(t.Context(), f.lg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Rule == rule && a.FirstSeq == size && strings.Contains(a.Detail, "见证人") {
+			return true
+		}
+	}
+	return false
+}
