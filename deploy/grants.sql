@@ -6,6 +6,8 @@ GRANT SELECT, INSERT ON sunshine.checkpoints TO 'sunshine'@'%';
 GRANT SELECT, INSERT ON sunshine.blobs TO 'sunshine'@'%';
 -- Alarms about a log the service stopped writing: the app raises them and cannot take them back.
 GRANT SELECT, INSERT ON sunshine.log_alarms TO 'sunshine'@'%';
+-- Witnesses' cosignatures of the checkpoints: kept as they came, never changed.
+GRANT SELECT, INSERT ON sunshine.cosignatures TO 'sunshine'@'%';
 -- Projections, personal data, accounts, jobs: ordinary DML.
 GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.logs TO 'sunshine'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.log_heads TO 'sunshine'@'%';
