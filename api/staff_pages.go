@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -69,6 +70,11 @@ func (s *Server) staffPage(roles []string) gin.HandlerFunc {
 				c.Abort()
 				return
 			}
+		}
+		if u.MustChange {
+			s.staffRender(c, http.StatusForbidden, "login", "请先修改密码", pages.Page{Error: "管理员已重置您的密码，请先修改密码（POST /api/v1/auth/password）后再使用"})
+			c.Abort()
+			return
 		}
 		if !slices.Contains(roles, u.Role) {
 			s.staffRender(c, http.StatusForbidden, "login", "无权访问", pages.Page{Error: "您的角色无权进行此操作"})
@@ -131,7 +137,7 @@ func (s *Server) staffLoginPage(c *gin.Context) {
 
 // POST /staff/login: the session cookie, then the user's first page.
 func (s *Server) staffLogin(c *gin.Context) {
-	tok, _, u, err := s.auth.Login(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"))
+	tok, _, u, err := s.auth.LoginFrom(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"), c.ClientIP())
 	if err != nil {
 		s.staffRender(c, statusOf(err), "login", "登录", pages.Page{Error: problemDetail(err)})
 		return
@@ -238,7 +244,30 @@ func (s *Server) flagData(c *gin.Context, f ledger.Flag) pages.FlagData {
 	if ns, err := s.svc.NoticesCiting(c.Request.Context(), lg, f, ps); err == nil {
 		d.Notices = ns
 	}
+	if raised, err := time.Parse(time.RFC3339, f.RaisedAt); err == nil && f.Rule == "T1" {
+		d.LaterChecks = s.laterPassingVerifies(c, raised)
+	}
 	return d
+}
+
+// laterPassingVerifies returns the verify job's successful runs that began
+// after t (at most 5, newest first).
+func (s *Server) laterPassingVerifies(c *gin.Context, t time.Time) []ledger.JobRun {
+	js, ok := s.store.(ledger.JobStore)
+	if !ok {
+		return nil
+	}
+	runs, err := js.JobRuns(c.Request.Context(), "verify", 20)
+	if err != nil {
+		return nil
+	}
+	var out []ledger.JobRun
+	for _, r := range runs {
+		if r.Outcome == ledger.OutcomeSuccess && r.StartedAt.After(t) && len(out) < 5 {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // POST /staff/flags/:id/review: a review step; the refusal is shown on the

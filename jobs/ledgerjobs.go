@@ -16,11 +16,25 @@ const (
 	ScheduleCheckpoint = "*/10 * * * *"
 )
 
-// Verify recomputes every log's tree and checks its checkpoints (nightly).
-// A log that does not verify fails the run, naming the first bad seq, and,
-// when s is not nil, raises (or updates) the town's T1 flag for the
-// discipline office.
-func Verify(l *ledger.Ledger, s *ledger.Service) Job {
+// Scratch opens an empty, migrated scratch store for a deep verify's replay
+// and returns it with the function that closes and removes it.
+type Scratch func(ctx context.Context) (ledger.Store, func(), error)
+
+// Verify recomputes every log's tree and checks its checkpoints and its
+// signed head (nightly), each up to the size its head had when its check
+// began: growth meanwhile is not checked and never reported. With scratch
+// (nil: none), the check is deep: every entry parsed, recording times and
+// actors' roles checked, and the entries replayed through the projections'
+// rules (ledger.VerifyOptions). A log that does not verify fails the run,
+// naming the first bad seq, and, when s is not nil, raises (or updates) the
+// town's T1 flag for the discipline office; when the flag cannot be
+// appended (a log whose writer stopped), a T1 alarm is recorded beside the
+// log instead.
+func Verify(l *ledger.Ledger, s *ledger.Service, scratch ...Scratch) Job {
+	var newScratch Scratch
+	if len(scratch) > 0 {
+		newScratch = scratch[0]
+	}
 	return Job{Name: "verify", Schedule: ScheduleVerify, Run: func(ctx context.Context) (map[string]int64, error) {
 		logs, err := l.Store().Logs(ctx)
 		if err != nil {
@@ -29,7 +43,18 @@ func Verify(l *ledger.Ledger, s *ledger.Service) Job {
 		counts := map[string]int64{"logs": 0, "entries": 0, "checkpoints": 0, "bad_logs": 0}
 		var bad []string
 		for _, lg := range logs {
-			rep, err := l.Verify(ctx, lg, ledger.VerifyOptions{})
+			o := ledger.VerifyOptions{}
+			var done func()
+			if newScratch != nil {
+				o.Deep = true
+				if o.Scratch, done, err = newScratch(ctx); err != nil {
+					return counts, err
+				}
+			}
+			rep, err := l.Verify(ctx, lg, o)
+			if done != nil {
+				done()
+			}
 			if err != nil {
 				return counts, err
 			}
@@ -40,17 +65,23 @@ func Verify(l *ledger.Ledger, s *ledger.Service) Job {
 				counts["bad_logs"]++
 				bad = append(bad, fmt.Sprintf("%s: first bad seq %d (%s)", lg.Origin, rep.FirstBadSeq, rep.Problems[0].Kind))
 				if s != nil {
+					reason := fmt.Sprintf("账本校验不通过（核验至第 %d 条）：首个有问题的序号为 %d。%s", rep.Head, rep.FirstBadSeq, rep.Problems[0].Detail)
 					f := ledger.Finding{Rule: "T1", SubjectKey: "log", Severity: ledger.SeverityHigh,
-						Subject: ledger.FlagSubject{Kind: "log", ID: lg.ID, Label: lg.Origin},
-						Reason:  fmt.Sprintf("账本校验不通过：首个有问题的序号为 %d。%s", rep.FirstBadSeq, rep.Problems[0].Detail)}
+						Subject: ledger.FlagSubject{Kind: "log", ID: lg.ID, Label: lg.Origin}, Reason: reason}
 					if rep.FirstBadSeq >= 0 {
 						f.Evidence.Entries = []int64{rep.FirstBadSeq}
 					}
 					// The flag is written into the log it reports on, which
 					// may be too broken to take it (a forged tail without
-					// its tree hashes): the run's error still names the seq.
+					// its tree hashes, a head the writer will not sign
+					// over): then it is an alarm beside the log, and the
+					// run's error still names the seq.
 					if _, _, err := s.RecordFindings(ctx, lg, "system", []ledger.Finding{f}); err != nil {
 						bad[len(bad)-1] += fmt.Sprintf("; the T1 flag could not be recorded: %v", err)
+						a := ledger.Alarm{LogID: lg.ID, Rule: "T1", FirstSeq: max(rep.FirstBadSeq, 0), Detail: reason, RaisedAt: l.Now().UTC()}
+						if err := l.Store().PutAlarm(ctx, a); err != nil {
+							bad[len(bad)-1] += fmt.Sprintf("; nor the alarm: %v", err)
+						}
 					}
 				}
 			}

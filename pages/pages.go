@@ -92,6 +92,10 @@ type FlagsData struct {
 // FlagData is one flag with its history.
 type FlagData struct {
 	Flag ledger.Flag
+	// LaterChecks are the runs of the verify job that passed after a T1
+	// flag was raised (newest first): shown on it, which stays open for a
+	// person to close.
+	LaterChecks []ledger.JobRun
 	// CanReview: the user may act on it now.
 	CanReview bool
 	// The payments its evidence names, and the village's name.

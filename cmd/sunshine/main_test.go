@@ -137,7 +137,7 @@ func TestServeVerifyTamper(t *testing.T) {
 	l.Close()
 
 	code, text := runCmd(t, "verify", "--data", data)
-	if code != 0 || !strings.Contains(text, fmt.Sprintf("OK   ledger.example.cn/log/430181117: %d entries, ", total)) {
+	if code != 0 || !strings.Contains(text, fmt.Sprintf("OK   ledger.example.cn/log/430181117: size %d verified, ", total)) {
 		t.Fatalf("verify: exit %d\n%q", code, text)
 	}
 	// An outsider with only the public key gets the same answer.

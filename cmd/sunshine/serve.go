@@ -128,7 +128,7 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	}
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
-		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger, a.service), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
+		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger, a.service, scratchStore), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
 		jobs.Scan(a.service, anomaly.DefaultConfig, store), jobs.Loans(a.service, anomaly.DefaultConfig),
 		jobs.Notices(a.publisher, nil), jobs.Publicity(a.service))
 	if err != nil {

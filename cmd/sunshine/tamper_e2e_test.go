@@ -934,7 +934,7 @@ func testRestrictedUserE2E(t *testing.T, base *e2eBase) {
 	// verify as the app user, with the public key only: the log is whole
 	appArgs := []string{"--data", tw.args[1], "--public-url", e2ePublicURL, "--db", "mysql://" + appCfg.FormatDSN()}
 	code, out := runCmd(t, append(append([]string{"verify"}, appArgs...), "--public-key", tw.args[1]+"/keys/signing.pub")...)
-	if code != 0 || !strings.Contains(out, fmt.Sprintf("OK   %s: %d entries, ", tw.lg.Origin, tw.size)) {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("OK   %s: size %d verified, ", tw.lg.Origin, tw.size)) {
 		t.Fatalf("verify as the app user after the refused statements: %d %s", code, out)
 	}
 	t.Logf("verify as the app user: %s", strings.TrimSpace(out))

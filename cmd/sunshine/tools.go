@@ -101,7 +101,7 @@ func cmdVerify(ctx context.Context, args []string, out io.Writer) error {
 	cfg, _, err := loadConfig("verify", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&pub, "public-key", "", "verify with this verifier key file instead of the signing key")
 		fs.StringVar(&only, "only-town", "", "verify only this town's log (default: every log)")
-		fs.BoolVar(&deep, "deep", false, "also parse every entry and check its canonical form")
+		fs.BoolVar(&deep, "deep", false, "also parse every entry, check recording times and the actors' roles, and replay the entries through the projections' rules")
 	})
 	if err != nil {
 		return err
@@ -118,16 +118,30 @@ func cmdVerify(ctx context.Context, args []string, out io.Writer) error {
 	}
 	bad := false
 	for _, lg := range logs {
-		rep, err := l.Verify(ctx, lg, ledger.VerifyOptions{Deep: deep})
+		o := ledger.VerifyOptions{Deep: deep}
+		var done func()
+		if deep {
+			if o.Scratch, done, err = scratchStore(ctx); err != nil {
+				return err
+			}
+		}
+		rep, err := l.Verify(ctx, lg, o)
+		if done != nil {
+			done()
+		}
 		if err != nil {
 			return err
 		}
 		if rep.OK() {
-			fmt.Fprintf(out, "OK   %s: %d entries, %d checkpoints, root %s\n", lg.Origin, rep.Entries, rep.Checkpoints, base64.StdEncoding.EncodeToString(rep.Root[:]))
+			note := ""
+			if deep && !rep.ProjectionsCompared {
+				note = " (the log grew meanwhile: projections not compared)"
+			}
+			fmt.Fprintf(out, "OK   %s: size %d verified, %d checkpoints, root %s%s\n", lg.Origin, rep.Head, rep.Checkpoints, base64.StdEncoding.EncodeToString(rep.Root[:]), note)
 			continue
 		}
 		bad = true
-		fmt.Fprintf(out, "FAIL %s: first bad seq %d; %d problem(s):\n", lg.Origin, rep.FirstBadSeq, len(rep.Problems))
+		fmt.Fprintf(out, "FAIL %s: size %d verified, first bad seq %d; %d problem(s):\n", lg.Origin, rep.Head, rep.FirstBadSeq, len(rep.Problems))
 		for _, p := range rep.Problems {
 			fmt.Fprintf(out, "  seq %d [%s] %s\n", p.Seq, p.Kind, p.Detail)
 		}
