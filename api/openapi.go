@@ -32,6 +32,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /api/v1/openapi.json":          {Summary: "本文档", Tag: "operations"},
 	"GET /api/public/checkpoint":        {Summary: "最新签名检查点（C2SP tlog-checkpoint）", Tag: "public", Query: []string{"town"}, Content: "text/plain"},
 	"GET /api/public/key":               {Summary: "验证公钥（note 验证者密钥）", Tag: "public", Query: []string{"town"}, Content: "text/plain"},
+	"GET /api/public/witnesses":         {Summary: "见证人（名称、公钥、中文名称）与法定人数", Tag: "public"},
 	"GET /api/public/entries/:seq":      {Summary: "公开条目原文 E，或不公开条目的叶哈希", Tag: "public", Query: []string{"town"}},
 	"GET /api/public/proof/inclusion":   {Summary: "包含证明（tlog.ProveRecord）", Tag: "public", Query: []string{"town", "index", "size"}},
 	"GET /api/public/proof/consistency": {Summary: "一致性证明（tlog.ProveTree）", Tag: "public", Query: []string{"town", "old", "new"}},

@@ -12,19 +12,31 @@ import (
 )
 
 // GET /api/public/checkpoint: the latest checkpoint as a C2SP signed note,
-// signed anew first when the log has grown (at most one a second).
+// signed anew first when the log has grown (at most one a second), then the
+// cosignature lines (C2SP tlog-cosignature) of the witnesses that vouched
+// for it. With witnesses configured, Sunshine-Witnesses says how many
+// vouched of the quorum ("2/2") and Sunshine-Witnessed whether the quorum
+// did ("yes" or "no": a checkpoint short of it is not witnessed).
 func (s *Server) publicCheckpoint(c *gin.Context) {
 	lg, ok := s.townLog(c)
 	if !ok {
 		return
 	}
-	cp, err := s.ledger.Checkpoint(c.Request.Context(), lg)
+	wc, err := s.ledger.WitnessedCheckpoint(c.Request.Context(), lg)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
-	c.Data(http.StatusOK, "text/plain; charset=utf-8", cp.Note)
+	if st := wc.Status; st != nil {
+		c.Header("Sunshine-Witnesses", strconv.Itoa(len(st.Vouched))+"/"+strconv.Itoa(st.Quorum))
+		witnessed := "no"
+		if st.Witnessed() {
+			witnessed = "yes"
+		}
+		c.Header("Sunshine-Witnessed", witnessed)
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", wc.Note)
 }
 
 // GET /api/public/key: the verifier key "<origin>+<hash>+<keydata>".

@@ -118,6 +118,7 @@ func (s *Server) routes() {
 	pub := r.Group("/api/public")
 	pub.GET("/checkpoint", s.publicCheckpoint)
 	pub.GET("/key", s.publicKey)
+	pub.GET("/witnesses", s.publicWitnesses)
 	pub.GET("/entries/:seq", s.publicEntry)
 	pub.GET("/proof/inclusion", s.proofInclusion)
 	pub.GET("/proof/consistency", s.proofConsistency)

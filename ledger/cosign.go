@@ -142,6 +142,9 @@ type MissingCosignature struct {
 // Witnessed reports whether the quorum vouched.
 func (r CosignResult) Witnessed() bool { return len(r.Vouched) >= r.Quorum }
 
+// QuorumSize returns how many witnesses must cosign (Quorum, or all).
+func (c *Cosigner) QuorumSize() int { return c.quorum() }
+
 func (c *Cosigner) quorum() int {
 	if c.Quorum <= 0 || c.Quorum > len(c.Witnesses) {
 		return len(c.Witnesses)
