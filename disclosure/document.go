@@ -39,6 +39,9 @@ type Document struct {
 	// Checkpoint is the full signed checkpoint (C2SP note text, with its
 	// signature line) the notice was made at.
 	Checkpoint string
+	// Witnesses are the names of the witnesses that cosigned Checkpoint,
+	// printed under it (none: the line is left out).
+	Witnesses []string
 	// VerifyURL is what the QR code encodes:
 	// <SUNSHINE_PUBLIC_URL>/verify?notice=<code>&n=<size>&r=<base64url root>.
 	VerifyURL string

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
 	qrcode "github.com/skip2/go-qrcode"
@@ -110,11 +111,48 @@ type renderer struct {
 	d            Document
 	cols         []float64 // widths, mm
 	seq          bool      // a seq column
+	headerH      float64   // the table header's height, mm
+	sym          map[rune]int
 }
 
+// width measures s in the current font (the embedded font's widths are
+// additive: no kerning), caching each rune's width.
+func (r *renderer) width(s string) float64 {
+	if r.sym == nil {
+		r.sym = map[rune]int{}
+	}
+	_, size := r.pdf.GetFontSize()
+	n := 0
+	for _, c := range s {
+		w, ok := r.sym[c]
+		if !ok {
+			w = r.pdf.GetStringSymbolWidth(string(c))
+			r.sym[c] = w
+		}
+		n += w
+	}
+	return float64(n) * size / 1000
+}
+
+// trimEnd drops what a line does not draw: its trailing spaces and line
+// break.
+func trimEnd(l string) string { return strings.TrimRight(l, " \t\r\n") }
+
+// para draws a paragraph across the printable width, broken by breakLines
+// (pages break between its lines).
 func (r *renderer) para(size, lineH float64, align, text string) {
+	r.paraAt(marginL, r.usableW, size, lineH, align, text)
+}
+
+// paraAt draws a paragraph in the column [x, x+w].
+func (r *renderer) paraAt(x, w, size, lineH float64, align, text string) {
 	r.pdf.SetFont(fontFamily, "", size)
-	r.pdf.MultiCell(0, lineH, text, "", align, false)
+	m := r.pdf.GetCellMargin()
+	for _, l := range breakLines(text, w-2*m, r.width) {
+		r.pdf.SetX(x)
+		r.pdf.CellFormat(w, lineH, trimEnd(l), "", 1, align, false, 0, "")
+	}
+	r.pdf.SetX(x)
 }
 
 func (r *renderer) head() {
@@ -202,26 +240,28 @@ func (r *renderer) cells(cells []string, seq string) ([]string, []float64, []boo
 	return out, ws, right
 }
 
-// drawRow draws one table row, its cells wrapped, with a fill grey level
-// (255: none). It returns false without drawing when the row does not fit
-// the page.
-func (r *renderer) drawRow(cells []string, ws []float64, right []bool, fill int, force bool) bool {
-	pdf := r.pdf
-	pdf.SetFont(fontFamily, "", tableFont)
-	lines := make([][]string, len(cells))
+// rowLines breaks each cell of a row into its lines (table font) and
+// returns them with the row's line count.
+func (r *renderer) rowLines(cells []string, ws []float64) ([][]string, int) {
+	r.pdf.SetFont(fontFamily, "", tableFont)
+	lines := make([][]string, len(ws))
 	n := 1
-	for i, c := range cells {
-		if i >= len(ws) {
-			break
+	for i := range ws {
+		if i < len(cells) {
+			lines[i] = breakLines(cells[i], ws[i]-2*cellPad, r.width)
 		}
-		lines[i] = r.wrap(c, ws[i]-2*cellPad)
 		n = max(n, len(lines[i]))
 	}
-	h := float64(n)*tableLine + 1.6
+	return lines, n
+}
+
+// drawLines draws lines [from, to) of a row's cells at the current y, with
+// a fill grey level (255: none), and moves below them.
+func (r *renderer) drawLines(lines [][]string, ws []float64, right []bool, fill, from, to int) {
+	pdf := r.pdf
+	pdf.SetFont(fontFamily, "", tableFont)
+	h := float64(to-from)*tableLine + 1.6
 	_, y := pdf.GetXY()
-	if !force && y+h > r.pageH-marginB {
-		return false
-	}
 	x := marginL
 	for i := range ws {
 		style := "D"
@@ -230,43 +270,55 @@ func (r *renderer) drawRow(cells []string, ws []float64, right []bool, fill int,
 			style = "FD"
 		}
 		pdf.Rect(x, y, ws[i], h, style)
-		for j, l := range lines[i] {
-			tw := pdf.GetStringWidth(l)
+		for j := from; j < to && j < len(lines[i]); j++ {
+			l := trimEnd(lines[i][j])
+			if l == "" {
+				continue
+			}
 			tx := x + cellPad
 			if right[i] {
-				tx = x + ws[i] - cellPad - tw
+				tx = x + ws[i] - cellPad - r.width(l)
 			}
-			pdf.Text(tx, y+0.8+float64(j)*tableLine+tableLine*0.78, l)
+			pdf.Text(tx, y+0.8+float64(j-from)*tableLine+tableLine*0.78, l)
 		}
 		x += ws[i]
 	}
 	pdf.SetXY(marginL, y+h)
-	return true
 }
 
-// wrap breaks text into lines no wider than w at the current font: at
-// spaces where it can, anywhere between characters where it must (Chinese
-// has no spaces). It never drops a character.
-func (r *renderer) wrap(text string, w float64) []string {
-	if r.pdf.GetStringWidth(text) <= w {
-		return []string{text}
-	}
-	var lines []string
-	var cur []rune
-	width := 0.0
-	for _, c := range text {
-		cw := r.pdf.GetStringWidth(string(c))
-		if width+cw > w && len(cur) > 0 {
-			lines = append(lines, strings.TrimRight(string(cur), " "))
-			cur, width = cur[:0], 0
-			if c == ' ' {
-				continue
-			}
+// putRow draws a table row: on this page when it fits, else on the next
+// (after the repeated header); a row taller than a whole page is split
+// between its lines across pages.
+func (r *renderer) putRow(cells []string, seq string, fill int) {
+	cs, ws, right := r.cells(cells, seq)
+	lines, n := r.rowLines(cs, ws)
+	bottom := r.pageH - marginB
+	fresh := false // the page holds only the header so far
+	for from := 0; from < n; {
+		_, y := r.pdf.GetXY()
+		fit := int((bottom - y - 1.6 + 1e-9) / tableLine)
+		if fresh {
+			fit = max(fit, 1)
 		}
-		cur = append(cur, c)
-		width += cw
+		if n-from <= fit {
+			r.drawLines(lines, ws, right, fill, from, n)
+			return
+		}
+		// split only a row that a new page cannot hold whole
+		if (fresh || from > 0 || n > r.freshLines()) && fit >= 1 {
+			r.drawLines(lines, ws, right, fill, from, from+fit)
+			from += fit
+		}
+		r.pdf.AddPage()
+		r.header()
+		fresh = true
 	}
-	return append(lines, string(cur))
+}
+
+// freshLines is how many table lines a row can have on a new page below
+// the header.
+func (r *renderer) freshLines() int {
+	return int((r.pageH - marginB - marginT - r.headerH - 1.6 + 1e-9) / tableLine)
 }
 
 func (r *renderer) header() {
@@ -275,7 +327,9 @@ func (r *renderer) header() {
 		titles[i] = c.Title
 	}
 	cells, ws, _ := r.cells(titles, "账本序号")
-	r.drawRow(cells, ws, make([]bool, len(ws)), 230, true)
+	lines, n := r.rowLines(cells, ws)
+	r.headerH = float64(n)*tableLine + 1.6
+	r.drawLines(lines, ws, make([]bool, len(ws)), 230, 0, n)
 }
 
 func (r *renderer) table() {
@@ -291,23 +345,15 @@ func (r *renderer) table() {
 		pdf.AddPage()
 	}
 	r.header()
-	put := func(cells []string, seq string, fill int) {
-		cs, ws, right := r.cells(cells, seq)
-		if !r.drawRow(cs, ws, right, fill, false) {
-			pdf.AddPage()
-			r.header()
-			r.drawRow(cs, ws, right, fill, true)
-		}
-	}
 	for _, row := range r.d.Rows {
 		seq := ""
 		if row.Seq >= 0 {
 			seq = fmt.Sprint(row.Seq)
 		}
-		put(row.Cells, seq, 255)
+		r.putRow(row.Cells, seq, 255)
 	}
 	if r.d.Totals != nil {
-		put(r.d.Totals, "", 242)
+		r.putRow(r.d.Totals, "", 242)
 	}
 	pdf.Ln(3)
 }
@@ -340,8 +386,14 @@ func (r *renderer) tail() {
 	}
 	// the witness block: checkpoint text on the left, QR on the right
 	const qrSize = 32.0
-	need := 8 + qrSize + 6
-	if _, y := pdf.GetXY(); y+need > r.pageH-marginB {
+	textW := r.usableW - qrSize - 4
+	block := r.checkpointLines(textW)
+	h := 0.0
+	for _, l := range block {
+		h += l.lineH
+	}
+	need := 5 + max(h, qrSize+6)
+	if _, y := pdf.GetXY(); y+need > r.pageH-marginB && need < r.pageH-marginT-marginB {
 		pdf.AddPage()
 	}
 	pdf.Ln(3)
@@ -349,29 +401,124 @@ func (r *renderer) tail() {
 	pdf.SetDrawColor(150, 150, 150)
 	pdf.Line(marginL, top, r.pageW-marginR, top)
 	pdf.SetXY(marginL, top+2)
-	textW := r.usableW - qrSize - 4
-	pdf.SetFont(fontFamily, "", 9)
-	pdf.MultiCell(textW, 5, "账本检查点（本公告印制时的账本状态；扫码或访问核验页面可核对本公告与账本是否一致）", "", "L", false)
-	pdf.SetFont(fontFamily, "", 6)
-	for _, l := range strings.Split(strings.TrimRight(d.Checkpoint, "\n"), "\n") {
+	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	for _, l := range block {
 		pdf.SetX(marginL)
-		if l == "" {
-			pdf.Ln(1.5)
-			continue
+		if l.mono {
+			pdf.SetFont(monoFamily, "", l.size)
+			pdf.CellFormat(textW, l.lineH, tr(l.text), "", 1, "L", false, 0, "")
+		} else {
+			pdf.SetFont(fontFamily, "", l.size)
+			pdf.CellFormat(textW, l.lineH, l.text, "", 1, "L", false, 0, "")
 		}
-		pdf.MultiCell(textW, 3.2, l, "", "L", false)
 	}
 	if d.VerifyURL != "" {
-		pdf.SetX(marginL)
-		pdf.SetFont(fontFamily, "", 7)
-		pdf.MultiCell(textW, 3.4, "核验网址：", "", "L", false)
-		pdf.SetX(marginL)
-		pdf.MultiCell(textW, 3.4, d.VerifyURL, "", "L", false)
 		r.qr(r.pageW-marginR-qrSize, top+2, qrSize)
 		pdf.SetFont(fontFamily, "", 8)
 		pdf.Text(r.pageW-marginR-qrSize+8, top+2+qrSize+3.5, "扫码核验")
 	}
 }
+
+// The checkpoint block's monospaced face: fpdf's core Courier (no font to
+// embed), at monoSize points: a hash reads character by character.
+const (
+	monoFamily = "Courier"
+	monoSize   = 7.0
+	monoLine   = 3.4
+)
+
+// blockLine is one line of the checkpoint block, already broken.
+type blockLine struct {
+	text        string
+	mono        bool
+	size, lineH float64
+}
+
+// monoable: the text Courier can draw here (ASCII and the em dash of a
+// signature line, through the cp1252 translator).
+func monoable(s string) bool {
+	for _, c := range s {
+		if c >= 0x80 && c != '—' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkpointLines lays out the checkpoint block in width w: its heading,
+// the signed checkpoint in Courier (each line broken only at its spaces,
+// never inside a hash or signature, unless one alone is wider than the
+// column), the witnesses that cosigned it, and the verify URL.
+func (r *renderer) checkpointLines(w float64) []blockLine {
+	d := r.d
+	pdf := r.pdf
+	var out []blockLine
+	measureIn := func(mono bool, size float64) func(string) float64 {
+		if mono {
+			pdf.SetFont(monoFamily, "", size)
+			_, unit := pdf.GetFontSize()
+			return func(s string) float64 { return float64(utf8.RuneCountInString(s)) * 0.6 * unit }
+		}
+		pdf.SetFont(fontFamily, "", size)
+		return r.width
+	}
+	maxW := w - 2*pdf.GetCellMargin()
+	add := func(text string, mono bool, size, lineH float64) {
+		for _, l := range breakLines(text, maxW, measureIn(mono, size)) {
+			out = append(out, blockLine{text: trimEnd(l), mono: mono, size: size, lineH: lineH})
+		}
+	}
+	add(checkpointHeading, false, 9, 5)
+	for _, l := range strings.Split(strings.TrimRight(d.Checkpoint, "\n"), "\n") {
+		if l == "" {
+			out = append(out, blockLine{lineH: 1.5, size: monoSize, mono: true})
+			continue
+		}
+		add(l, monoable(l), monoSize, monoLine)
+	}
+	// Witnesses: the names of those who cosigned the printed checkpoint,
+	// when there are any (the cosignature lines themselves are part of
+	// Checkpoint above).
+	if len(d.Witnesses) > 0 {
+		add(witnessLabel+strings.Join(d.Witnesses, "、"), false, 8, 4)
+	}
+	if d.VerifyURL != "" {
+		add(verifyURLLabel, false, 8, 4)
+		// the URL breaks before its "?" and "&" where it must, never
+		// inside the root
+		mono := monoable(d.VerifyURL)
+		measure := measureIn(mono, monoSize)
+		line := ""
+		for _, seg := range urlSegments(d.VerifyURL) {
+			if line != "" && measure(line+seg) > maxW {
+				add(line, mono, monoSize, monoLine)
+				line = ""
+			}
+			line += seg
+		}
+		add(line, mono, monoSize, monoLine)
+	}
+	return out
+}
+
+// urlSegments splits a URL before each "?" and "&".
+func urlSegments(u string) []string {
+	var out []string
+	for {
+		i := strings.IndexAny(u[min(1, len(u)):], "?&")
+		if i < 0 {
+			return append(out, u)
+		}
+		out = append(out, u[:i+1])
+		u = u[i+1:]
+	}
+}
+
+const (
+	checkpointHeading = "账本检查点（本公告印制时的账本状态；扫码或访问核验页面可核对本公告与账本是否一致）"
+	witnessLabel      = "见证方："
+	verifyURLLabel    = "核验网址："
+)
 
 // qr draws the QR code of the verify URL as filled squares (deterministic,
 // no image).
@@ -440,6 +587,7 @@ func missingIn(d Document) (rune, bool) {
 	all = append(all, d.Closing...)
 	all = append(all, d.Phones...)
 	all = append(all, d.Totals...)
+	all = append(all, d.Witnesses...)
 	for _, f := range d.Fields {
 		all = append(all, f.Label, f.Value)
 	}
@@ -460,7 +608,7 @@ func missingIn(d Document) (rune, bool) {
 
 // FixedLabels are the strings the renderer itself draws.
 var FixedLabels = []string{"第 1 页 共 9 页", "账本序号", "发布单位：", "发布日期：", "公示截止日期：", "监督电话：", "地址：", "电子邮箱：",
-	"账本检查点（本公告印制时的账本状态；扫码或访问核验页面可核对本公告与账本是否一致）", "核验网址：", "扫码核验", "　　"}
+	checkpointHeading, verifyURLLabel, witnessLabel, "扫码核验", "　　"}
 
 // ExtractAttachment returns the bytes of a file attached to a PDF made by
 // RenderPDF (rows.json, checkpoint.txt): it finds the file specification

@@ -55,6 +55,21 @@ type ContentRow struct {
 	Seq   int64    `json:"seq"`
 }
 
+// NoticeColumns are each notice type's table columns (the PDF's layout:
+// eight columns or more print landscape).
+var NoticeColumns = map[string][]ContentColumn{
+	NoticeAllocation:    {{"项目名称", 3, false}, {"实施地点", 2, false}, {"建设内容", 3, false}, {"分配金额（元）", 2, true}, {"责任单位", 2, false}},
+	NoticePlan:          {{"项目名称", 3, false}, {"实施地点", 2, false}, {"建设任务", 3, false}, {"资金来源及金额（元）", 3, false}, {"实施期限", 2, false}, {"实施单位及责任人", 2, false}, {"绩效目标", 2, false}, {"带贫减贫机制", 2, false}},
+	NoticeLibrary:       {{"项目编号", 2, false}, {"项目名称", 3, false}, {"类别/性质", 1.5, false}, {"实施地点", 2, false}, {"建设任务", 3, false}, {"资金规模及来源（元）", 3, false}, {"责任单位/责任人", 2, false}, {"受益户数（脱贫户）", 1.5, true}, {"绩效目标", 2, false}, {"群众参与及带贫机制", 2.5, false}},
+	NoticePreStart:      {{"资金来源", 2, false}, {"指标文号", 3, false}, {"预算金额（元）", 2, true}},
+	NoticeAcceptance:    {{"项目编号", 2, false}, {"项目名称", 3, false}, {"实施单位", 2, false}, {"总投资（元）", 2, true}},
+	NoticeCompletion:    {{"资金来源", 2, false}, {"指标文号", 3, false}, {"已支付金额（元）", 2, true}},
+	NoticeRecipients:    {{"姓名", 1.5, false}, {"村民小组", 1.5, false}, {"户人口数", 1, true}, {"补助项目", 3, false}, {"补助标准（元）", 1.6, true}, {"数量", 1, true}, {"拟发放金额（元）", 1.8, true}},
+	NoticePaymentResult: {{"姓名", 1.5, false}, {"村民小组", 1.5, false}, {"户人口数", 1, true}, {"补助项目", 3, false}, {"发放金额（元）", 1.8, true}, {"发放日期", 2, false}},
+	NoticeLoans:         {{"借款人", 1.5, false}, {"村民小组", 1.5, false}, {"贷款用途", 3, false}, {"贷款金额（元）", 2, true}, {"期限（月）", 1, true}, {"年利率", 1.2, true}, {"贴息（元）", 1.8, true}},
+	NoticeQuarterly:     {{"资金名称", 3, false}, {"指标文号", 2.5, false}, {"来源级次", 1.3, false}, {"到位金额（元）", 2, true}, {"已分配（元）", 2, true}, {"已支出（元）", 2, true}, {"结余（元）", 2, true}, {"闲置情况", 1.5, false}},
+}
+
 // Missing returns the required fields that are empty, and "rows" when the
 // notice must list something and lists nothing.
 func (c NoticeContent) Missing() []ContentField {
@@ -147,7 +162,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 		fact("fund.nature", "资金性质", f.Nature)
 		fact("fund.purpose", "资金用途", f.Purpose)
 		hand("allocation_principle", true)
-		c.Columns = []ContentColumn{{"项目名称", 3, false}, {"实施地点", 2, false}, {"建设内容", 3, false}, {"分配金额（元）", 2, true}, {"责任单位", 2, false}}
+		c.Columns = slices.Clone(NoticeColumns[NoticeAllocation])
 		var total Fen
 		for _, r := range n.Rows {
 			var al Allocation
@@ -166,11 +181,9 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 		c.NeedsRows = true
 		if n.Type == NoticePlan {
 			hand("subsidy_standard", true)
-			c.Columns = []ContentColumn{{"项目名称", 3, false}, {"实施地点", 2, false}, {"建设任务", 3, false}, {"资金来源及金额（元）", 3, false},
-				{"实施期限", 2, false}, {"实施单位及责任人", 2, false}, {"绩效目标", 2, false}, {"带贫减贫机制", 2, false}}
+			c.Columns = slices.Clone(NoticeColumns[NoticePlan])
 		} else {
-			c.Columns = []ContentColumn{{"项目编号", 2, false}, {"项目名称", 3, false}, {"类别/性质", 1.5, false}, {"实施地点", 2, false}, {"建设任务", 3, false},
-				{"资金规模及来源（元）", 3, false}, {"责任单位/责任人", 2, false}, {"受益户数（脱贫户）", 1.5, true}, {"绩效目标", 2, false}, {"群众参与及带贫机制", 2.5, false}}
+			c.Columns = slices.Clone(NoticeColumns[NoticeLibrary])
 		}
 		for _, r := range n.Rows {
 			var pr Project
@@ -210,7 +223,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			fact("project.start_on", "开工日期", chineseDate(pr.StartOn))
 			fact("project.end_on", "完工日期", chineseDate(pr.EndOn))
 			fact("project.task", "建设任务", pr.Task)
-			c.Columns = []ContentColumn{{"资金来源", 2, false}, {"指标文号", 3, false}, {"预算金额（元）", 2, true}}
+			c.Columns = slices.Clone(NoticeColumns[NoticePreStart])
 			for _, b := range pr.BudgetBySource {
 				c.Rows = append(c.Rows, ContentRow{Cells: []string{b.SourceLevel, b.DocNo, b.Amount.Yuan()}, Seq: n.Rows[0].Seq})
 			}
@@ -221,13 +234,13 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			fact("project.accepted_on", "验收日期", chineseDate(pr.AcceptedOn))
 			fact("project.acceptance_result", "验收结论", pr.AcceptanceResult)
 			hand("outputs", true)
-			c.Columns = []ContentColumn{{"项目编号", 2, false}, {"项目名称", 3, false}, {"实施单位", 2, false}, {"总投资（元）", 2, true}}
+			c.Columns = slices.Clone(NoticeColumns[NoticeAcceptance])
 			c.Rows = append(c.Rows, ContentRow{Cells: []string{pr.Code, pr.Name, pr.Implementer, pr.Budget.Yuan()}, Seq: n.Rows[0].Seq})
 		case NoticeCompletion:
 			hand("outputs", true)
 			hand("targets_met", true)
 			hand("assets", true)
-			c.Columns = []ContentColumn{{"资金来源", 2, false}, {"指标文号", 3, false}, {"已支付金额（元）", 2, true}}
+			c.Columns = slices.Clone(NoticeColumns[NoticeCompletion])
 			flows, err := bk.Flows(0, pr.ID)
 			if err != nil {
 				return c, err
@@ -258,11 +271,9 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 	case NoticeRecipients, NoticePaymentResult:
 		c.NeedsRows = true
 		if n.Type == NoticeRecipients {
-			c.Columns = []ContentColumn{{"姓名", 1.5, false}, {"村民小组", 1.5, false}, {"户人口数", 1, true}, {"补助项目", 3, false},
-				{"补助标准（元）", 1.6, true}, {"数量", 1, true}, {"拟发放金额（元）", 1.8, true}}
+			c.Columns = slices.Clone(NoticeColumns[NoticeRecipients])
 		} else {
-			c.Columns = []ContentColumn{{"姓名", 1.5, false}, {"村民小组", 1.5, false}, {"户人口数", 1, true}, {"补助项目", 3, false},
-				{"发放金额（元）", 1.8, true}, {"发放日期", 2, false}}
+			c.Columns = slices.Clone(NoticeColumns[NoticePaymentResult])
 		}
 		items := map[string]Item{}
 		var total Fen
@@ -300,8 +311,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 		}
 	case NoticeLoans:
 		c.NeedsRows = true
-		c.Columns = []ContentColumn{{"借款人", 1.5, false}, {"村民小组", 1.5, false}, {"贷款用途", 3, false}, {"贷款金额（元）", 2, true},
-			{"期限（月）", 1, true}, {"年利率", 1.2, true}, {"贴息（元）", 1.8, true}}
+		c.Columns = slices.Clone(NoticeColumns[NoticeLoans])
 		var total Fen
 		for _, r := range n.Rows {
 			var ln Loan
@@ -334,8 +344,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 		if err != nil {
 			return c, err
 		}
-		c.Columns = []ContentColumn{{"资金名称", 3, false}, {"指标文号", 2.5, false}, {"来源级次", 1.3, false}, {"到位金额（元）", 2, true},
-			{"已分配（元）", 2, true}, {"已支出（元）", 2, true}, {"结余（元）", 2, true}, {"闲置情况", 1.5, false}}
+		c.Columns = slices.Clone(NoticeColumns[NoticeQuarterly])
 		var tr, ta, tp, tb Fen
 		byLevel := map[string][4]Fen{}
 		for _, r := range n.Rows {
