@@ -486,7 +486,7 @@ func (c *Cosigner) raise(ctx context.Context, lg Log, res CosignResult, refused 
 func (c *Cosigner) CosignLatest(ctx context.Context, lg Log) (CosignResult, error) {
 	cp, err := c.L.store.LatestCheckpoint(ctx, lg.ID)
 	if IsNotFound(err) {
-		return CosignResult{Quorum: c.quorum()}, nil
+		return CosignResult{}, nil // nothing signed yet, nothing to witness
 	}
 	if err != nil {
 		return CosignResult{}, err

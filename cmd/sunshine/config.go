@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
 // Config holds the settings of API.md. Each is read from its environment
@@ -33,6 +35,8 @@ type Config struct {
 	Demo              bool
 	DemoSeed          uint64
 	DevClock          string
+	Witnesses         string // SUNSHINE_WITNESSES: <verifier key>@<base URL>[#display name], comma-separated
+	WitnessQuorum     string // SUNSHINE_WITNESS_QUORUM: how many must cosign (default: all)
 
 	Location *time.Location
 }
@@ -63,6 +67,8 @@ func (c *Config) settings() []setting {
 		{"SUNSHINE_ADMIN_PASSWORD", "admin-password", "", "bootstrap admin password", &c.AdminPassword},
 		{"SUNSHINE_APPROVAL_THRESHOLD", "approval-threshold", "5000.00", "maker-checker threshold in yuan", &c.ApprovalThreshold},
 		{"SUNSHINE_DEV_CLOCK", "dev-clock", "", "fixed (RFC 3339) or offset (Go duration, e.g. -720h) clock; only with SUNSHINE_DEMO", &c.DevClock},
+		{"SUNSHINE_WITNESSES", "witnesses", "", "witnesses that cosign every checkpoint: comma-separated <witness verifier key>@<base URL>, the URL optionally ending in #<display name>", &c.Witnesses},
+		{"SUNSHINE_WITNESS_QUORUM", "witness-quorum", "", "how many of the witnesses must cosign a checkpoint (default: all)", &c.WitnessQuorum},
 	}
 }
 
@@ -152,6 +158,9 @@ func (c *Config) validate() error {
 			errs = append(errs, err)
 		}
 	}
+	if _, _, err := c.witnesses(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -181,4 +190,20 @@ func (c *Config) clock() (func() time.Time, error) {
 		return func() time.Time { return time.Now().Add(d) }, nil
 	}
 	return nil, fmt.Errorf("SUNSHINE_DEV_CLOCK must be an RFC 3339 time or a Go duration, not %q", c.DevClock)
+}
+
+// witnesses parses SUNSHINE_WITNESSES and SUNSHINE_WITNESS_QUORUM (0: all).
+func (c *Config) witnesses() ([]ledger.Witness, int, error) {
+	ws, err := ledger.ParseWitnesses(c.Witnesses)
+	if err != nil {
+		return nil, 0, fmt.Errorf("SUNSHINE_WITNESSES: %w", err)
+	}
+	if c.WitnessQuorum == "" {
+		return ws, 0, nil
+	}
+	q, err := strconv.Atoi(c.WitnessQuorum)
+	if err != nil || q < 1 || q > len(ws) {
+		return nil, 0, fmt.Errorf("SUNSHINE_WITNESS_QUORUM must be a number from 1 to the %d witness(es) of SUNSHINE_WITNESSES, not %q", len(ws), c.WitnessQuorum)
+	}
+	return ws, q, nil
 }

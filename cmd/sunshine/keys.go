@@ -31,9 +31,9 @@ func signingKey(c *Config) (*ledger.SigningKey, error) {
 			slog.Warn("generated a new checkpoint signing key: back it up, and set SUNSHINE_SIGNING_KEY_FILE in production", "file", path)
 		}
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readPrivateKey(path, "signing key")
 	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+		return nil, err
 	}
 	return ledger.ParseSigningKey(string(raw))
 }
@@ -52,15 +52,33 @@ func masterKey(c *Config) ([]byte, error) {
 			slog.Warn("generated a new master key for personal data: back it up (without it the personal data cannot be read), and set SUNSHINE_MASTER_KEY_FILE in production", "file", path)
 		}
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readPrivateKey(path, "master key")
 	if err != nil {
-		return nil, fmt.Errorf("master key: %w", err)
+		return nil, err
 	}
 	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
 	if err != nil || len(k) != 32 {
 		return nil, fmt.Errorf("master key %s: want 32 bytes in base64", path)
 	}
 	return k, nil
+}
+
+// readPrivateKey reads a private key file, refusing one that group or
+// others may read or write: a key anyone else on the machine can read
+// signs for anyone.
+func readPrivateKey(path, what string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%s %s is readable by group or others (mode %04o): refusing to start; run chmod 600 %s (a mounted secret: mode 0400)", what, path, perm, path)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return raw, nil
 }
 
 func newMasterKey() string {

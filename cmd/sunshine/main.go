@@ -12,6 +12,7 @@
 //	sunshine export FILE        back up the town's log as one portable file
 //	sunshine import-log FILE    restore an export into an empty database
 //	sunshine verify-notice F    check a notice PDF against the ledger (online once or offline)
+//	sunshine witness            cosign other services' checkpoints (C2SP tlog-witness; witness.go)
 //	sunshine healthcheck        exit 0 when the local service answers /healthz
 //
 // Wiring lives here and nowhere else.
@@ -59,7 +60,7 @@ var commands = map[string]struct {
 
 func usage(out io.Writer) {
 	fmt.Fprintln(out, "usage: sunshine <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "demo", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "export", "import-log", "verify-notice", "healthcheck"} {
+	for _, name := range []string{"serve", "demo", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "export", "import-log", "verify-notice", "witness", "healthcheck"} {
 		fmt.Fprintf(out, "  %-14s %s\n", name, commands[name].help)
 	}
 	fmt.Fprintln(out, "\nRun `sunshine <command> -h` for its flags. Every flag can also be set by its SUNSHINE_* variable.")

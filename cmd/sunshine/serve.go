@@ -34,11 +34,19 @@ type app struct {
 	ledger    *ledger.Ledger
 	service   *ledger.Service
 	log       ledger.Log // the configured town's log
+	// cosigner asks the witnesses to cosign checkpoints (nil: none);
+	// stopWitnesses stops the demo's in-process witnesses.
+	cosigner      *ledger.Cosigner
+	stopWitnesses func()
 }
 
 func (a *app) Close() {
 	if a.ledger != nil {
+		ledger.SetCosigner(a.ledger, nil)
 		a.ledger.Close()
+	}
+	if a.stopWitnesses != nil {
+		a.stopWitnesses()
 	}
 	if a.store != nil {
 		a.store.Close()
@@ -126,11 +134,19 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	// Witnesses (SUNSHINE_WITNESSES; the demo's two in-process ones).
+	var witnessJobs []jobs.Job
+	if cj, err := a.setupWitnesses(); err != nil {
+		a.Close()
+		return nil, err
+	} else if cj != nil {
+		witnessJobs = append(witnessJobs, *cj)
+	}
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
-		Now: clock, Observe: a.metrics.ObserveJob}, jobs.Verify(a.ledger, a.service, scratchStore), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
+		Now: clock, Observe: a.metrics.ObserveJob}, append([]jobs.Job{jobs.Verify(a.ledger, a.service, scratchStore), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
 		jobs.Scan(a.service, anomaly.DefaultConfig, store), jobs.Loans(a.service, anomaly.DefaultConfig),
-		jobs.Notices(a.publisher, nil), jobs.Publicity(a.service))
+		jobs.Notices(a.publisher, nil), jobs.Publicity(a.service)}, witnessJobs...)...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -182,6 +198,11 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 		stopJobs = func() {}
 	}
 	defer stopJobs()
+	if a.cosigner != nil {
+		// Checkpoints the jobs or a publication sign get their
+		// cosignatures within a second, without waiting for a reader.
+		go a.cosigner.Run(ctx, a.log, time.Second)
+	}
 	select {
 	case err := <-errc:
 		return err

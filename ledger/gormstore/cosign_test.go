@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
@@ -211,6 +212,12 @@ func testCosignWitnesses(t *testing.T, dialect string) {
 	}
 	if wc.Status == nil || wc.Status.Witnessed() || len(wc.Status.Vouched) != 0 {
 		t.Fatalf("the rewritten checkpoint is shown as witnessed: %+v", wc.Status)
+	}
+	// The cosign job fails the run, naming the shortfall (the admin's jobs
+	// page shows it).
+	counts, err := jobs.Cosign(l2, c2).Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "见证不足") || counts["short"] != 1 {
+		t.Fatalf("cosign job: %v %v", counts, err)
 	}
 	// The witnesses still hold the honest checkpoint of size 18.
 	for _, w := range []*witness.Witness{w1, w2} {
