@@ -240,3 +240,60 @@ func hasAlarm(t *testing.T, f *fixture, rule string, size int64) bool {
 	}
 	return false
 }
+
+// TestSplitViewDetected: two different trees of one log, both signed with
+// the log's real key (a split view: one shown to the discipline office's
+// witness, the other to the audit bureau's). Each witness cosigns the tree
+// it is shown; either one refuses the other tree when it sees it, and the
+// service raises T1.
+func TestSplitViewDetected(t *testing.T) {
+	for _, d := range gormstore.TestDialects() {
+		t.Run(d, func(t *testing.T) {
+			ctx := t.Context()
+			a := newFixture(t, d, 8)
+			b := newFixture(t, d, 0)
+			for i := range 8 {
+				// The same origin and key, other entries.
+				if _, err := b.l.Append(ctx, b.lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u2", Payload: ledgertest.Payload(100 + i)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if a.lg.Origin != b.lg.Origin {
+				t.Fatal("the two views must share the origin")
+			}
+			vkey, _ := a.l.VerifierKey(a.lg)
+			_, w1 := startWitness(t, "县纪委监委", vkey)
+			_, w2 := startWitness(t, "县审计局", vkey)
+			view := func(f *fixture, ws ...ledger.Witness) ledger.CosignResult {
+				t.Helper()
+				cp, err := f.l.SignCheckpoint(ctx, f.lg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := (&ledger.Cosigner{L: f.l, Store: f.store, Witnesses: ws, RetryWait: time.Millisecond}).Cosign(ctx, f.lg, cp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			if r := view(a, w1); !r.Witnessed() {
+				t.Fatalf("view A to 县纪委监委: %+v", r)
+			}
+			if r := view(b, w2); !r.Witnessed() {
+				t.Fatalf("view B to 县审计局: %+v", r)
+			}
+			// Each witness now sees the other view (at the same size, and
+			// grown by one entry).
+			if r := view(b, w1); r.Witnessed() || !strings.Contains(r.Missing[0].Reason, "不一致") {
+				t.Fatalf("view B to 县纪委监委: %+v", r)
+			}
+			if !hasAlarm(t, b, "T1", 8) {
+				t.Fatal("no T1 alarm for the split view")
+			}
+			a.append(t, 1)
+			if r := view(a, w2); r.Witnessed() || !strings.Contains(r.Missing[0].Reason, "不一致") {
+				t.Fatalf("view A+1 to 县审计局: %+v", r)
+			}
+		})
+	}
+}
