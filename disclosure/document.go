@@ -48,6 +48,8 @@ type Document struct {
 	// Attachment is embedded in the PDF as rows.json: the rows'
 	// {seq, leaf_hash} (JSON bytes made by the caller).
 	Attachment []byte
+	// Draft marks a preview: 草稿 is printed across every page.
+	Draft bool
 	// CreatedAt fixes the PDF's creation date (RFC 3339), so bytes are
 	// deterministic.
 	CreatedAt string

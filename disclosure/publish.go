@@ -131,9 +131,11 @@ func (p *Publisher) publishOnce(ctx context.Context, lg ledger.Log, actor string
 	return Published{Notice: pub, EntrySeq: seq, Checkpoint: cp, PDFSHA256: pub.PDFSHA256}, nil
 }
 
-// DocumentOf is the printed form of a notice's content.
+// DocumentOf is the printed form of a notice's content. Without an
+// attachment (the rows.json every published notice embeds) it is a
+// preview: 草稿 across every page.
 func DocumentOf(c ledger.NoticeContent, checkpoint, verifyURL string, attachment []byte) Document {
-	d := Document{Type: c.Type, Title: c.Title, Number: c.Number, Code: c.Code, Unit: c.Unit, Body: c.Body, Closing: c.Closing,
+	d := Document{Draft: attachment == nil, Type: c.Type, Title: c.Title, Number: c.Number, Code: c.Code, Unit: c.Unit, Body: c.Body, Closing: c.Closing,
 		Totals: c.Totals, PublishedOn: c.PublishedOn, EndsOn: c.EndsOn, Phones: c.Phones, Address: c.Address, Email: c.Email,
 		Checkpoint: checkpoint, VerifyURL: verifyURL, Attachment: attachment, CreatedAt: c.PublishedOn + "T00:00:00+08:00"}
 	for _, f := range c.Fields {

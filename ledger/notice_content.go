@@ -148,7 +148,9 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 		c.Fields = append(c.Fields, ContentField{Key: key, Label: label, Value: value, Required: true})
 	}
 	c.Fields = append(c.Fields, ContentField{Key: "number", Label: "文号", Value: n.Number, Required: true})
-	ends := "公示期满"
+	// ends says how long the notice is up: 共10天 (both days counted), or
+	// 5个工作日 as well for an acceptance notice.
+	ends := func(from, to Date) string { return fmt.Sprintf("共%d天", from.DaysUntil(to)+1) }
 	switch n.Type {
 	case NoticeAllocation:
 		c.NeedsRows = true
@@ -230,7 +232,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			c.Totals = []string{"合计", "", pr.Budget.Yuan()}
 			c.NeedsRows = true
 		case NoticeAcceptance:
-			ends = "公示期满（5个工作日）"
+			ends = func(from, to Date) string { return fmt.Sprintf("5个工作日，共%d天", from.DaysUntil(to)+1) }
 			fact("project.accepted_on", "验收日期", chineseDate(pr.AcceptedOn))
 			fact("project.acceptance_result", "验收结论", pr.AcceptanceResult)
 			hand("outputs", true)
@@ -304,10 +306,10 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			}
 		}
 		if n.Type == NoticeRecipients {
-			c.Totals = []string{"合计", "", "", fmt.Sprintf("%d 笔", len(n.Rows)), "", "", total.Yuan()}
+			c.Totals = []string{"合计", "", "", fmt.Sprintf("%d 笔补助", len(n.Rows)), "", "", total.Yuan()}
 			c.Closing = append(c.Closing, "如对以上补助对象有异议，请在公示期内向村（居）委员会、镇人民政府反映，或扫描二维码在线提出异议。公示期满无异议的，按规定发放。")
 		} else {
-			c.Totals = []string{"合计", "", "", fmt.Sprintf("%d 笔", len(n.Rows)), total.Yuan(), ""}
+			c.Totals = []string{"合计", "", "", fmt.Sprintf("%d 笔发放", len(n.Rows)), total.Yuan(), ""}
 		}
 	case NoticeLoans:
 		c.NeedsRows = true
@@ -333,7 +335,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			c.Rows = append(c.Rows, ContentRow{Cells: []string{name, group, ln.Use, ln.Amount.Yuan(), strconv.Itoa(ln.TermMonths),
 				fmt.Sprintf("%d.%02d%%", ln.RateBP/100, ln.RateBP%100), interest.Yuan()}, Seq: r.Seq})
 		}
-		c.Totals = []string{"合计", "", fmt.Sprintf("%d 户", len(n.Rows)), total.Yuan(), "", "", ""}
+		c.Totals = []string{"合计", "", fmt.Sprintf("%d 笔贷款", len(n.Rows)), total.Yuan(), "", "", ""}
 	case NoticeQuarterly:
 		c.NeedsRows = true
 		q, err := quarterOf(n.Period)
@@ -378,7 +380,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 				c.Rows = append(c.Rows, ContentRow{Cells: []string{lv + "资金小计", "", lv, v[0].Yuan(), v[1].Yuan(), v[2].Yuan(), v[3].Yuan(), ""}, Seq: -1})
 			}
 		}
-		c.Totals = []string{"合计", "", "", tr.Yuan(), ta.Yuan(), tp.Yuan(), tb.Yuan(), ""}
+		c.Totals = []string{"合计", fmt.Sprintf("%d 项资金，%d 项小计", len(c.Rows)-len(byLevel), len(byLevel)), "", tr.Yuan(), ta.Yuan(), tp.Yuan(), tb.Yuan(), ""}
 	}
 	if len(c.Body) == 0 {
 		c.Body = append(c.Body, defaultBody(n.Type))
@@ -386,7 +388,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 	if n.EndsOn != "" && n.Type != NoticeQuarterly && n.Type != NoticePaymentResult && n.Type != NoticeAllocation && n.Type != NoticeCompletion {
 		if d, err := ParseDate(n.EndsOn); err == nil && n.PublishedOn != "" {
 			if p, err := ParseDate(n.PublishedOn); err == nil {
-				c.Closing = append(c.Closing, fmt.Sprintf("公示时间：%s至%s（%s）。", chineseDate(p), chineseDate(d), ends))
+				c.Closing = append(c.Closing, fmt.Sprintf("公示时间：%s至%s（%s）。", chineseDate(p), chineseDate(d), ends(p, d)))
 			}
 		}
 	}
