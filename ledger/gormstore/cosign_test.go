@@ -29,25 +29,25 @@ import (
 )
 
 // startWitness runs a witness of the log with verifier key logVkey.
-func startWitness(t *testing.T, name, logVkey string) (*witness.Witness, ledger.Witness) {
-	t.Helper()
+func startWitness(tb testing.TB, name, logVkey string) (*witness.Witness, ledger.Witness) {
+	tb.Helper()
 	skey, vkey, err := witness.GenerateKey(rand.Reader, name)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	s, err := witness.NewSigner(skey, nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	w, err := witness.New(witness.Options{DB: filepath.Join(t.TempDir(), "witness.db"), Signer: s, Logs: []string{logVkey}})
+	w, err := witness.New(witness.Options{DB: filepath.Join(tb.TempDir(), "witness.db"), Signer: s, Logs: []string{logVkey}})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(w)
-	t.Cleanup(func() { srv.Close(); w.Close() })
+	tb.Cleanup(func() { srv.Close(); w.Close() })
 	lw, err := ledger.NewWitness(vkey, srv.URL+"#"+name)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return w, lw
 }
