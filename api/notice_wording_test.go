@@ -11,7 +11,9 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 )
 
-// TestNoticeWording (issue 16): every published notice with a period says
+// TestNoticeWording (issue 16): a village's notices are numbered in the
+// village's own series (田坪村公〔2026〕1号, 2号 …), numbers never repeat;
+// every published notice with a period says
 // it as "2026年3月1日至2026年3月10日（共10天）" (never "公示期满"), counts
 // say what they count, and every PDF has the 盖章 area, the checkpoint in
 // Courier and no 草稿; a preview carries 草稿.
@@ -21,11 +23,23 @@ func TestNoticeWording(t *testing.T) {
 			e := newTownEnv(t, dialect)
 			all := e.disclosureTown()
 			ctx := context.Background()
+			numbers := map[string]string{}
+			villageSeries := 0
 			for _, typ := range ledger.NoticeTypes {
 				p := all[typ]
 				n, err := e.svc.NoticeByCode(ctx, e.lg, p.Code)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if o, dup := numbers[n.Number]; dup {
+					t.Errorf("%s and %s share the number %s", o, typ, n.Number)
+				}
+				numbers[n.Number] = typ
+				if v, ok := strings.CutSuffix(n.Unit, "村民委员会"); ok {
+					villageSeries++
+					if !strings.HasPrefix(n.Number, v+"公〔") {
+						t.Errorf("%s of %s numbered %s, not in the village's series", typ, n.Unit, n.Number)
+					}
 				}
 				st, err := disclosure.LoadStored(ctx, e.svc, e.lg, n)
 				if err != nil {
@@ -68,6 +82,9 @@ func TestNoticeWording(t *testing.T) {
 				if strings.Contains(text, "草稿") || !strings.Contains(string(r.body), "/BaseFont /Courier") {
 					t.Errorf("%s: 草稿 on a published notice, or no Courier", typ)
 				}
+			}
+			if villageSeries < 2 {
+				t.Errorf("%d village notices", villageSeries)
 			}
 			// a preview (the staff preview renders DocumentOf without an
 			// attachment) carries 草稿

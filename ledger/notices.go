@@ -704,6 +704,8 @@ func (s *Service) PlanPublish(ctx context.Context, lg Log, id int64) (PublishPla
 			if strings.HasSuffix(v.Name, "社区") {
 				n.Unit = v.Name + "居民委员会"
 			}
+			// a village's notices are numbered in its own series
+			n.Number = villageNumber(v.Name, today.Year, all)
 		}
 	}
 	n.Phones = append(slices.Clone(t.Phones), "12317")
@@ -754,6 +756,21 @@ func noticeEnd(typ string, from Date) Date {
 		return d
 	}
 	return from.AddDays(9)
+}
+
+// villageNumber is the next number of a village's own series,
+// 田坪村公〔2026〕3号, after the highest one its notices of that year carry.
+func villageNumber(village string, year int, all []Notice) string {
+	prefix := fmt.Sprintf("%s公〔%d〕", village, year)
+	serial := 1
+	for _, o := range all {
+		if k, ok := strings.CutPrefix(o.Number, prefix); ok {
+			if v, err := strconv.Atoi(strings.TrimSuffix(k, "号")); err == nil && v >= serial {
+				serial = v + 1
+			}
+		}
+	}
+	return fmt.Sprintf("%s%d号", prefix, serial)
 }
 
 // PublishInput is what the publisher made of a plan: the PDF and the
