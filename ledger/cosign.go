@@ -112,10 +112,11 @@ type Cosigner struct {
 	// witness refused the checkpoint as inconsistent, else T2).
 	Service *Service
 
-	mu    sync.Mutex
-	logMu map[int64]*sync.Mutex
-	tried map[int64]tried
-	full  map[int64]WitnessedCheckpoint // per log: the latest checkpoint every witness cosigned
+	mu      sync.Mutex
+	logMu   map[int64]*sync.Mutex
+	tried   map[int64]tried
+	full    map[int64]WitnessedCheckpoint // per log: the latest checkpoint every witness cosigned
+	running map[int64]inflight            // per log: the cosigning Ensure started
 }
 
 type tried struct {
@@ -215,21 +216,58 @@ func (l *Ledger) WitnessedCheckpoint(ctx context.Context, lg Log) (WitnessedChec
 // Ensure puts it to the witnesses again.
 const retryShort = time.Minute
 
+// ensureWait is how long a reader waits for the witnesses' answers before
+// it is served what is stored (the cosigning goes on without it).
+const ensureWait = 3 * time.Second
+
+type inflight struct {
+	size int64
+	done chan struct{}
+}
+
 // Ensure cosigns cp unless it was put to the witnesses already (a
 // checkpoint short of the quorum is tried again after a minute), then
-// returns it with its cosignatures.
+// returns it with its cosignatures. The witnesses are asked outside the
+// caller's context (a reader who leaves does not cut them off, nor raise a
+// false alarm), and the caller waits for them at most a few seconds.
 func (c *Cosigner) Ensure(ctx context.Context, lg Log, cp Checkpoint) (WitnessedCheckpoint, error) {
 	c.mu.Lock()
-	t, ok := c.tried[lg.ID]
-	full, isFull := c.full[lg.ID]
-	c.mu.Unlock()
-	if isFull && full.Size == cp.Size && full.Root == cp.Root && bytes.Equal(full.Checkpoint.Note, cp.Note) {
+	if full, ok := c.full[lg.ID]; ok && full.Size == cp.Size && full.Root == cp.Root && bytes.Equal(full.Checkpoint.Note, cp.Note) {
+		c.mu.Unlock()
 		return full, nil // every witness cosigned it: nothing can change
 	}
-	if !ok || t.size != cp.Size || !t.ok && c.L.now().Sub(t.at) >= retryShort {
-		if _, err := c.Cosign(ctx, lg, cp); err != nil {
-			return WitnessedCheckpoint{}, err
+	var done chan struct{}
+	if f, ok := c.running[lg.ID]; ok && f.size == cp.Size {
+		done = f.done
+	} else if t, ok := c.tried[lg.ID]; !ok || t.size != cp.Size || !t.ok && c.L.now().Sub(t.at) >= retryShort {
+		done = make(chan struct{})
+		if c.running == nil {
+			c.running = map[int64]inflight{}
 		}
+		c.running[lg.ID] = inflight{size: cp.Size, done: done}
+		go func() {
+			defer close(done)
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if _, err := c.Cosign(bg, lg, cp); err != nil {
+				slog.Warn("cosigning failed", "log", lg.Origin, "size", cp.Size, "err", err)
+			}
+			c.mu.Lock()
+			if f, ok := c.running[lg.ID]; ok && f.done == done {
+				delete(c.running, lg.ID)
+			}
+			c.mu.Unlock()
+		}()
+	}
+	c.mu.Unlock()
+	if done != nil {
+		t := time.NewTimer(ensureWait)
+		select {
+		case <-done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
 	}
 	return c.Witnessed(ctx, lg, cp)
 }
