@@ -32,6 +32,10 @@ type Config struct {
 	MaxBody, MaxUpload int64
 	// Metrics, when set, is shared with the ledger's commit hook.
 	Metrics *Metrics
+	// VerifyPerMinute bounds the public verifications (/verify) one client
+	// address may ask for in a minute (default 30; tests that crawl every
+	// notice raise it).
+	VerifyPerMinute int
 }
 
 // Deps are the domain services the router serves.
@@ -59,11 +63,13 @@ type Server struct {
 
 	publisher *disclosure.Publisher
 	limits    *queryLimits
-	site      *disclosure.Site
-	pages     pageCache
-	pages2    *pages.Pages // the staff pages
-	tasks     tasks        // long operations started from a staff page
-	uploads   uploads      // checked sheets waiting for their commit
+	// verifyLimit counts public verifications per client address.
+	verifyLimit *window
+	site        *disclosure.Site
+	pages       pageCache
+	pages2      *pages.Pages // the staff pages
+	tasks       tasks        // long operations started from a staff page
+	uploads     uploads      // checked sheets waiting for their commit
 
 	// Logs never change once created: kept by town (public routes) and by
 	// id (a user's town) after the first read.
@@ -90,6 +96,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Now = time.Now
 	}
 	s.limits = newQueryLimits(d.Now)
+	if cfg.VerifyPerMinute <= 0 {
+		cfg.VerifyPerMinute = 30
+	}
+	s.verifyLimit = newWindow(time.Minute, cfg.VerifyPerMinute, d.Now)
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -213,57 +215,105 @@ func (s *Server) noticeFile(c *gin.Context) {
 	writePage(c, http.StatusOK, b.Bytes())
 }
 
+// verifyBudget bounds the work of one public verification: the rows'
+// proofs stop when it runs out (not only the answer).
+const verifyBudget = 10 * time.Second
+
+// maxVerifyUpload bounds an uploaded notice PDF.
+const maxVerifyUpload = 20 << 20
+
 // GET /verify?notice=&n=&r= (a QR code), or POST with an uploaded PDF or a
-// pasted checkpoint.
+// pasted checkpoint. Every verification is bounded: per client address
+// (Config.VerifyPerMinute), in time (verifyBudget), in rows (a PDF's
+// embedded rows at most its notice's own) and in bytes (the upload, and its
+// attachment's inflated size in disclosure). The page shows what the paper
+// must say (the notice's web copy) with each row's ✔ or ✘.
 func (s *Server) verifyPage(c *gin.Context) {
 	lg, ok := s.townLog(c)
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
 	d := disclosure.VerifyData{Notice: c.Query("notice"), N: c.Query("n"), R: c.Query("r")}
-	vkey, err := s.ledger.Key().VerifierKey(lg.Origin)
+	page := func(status int, msg string) {
+		s.render(c, lg, status, "verify", "核验公告", disclosure.Page{Error: msg, Data: d})
+	}
+	if c.Request.Method != http.MethodPost && d.Notice == "" {
+		page(http.StatusOK, "")
+		return
+	}
+	if !s.verifyLimit.take(c.ClientIP()) {
+		c.Header("Retry-After", "60")
+		page(http.StatusTooManyRequests, "核验过于频繁，请稍后再试")
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), verifyBudget)
+	defer cancel()
+	vkey, err := s.ledger.VerifierKey(lg)
 	if err != nil {
 		s.pageError(c, lg, err)
 		return
 	}
 	src := disclosure.LedgerSource{L: s.ledger, Lg: lg}
-	page := func(status int, msg string) {
-		s.render(c, lg, status, "verify", "核验公告", disclosure.Page{Error: msg, Data: d})
+	show := func(n ledger.Notice, st disclosure.Stored) {
+		d.Content = &st.Content
+		if n.Village != "" {
+			d.VillageName = s.villageNames(c, lg)[n.Village]
+		}
 	}
 	var claim disclosure.Claim
 	switch {
 	case c.Request.Method == http.MethodPost:
 		claim.PublishSeq = -1
 		if fh, err := c.FormFile("pdf"); err == nil {
+			if fh.Size > maxVerifyUpload {
+				page(http.StatusRequestEntityTooLarge, "上传的文件过大：公告 PDF 不会超过 20 MB")
+				return
+			}
 			f, err := fh.Open()
 			if err != nil {
 				page(http.StatusBadRequest, "无法读取上传的文件")
 				return
 			}
-			pdf, err := io.ReadAll(io.LimitReader(f, 20<<20))
+			pdf, err := io.ReadAll(io.LimitReader(f, maxVerifyUpload))
 			f.Close()
 			if err != nil {
 				page(http.StatusBadRequest, "无法读取上传的文件")
 				return
 			}
-			claim, err = s.pdfClaim(c, lg, pdf)
+			claim, err = disclosure.ClaimFromPDF(pdf)
 			if err != nil {
 				page(http.StatusUnprocessableEntity, err.Error())
 				return
 			}
+			n, st, ok := s.storedFor(c, lg, claim.Notice)
+			if !ok {
+				page(http.StatusNotFound, "PDF 中的公告编号在本镇账本中不存在：这不是本镇发布的公告")
+				return
+			}
+			if len(claim.Rows) > len(st.Rows) {
+				page(http.StatusUnprocessableEntity, fmt.Sprintf("PDF 内嵌的核验数据有 %d 行，多于该公告的 %d 行：这不是该公告的 PDF", len(claim.Rows), len(st.Rows)))
+				return
+			}
+			claim.PublishSeq = n.PublishSeq
+			d.Notice = n.Code
+			show(n, st)
 		} else if cp := c.PostForm("checkpoint"); strings.TrimSpace(cp) != "" {
+			if len(cp) > 4096 {
+				page(http.StatusRequestEntityTooLarge, "粘贴的内容过长：检查点只有几行")
+				return
+			}
 			claim.Checkpoint = []byte(normalizeNote(cp))
 		} else {
 			page(http.StatusUnprocessableEntity, "请上传公告 PDF，或粘贴公告上印的检查点")
 			return
 		}
-	case d.Notice != "":
+	default:
 		n, st, ok := s.storedFor(c, lg, d.Notice)
 		if !ok {
 			page(http.StatusNotFound, "未找到编号为 "+d.Notice+" 的公告")
 			return
 		}
+		show(n, st)
 		claim = disclosure.Claim{Notice: n.Code, Rows: st.Rows, PublishSeq: n.PublishSeq}
 		if d.N != "" || d.R != "" {
 			// the numbers printed on the paper (the QR code), never the
@@ -271,19 +321,21 @@ func (s *Server) verifyPage(c *gin.Context) {
 			size, err1 := strconv.ParseInt(d.N, 10, 64)
 			root, err2 := disclosure.ParseRoot(d.R)
 			if err1 != nil || err2 != nil || size <= 0 {
-				page(http.StatusUnprocessableEntity, "二维码中的检查点大小 n 或根哈希 r 无法识别")
+				page(http.StatusBadRequest, "二维码中的检查点大小 n 或根哈希 r 无法识别：请重新扫描公告上的二维码")
 				return
 			}
 			claim.Size, claim.Root = size, root
 		} else {
 			claim.Checkpoint = []byte(st.Checkpoint)
 		}
-	default:
-		page(http.StatusOK, "")
-		return
 	}
 	rep := disclosure.Verify(ctx, src, vkey, claim)
 	d.Report = &rep
+	if rep.Stopped {
+		c.Header("Retry-After", "60")
+		page(http.StatusServiceUnavailable, "核验超时，已停止，请稍后再试")
+		return
+	}
 	page(http.StatusOK, "")
 }
 
@@ -295,19 +347,6 @@ func (s *Server) storedFor(c *gin.Context, lg ledger.Log, code string) (ledger.N
 	}
 	st, err := disclosure.LoadStored(c.Request.Context(), s.svc, lg, n)
 	return n, st, err == nil
-}
-
-// pdfClaim reads what an uploaded notice PDF carries: its embedded rows and
-// checkpoint.
-func (s *Server) pdfClaim(c *gin.Context, lg ledger.Log, pdf []byte) (disclosure.Claim, error) {
-	cl, err := disclosure.ClaimFromPDF(pdf)
-	if err != nil {
-		return cl, err
-	}
-	if n, err := s.svc.NoticeByCode(c.Request.Context(), lg, cl.Notice); err == nil {
-		cl.PublishSeq = n.PublishSeq
-	}
-	return cl, nil
 }
 
 // normalizeNote turns pasted text (CRLF, trailing spaces) into a note.

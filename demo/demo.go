@@ -431,6 +431,17 @@ func contains[T comparable](s []T, v T) bool { return slices.Contains(s, v) }
 
 // Rand is the demo's source of randomness for the vault (data keys, nonces,
 // receipt codes), from the seed: with it the tree root is reproducible.
+// BlindRand is the stream of the demo ledger's blinds (ledger.Options.Rand):
+// apart from Rand's, since the writer draws from it on its own goroutine.
+func BlindRand(seed uint64) *rand.ChaCha8 {
+	var s [32]byte
+	for i := range 8 {
+		s[i] = byte(seed >> (8 * i))
+	}
+	copy(s[8:], "sunshine demo blinds 镇头")
+	return rand.NewChaCha8(s)
+}
+
 func Rand(seed uint64) *rand.ChaCha8 {
 	var s [32]byte
 	for i := range 8 {

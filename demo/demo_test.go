@@ -25,7 +25,7 @@ func load(t testing.TB, o demo.Options) town {
 	ctx := context.Background()
 	store := gormstore.OpenTest(t, "sqlite")
 	clock := demo.NewClock(time.Now)
-	l := ledger.New(ledger.Options{Store: store, Key: lt.MustKey(t), Now: clock.Now, Location: lt.Shanghai(t)})
+	l := ledger.New(ledger.Options{Store: store, Key: lt.MustKey(t), Now: clock.Now, Location: lt.Shanghai(t), Rand: demo.BlindRand(o.Seed)})
 	t.Cleanup(l.Close)
 	lg, err := l.EnsureLog(ctx, demo.TownCode, "ledger.test/log/"+demo.TownCode)
 	if err != nil {

@@ -56,7 +56,7 @@ func TestDemoPrivacy(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer slog.SetDefault(old)
 	newServer := func() http.Handler {
-		srv, err := api.New(api.Config{Town: demo.TownCode, PublicURL: "http://ledger.test", Metrics: api.NewMetrics()},
+		srv, err := api.New(api.Config{Town: demo.TownCode, PublicURL: "http://ledger.test", Metrics: api.NewMetrics(), VerifyPerMinute: 100000},
 			api.Deps{Ledger: tw.svc.L, Service: tw.svc, Publisher: &disclosure.Publisher{Svc: tw.svc, PublicURL: "http://ledger.test"}})
 		if err != nil {
 			t.Fatal(err)

@@ -13,6 +13,9 @@ import (
 func ClaimFromPDF(pdf []byte) (Claim, error) {
 	cl := Claim{PDF: pdf, PublishSeq: -1}
 	raw, err := ExtractAttachment(pdf, attachmentRows)
+	if errors.Is(err, ErrAttachmentTooLarge) {
+		return cl, errors.New("公告 PDF 内嵌的核验数据过大（超过 1 MB）：这不是本系统发布的公告 PDF")
+	}
 	if err != nil {
 		return cl, errors.New("这不是本系统发布的公告 PDF（找不到内嵌的核验数据）")
 	}

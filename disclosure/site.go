@@ -107,6 +107,28 @@ type NoticeData struct {
 type VerifyData struct {
 	Notice, N, R string
 	Report       *Report
+	// Content is the web copy of the notice being verified: what the paper
+	// must say (number, title, village, dates, every row), shown with each
+	// row's ✔ or ✘ so a villager can hold the phone next to the board.
+	Content *ledger.NoticeContent
+	// VillageName names Content.Village.
+	VillageName string
+}
+
+// RowMark returns ✔ or ✘ for a row of the notice by its seq after a
+// verification, or "" when the row was not checked.
+func (d VerifyData) RowMark(seq int64) string {
+	if d.Report == nil {
+		return ""
+	}
+	ok, checked := d.Report.RowOK[seq]
+	switch {
+	case !checked:
+		return ""
+	case ok:
+		return "✔"
+	}
+	return "✘"
 }
 
 // QueryData is the self-query page.

@@ -60,6 +60,11 @@ type Report struct {
 	Root       string  `json:"root"`
 	LatestSize int64   `json:"latest_size"`
 	Checks     []Check `json:"checks"`
+	// RowOK is each checked row's result by its seq (the page marks the
+	// rows of the notice with it); a row not in it was not checked.
+	RowOK map[int64]bool `json:"-"`
+	// Stopped: the verification ran out of its time budget and stopped.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 func (r *Report) add(name string, ok bool, format string, args ...any) {
@@ -91,8 +96,17 @@ func ParseRoot(s string) (tlog.Hash, error) {
 //  3. each row's leaf is in the printed tree (inclusion);
 //  4. for an uploaded PDF, that its SHA-256 is the one the ledger recorded
 //     when the notice was published.
-func Verify(ctx context.Context, src Source, vkey string, c Claim) Report {
-	r := Report{OK: true, Notice: c.Notice, Size: c.Size, Root: base64.StdEncoding.EncodeToString(c.Root[:])}
+//
+// A context that ends (the page's time budget) stops the work where it is;
+// the report is then not OK and says Stopped.
+func Verify(ctx context.Context, src Source, vkey string, c Claim) (r Report) {
+	r = Report{OK: true, Notice: c.Notice, Size: c.Size, Root: base64.StdEncoding.EncodeToString(c.Root[:])}
+	defer func() {
+		if ctx.Err() != nil && !r.Stopped {
+			r.Stopped = true
+			r.add("时间", false, "核验超时，已停止，请稍后再试")
+		}
+	}()
 	if c.Checkpoint != nil {
 		b, err := ledger.OpenCheckpoint(c.Checkpoint, vkey)
 		if err != nil {
@@ -128,7 +142,14 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) Report {
 		ok := err == nil && tlog.CheckTree(p, latest.Size, latest.Root, c.Size, c.Root) == nil
 		r.add("一致性", ok, "%s", consistencyText(ok, c.Size, latest.Size))
 	}
-	for _, row := range c.Rows {
+	r.RowOK = make(map[int64]bool, len(c.Rows))
+	for i, row := range c.Rows {
+		if ctx.Err() != nil { // the time budget stops the work, not only the answer
+			r.Stopped = true
+			r.add("时间", false, "核验超时，已停止：核验了 %d 行中的 %d 行，请稍后再试", len(c.Rows), i)
+			return r
+		}
+		r.RowOK[row.Seq] = false
 		leaf, err := rowLeaf(ctx, src, row)
 		if err != nil {
 			r.add(fmt.Sprintf("第 %d 条", row.Seq), false, "账本序号 %d：%s", row.Seq, publicErr(err))
@@ -140,6 +161,7 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) Report {
 		}
 		p, err := src.Inclusion(ctx, row.Seq, c.Size)
 		ok := err == nil && tlog.CheckRecord(p, c.Size, c.Root, row.Seq, leaf) == nil
+		r.RowOK[row.Seq] = ok
 		if ok {
 			r.add(fmt.Sprintf("第 %d 条", row.Seq), true, "账本序号 %d 的记录在账本中，未被改动", row.Seq)
 		} else {

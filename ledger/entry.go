@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,18 @@ import (
 	"time"
 )
 
-// EntryVersion is the "v" of every entry this code writes.
+// EntryVersion is the "v" of public entries, and of withheld ones written
+// before blinding.
 const EntryVersion = 1
+
+// EntryVersionBlinded is the "v" of withheld entries: v=1 plus a "blind"
+// member, 16 random bytes (base64url, no padding), so that the leaf hash of
+// an entry whose bytes are not published cannot be matched by guessing its
+// few possible payloads.
+const EntryVersionBlinded = 2
+
+// BlindSize is the number of random bytes in a blinded entry.
+const BlindSize = 16
 
 // MaxPayloadBytes bounds the canonical payload of one entry.
 const MaxPayloadBytes = 64 << 10
@@ -80,6 +91,9 @@ type Entry struct {
 	EffectiveOn string    // business date, YYYY-MM-DD in SUNSHINE_TZ
 	Actor       string    // user id, or "system"
 	Payload     json.RawMessage
+	// Blind is the random blinding value of a withheld entry (BlindSize
+	// bytes; v=2), nil for a public one (v=1). Never published.
+	Blind []byte
 }
 
 // Public reports whether the entry may be published whole.
@@ -90,16 +104,24 @@ func (e Entry) Public() bool { return IsPublic(e.Type) }
 //
 //	{"v":1,"log":…,"seq":…,"type":…,"recorded_at":…,"effective_on":…,"actor":…,"payload":{…}}
 //
+// and, for an entry with a Blind, v=2 with "blind" (base64url, no padding)
+// after "actor".
+//
 // DANGER: this is the hashed form. The member set, their names and their
-// encodings are frozen for v=1; changing any of them changes every leaf hash
-// and breaks every checkpoint ever posted on a village board. The members are
-// written here in RFC 8785 order (sorted by name); Payload must already be
-// canonical (AppendInput.canonicalPayload makes it so).
+// encodings are frozen for v=1 and v=2; changing any of them changes every
+// leaf hash and breaks every checkpoint ever posted on a village board. The
+// members are written here in RFC 8785 order (sorted by name); Payload must
+// already be canonical (AppendInput.canonicalPayload makes it so).
 func (e Entry) Encode() []byte {
 	var b bytes.Buffer
-	b.Grow(len(e.Payload) + 200)
+	b.Grow(len(e.Payload) + 240)
 	b.WriteString(`{"actor":`)
 	writeCanonString(&b, e.Actor)
+	if e.Blind != nil {
+		b.WriteString(`,"blind":"`)
+		b.WriteString(base64.RawURLEncoding.EncodeToString(e.Blind))
+		b.WriteByte('"')
+	}
 	b.WriteString(`,"effective_on":`)
 	writeCanonString(&b, e.EffectiveOn)
 	b.WriteString(`,"log":`)
@@ -112,13 +134,18 @@ func (e Entry) Encode() []byte {
 	b.WriteString(strconv.FormatInt(e.Seq, 10))
 	b.WriteString(`,"type":`)
 	writeCanonString(&b, e.Type)
-	b.WriteString(`,"v":1}`)
+	if e.Blind != nil {
+		b.WriteString(`,"v":2}`)
+	} else {
+		b.WriteString(`,"v":1}`)
+	}
 	return b.Bytes()
 }
 
 // entryEnvelope is used only to parse E. Never reorder or retag (see Encode).
 type entryEnvelope struct {
 	V           *int            `json:"v"`
+	Blind       *string         `json:"blind"`
 	Log         string          `json:"log"`
 	Seq         *int64          `json:"seq"`
 	Type        string          `json:"type"`
@@ -137,8 +164,21 @@ func ParseEntry(raw []byte) (Entry, error) {
 	if err := dec.Decode(&env); err != nil {
 		return Entry{}, fmt.Errorf("%w: %v", ErrBadEntry, err)
 	}
-	if env.V == nil || *env.V != EntryVersion || env.Seq == nil {
+	if env.V == nil || env.Seq == nil || (*env.V != EntryVersion && *env.V != EntryVersionBlinded) {
 		return Entry{}, fmt.Errorf("%w: missing or unknown v/seq", ErrBadEntry)
+	}
+	var blind []byte
+	if *env.V == EntryVersionBlinded {
+		if env.Blind == nil {
+			return Entry{}, fmt.Errorf("%w: v=2 without a blind", ErrBadEntry)
+		}
+		b, err := base64.RawURLEncoding.DecodeString(*env.Blind)
+		if err != nil || len(b) != BlindSize {
+			return Entry{}, fmt.Errorf("%w: bad blind", ErrBadEntry)
+		}
+		blind = b
+	} else if env.Blind != nil {
+		return Entry{}, fmt.Errorf("%w: a blind in a v=1 entry", ErrBadEntry)
 	}
 	at, err := time.Parse(time.RFC3339, env.RecordedAt)
 	if err != nil {
@@ -149,7 +189,7 @@ func ParseEntry(raw []byte) (Entry, error) {
 		return Entry{}, fmt.Errorf("%w: payload: %v", ErrBadEntry, err)
 	}
 	e := Entry{Log: env.Log, Seq: *env.Seq, Type: env.Type, RecordedAt: at.UTC(),
-		EffectiveOn: env.EffectiveOn, Actor: env.Actor, Payload: payload}
+		EffectiveOn: env.EffectiveOn, Actor: env.Actor, Payload: payload, Blind: blind}
 	if !bytes.Equal(e.Encode(), raw) {
 		return Entry{}, fmt.Errorf("%w: not in canonical form", ErrBadEntry)
 	}

@@ -3,8 +3,10 @@ package ledger
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -31,6 +33,9 @@ type Options struct {
 	CheckpointInterval time.Duration
 	// Observe, when not nil, is told of every committed batch (for metrics).
 	Observe func(requests int, took time.Duration)
+	// Rand is the source of the blinds of withheld entries; nil means
+	// crypto/rand. Tests inject a seeded one.
+	Rand io.Reader
 	// OnHalt, when not nil, is told when a log's writer stops because the
 	// head is not one this service signed: firstSeq is the first entry no
 	// writer of this service signed. It is called on the writer's goroutine
@@ -50,6 +55,7 @@ type Ledger struct {
 	cpEvery  time.Duration
 	observe  func(int, time.Duration)
 	onHalt   func(Log, int64, error)
+	rand     io.Reader
 
 	mu      sync.Mutex
 	writers map[int64]*writer
@@ -65,6 +71,11 @@ func New(o Options) *Ledger {
 	if l.now == nil {
 		l.now = time.Now
 	}
+	if l.rand = o.Rand; l.rand == nil {
+		l.rand = rand.Reader
+	} else {
+		l.rand = &lockedReader{r: o.Rand} // the writers of several logs draw at once
+	}
 	if l.loc == nil {
 		l.loc = time.UTC
 	}
@@ -75,6 +86,19 @@ func New(o Options) *Ledger {
 		l.cpEvery = time.Second
 	}
 	return l
+}
+
+// lockedReader serialises reads of a reader that is not safe for
+// concurrent use (a seeded stream).
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
 }
 
 // Store returns the ledger's store.
@@ -159,6 +183,7 @@ type Batch struct {
 	base   int64   // size under the head lock
 	staged []Entry // entries appended by this batch so far
 	bodies [][]byte
+	rand   io.Reader // blinds of withheld entries
 
 	idem    map[IdemScope]IdemRecord // known records: prefetched, then this batch's
 	newIdem []IdemRecord             // this batch's, written with the entries
@@ -215,6 +240,12 @@ func (b *Batch) Append(in AppendInput) (Entry, error) {
 	}
 	e := Entry{Log: b.log.Origin, Seq: b.NextSeq(), Type: in.Type, RecordedAt: b.now,
 		EffectiveOn: eff, Actor: in.Actor, Payload: payload}
+	if !IsPublic(in.Type) {
+		e.Blind = make([]byte, BlindSize)
+		if _, err := io.ReadFull(b.rand, e.Blind); err != nil {
+			return Entry{}, fmt.Errorf("blind: %w", err)
+		}
+	}
 	b.staged = append(b.staged, e)
 	b.bodies = append(b.bodies, e.Encode())
 	return e, nil
@@ -529,7 +560,7 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) (committed, error) {
 			}
 		}
 		c.lastAt = now
-		b := &Batch{tx: tx, log: w.log, now: now, today: now.In(l.loc).Format(time.DateOnly), base: size}
+		b := &Batch{tx: tx, log: w.log, now: now, today: now.In(l.loc).Format(time.DateOnly), base: size, rand: l.rand}
 		var scopes []IdemScope
 		for _, p := range batch {
 			if p.req.Idem != nil {

@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"time"
@@ -299,13 +300,36 @@ func checkEnvelope(r StoredEntry, origin string) string {
 	var p bytes.Buffer
 	p.WriteString(`{"actor":`)
 	writeCanonString(&p, r.Actor)
+	body := r.Body
+	if !bytes.HasPrefix(body, p.Bytes()) {
+		return "操作人、业务日期或账本名不符"
+	}
+	// A withheld entry is blinded (v=2): "blind" follows "actor".
+	blinded := false
+	rest := body[p.Len():]
+	const blindKey = `,"blind":"`
+	if bytes.HasPrefix(rest, []byte(blindKey)) {
+		enc := base64.RawURLEncoding.EncodedLen(BlindSize)
+		if len(rest) < len(blindKey)+enc+1 || rest[len(blindKey)+enc] != '"' {
+			return "盲化值格式不符"
+		}
+		if _, err := base64.RawURLEncoding.DecodeString(string(rest[len(blindKey) : len(blindKey)+enc])); err != nil {
+			return "盲化值格式不符"
+		}
+		blinded = true
+		rest = rest[len(blindKey)+enc+1:]
+	}
+	p.Reset()
 	p.WriteString(`,"effective_on":`)
 	writeCanonString(&p, r.EffectiveOn)
 	p.WriteString(`,"log":`)
 	writeCanonString(&p, origin)
 	p.WriteString(`,"payload":{`)
-	if !bytes.HasPrefix(r.Body, p.Bytes()) {
+	if !bytes.HasPrefix(rest, p.Bytes()) {
 		return "操作人、业务日期或账本名不符"
+	}
+	if blinded && IsPublic(r.Type) {
+		return "公开条目不应盲化"
 	}
 	var s bytes.Buffer
 	s.WriteString(`},"recorded_at":`)
@@ -314,7 +338,11 @@ func checkEnvelope(r StoredEntry, origin string) string {
 	s.WriteString(strconv.FormatInt(r.Seq, 10))
 	s.WriteString(`,"type":`)
 	writeCanonString(&s, r.Type)
-	s.WriteString(`,"v":1}`)
+	if blinded {
+		s.WriteString(`,"v":2}`)
+	} else {
+		s.WriteString(`,"v":1}`)
+	}
 	if !bytes.HasSuffix(r.Body, s.Bytes()) {
 		return "记录时间、序号或类型不符"
 	}

@@ -89,9 +89,9 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	}
 	// The demo's vault draws its keys and nonces from the seed, so that the
 	// same seed and master key give the same tree root.
-	var random io.Reader = rand.Reader
+	var random, blinds io.Reader = rand.Reader, rand.Reader
 	if cfg.Demo {
-		random = demo.Rand(cfg.DemoSeed)
+		random, blinds = demo.Rand(cfg.DemoSeed), demo.BlindRand(cfg.DemoSeed)
 	}
 	vault, err := ledger.NewVault(master, random)
 	if err != nil {
@@ -113,7 +113,7 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	dc := demo.NewClock(clock)
 	clock = dc.Now
 	a.metrics = api.NewMetrics()
-	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location, Observe: a.metrics.ObserveAppend})
+	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location, Observe: a.metrics.ObserveAppend, Rand: blinds})
 	a.auth = &ledger.Auth{Accounts: store, L: a.ledger, Now: clock}
 	a.service = &ledger.Service{L: a.ledger, Vault: vault, ApprovalThreshold: threshold, MissingGlyph: disclosure.MissingGlyph}
 	a.log, err = a.ledger.EnsureLog(ctx, cfg.Town, cfg.Origin(cfg.Town))

@@ -215,6 +215,13 @@ func (b *e2eBase) clone(t *testing.T) []string {
 	if err := os.CopyFS(filepath.Join(data, "keys"), os.DirFS(filepath.Join(b.data, "keys"))); err != nil {
 		t.Fatal(err)
 	}
+	// CopyFS makes every file 0644; private keys must stay the owner's.
+	privates, _ := filepath.Glob(filepath.Join(data, "keys", "*.key"))
+	for _, k := range privates {
+		if err := os.Chmod(k, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	args := []string{"--data", data, "--public-url", e2ePublicURL}
 	if b.dialect == "sqlite" {
 		src, err := gormstore.Open(filepath.Join(b.data, "sunshine.db"))

@@ -95,6 +95,10 @@ func TestBrowserWalk(t *testing.T) {
 	// Every page, as every role, renders without an error on the demo town.
 	checkEveryPage(t, base)
 
+	// Start-up ran the missed jobs while the demo town was written: the
+	// verify job among them passed, and no T1 flag was raised (issue 14 §1).
+	checkStartupVerify(t, base)
+
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(360, 740))...)
 	defer cancelAlloc()
@@ -485,4 +489,64 @@ func staffLinks(body string) []string {
 		out = append(out, href)
 	}
 	return out
+}
+
+// checkStartupVerify waits for the verify job's first run of a fresh serve
+// --demo (the catch-up at start-up, while other jobs write) and checks that
+// it passed and that the discipline office has no T1 flag.
+func checkStartupVerify(t *testing.T, base string) {
+	t.Helper()
+	token := func(user string) string {
+		body, _ := json.Marshal(map[string]string{"username": user, "password": demo.Password})
+		res, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var v struct{ Token string }
+		if err := json.NewDecoder(res.Body).Decode(&v); err != nil || v.Token == "" {
+			t.Fatalf("login %s: %d %v", user, res.StatusCode, err)
+		}
+		return v.Token
+	}
+	getJSON := func(path, tok string, v any) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v", path, res.StatusCode, err)
+		}
+	}
+	admin := token("guanli")
+	var outcome, detail string
+	for range 600 {
+		var jobs struct {
+			Items []struct {
+				Name    string
+				LastRun *struct{ Outcome, Error string } `json:"last_run"`
+			}
+		}
+		getJSON("/api/v1/jobs", admin, &jobs)
+		for _, j := range jobs.Items {
+			if j.Name == "verify" && j.LastRun != nil {
+				outcome, detail = j.LastRun.Outcome, j.LastRun.Error
+			}
+		}
+		if outcome != "" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if outcome != "success" {
+		t.Fatalf("the start-up verify run: %q %s", outcome, detail)
+	}
+	var flags struct{ Items []json.RawMessage }
+	getJSON("/api/v1/flags?rule=T1", token("jijian"), &flags)
+	if len(flags.Items) != 0 {
+		t.Fatalf("T1 flags after start-up: %s", flags.Items)
+	}
 }
