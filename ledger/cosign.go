@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -521,7 +522,20 @@ func (c *Cosigner) raise(ctx context.Context, lg Log, res CosignResult, refused 
 	}
 	detail := fmt.Sprintf("大小为 %d 的检查点只有 %d 位见证人联署（需要 %d 位）。%s", res.Size, len(res.Vouched), res.Quorum, strings.Join(why, "；"))
 	slog.Error("checkpoint short of the witness quorum", "log", lg.Origin, "size", res.Size, "vouched", len(res.Vouched), "quorum", res.Quorum, "rule", rule)
-	if err := c.L.store.PutAlarm(ctx, Alarm{LogID: lg.ID, Rule: rule, FirstSeq: res.Size, Detail: detail, RaisedAt: c.L.now().UTC()}); err != nil {
+	// The first seq no quorum vouched for: the size a quorum of witnesses
+	// last cosigned (one alarm, however many checkpoints fall short after it).
+	first := int64(0)
+	if sizes, err := c.Store.WitnessSizes(ctx, lg.ID); err == nil {
+		var held []int64
+		for _, w := range c.Witnesses {
+			held = append(held, sizes[w.Key])
+		}
+		slices.Sort(held)
+		if q := c.quorum(); q >= 1 && q <= len(held) {
+			first = held[len(held)-q]
+		}
+	}
+	if err := c.L.store.PutAlarm(ctx, Alarm{LogID: lg.ID, Rule: rule, FirstSeq: first, Detail: detail, RaisedAt: c.L.now().UTC()}); err != nil {
 		slog.Error("cannot record the witness alarm", "log", lg.Origin, "err", err)
 	}
 	if c.Service != nil {

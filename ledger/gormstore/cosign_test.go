@@ -12,6 +12,7 @@ package gormstore_test
 
 import (
 	"crypto/rand"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -202,6 +203,11 @@ func testCosignWitnesses(t *testing.T, dialect string) {
 	if !hasAlarm(t, f, "T1", cp.Size) {
 		t.Fatal("no T1 alarm for the rewrite")
 	}
+	// The alarm names the first seq no quorum vouched for: 18, what both
+	// witnesses hold.
+	if as, _ := f.store.Alarms(ctx, f.lg.ID); len(as) == 0 || as[0].Rule != "T1" || as[0].FirstSeq != 18 {
+		t.Fatalf("alarms %+v", as)
+	}
 	flags, err := svc2.Flags(ctx, f.lg, ledger.FlagFilter{Rule: "T1"}, nil)
 	if err != nil || len(flags) != 1 || !strings.Contains(flags[0].Reason, "县纪委监委") {
 		t.Fatalf("T1 flags %+v, %v", flags, err)
@@ -234,7 +240,7 @@ func hasAlarm(t *testing.T, f *fixture, rule string, size int64) bool {
 		t.Fatal(err)
 	}
 	for _, a := range as {
-		if a.Rule == rule && a.FirstSeq == size && strings.Contains(a.Detail, "见证人") {
+		if a.Rule == rule && strings.Contains(a.Detail, fmt.Sprintf("大小为 %d 的检查点", size)) && strings.Contains(a.Detail, "见证人") {
 			return true
 		}
 	}
