@@ -22,6 +22,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
@@ -218,6 +219,16 @@ func testCosignWitnesses(t *testing.T, dialect string) {
 	}
 	if wc.Status == nil || wc.Status.Witnessed() || len(wc.Status.Vouched) != 0 {
 		t.Fatalf("the rewritten checkpoint is shown as witnessed: %+v", wc.Status)
+	}
+	// The public checkpoint says so.
+	srv, err := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: l2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/public/checkpoint", nil))
+	if rec.Code != 200 || rec.Header().Get("Sunshine-Witnessed") != "no" || rec.Header().Get("Sunshine-Witnesses") != "0/2" {
+		t.Fatalf("public checkpoint of the rewritten log: %d %v", rec.Code, rec.Header())
 	}
 	// The cosign job fails the run, naming the shortfall (the admin's jobs
 	// page shows it).
