@@ -565,40 +565,51 @@ func (c *Cosigner) CosignLatest(ctx context.Context, lg Log) (CosignResult, erro
 	return c.Cosign(ctx, lg, cp)
 }
 
-// Run cosigns each new checkpoint of lg within about every (default 1 s)
-// until ctx ends: checkpoints signed by the checkpoint job or by publishing
-// a notice get their cosignatures without waiting for a reader.
-func (c *Cosigner) Run(ctx context.Context, lg Log, every time.Duration) {
+// Run cosigns each new checkpoint of every log within about every
+// (default 1 s) until ctx ends: checkpoints signed by the checkpoint job or
+// by publishing a notice get their cosignatures without waiting for a
+// reader. A checkpoint short of the quorum is tried again each minute.
+func (c *Cosigner) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = time.Second
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	var last int64 = -1
-	var lastTry time.Time
+	type state struct {
+		size int64
+		next time.Time
+	}
+	seen := map[int64]state{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		cp, err := c.L.store.LatestCheckpoint(ctx, lg.ID)
+		logs, err := c.L.store.Logs(ctx)
 		if err != nil {
 			continue
 		}
-		if cp.Size == last && time.Since(lastTry) < retryShort {
-			continue
-		}
-		res, err := c.CosignLatest(ctx, lg)
-		if err != nil {
-			if ctx.Err() == nil {
-				slog.Warn("cosigning failed", "log", lg.Origin, "err", err)
+		for _, lg := range logs {
+			cp, err := c.L.store.LatestCheckpoint(ctx, lg.ID)
+			if err != nil {
+				continue
 			}
-			continue
-		}
-		last, lastTry = cp.Size, time.Now()
-		if res.Witnessed() {
-			lastTry = time.Now().Add(24 * time.Hour)
+			if st, ok := seen[lg.ID]; ok && st.size == cp.Size && time.Now().Before(st.next) {
+				continue
+			}
+			res, err := c.CosignLatest(ctx, lg)
+			if err != nil {
+				if ctx.Err() == nil {
+					slog.Warn("cosigning failed", "log", lg.Origin, "err", err)
+				}
+				continue
+			}
+			next := time.Now().Add(retryShort)
+			if res.Witnessed() {
+				next = time.Now().Add(100 * 365 * 24 * time.Hour) // nothing more to ask for this size
+			}
+			seen[lg.ID] = state{size: cp.Size, next: next}
 		}
 	}
 }

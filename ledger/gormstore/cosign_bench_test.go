@@ -63,7 +63,7 @@ func appendWitnessed(b *testing.B, dialect string, n, witnesses int) (perSecond 
 		c = &ledger.Cosigner{L: l, Store: store, Witnesses: ws}
 		ledger.SetCosigner(l, c)
 		defer ledger.SetCosigner(l, nil)
-		go c.Run(ctx, lg, time.Second)
+		go c.Run(ctx, time.Second)
 	}
 	var readers sync.WaitGroup
 	readers.Add(1)

@@ -11,6 +11,7 @@ package gormstore_test
 // checkpoint is served as not witnessed.
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"net/http/httptest"
@@ -310,6 +311,64 @@ func TestSplitViewDetected(t *testing.T) {
 			a.append(t, 1)
 			if r := view(a, w2); r.Witnessed() || !strings.Contains(r.Missing[0].Reason, "不一致") {
 				t.Fatalf("view A+1 to 县审计局: %+v", r)
+			}
+		})
+	}
+}
+
+// TestCosignerRun: the background cosigner gets the witnesses' cosignatures
+// for checkpoints signed elsewhere (the checkpoint job, a publication),
+// of every log in the database.
+func TestCosignerRun(t *testing.T) {
+	for _, d := range gormstore.TestDialects() {
+		t.Run(d, func(t *testing.T) {
+			ctx := t.Context()
+			f := newFixture(t, d, 5)
+			lg2, err := f.l.EnsureLog(ctx, "430181118", "ledger.test/log/430181118")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.l.Append(ctx, lg2, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: ledgertest.Payload(1)}); err != nil {
+				t.Fatal(err)
+			}
+			vk1, _ := f.l.VerifierKey(f.lg)
+			vk2, _ := f.l.VerifierKey(lg2)
+			skey, vkey, _ := witness.GenerateKey(rand.Reader, "县纪委监委")
+			s, _ := witness.NewSigner(skey, nil)
+			w, err := witness.New(witness.Options{DB: filepath.Join(t.TempDir(), "w.db"), Signer: s, Logs: []string{vk1, vk2}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(w)
+			defer srv.Close()
+			defer w.Close()
+			lw, _ := ledger.NewWitness(vkey, srv.URL)
+			c := &ledger.Cosigner{L: f.l, Store: f.store, Witnesses: []ledger.Witness{lw}, RetryWait: time.Millisecond}
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { c.Run(runCtx, 10*time.Millisecond); close(done) }()
+			defer func() { cancel(); <-done }()
+			for _, lg := range []ledger.Log{f.lg, lg2} {
+				cp, err := f.l.SignCheckpoint(ctx, lg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Wait (not a timing assertion: a generous bound for a
+				// loaded machine) until the cosigner has been round.
+				deadline := time.Now().Add(time.Minute)
+				for {
+					cs, err := f.store.Cosignatures(ctx, lg.ID, cp.Size)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(cs) == 1 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%s: no cosignature from the background cosigner", lg.Origin)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 			}
 		})
 	}
