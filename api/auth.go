@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ const ctxToken = "token"
 var (
 	anyStaff    = ledger.Roles
 	writers     = []string{ledger.RoleAdmin, ledger.RoleFinance}
+	makers      = []string{ledger.RoleFinance} // payments: never an admin (separation of duties)
 	adminOnly   = []string{ledger.RoleAdmin}
 	approvers   = []string{ledger.RoleApprover}
 	allReaders  = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleApprover, ledger.RoleDiscipline, ledger.RoleAuditor}
@@ -28,27 +30,49 @@ var (
 // bearer returns the token of the request: the Authorization header, or the
 // session cookie of the staff pages.
 func bearer(c *gin.Context) string {
+	tok, _ := bearerFrom(c)
+	return tok
+}
+
+// bearerFrom also says whether the token came from the session cookie.
+func bearerFrom(c *gin.Context) (string, bool) {
 	if h := c.GetHeader("Authorization"); h != "" {
 		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
+			return strings.TrimSpace(t), false
 		}
-		return ""
+		return "", false
 	}
 	if ck, err := c.Cookie(sessionCookie); err == nil {
-		return ck
+		return ck, true
 	}
-	return ""
+	return "", false
 }
+
+// csrfHeader carries the session's CSRF token (CSRFToken) when a JSON API
+// call rides on the staff pages' session cookie. A browser sends the cookie
+// with a request another origin of the same site makes (another port, a
+// sibling subdomain: SameSite does not tell them apart), but that page can
+// neither read the token nor set a custom header without a CORS preflight,
+// which this service never grants.
+const csrfHeader = "X-CSRF-Token"
 
 const sessionCookie = "sunshine_session"
 
 // authed admits users with one of the roles, within their town.
 func (s *Server) authed(roles []string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		tok := bearer(c)
+		tok, cookie := bearerFrom(c)
+		if cookie && subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(CSRFToken(tok))) != 1 {
+			failCode(c, ledger.CodeForbidden, "使用登录 Cookie 调用接口须带 X-CSRF-Token 请求头（来源不明的请求已拒绝）")
+			return
+		}
 		u, _, err := s.auth.Authenticate(c.Request.Context(), tok)
 		if err != nil {
 			fail(c, err)
+			return
+		}
+		if u.MustChange && !mustChangeAllowed[c.FullPath()] {
+			failCode(c, ledger.CodeForbidden, "管理员已重置您的密码，请先修改密码（POST /api/v1/auth/password）")
 			return
 		}
 		if !slices.Contains(roles, u.Role) {
@@ -120,12 +144,109 @@ func (s *Server) login(c *gin.Context) {
 		failCode(c, ledger.CodeValidationFailed, "请填写用户名和密码")
 		return
 	}
-	tok, se, u, err := s.auth.Login(c.Request.Context(), b.Username, b.Password)
+	tok, se, u, err := s.auth.LoginFrom(c.Request.Context(), b.Username, b.Password, c.ClientIP())
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"token": tok, "expires_at": se.ExpiresAt.UTC().Format(timeRFC3339), "user": userDTO(u)})
+	out := gin.H{"token": tok, "expires_at": se.ExpiresAt.UTC().Format(timeRFC3339), "user": userDTO(u)}
+	if u.MustChange {
+		out["must_change_password"] = true
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// The routes a user whose password an admin reset may still call.
+var mustChangeAllowed = map[string]bool{"/api/v1/auth/password": true, "/api/v1/auth/logout": true, "/api/v1/auth/me": true}
+
+type passwordBody struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// POST /api/v1/auth/password {current_password, new_password}: the caller's
+// own password.
+func (s *Server) changePassword(c *gin.Context) {
+	var b passwordBody
+	lg, _, ok := s.writeBody(c, &b)
+	if !ok {
+		return
+	}
+	if err := s.auth.ChangePassword(c.Request.Context(), lg, user(c).ID, b.CurrentPassword, b.NewPassword); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type resetBody struct {
+	NewPassword string `json:"new_password"`
+}
+
+// POST /api/v1/users/:id/password {new_password}: an admin resets a
+// user's password; the user must change it at their next login.
+func (s *Server) resetPassword(c *gin.Context) {
+	var b resetBody
+	lg, _, ok := s.writeBody(c, &b)
+	if !ok {
+		return
+	}
+	if err := s.auth.ResetPassword(c.Request.Context(), lg, user(c).ID, c.Param("id"), b.NewPassword); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// POST /api/v1/users/:id/unlock: an admin reopens a user's login gates.
+func (s *Server) unlockUser(c *gin.Context) {
+	lg, ok := s.userLog(c)
+	if !ok {
+		return
+	}
+	if err := s.auth.Unlock(c.Request.Context(), lg, user(c).ID, c.Param("id")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type roleBody struct {
+	Role string `json:"role"`
+}
+
+// POST /api/v1/users/:id/role {role}: an admin changes a user's role
+// (a user_updated entry).
+func (s *Server) setRole(c *gin.Context) {
+	var b roleBody
+	lg, _, ok := s.writeBody(c, &b)
+	if !ok {
+		return
+	}
+	u, err := s.auth.SetRole(c.Request.Context(), lg, user(c).ID, c.Param("id"), b.Role)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, userDTO(u))
+}
+
+// approvalAllowed refuses (and answers) an approval whose approver is, by
+// the separation-of-duties rule (ledger.Auth.CheckApprover), the maker's
+// person or set up by them.
+func (s *Server) approvalAllowed(c *gin.Context, lg ledger.Log, id int64, answer func(error)) bool {
+	p, err := s.svc.Payment(c.Request.Context(), lg, id)
+	if ledger.IsNotFound(err) {
+		return true // DecidePayment answers it
+	}
+	if err == nil {
+		err = s.auth.CheckApprover(c.Request.Context(), user(c).ID, p.Maker)
+	}
+	if err != nil {
+		answer(err)
+		return false
+	}
+	return true
 }
 
 // POST /api/v1/auth/logout

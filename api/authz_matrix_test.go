@@ -42,6 +42,20 @@ func (e *townEnv) sample(route string) sample {
 		s.path = "/api/public/proof/consistency?old=1&new=2"
 	case "POST /api/v1/auth/login":
 		s.body = map[string]string{"username": "t_aud", "password": envPassword}
+	case "POST /api/v1/auth/password":
+		s.body = map[string]string{"current_password": "not-the-password-1", "new_password": "Another-pass-2026"}
+	case "POST /api/v1/users/:id/password", "POST /api/v1/users/:id/role":
+		nu, err := e.auth.CreateUser(ctx, e.lg, "system", ledger.NewUser{Username: fmt.Sprintf("t_tmp%d", n), Password: envPassword, Role: ledger.RoleAuditor}, nil, nil)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if strings.HasSuffix(route, "/role") {
+			s.path, s.body = "/api/v1/users/"+nu.ID+"/role", map[string]string{"role": ledger.RoleDiscipline}
+		} else {
+			s.path, s.body = "/api/v1/users/"+nu.ID+"/password", map[string]string{"new_password": "Reset-pass-2026"}
+		}
+	case "POST /api/v1/users/:id/unlock":
+		s.path = "/api/v1/users/" + e.users["auditor"].ID + "/unlock"
 	case "POST /api/v1/users":
 		s.body = map[string]any{"username": fmt.Sprintf("t_new%d", n), "password": envPassword, "role": "auditor"}
 	case "PUT /api/v1/town":
@@ -54,8 +68,9 @@ func (e *townEnv) sample(route string) sample {
 		s.body = map[string]any{"code": fmt.Sprintf("T%03d", n%1000), "name": "试点补助", "category": "产业", "unit": "person", "standard": "100.00",
 			"per_quantity": false, "period": "year", "yearly_cap": "300.00", "eligible": []string{"脱贫户"}, "list_notice_required": false}
 	case "POST /api/v1/imports/:kind":
-		s.path = "/api/v1/imports/payments?dry_run=true"
-		s.upload = paymentSheet(fmt.Sprintf("IMP%d", n), 2, e.ids["tp2"])
+		// a funds sheet: an admin may import it (payments only finance)
+		s.path = "/api/v1/imports/funds?dry_run=true"
+		s.upload = fundSheet(n)
 	case "POST /api/v1/persons":
 		s.body = map[string]any{"village": village1, "group": "二组", "name": "周小兵", "id_number": lt.ID(int(n), 1985), "relation": "户主", "household_kind": "一般农户"}
 	case "POST /api/v1/persons/search":
@@ -104,6 +119,10 @@ func (e *townEnv) sample(route string) sample {
 		s.path = fmt.Sprintf("/api/v1/notices/%d", e.noticeDraft())
 	case "POST /api/v1/notices/:id/publish":
 		s.path = fmt.Sprintf("/api/v1/notices/%d/publish", e.noticeDraft())
+	case "GET /api/v1/notices/:id/board.pdf":
+		s.path = "/api/v1/notices/" + e.boardNotice().Code + "/board.pdf"
+	case "POST /staff/notices/:id/board":
+		s.path, s.form = fmt.Sprintf("/staff/notices/%d/board", e.boardNotice().ID), url.Values{"csrf": {"@session"}}
 	case "POST /api/v1/notices/:id/withdraw":
 		s.path, s.body = fmt.Sprintf("/api/v1/notices/%d/withdraw", e.noticePublished().ID), map[string]any{"reason": "内容有误"}
 	case "POST /api/v1/complaints/:id/reply":
@@ -136,8 +155,8 @@ func (e *townEnv) sample(route string) sample {
 	case "POST /staff/flags/:id/review":
 		s.path, s.form = fmt.Sprintf("/staff/flags/%d/review", e.newFlag()), url.Values{"csrf": {"@session"}, "action": {"acknowledge"}}
 	case "POST /staff/imports":
-		s.upload = paymentSheet(fmt.Sprintf("IMQ%d", n), 2, e.ids["tp2"])
-		s.form = url.Values{"csrf": {"@session"}, "kind": {"payments"}}
+		s.upload = fundSheet(n)
+		s.form = url.Values{"csrf": {"@session"}, "kind": {"funds"}}
 	case "GET /staff/imports/template":
 		s.path = "/staff/imports/template?kind=payments"
 	case "POST /staff/imports/commit":
@@ -433,4 +452,9 @@ func TestAuthzScoping(t *testing.T) {
 		me.Town != envTown || !slices.Equal(me.Villages, []string{village1}) {
 		t.Errorf("monitor's me: %+v %v", me, err)
 	}
+}
+
+// fundSheet is a 资金 sheet as CSV with one fund.
+func fundSheet(n int64) []byte {
+	return []byte(fmt.Sprintf("指标文号,资金名称,资金来源级次,资金性质,功能科目,用途类别,年度,金额(元),到账日期\n浏财导〔2026〕%d号,县级配套资金,浏阳市,专项扶贫资金,2130599,产业,2026,1000.00,2026-03-01\n", n))
 }

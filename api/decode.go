@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,6 +32,13 @@ func isAmountField(name string) bool { return amountFields[name] || strings.HasS
 // object, no unknown fields, amounts as strings. It answers the request
 // itself and returns false on any problem.
 func decodeBody(c *gin.Context, dst any) bool {
+	// Only application/json: a form or text/plain body is what a page of
+	// another origin can send without a preflight (CSRF), never what a
+	// client of this API sends.
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		failCode(c, ledger.CodeMalformedRequest, "请求内容类型须为 application/json")
+		return false
+	}
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -24,8 +24,12 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 	v1.POST("/auth/logout", s.authed(anyStaff), s.logout)
 	v1.GET("/auth/me", s.authed(anyStaff), s.me)
 
+	v1.POST("/auth/password", s.authed(anyStaff), s.changePassword)
 	v1.POST("/users", s.authed(adminOnly), s.createUser)
 	v1.GET("/users", s.authed(adminOnly), s.listUsers)
+	v1.POST("/users/:id/password", s.authed(adminOnly), s.resetPassword)
+	v1.POST("/users/:id/unlock", s.authed(adminOnly), s.unlockUser)
+	v1.POST("/users/:id/role", s.authed(adminOnly), s.setRole)
 
 	v1.GET("/town", s.authed(anyStaff), s.getTown)
 	v1.PUT("/town", s.authed(adminOnly), s.putTown)
@@ -50,7 +54,7 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 	v1.POST("/projects/:code/transitions", s.authed(writers), s.transitionProject)
 	v1.POST("/allocations", s.authed(writers), s.createAllocation)
 
-	v1.POST("/payments", s.authed(writers), s.createPayment)
+	v1.POST("/payments", s.authed(makers), s.createPayment)
 	v1.GET("/payments", s.authed(allReaders), s.listPayments)
 	v1.GET("/payments/:id", s.authed(allReaders), s.getPayment)
 	v1.POST("/payments/:id/approval", s.authed(approvers), s.approvePayment)
@@ -340,6 +344,10 @@ func (s *Server) importSheet(c *gin.Context) {
 	kind := c.Param("kind")
 	if !slices.Contains(importer.Kinds(), kind) {
 		failCode(c, ledger.CodeNotFound, "没有这种导入类型："+kind)
+		return
+	}
+	if kind == "payments" && user(c).Role != ledger.RoleFinance {
+		failCode(c, ledger.CodeForbidden, "支付只能由财务人员录入（管理员不能录入或审核支付）")
 		return
 	}
 	fh, err := c.FormFile("file")
@@ -1085,6 +1093,9 @@ func (s *Server) approvePayment(c *gin.Context) {
 	if b.Decision != "approve" && b.Decision != "reject" {
 		fail(c, &ledger.Error{Code: ledger.CodeValidationFailed, Detail: "decision 必须是 approve 或 reject",
 			Fields: []ledger.FieldError{{Field: "decision", Message: "必须是 approve 或 reject"}}})
+		return
+	}
+	if !s.approvalAllowed(c, lg, id, func(err error) { fail(c, err) }) {
 		return
 	}
 	p, err := s.svc.DecidePayment(c.Request.Context(), lg, user(c).ID, id, b.Decision == "approve", b.Note, idem)

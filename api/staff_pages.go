@@ -71,6 +71,11 @@ func (s *Server) staffPage(roles []string) gin.HandlerFunc {
 				return
 			}
 		}
+		if u.MustChange {
+			s.staffRender(c, http.StatusForbidden, "login", "请先修改密码", pages.Page{Error: "管理员已重置您的密码，请先修改密码（POST /api/v1/auth/password）后再使用"})
+			c.Abort()
+			return
+		}
 		if !slices.Contains(roles, u.Role) {
 			s.staffRender(c, http.StatusForbidden, "login", "无权访问", pages.Page{Error: "您的角色无权进行此操作"})
 			c.Abort()
@@ -132,7 +137,7 @@ func (s *Server) staffLoginPage(c *gin.Context) {
 
 // POST /staff/login: the session cookie, then the user's first page.
 func (s *Server) staffLogin(c *gin.Context) {
-	tok, _, u, err := s.auth.Login(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"))
+	tok, _, u, err := s.auth.LoginFrom(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"), c.ClientIP())
 	if err != nil {
 		s.staffRender(c, statusOf(err), "login", "登录", pages.Page{Error: problemDetail(err)})
 		return

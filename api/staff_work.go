@@ -219,6 +219,10 @@ func (s *Server) staffImportCheck(c *gin.Context) {
 		s.staffRender(c, http.StatusUnprocessableEntity, "imports", "导入", pages.Page{Error: "请选择导入的表格类型", Data: d})
 		return
 	}
+	if kind == "payments" && user(c).Role != ledger.RoleFinance {
+		s.staffRender(c, http.StatusForbidden, "imports", "导入", pages.Page{Error: "支付只能由财务人员录入（管理员不能录入或审核支付）", Data: d})
+		return
+	}
 	fh, err := c.FormFile("file")
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -434,6 +438,10 @@ func (s *Server) staffRecord(c *gin.Context) {
 			}
 		}
 	case "payment":
+		if u.Role != ledger.RoleFinance {
+			s.staffFail(c, ledger.Errorf(ledger.CodeForbidden, "支付只能由财务人员录入（管理员不能录入或审核支付）"))
+			return
+		}
 		r := ledger.PaymentRow{VoucherNo: f.str("voucher_no"), ProjectCode: f.str("project_code"), DocNo: f.str("doc_no"), ItemCode: f.str("item_code"),
 			Kind: f.str("payment_kind"), PayeeIDNumber: f.str("payee_id_number"), PayeeOrgName: f.str("payee_org_name"), PayeeUSCC: f.str("payee_uscc"),
 			AccountNo: f.str("account_no"), AccountHolderIDNumber: f.str("account_holder_id_number"), Amount: f.fen("amount", "金额", true),
@@ -593,6 +601,9 @@ func (s *Server) staffApprove(c *gin.Context) {
 	decision := c.PostForm("decision")
 	if decision != "approve" && decision != "reject" {
 		s.staffFail(c, &ledger.Error{Code: ledger.CodeValidationFailed, Detail: "请选择同意或不同意"})
+		return
+	}
+	if !s.approvalAllowed(c, lg, id, func(err error) { s.staffFail(c, err) }) {
 		return
 	}
 	p, err := s.svc.DecidePayment(c.Request.Context(), lg, user(c).ID, id, decision == "approve", strings.TrimSpace(c.PostForm("note")), nil)

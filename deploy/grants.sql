@@ -27,3 +27,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.sessions TO 'sunshine'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.job_leases TO 'sunshine'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.job_runs TO 'sunshine'@'%';
 GRANT SELECT ON sunshine.schema_migrations TO 'sunshine'@'%';
+-- Login gates (issue 18): counted guesses per account and address, hashed keys.
+GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.login_gates TO 'sunshine'@'%';

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -38,6 +39,9 @@ type User struct {
 	Town     string
 	Villages []string // village codes, for monitors
 	Disabled bool
+	// MustChange: an admin reset the password; until the user changes it
+	// the API and the pages answer nothing else.
+	MustChange bool
 }
 
 // UserRecord is a user as the account store keeps it.
@@ -60,6 +64,7 @@ type Session struct {
 // the log (passwords and tokens never enter it); the log records who was
 // created with which role and villages (withheld user_* entries).
 type Accounts interface {
+	AccountSecurity
 	// CreateUser stores a new user; CodeConflict if the username exists.
 	CreateUser(ctx context.Context, u UserRecord) error
 	// UpdateUser replaces a user's role, villages, password hash, failure
@@ -81,23 +86,52 @@ type Accounts interface {
 
 // Login policy.
 const (
-	SessionTTL      = 12 * time.Hour
-	MaxLoginFailure = 5
-	LockoutDuration = 15 * time.Minute
-	bcryptCost      = 11
+	SessionTTL = 12 * time.Hour
+	bcryptCost = 11
 )
 
 var usernameRe = regexp.MustCompile(`^[a-zA-Z0-9_.\-]{3,32}$`)
 
 // ErrBadLogin is the one answer to a wrong username or password (the same
 // for both, so that usernames cannot be probed).
-var ErrBadLogin = Errorf(CodeUnauthenticated, "用户名或密码错误")
+var ErrBadLogin = Errorf(CodeUnauthenticated, "用户名或密码错误，或尝试过于频繁，请稍后再试")
 
 // Auth manages staff accounts, logins and sessions.
 type Auth struct {
 	Accounts Accounts
 	L        *Ledger
 	Now      func() time.Time
+	// OnAttempt, when set, is called once for every login attempt, just
+	// before its one bcrypt comparison, saying whether the gates admitted
+	// it as a guess (tests count guesses and comparisons).
+	OnAttempt func(username string, admitted bool)
+	// Cost is the bcrypt cost of new passwords and of the dummy hash
+	// (0: bcryptCost). Tests lower it to run thousands of attempts.
+	Cost int
+}
+
+func (a *Auth) cost() int {
+	if a.Cost == 0 {
+		return bcryptCost
+	}
+	return a.Cost
+}
+
+var dummyHashes sync.Map // cost → a hash of no one's password
+
+// dummy returns the hash an attempt without an account is compared with:
+// the same cost as a real one, so that it takes the same time.
+func (a *Auth) dummy() []byte {
+	c := a.cost()
+	if c == bcryptCost {
+		return dummyHash
+	}
+	if h, ok := dummyHashes.Load(c); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), c)
+	dummyHashes.Store(c, h)
+	return h
 }
 
 // NewUser is what an admin submits to create a user.
@@ -125,7 +159,7 @@ func (a *Auth) CreateUser(ctx context.Context, lg Log, actor string, nu NewUser,
 	if !slices.Contains(Roles, nu.Role) {
 		return User{}, invalid("role", "角色必须是%s之一", strings.Join(Roles, "、"))
 	}
-	if err := validatePassword(nu.Password); err != nil {
+	if err := checkPassword(nu.Username, nu.Password); err != nil {
 		return User{}, err
 	}
 	if nu.Role == RoleMonitor && len(nu.Villages) == 0 {
@@ -139,7 +173,7 @@ func (a *Auth) CreateUser(ctx context.Context, lg Log, actor string, nu NewUser,
 	if _, err := a.Accounts.UserByName(ctx, nu.Username); err == nil {
 		return User{}, &Error{Code: CodeConflict, Detail: fmt.Sprintf("用户名「%s」已存在", nu.Username)}
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), bcryptCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), a.cost())
 	if err != nil {
 		return User{}, err
 	}
@@ -160,6 +194,10 @@ func (a *Auth) CreateUser(ctx context.Context, lg Log, actor string, nu NewUser,
 		return User{}, err
 	}
 	if err := a.Accounts.CreateUser(ctx, UserRecord{User: u, PasswordHash: hash}); err != nil {
+		return User{}, err
+	}
+	// The creator set the password: they hold it until the user changes it.
+	if err := a.Accounts.PutUserSecurity(ctx, u.ID, UserSecurity{Keyholder: actor, SetupBy: []string{actor}}); err != nil {
 		return User{}, err
 	}
 	return u, nil
@@ -196,9 +234,15 @@ func (a *Auth) UpdateAccess(ctx context.Context, lg Log, actor, id string, villa
 	}); err != nil {
 		return User{}, err
 	}
+	enabled := rec.Disabled && !disabled
 	rec.Villages, rec.Disabled = villages, disabled
 	if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
 		return User{}, err
+	}
+	if enabled {
+		if err := a.addSetup(ctx, id, actor); err != nil {
+			return User{}, err
+		}
 	}
 	return rec.User, nil
 }
@@ -216,42 +260,50 @@ func (a *Auth) BootstrapAdmin(ctx context.Context, lg Log, password string) (boo
 	return true, nil
 }
 
-// Login checks a username and password and opens a session. After
-// MaxLoginFailure failures in a row the account is locked for
-// LockoutDuration. It returns the bearer token (shown once, stored hashed).
+// Login checks a username and password from an unknown address (tests,
+// tools); LoginFrom is the one the API and pages use.
 func (a *Auth) Login(ctx context.Context, username, password string) (string, Session, User, error) {
+	return a.LoginFrom(ctx, username, password, "")
+}
+
+// LoginFrom checks a username and password from a client address and opens
+// a session; it returns the bearer token (shown once, stored hashed).
+//
+// Every failure is ErrBadLogin, after the same work: an unknown user, a
+// disabled account, a wrong password and an attempt the gates did not admit
+// (GateAddress, GateAccountAddress, GateAccount: growing delays, counted by
+// one atomic UPDATE each, so that parallel guesses never pass more than the
+// policy allows) all run one bcrypt comparison (a dummy hash where there is
+// no account) and answer the same status and body.
+func (a *Auth) LoginFrom(ctx context.Context, username, password, addr string) (string, Session, User, error) {
 	now := a.Now()
-	rec, err := a.Accounts.UserByName(ctx, username)
-	if IsNotFound(err) {
-		// Spend the time a real check would, so that timing reveals nothing.
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return "", Session{}, User{}, ErrBadLogin
-	}
+	admitted, err := a.admit(ctx, username, addr)
 	if err != nil {
 		return "", Session{}, User{}, err
 	}
-	if rec.Disabled {
+	rec, err := a.Accounts.UserByName(ctx, username)
+	if err != nil && !IsNotFound(err) {
+		return "", Session{}, User{}, err
+	}
+	hash := a.dummy()
+	if err == nil {
+		hash = rec.PasswordHash
+	}
+	if a.OnAttempt != nil {
+		a.OnAttempt(username, admitted)
+	}
+	right := bcryptCompare(hash, []byte(password)) == nil
+	if !admitted || err != nil || rec.Disabled || !right {
 		return "", Session{}, User{}, ErrBadLogin
 	}
-	if now.Before(rec.LockedUntil) {
-		return "", Session{}, User{}, Errorf(CodeRateLimited, "登录失败次数过多，账户已锁定，请 %d 分钟后再试", int(rec.LockedUntil.Sub(now).Minutes())+1)
+	if err := a.afterSuccess(ctx, username, addr); err != nil {
+		return "", Session{}, User{}, err
 	}
-	if bcrypt.CompareHashAndPassword(rec.PasswordHash, []byte(password)) != nil {
-		rec.Failures++
-		if rec.Failures >= MaxLoginFailure {
-			rec.LockedUntil, rec.Failures = now.Add(LockoutDuration), 0
-		}
-		if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
-			return "", Session{}, User{}, err
-		}
-		return "", Session{}, User{}, ErrBadLogin
+	sec, err := a.Accounts.UserSecurity(ctx, rec.ID)
+	if err != nil {
+		return "", Session{}, User{}, err
 	}
-	if rec.Failures != 0 {
-		rec.Failures = 0
-		if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
-			return "", Session{}, User{}, err
-		}
-	}
+	rec.MustChange = sec.MustChange
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", Session{}, User{}, err
@@ -263,6 +315,10 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, Se
 	}
 	return token, s, rec.User, nil
 }
+
+// bcryptCompare is the one comparison every login attempt runs (a
+// variable: the tests count the comparisons of each kind of failure).
+var bcryptCompare = bcrypt.CompareHashAndPassword
 
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcryptCost)
 
@@ -298,6 +354,11 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (User, Session, e
 	if rec.Disabled {
 		return User{}, Session{}, Errorf(CodeUnauthenticated, "账户已停用")
 	}
+	sec, err := a.Accounts.UserSecurity(ctx, rec.ID)
+	if err != nil {
+		return User{}, Session{}, err
+	}
+	rec.MustChange = sec.MustChange
 	return rec.User, s, nil
 }
 

@@ -31,6 +31,8 @@ var writerRoles = map[string][]string{
 	"complaint_resolved": {RoleAdmin, RoleFinance, RoleDiscipline},
 	// accounts
 	"user": {RoleAdmin},
+	// a user changes their own password, whatever their role
+	"user_password_changed": nil,
 }
 
 // allowedRoles returns the roles that may write typ, or nil when any may.
