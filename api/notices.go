@@ -23,6 +23,8 @@ func (s *Server) noticeRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/notices/:id", s.authed(anyStaff), s.getNotice)
 	v1.POST("/notices/:id/publish", s.authed(writers), s.publishNotice)
 	v1.POST("/notices/:id/withdraw", s.authed(writers), s.withdrawNotice)
+	v1.GET("/notices/:id/board.pdf", s.authed(boardPrinters), s.boardPDF)
+	s.engine.POST("/staff/notices/:id/board", s.staffPage(boardPrinters), s.staffBoardPDF)
 
 	v1.GET("/complaints", s.authed(complaintReaders), s.listComplaints)
 	v1.POST("/complaints/:id/reply", s.authed(complaintHandlers), s.replyComplaint)

@@ -48,6 +48,9 @@ type Document struct {
 	// Attachment is embedded in the PDF as rows.json: the rows'
 	// {seq, leaf_hash} (JSON bytes made by the caller).
 	Attachment []byte
+	// Edition is printed boxed in the top right corner of page 1 (张贴版
+	// for the board copy); empty for the web copy, which prints none.
+	Edition string
 	// Draft marks a preview: 草稿 is printed across every page.
 	Draft bool
 	// CreatedAt fixes the PDF's creation date (RFC 3339), so bytes are

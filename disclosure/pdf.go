@@ -1,10 +1,10 @@
 package disclosure
 
 import (
-	"errors"
 	"bytes"
 	"compress/zlib"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -81,6 +81,10 @@ func RenderPDF(d Document) ([]byte, error) {
 	pdf.SetProducer("Sunshine Ledger", false)
 	pdf.AddUTF8FontFromBytes(fontFamily, "", fontTTF)
 	pdf.AliasNbPages(pageAlias)
+	r := &renderer{pdf: pdf, d: d, pageW: pageW, pageH: pageH, usableW: pageW - marginL - marginR}
+	if d.Draft {
+		pdf.SetHeaderFunc(r.drawWatermark)
+	}
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		pdf.SetFont(fontFamily, "", 9)
@@ -90,7 +94,6 @@ func RenderPDF(d Document) ([]byte, error) {
 		{Content: d.Attachment, Filename: attachmentRows, Description: "rows: seq and leaf hash"},
 		{Content: []byte(d.Checkpoint), Filename: attachmentCheckpnt, Description: "the printed checkpoint"},
 	})
-	r := &renderer{pdf: pdf, d: d, pageW: pageW, pageH: pageH, usableW: pageW - marginL - marginR}
 	pdf.AddPage()
 	r.head()
 	r.table()
@@ -158,6 +161,14 @@ func (r *renderer) paraAt(x, w, size, lineH float64, align, text string) {
 
 func (r *renderer) head() {
 	d := r.d
+	if d.Edition != "" {
+		// the edition, boxed in the top right corner of page 1
+		r.pdf.SetFont(fontFamily, "", 10)
+		w := r.width(d.Edition) + 4
+		r.pdf.SetXY(r.pageW-marginR-w, marginT-6)
+		r.pdf.CellFormat(w, 6, d.Edition, "1", 0, "C", false, 0, "")
+		r.pdf.SetXY(marginL, marginT)
+	}
 	r.para(18, 9, "C", d.Title)
 	if d.Number != "" {
 		r.para(11, 6, "C", d.Number)
@@ -316,6 +327,44 @@ func (r *renderer) putRow(cells []string, seq string, fill int) {
 	}
 }
 
+// keepWithTail starts a new page before the table's last row when what
+// follows it (totals, closing text, contacts, signature and checkpoint)
+// would not fit on this page but fits on a new one with the row: the last
+// page never holds only the QR code and contacts.
+func (r *renderer) keepWithTail(cells []string, seq string) {
+	rowH := func(cells []string, seq string) float64 {
+		cs, ws, _ := r.cells(cells, seq)
+		_, n := r.rowLines(cs, ws)
+		return float64(n)*tableLine + 1.6
+	}
+	h := rowH(cells, seq) + 3 + r.tailHeight()
+	if r.d.Totals != nil {
+		h += rowH(r.d.Totals, "")
+	}
+	bottom := r.pageH - marginB
+	if _, y := r.pdf.GetXY(); y+h <= bottom || marginT+r.headerH+h > bottom {
+		return
+	}
+	r.pdf.AddPage()
+	r.header()
+}
+
+// drawWatermark draws 草稿 across the page (previews).
+func (r *renderer) drawWatermark() {
+	pdf := r.pdf
+	pdf.SetFont(fontFamily, "", 120)
+	pdf.SetTextColor(222, 222, 222)
+	cx, cy := r.pageW/2, r.pageH/2
+	w := r.width(watermark)
+	pdf.TransformBegin()
+	pdf.TransformRotate(35, cx, cy)
+	pdf.Text(cx-w/2, cy+15, watermark)
+	pdf.TransformEnd()
+	pdf.SetTextColor(0, 0, 0)
+}
+
+const watermark = "草稿"
+
 // freshLines is how many table lines a row can have on a new page below
 // the header.
 func (r *renderer) freshLines() int {
@@ -346,10 +395,13 @@ func (r *renderer) table() {
 		pdf.AddPage()
 	}
 	r.header()
-	for _, row := range r.d.Rows {
+	for i, row := range r.d.Rows {
 		seq := ""
 		if row.Seq >= 0 {
 			seq = fmt.Sprint(row.Seq)
+		}
+		if i == len(r.d.Rows)-1 {
+			r.keepWithTail(row.Cells, seq)
 		}
 		r.putRow(row.Cells, seq, 255)
 	}
@@ -359,17 +411,20 @@ func (r *renderer) table() {
 	pdf.Ln(3)
 }
 
-func (r *renderer) tail() {
+// The signature block: 发布单位 and 发布日期 on the right with room for the
+// seal between them.
+const (
+	sealW     = 78.0
+	sealSpace = 18.0
+	tailLine  = 5.8
+	tailFont  = 10.5
+)
+
+// contactLines are the lines under the closing text: the end of the
+// period and where to object.
+func (r *renderer) contactLines() []string {
 	d := r.d
-	pdf := r.pdf
-	for _, p := range d.Closing {
-		r.para(10.5, 5.8, "L", "　　"+p)
-	}
-	pdf.Ln(3)
-	lines := []string{"发布单位：" + d.Unit}
-	if d.PublishedOn != "" {
-		lines = append(lines, "发布日期："+d.PublishedOn)
-	}
+	var lines []string
 	if d.EndsOn != "" {
 		lines = append(lines, "公示截止日期："+d.EndsOn)
 	}
@@ -382,18 +437,78 @@ func (r *renderer) tail() {
 	if d.Email != "" {
 		lines = append(lines, "电子邮箱："+d.Email)
 	}
-	for _, l := range lines {
-		r.para(10.5, 5.8, "R", l)
+	return lines
+}
+
+// paraHeight is the height para would take.
+func (r *renderer) paraHeight(w, size, lineH float64, text string) float64 {
+	r.pdf.SetFont(fontFamily, "", size)
+	return float64(len(breakLines(text, w-2*r.pdf.GetCellMargin(), r.width))) * lineH
+}
+
+// sealHeight is the signature block's height.
+func (r *renderer) sealHeight() float64 {
+	h := r.paraHeight(sealW, tailFont, tailLine, "发布单位："+r.d.Unit) + sealSpace
+	if r.d.PublishedOn != "" {
+		h += tailLine
 	}
+	return h
+}
+
+// tailHeight is what tail draws: closing text, contacts, signature and
+// checkpoint blocks.
+func (r *renderer) tailHeight() float64 {
+	h := 3.0
+	for _, p := range r.d.Closing {
+		h += r.paraHeight(r.usableW, tailFont, tailLine, "　　"+p)
+	}
+	for _, l := range r.contactLines() {
+		h += r.paraHeight(r.usableW, tailFont, tailLine, l)
+	}
+	h += 2 + r.sealHeight()
+	return h + r.checkpointHeight()
+}
+
+// seal draws the signature block: 发布单位 (the seal goes over it and the
+// date), a space for the seal, 发布日期.
+func (r *renderer) seal() {
+	pdf := r.pdf
+	if _, y := pdf.GetXY(); y+r.sealHeight() > r.pageH-marginB {
+		pdf.AddPage()
+	}
+	x := r.pageW - marginR - sealW
+	r.paraAt(x, sealW, tailFont, tailLine, "C", "发布单位："+r.d.Unit)
+	_, y := pdf.GetXY()
+	pdf.SetFont(fontFamily, "", 8)
+	pdf.SetTextColor(150, 150, 150)
+	pdf.SetXY(x, y+sealSpace/2-2.5)
+	pdf.CellFormat(sealW, 5, sealLabel, "", 1, "C", false, 0, "")
+	pdf.SetTextColor(0, 0, 0)
+	pdf.SetXY(x, y+sealSpace)
+	if r.d.PublishedOn != "" {
+		r.paraAt(x, sealW, tailFont, tailLine, "C", "发布日期："+r.d.PublishedOn)
+	}
+	pdf.SetX(marginL)
+}
+
+const sealLabel = "（盖章）"
+
+func (r *renderer) tail() {
+	d := r.d
+	pdf := r.pdf
+	for _, p := range d.Closing {
+		r.para(tailFont, tailLine, "L", "　　"+p)
+	}
+	pdf.Ln(3)
+	for _, l := range r.contactLines() {
+		r.para(tailFont, tailLine, "L", l)
+	}
+	pdf.Ln(2)
+	r.seal()
 	// the witness block: checkpoint text on the left, QR on the right
-	const qrSize = 32.0
 	textW := r.usableW - qrSize - 4
 	block := r.checkpointLines(textW)
-	h := 0.0
-	for _, l := range block {
-		h += l.lineH
-	}
-	need := 5 + max(h, qrSize+6)
+	need := r.checkpointHeight()
 	if _, y := pdf.GetXY(); y+need > r.pageH-marginB && need < r.pageH-marginT-marginB {
 		pdf.AddPage()
 	}
@@ -418,6 +533,18 @@ func (r *renderer) tail() {
 		pdf.SetFont(fontFamily, "", 8)
 		pdf.Text(r.pageW-marginR-qrSize+8, top+2+qrSize+3.5, "扫码核验")
 	}
+}
+
+const qrSize = 32.0
+
+// checkpointHeight is the checkpoint block's height, with the QR code
+// beside it.
+func (r *renderer) checkpointHeight() float64 {
+	h := 0.0
+	for _, l := range r.checkpointLines(r.usableW - qrSize - 4) {
+		h += l.lineH
+	}
+	return 5 + max(h, qrSize+6)
 }
 
 // The checkpoint block's monospaced face: fpdf's core Courier (no font to
@@ -583,7 +710,7 @@ func MissingGlyph(s string) (rune, bool) {
 
 // missingIn checks every string a Document draws.
 func missingIn(d Document) (rune, bool) {
-	all := []string{d.Title, d.Number, d.Unit, d.PublishedOn, d.EndsOn, d.Address, d.Email, d.Checkpoint, d.VerifyURL}
+	all := []string{d.Edition, d.Title, d.Number, d.Unit, d.PublishedOn, d.EndsOn, d.Address, d.Email, d.Checkpoint, d.VerifyURL}
 	all = append(all, d.Body...)
 	all = append(all, d.Closing...)
 	all = append(all, d.Phones...)
@@ -609,7 +736,7 @@ func missingIn(d Document) (rune, bool) {
 
 // FixedLabels are the strings the renderer itself draws.
 var FixedLabels = []string{"第 1 页 共 9 页", "账本序号", "发布单位：", "发布日期：", "公示截止日期：", "监督电话：", "地址：", "电子邮箱：",
-	checkpointHeading, verifyURLLabel, witnessLabel, "扫码核验", "　　"}
+	checkpointHeading, verifyURLLabel, witnessLabel, "扫码核验", "　　", sealLabel, watermark}
 
 // ExtractAttachment returns the bytes of a file attached to a PDF made by
 // RenderPDF (rows.json, checkpoint.txt): it finds the file specification

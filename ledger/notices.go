@@ -855,3 +855,49 @@ func (s *Service) WithdrawNotice(ctx context.Context, lg Log, actor string, id i
 // ErrNoticeCodeTaken is wrapped by CommitPublish's conflict when another
 // publish took the planned code meanwhile: plan again.
 var ErrNoticeCodeTaken = errors.New("notice code taken")
+
+// BoardNameColumn is the column of a notice type's table that names people
+// (姓名, 借款人): the board copy (张贴版) prints it in full. It is -1 for
+// the types that list no one.
+func BoardNameColumn(typ string) int {
+	switch typ {
+	case NoticeRecipients, NoticePaymentResult, NoticeLoans:
+		return 0
+	}
+	return -1
+}
+
+// PrintBoardCopy records that actor prints the board copy (张贴版) of a
+// published notice, as a withheld person_board_printed entry (who, when,
+// which notice), and returns the full names its rows print, in row order
+// (DOMAIN.md §6: full names on the board; ID numbers and accounts are
+// never in a notice). It refuses a notice that is not in its period
+// (conflict) or lists no one (validation_failed).
+func (s *Service) PrintBoardCopy(ctx context.Context, lg Log, actor string, n Notice) ([]string, error) {
+	if n.Status != NoticePublished {
+		return nil, Errorf(CodeConflict, "只有公示中的公告可以打印张贴版")
+	}
+	col := BoardNameColumn(n.Type)
+	if col < 0 {
+		return nil, Errorf(CodeValidationFailed, "%s不列个人姓名，没有张贴版", n.Type)
+	}
+	c, err := s.NoticeContent(ctx, lg, n, AudienceOversight)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(c.Rows))
+	for i, r := range c.Rows {
+		if col < len(r.Cells) {
+			names[i] = r.Cells[col]
+		}
+	}
+	_, _, err = Do(ctx, s.L, lg, nil, func(b *Batch) (struct{}, error) {
+		_, err := b.Append(AppendInput{Type: "person_board_printed", Actor: actor,
+			Payload: map[string]any{"notice": n.Code, "number": n.Number, "rows": len(names)}})
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return names, nil
+}
