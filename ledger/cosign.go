@@ -356,7 +356,9 @@ var errRefused = errors.New("witness refused the checkpoint")
 // Cosign puts the checkpoint cp to every witness (with a consistency proof
 // from the size each one last cosigned, following a 409 to the size it
 // holds), stores the cosignatures, and when fewer than the quorum vouched
-// raises an alarm outside the log and, with Service set, a flag.
+// raises an alarm outside the log and, with Service set, a flag: at once
+// when a witness refused the checkpoint as inconsistent, else when the
+// attempt before fell short too.
 func (c *Cosigner) Cosign(ctx context.Context, lg Log, cp Checkpoint) (CosignResult, error) {
 	if len(c.Witnesses) == 0 {
 		return CosignResult{Size: cp.Size}, nil
@@ -410,9 +412,13 @@ func (c *Cosigner) Cosign(ctx context.Context, lg Log, cp Checkpoint) (CosignRes
 	if c.tried == nil {
 		c.tried = map[int64]tried{}
 	}
+	prev, triedBefore := c.tried[lg.ID]
 	c.tried[lg.ID] = tried{size: cp.Size, at: c.L.now(), ok: res.Witnessed()}
 	c.mu.Unlock()
-	if !res.Witnessed() {
+	// A refusal is raised at once; witnesses merely unreachable only when
+	// the attempt before (a minute earlier, or the previous checkpoint)
+	// fell short too, so that a passing network fault raises nothing.
+	if !res.Witnessed() && (refused || triedBefore && !prev.ok) {
 		c.raise(ctx, lg, res, refused)
 	}
 	return res, nil

@@ -138,6 +138,13 @@ func testCosignWitnesses(t *testing.T, dialect string) {
 	if res.Witnessed() || len(res.Vouched) != 2 || len(res.Missing) != 1 || res.Missing[0].Reason != "无法联系见证人" {
 		t.Fatalf("quorum of all with one unreachable: %+v", res)
 	}
+	// One attempt short is a passing fault; the next one short too raises T2.
+	if hasAlarm(t, f, "T2", cp.Size) {
+		t.Fatal("T2 raised on the first attempt")
+	}
+	if res, err = c3.Cosign(ctx, f.lg, cp); err != nil || res.Witnessed() {
+		t.Fatalf("%+v %v", res, err)
+	}
 	if !hasAlarm(t, f, "T2", cp.Size) {
 		t.Fatal("no T2 alarm for a checkpoint short of the quorum")
 	}
