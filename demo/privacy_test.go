@@ -96,7 +96,7 @@ func TestDemoPrivacy(t *testing.T) {
 		}
 		havePDF = false
 	}
-	docs := 0
+	docs, boards := 0, 0
 	for _, n := range ns {
 		if n.Code == "" {
 			continue
@@ -135,9 +135,42 @@ func TestDemoPrivacy(t *testing.T) {
 				t.Fatal(err)
 			}
 			sec.check(t, n.Code+".pdf", out) // the looser forms
+			// the board copy (张贴版) prints the names in full and nothing
+			// else of the registry
+			if n.Status == ledger.NoticePublished && ledger.BoardNameColumn(n.Type) >= 0 {
+				full, err := tw.svc.Notice(ctx, tw.lg, n.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				board, err := disclosure.BoardPDF(ctx, tw.svc, tw.lg, "privacy-test", full)
+				if err != nil {
+					t.Fatalf("board copy of %s: %v", n.Code, err)
+				}
+				cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
+				cmd.Stdin = bytes.NewReader(board)
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatal(err)
+				}
+				named := 0
+				for _, x := range sec.exact {
+					if sec.isName[x] && bytes.Contains(out, []byte(x)) {
+						named++
+					}
+				}
+				if named == 0 {
+					t.Errorf("the board copy of %s shows no full name", n.Code)
+				}
+				sec.withoutNames().check(t, "board copy of "+n.Code, out)
+				boards++
+			}
 		}
 		docs += 4
 	}
+	if havePDF && boards == 0 {
+		t.Error("no notice of the demo has a board copy to check")
+	}
+	t.Logf("%d board copies checked", boards)
 	for _, v := range demo.Villages {
 		sec.check(t, "notices of "+v.Name, get("/notices?village="+v.Code, 200))
 		docs++
@@ -319,6 +352,18 @@ var (
 	idRe     = regexp.MustCompile(`\d{17}[\dXx]`)
 	maskedRe = regexp.MustCompile(`(\d{6})(?:[*＊●•xX×#]|\\u002a|&#42;|%2A){4,12}(\d{3}[\dXx])`)
 )
+
+// withoutNames is s without the names: what a board copy may show.
+func (s *secrets) withoutNames() *secrets {
+	c := *s
+	c.exact, c.isName = nil, map[string]bool{}
+	for _, x := range s.exact {
+		if !s.isName[x] {
+			c.exact = append(c.exact, x)
+		}
+	}
+	return &c
+}
 
 // check fails the test when body shows a secret: an exact string (a name
 // only when it is not part of a longer name), a full ID, or a masked ID
