@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -188,5 +189,46 @@ func TestVerifyPageShowsThePaper(t *testing.T) {
 	page = string(e.call("GET", "/verify?"+u.RawQuery, "none", nil).body)
 	if !strings.Contains(page, "✘ 核验未通过") || strings.Count(page, `<span class="v bad">✘</span>`) != 1 {
 		t.Fatalf("a row altered: %.800s", page)
+	}
+}
+
+// TestT1FlagShowsLaterPassingVerify (issue 14 §1): an open T1 flag's page
+// shows the verify runs that passed after it was raised; the flag stays
+// open for a person to close. The staff flags page shows a T1 alarm raised
+// beside the log.
+func TestT1FlagShowsLaterPassingVerify(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	ctx := context.Background()
+	if _, _, err := e.svc.RecordFindings(ctx, e.lg, "system", []ledger.Finding{{Rule: "T1", SubjectKey: "log", Severity: ledger.SeverityHigh,
+		Subject: ledger.FlagSubject{Kind: "log", ID: e.lg.ID, Label: e.lg.Origin}, Reason: "账本校验不通过：首个有问题的序号为 3。"}}); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := e.svc.Flags(ctx, e.lg, ledger.FlagFilter{Rule: "T1"}, nil)
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("T1 flags: %v %v", fs, err)
+	}
+	path := fmt.Sprintf("/staff/flags/%d", fs[0].ID)
+	if page := string(e.call("GET", path, "discipline", nil).body); strings.Contains(page, "之后的校验") {
+		t.Fatal("a later check shown before any ran")
+	}
+	at := e.clock.Now().Add(time.Hour)
+	if _, err := e.store.RecordRun(ctx, ledger.JobRun{Job: "verify", Holder: "test", StartedAt: at, FinishedAt: at.Add(time.Second),
+		Outcome: ledger.OutcomeSuccess, Counts: map[string]int64{"entries": 321, "checkpoints": 4}}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.call("GET", path, "discipline", nil)
+	page := fmt.Sprint(r.status, " ", string(r.body))
+	if !strings.Contains(page, "之后的校验") || !strings.Contains(page, "核验 321 条条目") {
+		t.Fatalf("the flag's page: %.3000s", page)
+	}
+	if f, _ := e.svc.Flag(ctx, e.lg, fs[0].ID); f.Status != ledger.FlagOpen {
+		t.Fatalf("the flag is %s, want it open", f.Status)
+	}
+	if err := e.store.PutAlarm(ctx, ledger.Alarm{LogID: e.lg.ID, Rule: "T1", FirstSeq: 7, Detail: "账本头不是本服务写入的", RaisedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	list := string(e.call("GET", "/staff/flags", "discipline", nil).body)
+	if !strings.Contains(list, "T1 账本告警") || !strings.Contains(list, "首个问题序号 7") {
+		t.Fatalf("the flags page shows no alarm: %.1500s", list)
 	}
 }
