@@ -619,3 +619,21 @@ func (c *Cosigner) Run(ctx context.Context, every time.Duration) {
 		}
 	}
 }
+
+// CheckpointSigned tells the cosigner, if any, that cp was just signed, so
+// that the witnesses are asked at once rather than by the next reader or
+// the background loop. It does not wait for them. It is meant to be called
+// by SignCheckpointAt after it stored a new checkpoint (one line there);
+// until then the background loop (Cosigner.Run) and readers
+// (WitnessedCheckpoint) ask within a second.
+func (l *Ledger) CheckpointSigned(lg Log, cp Checkpoint) {
+	c := l.Cosigner()
+	if c == nil {
+		return
+	}
+	go func() {
+		if _, err := c.Ensure(context.Background(), lg, cp); err != nil {
+			slog.Warn("cosigning a new checkpoint failed", "log", lg.Origin, "size", cp.Size, "err", err)
+		}
+	}()
+}
