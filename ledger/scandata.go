@@ -30,6 +30,8 @@ type ScanData struct {
 	Notices       []Notice
 	Complaints    []Complaint
 	ProjectStates map[int64][]StateChange
+	// Accounts: who set up which staff account and the approvals (S1).
+	Accounts []AccountEvent
 
 	strs symTable
 }
@@ -328,6 +330,9 @@ func (s *Service) snapshot(ctx context.Context, lg Log, need func(person int64) 
 		return nil, err
 	}
 	if err := loadDisclosure(bk, d); err != nil {
+		return nil, err
+	}
+	if err := s.loadAccountEvents(ctx, lg, d); err != nil {
 		return nil, err
 	}
 	return d, nil

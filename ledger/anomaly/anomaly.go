@@ -35,13 +35,14 @@ type Config struct {
 	BackdatedDays        int        // H5: recorded more than this many days after the business date
 	AllocationNoticeDays int        // D2: working days after a fund arrives for its 资金分配结果公告
 	ComplaintDays        int        // H3: days a complaint may stay unresolved
+	NewApproverDays      int        // S1: an approval by an account set up this many days or fewer before it
 }
 
 // DefaultConfig is the catalogue's defaults.
 var DefaultConfig = Config{IdleWarnMonths: 6, IdleHighMonths: 12, SplitDays: 180, TenderThreshold: 100000_00, TenderWindowDays: 90,
 	LargeFactor: 3, LargeNoItem: 10000_00, LoanMax: ledger.LoanMaxAmount, LoanMaxMonths: ledger.LoanMaxTermMonths,
 	LoanDueSoonDays: 30, LoanOverdueHighDays: 90, BorrowerMinAge: ledger.LoanMinAge, BorrowerMaxAge: ledger.LoanMaxAge, OutlierMinPayments: 10,
-	BackdatedDays: 30, AllocationNoticeDays: 15, ComplaintDays: 20}
+	BackdatedDays: 30, AllocationNoticeDays: 15, ComplaintDays: 20, NewApproverDays: 30}
 
 // Rule is one entry of the catalogue.
 type Rule struct {
@@ -87,6 +88,7 @@ func Catalogue() []Rule {
 		{"G5", "一户多贷", "同一户未结清贷款超过一笔", "户", ruleG5},
 		{"G8", "冒用他人名义借款", "借款人放贷时已死亡，或在两个村都有贷款", "贷款", ruleG8},
 		{"G7", "贷款即将到期或逾期", "30 天内到期（提示）、已逾期（警示）、逾期超过 90 天（高）", "贷款", ruleG7},
+		{"S1", "新设审核账号审批", "审核支付的账号在审核前 30 天内被创建、授予审核角色、重新启用或重置密码", "审核记录", ruleS1},
 		{"H5", "补录", "支付在业务日期 30 天以后才录入；一个导入批次合并为一条线索", "支付，或导入批次", ruleH5},
 		// T1 is raised by the verify job, not by the scan.
 		{"T1", "账本被篡改", "校验发现条目、哈希或已签名检查点不一致", "账本", func(*ledger.ScanData, Config) []ledger.Finding { return nil }},
@@ -100,7 +102,7 @@ func Catalogue() []Rule {
 // notices or complaints in full.
 func PaymentRule(code string) bool {
 	switch code {
-	case "D1", "D2", "D3", "G1", "G2", "G3", "G4", "G5", "G7", "G8", "H3", "T1":
+	case "D1", "D2", "D3", "G1", "G2", "G3", "G4", "G5", "G7", "G8", "H3", "S1", "T1":
 		return false
 	}
 	return true

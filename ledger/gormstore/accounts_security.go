@@ -93,3 +93,16 @@ func nonNilStrings(s []string) []string {
 	}
 	return s
 }
+
+var _ ledger.AccountEventReader = (*Store)(nil)
+
+// AccountEntries implements ledger.AccountEventReader: the user_* and
+// payment_approved entries of a log, by seq.
+func (s *Store) AccountEntries(ctx context.Context, logID int64) ([]ledger.StoredEntry, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT "+entryCols+" FROM entries WHERE log_id = ? AND (type IN (?, ?, ?) OR type = ?) ORDER BY seq",
+		logID, "user_created", "user_updated", "user_password_reset", "payment_approved").Rows()
+	if err != nil {
+		return nil, translate("account entries", err)
+	}
+	return scanEntries(rows)
+}
