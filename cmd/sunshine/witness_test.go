@@ -105,12 +105,21 @@ func TestWitnessModeWithServe(t *testing.T) {
 		addr := freeAddr(t)
 		addrs = append(addrs, addr)
 		spec = append(spec, strings.TrimSpace(string(pub))+"@http://"+addr+"#"+w.name)
+		// One witness takes the log's key by flag, the other from a file.
+		logArgs := []string{"--log", logVkey}
+		if w.dir == "shenji" {
+			logs := filepath.Join(dir, "logs.txt")
+			if err := os.WriteFile(logs, []byte("# 镇头镇\n"+logVkey+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			logArgs = []string{"--logs-file", logs}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var out bytes.Buffer
-			if code := run(ctx, []string{"witness", "--addr", addr, "--key-file", filepath.Join(dir, "witness.key"), "--db", filepath.Join(dir, "witness.db"),
-				"--log", logVkey}, &out); code != 0 {
+			if code := run(ctx, append([]string{"witness", "--addr", addr, "--key-file", filepath.Join(dir, "witness.key"), "--db", filepath.Join(dir, "witness.db")},
+				logArgs...), &out); code != 0 {
 				t.Errorf("witness exit %d: %s", code, out.String())
 			}
 		}()
