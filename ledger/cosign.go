@@ -353,6 +353,10 @@ func ownLines(cp, sigs []byte, w Witness) []byte {
 // errRefused marks a witness's refusal of an inconsistent checkpoint.
 var errRefused = errors.New("witness refused the checkpoint")
 
+// errAhead: the witness already cosigned a larger checkpoint (one signed
+// after cp while cp was being put to it).
+var errAhead = errors.New("witness holds a larger checkpoint")
+
 // Cosign puts the checkpoint cp to every witness (with a consistency proof
 // from the size each one last cosigned, following a 409 to the size it
 // holds), stores the cosignatures, and when fewer than the quorum vouched
@@ -419,6 +423,10 @@ func (c *Cosigner) Cosign(ctx context.Context, lg Log, cp Checkpoint) (CosignRes
 	// the attempt before (a minute earlier, or the previous checkpoint)
 	// fell short too, so that a passing network fault raises nothing.
 	if !res.Witnessed() && (refused || triedBefore && !prev.ok) {
+		// A checkpoint overtaken by a newer one is judged by that one.
+		if latest, err := c.L.store.LatestCheckpoint(ctx, lg.ID); err == nil && latest.Size > cp.Size {
+			return res, nil
+		}
 		c.raise(ctx, lg, res, refused)
 	}
 	return res, nil
@@ -429,6 +437,8 @@ func reasonOf(err error) string {
 	switch {
 	case errors.Is(err, errRefused):
 		return "见证人拒绝联署：本检查点与它已联署的检查点不一致（账本可能被改写或分叉）"
+	case errors.Is(err, errAhead):
+		return "见证人已联署更新的检查点"
 	case errors.As(err, &se) && se.Code == http.StatusForbidden:
 		return "见证人不认可本账本的签名密钥"
 	case errors.As(err, &se) && se.Code == http.StatusNotFound:
@@ -486,7 +496,7 @@ func (c *Cosigner) ask(ctx context.Context, lg Log, cp Checkpoint, w Witness, ol
 			// The witness holds another size: prove from there (a few
 			// times at most: it may move under us).
 			if ce.Size > cp.Size {
-				return fmt.Errorf("%w: it holds size %d, beyond %d", errRefused, ce.Size, cp.Size)
+				return fmt.Errorf("%w: size %d, beyond %d", errAhead, ce.Size, cp.Size)
 			}
 			if conflicts++; conflicts > 3 {
 				return err

@@ -380,3 +380,33 @@ func TestCosignerRun(t *testing.T) {
 		})
 	}
 }
+
+// TestCosignOvertaken: a reader who put an older checkpoint to the
+// witnesses after a newer one was cosigned (a race between readers and the
+// background cosigner) raises no alarm.
+func TestCosignOvertaken(t *testing.T) {
+	ctx := t.Context()
+	f := newFixture(t, "sqlite", 4)
+	vkey, _ := f.l.VerifierKey(f.lg)
+	_, w1 := startWitness(t, "县纪委监委", vkey)
+	c := &ledger.Cosigner{L: f.l, Store: f.store, Witnesses: []ledger.Witness{w1}, Service: &ledger.Service{L: f.l}, RetryWait: time.Millisecond}
+	old, err := f.l.SignCheckpoint(ctx, f.lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.append(t, 3)
+	cp, err := f.l.SignCheckpoint(ctx, f.lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Cosign(ctx, f.lg, cp); err != nil || !res.Witnessed() {
+		t.Fatalf("%+v %v", res, err)
+	}
+	res, err := c.Cosign(ctx, f.lg, old)
+	if err != nil || res.Witnessed() || res.Missing[0].Reason != "见证人已联署更新的检查点" {
+		t.Fatalf("the overtaken checkpoint: %+v %v", res, err)
+	}
+	if as, _ := f.store.Alarms(ctx, f.lg.ID); len(as) != 0 {
+		t.Fatalf("alarms for an overtaken checkpoint: %+v", as)
+	}
+}
