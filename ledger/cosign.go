@@ -210,7 +210,14 @@ func (l *Ledger) WitnessedCheckpoint(ctx context.Context, lg Log) (WitnessedChec
 	if c == nil {
 		return WitnessedCheckpoint{Checkpoint: cp, Note: cp.Note}, nil
 	}
-	return c.Ensure(ctx, lg, cp)
+	wc, err := c.Ensure(ctx, lg, cp)
+	if err == nil && !wc.Status.Witnessed() {
+		// Overtaken while the witnesses were asked: serve the newer one.
+		if latest, lerr := l.store.LatestCheckpoint(ctx, lg.ID); lerr == nil && latest.Size > cp.Size {
+			return c.Ensure(ctx, lg, latest)
+		}
+	}
+	return wc, err
 }
 
 // retryShort is how long a checkpoint short of the quorum waits before
