@@ -129,6 +129,8 @@ func (e *townEnv) sample(route string) sample {
 		s.path, s.body = fmt.Sprintf("/api/v1/complaints/%d/reply", e.complaint().ID), map[string]any{"text": "已收到，正在核实"}
 	case "POST /api/v1/complaints/:id/resolve":
 		s.path, s.body = fmt.Sprintf("/api/v1/complaints/%d/resolve", e.complaint().ID), map[string]any{"outcome": "rejected", "note": "经核实不属实"}
+	case "GET /api/public/notices/:code/rows.csv", "GET /api/public/notices/:code/rows.xlsx":
+		s.path = "/api/public/notices/" + e.boardNotice().Code + route[strings.LastIndex(route, "/"):]
 	case "GET /api/public/notices/:code":
 		s.path = "/api/public/notices/" + e.noticePublished().Code
 	case "POST /api/public/query":

@@ -23,6 +23,7 @@ type routeDoc struct {
 	Status  int      // success status (default 200)
 	Query   []string // query parameters
 	Content string   // success content type (default application/json)
+	Schema  any      // the success body's JSON Schema (default: any); for JSON lines, one line's
 }
 
 var apiDocs = map[string]routeDoc{
@@ -85,11 +86,15 @@ var apiDocs = map[string]routeDoc{
 	"POST /api/v1/jobs/:name/run":             {Summary: "立即运行任务（等待其结束，不受请求超时限制）", Tag: "jobs", Roles: adminOnly},
 	"GET /api/v1/ledger/entries":              {Summary: "账本条目", Tag: "ledger", Roles: fullReaders, Query: []string{"after_seq", "limit", "cursor"}},
 
-	"GET /api/v1/notices":                 {Summary: "公告列表（type 为公告类型中文名）", Tag: "notices", Roles: anyStaff, Query: []string{"status", "village", "type", "limit", "cursor"}},
-	"POST /api/v1/notices":                {Summary: "起草公告（明细行取自账本）", Tag: "notices", Roles: writers, Body: noticeBody{}, Status: 201},
-	"GET /api/v1/notices/:id":             {Summary: "公告及其内容预览（按公开口径脱敏），草稿列出缺少的必填内容", Tag: "notices", Roles: anyStaff},
-	"POST /api/v1/notices/:id/publish":    {Summary: "发布公告：签检查点、生成 PDF、登记 notice_published；缺必填内容返回 missing_required_fields", Tag: "notices", Roles: writers, Status: 201},
-	"POST /api/v1/notices/:id/withdraw":   {Summary: "撤回公告（须说明理由；公告仍然公开）", Tag: "notices", Roles: writers, Body: reasonBody{}, Status: 201},
+	"GET /api/v1/notices":                     {Summary: "公告列表（type 为公告类型中文名）", Tag: "notices", Roles: anyStaff, Query: []string{"status", "village", "type", "limit", "cursor"}},
+	"POST /api/v1/notices":                    {Summary: "起草公告（明细行取自账本）", Tag: "notices", Roles: writers, Body: noticeBody{}, Status: 201},
+	"GET /api/v1/notices/:id":                 {Summary: "公告及其内容预览（按公开口径脱敏），草稿列出缺少的必填内容", Tag: "notices", Roles: anyStaff},
+	"POST /api/v1/notices/:id/publish":        {Summary: "发布公告：签检查点、生成 PDF、登记 notice_published；缺必填内容返回 missing_required_fields", Tag: "notices", Roles: writers, Status: 201},
+	"POST /api/v1/notices/:id/withdraw":       {Summary: "撤回公告（须说明理由；公告仍然公开）", Tag: "notices", Roles: writers, Body: reasonBody{}, Status: 201},
+	"GET /api/public/notices/:code/rows.csv":  {Summary: "公告明细下载（CSV，UTF-8 带 BOM；按网络版脱敏；每行账本序号与叶哈希，文末附文号与检查点）", Tag: "public", Query: []string{"town"}, Content: "text/csv"},
+	"GET /api/public/notices/:code/rows.xlsx": {Summary: "公告明细下载（Excel；工作表「明细」与「公告信息」）", Tag: "public", Query: []string{"town"}, Content: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+	"GET /api/public/notices.jsonl": {Summary: "全部已发布公告（JSON Lines，每行一份公告及其明细、账本序号、叶哈希与发布时的检查点；按发布先后分页：响应头 X-Next-Cursor 给出下一页的 cursor；每页至多 limit 份、20,000 行、8 MiB）", Tag: "public",
+		Query: []string{"town", "cursor", "limit"}, Content: "application/x-ndjson", Schema: map[string]any{"$ref": "#/components/schemas/NoticeFeedLine"}},
 	"GET /api/v1/notices/:id/board.pdf":   {Summary: "打印张贴版 PDF（:id 为公告编号；姓名完整，身份证号、账号不出现；每次打印记入账本，不公开）", Tag: "notices", Roles: boardPrinters, Content: "application/pdf"},
 	"GET /api/v1/complaints":              {Summary: "异议与投诉列表", Tag: "complaints", Roles: complaintReaders, Query: []string{"status", "limit", "cursor"}},
 	"POST /api/v1/complaints/:id/reply":   {Summary: "答复投诉（投诉人凭回执号可见）", Tag: "complaints", Roles: complaintHandlers, Body: replyBody{}, Status: 201},
@@ -255,7 +260,11 @@ func OpenAPIDocument() map[string]any {
 		}
 		ok := map[string]any{"description": http.StatusText(status)}
 		if status != 204 {
-			ok["content"] = map[string]any{ctype: map[string]any{"schema": map[string]any{}}}
+			var schema any = map[string]any{}
+			if d.Schema != nil {
+				schema = d.Schema
+			}
+			ok["content"] = map[string]any{ctype: map[string]any{"schema": schema}}
 		}
 		responses := map[string]any{strconv.Itoa(status): ok, "default": map[string]any{"description": "错误（RFC 9457）",
 			"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}}
@@ -277,7 +286,7 @@ func OpenAPIDocument() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas": map[string]any{"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status", "code", "detail"},
+			"schemas": map[string]any{"NoticeFeedLine": FeedLineSchema, "Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status", "code", "detail"},
 				"properties": map[string]any{"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
 					"status": map[string]any{"type": "integer"}, "code": map[string]any{"type": "string"}, "detail": map[string]any{"type": "string"},
 					"errors": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
