@@ -321,12 +321,17 @@ func (c *Cosigner) status(ctx context.Context, lg Log, cp Checkpoint) (CosignRes
 		}
 		why := "尚未联署"
 		if ok {
-			why = "保存的联署签名无效"
+			why = reasonStoredInvalid
 		}
 		res.Missing = append(res.Missing, MissingCosignature{Witness: w, Reason: why})
 	}
 	return res, lines, nil
 }
+
+// reasonStoredInvalid: a kept cosignature does not verify over the stored
+// checkpoint of its size, which was therefore changed after it was
+// cosigned.
+const reasonStoredInvalid = "保存的联署签名与该检查点不符：检查点在联署后被改动"
 
 // verifyCosignature reports whether line carries w's valid cosignature of
 // the signed checkpoint cp.
@@ -412,6 +417,12 @@ func (c *Cosigner) Cosign(ctx context.Context, lg Log, cp Checkpoint) (CosignRes
 	}
 	refused := false
 	for i := range res.Missing {
+		if res.Missing[i].Reason == reasonStoredInvalid {
+			// The witness cosigned another checkpoint of this size: the
+			// stored one was replaced after it was cosigned.
+			refused = true
+			continue
+		}
 		for j, w := range c.Witnesses {
 			if w.Key == res.Missing[i].Witness.Key && errs[j] != nil {
 				res.Missing[i].Reason = reasonOf(errs[j])

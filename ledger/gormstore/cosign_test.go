@@ -221,6 +221,21 @@ func testCosignWitnesses(t *testing.T, dialect string) {
 	if err != nil || len(flags) != 1 || !strings.Contains(flags[0].Reason, "县纪委监委") {
 		t.Fatalf("T1 flags %+v, %v", flags, err)
 	}
+	// The re-signed checkpoint of size 18: what the witnesses cosigned no
+	// longer verifies over it.
+	cps, err = f.store.Checkpoints(ctx, f.lg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, old := range cps {
+		if old.Size != 18 {
+			continue
+		}
+		res, err := c2.Cosign(ctx, f.lg, old)
+		if err != nil || res.Witnessed() || len(res.Missing) != 2 || !strings.Contains(res.Missing[0].Reason, "检查点在联署后被改动") {
+			t.Fatalf("re-signed checkpoint 18: %+v %v", res, err)
+		}
+	}
 	wc, err := l2.WitnessedCheckpoint(ctx, f.lg)
 	if err != nil {
 		t.Fatal(err)
