@@ -637,7 +637,12 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) (committed, error) {
 			rows[i] = StoredEntry{Seq: e.Seq, Type: e.Type, EffectiveOn: e.EffectiveOn,
 				RecordedAt: e.RecordedAt, Actor: e.Actor, Body: b.bodies[i]}
 		}
-		if err := tx.InsertEntries(w.log.ID, rows); err != nil {
+		if err := tx.InsertEntries(w.log.ID, rows); ErrorCode(err) == CodeConflict || errors.Is(err, ErrAppendOnly) {
+			// A row already sits where the head says the log ends: someone
+			// wrote past the head without moving it. Not this service's.
+			return &headError{firstSeq: size, err: &Error{Code: CodeTampered, Err: ErrUnsignedHead,
+				Detail: fmt.Sprintf("账本头（%d 条）之后已有不是本服务写入的条目（序号 %d 起）。已停止写入该账本，请立即核查。", size, size)}}
+		} else if err != nil {
 			return err
 		}
 		if err := tx.InsertHashes(w.log.ID, tlog.StoredHashIndex(0, size), hashes); err != nil {

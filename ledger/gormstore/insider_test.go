@@ -133,3 +133,27 @@ func TestHeadNoteMultiProcess(t *testing.T) {
 		})
 	}
 }
+
+// TestInsiderRowPastTheHead: an insider inserts the next entry but leaves the
+// head alone. The writer's own insert then meets the row: it stops writing
+// the log and raises the alarm naming that seq, instead of failing every
+// batch with an internal error.
+func TestInsiderRowPastTheHead(t *testing.T) {
+	for _, dialect := range gormstore.TestDialects() {
+		t.Run(dialect, func(t *testing.T) {
+			f := newFixture(t, dialect, 5)
+			ctx := t.Context()
+			n := int64(len(f.bodies))
+			e := ledger.Entry{Log: f.lg.Origin, Seq: n, Type: "payment_recorded", RecordedAt: ledgertest.FixedTime, EffectiveOn: "2026-03-01",
+				Actor: "intruder", Payload: []byte(`{"amount":4900000,"payee":"p-forged"}`)}
+			mustExec(t, f.store, "INSERT"+insertEntryCols, entryArgs(f.lg, e)...)
+			_, err := f.l.Append(ctx, f.lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: ledgertest.Payload(9)})
+			if ledger.ErrorCode(err) != ledger.CodeTampered {
+				t.Fatalf("append past the insider's row: %v", err)
+			}
+			if as, err := f.l.Alarms(ctx, f.lg); err != nil || len(as) != 1 || as[0].FirstSeq != n {
+				t.Fatalf("alarms %+v %v", as, err)
+			}
+		})
+	}
+}
