@@ -51,7 +51,7 @@ func TestCSRFFromAnotherOrigin(t *testing.T) {
 	e := newTownEnv(t, "sqlite")
 	type hit struct {
 		method, path string
-		status      int
+		status       int
 	}
 	var mu sync.Mutex
 	var hits []hit
