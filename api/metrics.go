@@ -1,8 +1,10 @@
 package api
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
 // Metrics keeps what /metrics reports in the Prometheus text format: request
@@ -22,6 +26,8 @@ type Metrics struct {
 	latency  map[string]*histogram
 	appends  histogram
 	jobs     map[[2]string]uint64 // job, outcome
+	// Token guards GET /metrics (SUNSHINE_METRICS_TOKEN; "" turns it off).
+	Token string
 }
 
 var buckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -46,8 +52,30 @@ func (h *histogram) observe(v float64) {
 }
 
 // NewMetrics returns an empty set of metrics.
+// Its Token is SUNSHINE_METRICS_TOKEN: GET /metrics answers only with
+// "Authorization: Bearer <token>", and not at all (404) without a token set.
 func NewMetrics() *Metrics {
-	return &Metrics{requests: map[[3]string]uint64{}, latency: map[string]*histogram{}, jobs: map[[2]string]uint64{}}
+	return &Metrics{requests: map[[3]string]uint64{}, latency: map[string]*histogram{}, jobs: map[[2]string]uint64{},
+		Token: os.Getenv("SUNSHINE_METRICS_TOKEN")}
+}
+
+// Metrics returns the server's metrics (its Token may be set before
+// serving).
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// metricsAllowed answers a /metrics request without the token itself.
+func (s *Server) metricsAllowed(c *gin.Context) bool {
+	tok := s.metrics.Token
+	if tok == "" {
+		failCode(c, ledger.CodeNotFound, "指标接口未启用：设置 SUNSHINE_METRICS_TOKEN 后以 Authorization: Bearer 令牌访问")
+		return false
+	}
+	got, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+		failCode(c, ledger.CodeUnauthenticated, "访问指标接口须带 Authorization: Bearer 指标令牌（SUNSHINE_METRICS_TOKEN）")
+		return false
+	}
+	return true
 }
 
 // ObserveAppend records one committed batch of the ledger writer (it is
@@ -101,6 +129,9 @@ func writeHistogram(b *strings.Builder, name, labels string, h *histogram) {
 }
 
 func (s *Server) serveMetrics(c *gin.Context) {
+	if !s.metricsAllowed(c) {
+		return
+	}
 	var b strings.Builder
 	m := s.metrics
 	m.mu.Lock()

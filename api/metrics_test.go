@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
 // promLine is one sample of the Prometheus text format: name{labels} value.
@@ -35,7 +37,15 @@ func TestMetrics(t *testing.T) {
 	e.call("POST", fmt.Sprintf("/api/v1/entries/%d/reversal", p.Seq), "finance", map[string]any{"reason": "录入错误"})
 	e.call("GET", "/api/public/entries/3", "", nil)
 
-	r := e.call("GET", "/metrics", "", nil)
+	// Without SUNSHINE_METRICS_TOKEN /metrics is off; with it, only its
+	// bearer reads it (not a staff token, not none).
+	wantProblem(t, "/metrics without a token set", e.call("GET", "/metrics", "", nil), 404, ledger.CodeNotFound)
+	e.srv.Metrics().Token = "metrics-test-token"
+	for _, caller := range []string{"none", "admin", "auditor"} {
+		wantProblem(t, "/metrics as "+caller, e.call("GET", "/metrics", caller, nil), 401, ledger.CodeUnauthenticated)
+	}
+	wantProblem(t, "/metrics with a wrong token", e.call("GET", "/metrics", "", nil, "Authorization", "Bearer metrics-test-tokeN"), 401, ledger.CodeUnauthenticated)
+	r := e.call("GET", "/metrics", "", nil, "Authorization", "Bearer metrics-test-token")
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("/metrics: %v", r)
 	}

@@ -350,6 +350,7 @@ func (s *Server) importSheet(c *gin.Context) {
 		failCode(c, ledger.CodeForbidden, "支付只能由财务人员录入（管理员不能录入或审核支付）")
 		return
 	}
+	uploadDeadline(c)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -63,6 +63,9 @@ func (s *Server) staffPage(roles []string) gin.HandlerFunc {
 		}
 		c.Set(ctxUser, u)
 		c.Set(ctxToken, tok)
+		if c.Request.Method == http.MethodPost && c.FullPath() == "/staff/imports" {
+			uploadDeadline(c) // reading the form below reads the whole upload
+		}
 		if c.Request.Method == http.MethodPost {
 			got := c.PostForm("csrf")
 			if subtle.ConstantTimeCompare([]byte(got), []byte(CSRFToken(tok))) != 1 {

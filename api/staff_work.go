@@ -223,6 +223,7 @@ func (s *Server) staffImportCheck(c *gin.Context) {
 		s.staffRender(c, http.StatusForbidden, "imports", "导入", pages.Page{Error: "支付只能由财务人员录入（管理员不能录入或审核支付）", Data: d})
 		return
 	}
+	uploadDeadline(c)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		var mbe *http.MaxBytesError

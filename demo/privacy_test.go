@@ -56,7 +56,9 @@ func TestDemoPrivacy(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer slog.SetDefault(old)
 	newServer := func() http.Handler {
-		srv, err := api.New(api.Config{Town: demo.TownCode, PublicURL: "http://ledger.test", Metrics: api.NewMetrics(), VerifyPerMinute: 100000},
+		m := api.NewMetrics()
+		m.Token = "privacy-test-metrics"
+		srv, err := api.New(api.Config{Town: demo.TownCode, PublicURL: "http://ledger.test", Metrics: m, VerifyPerMinute: 100000},
 			api.Deps{Ledger: tw.svc.L, Service: tw.svc, Publisher: &disclosure.Publisher{Svc: tw.svc, PublicURL: "http://ledger.test"}})
 		if err != nil {
 			t.Fatal(err)
@@ -285,7 +287,14 @@ func TestDemoPrivacy(t *testing.T) {
 		return rec.Code, rec.Body.Bytes()
 	})
 
-	sec.check(t, "/metrics", get("/metrics", 200))
+	get("/metrics", 401) // only with its token
+	mreq, _ := http.NewRequest("GET", ts.URL+"/metrics", nil)
+	mreq.Header.Set("Authorization", "Bearer privacy-test-metrics")
+	mcode, mbody := read(http.DefaultClient.Do(mreq))
+	if mcode != 200 {
+		t.Fatalf("/metrics with its token: %d", mcode)
+	}
+	sec.check(t, "/metrics", mbody)
 	sec.check(t, "the server's log", logs.Bytes())
 	if logs.Len() == 0 {
 		t.Fatal("no log lines captured")

@@ -183,7 +183,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := api.NewHTTPServer(srv.Handler()) // read, header and idle timeouts; uploads their own deadline
 	slog.Info("serving", "addr", ln.Addr().String(), "db", a.store.Dialect(), "town", cfg.Town, "origin", a.log.Origin, "public_url", cfg.PublicURL)
 	fmt.Fprintf(out, "Sunshine Ledger is serving on http://%s (town %s, %s)\n", ln.Addr(), cfg.Town, a.store.Dialect())
 	errc := make(chan error, 1)

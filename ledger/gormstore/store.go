@@ -138,6 +138,12 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	// The database holds personal data: owner-only, also a file an older
+	// version created 0644 (its WAL and shared-memory files follow its mode).
+	if err := ownerOnly(sqlDB, path); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
 	return &Store{db: db, dialect: "sqlite"}, nil
 }
 
