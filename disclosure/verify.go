@@ -242,7 +242,15 @@ type LedgerSource struct {
 
 // Latest signs a fresh checkpoint if the log grew (at most once a second)
 // and returns it.
+//
+// A log whose head this service's writers did not sign (rows an insider
+// added, a rewritten tree) has no trustworthy "today": Latest then says so.
 func (s LedgerSource) Latest(ctx context.Context) ([]byte, error) {
+	if st, err := s.L.CheckHead(ctx, s.Lg); err != nil {
+		return nil, err
+	} else if !st.OK() {
+		return nil, ledger.Errorf(ledger.CodeTampered, "今日账本中有不是本服务写入的记录（序号 %d 起），账本可能被改动，请向镇纪委反映", st.Signed)
+	}
 	cp, err := s.L.Checkpoint(ctx, s.Lg)
 	return cp.Note, err
 }

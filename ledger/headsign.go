@@ -156,7 +156,7 @@ func (l *Ledger) checkHead(w *writer, tx WriteTx, size int64, r tlog.HashReader)
 	}
 	if !st.OK() {
 		return &headError{firstSeq: st.Signed, err: &Error{Code: CodeTampered,
-			Detail: st.Problem + "。已停止写入该账本，请立即核查。", Err: ErrUnsignedHead}}
+			Detail: fmt.Sprintf("账本头不是本服务写入的，首个有问题的序号为 %d。%s。已停止写入该账本，请立即核查。", st.Signed, st.Problem), Err: ErrUnsignedHead}}
 	}
 	if note != nil {
 		w.note, w.noteSize, w.lastAt = note, size, time.Time{}

@@ -60,14 +60,17 @@ type Ledger struct {
 	mu      sync.Mutex
 	writers map[int64]*writer
 	signMu  map[int64]*sync.Mutex
-	closed  bool
-	wg      sync.WaitGroup
+	// soundHeads remembers, per log, the head (note and size) last found
+	// signed by this service, so that Checkpoint checks a head once.
+	soundHeads map[int64]string
+	closed     bool
+	wg         sync.WaitGroup
 }
 
 // New returns a Ledger. Call Close to stop its writers.
 func New(o Options) *Ledger {
 	l := &Ledger{store: o.Store, key: o.Key, pub: o.PublicKey, observe: o.Observe, onHalt: o.OnHalt, now: o.Now, loc: o.Location, maxBatch: o.MaxBatch,
-		cpEvery: o.CheckpointInterval, writers: map[int64]*writer{}, signMu: map[int64]*sync.Mutex{}}
+		cpEvery: o.CheckpointInterval, writers: map[int64]*writer{}, signMu: map[int64]*sync.Mutex{}, soundHeads: map[int64]string{}}
 	if l.now == nil {
 		l.now = time.Now
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -149,6 +150,7 @@ func (l *Ledger) SignCheckpointAt(ctx context.Context, lg Log, size int64) (Chec
 		}
 		return Checkpoint{}, err
 	}
+	l.CheckpointSigned(lg, c) // the witnesses are asked at once
 	return c, nil
 }
 
@@ -169,8 +171,7 @@ func (l *Ledger) checkConsistent(ctx context.Context, lg Log, old Checkpoint, si
 // Checkpoint returns the latest checkpoint, first signing a fresh one when
 // the log has grown since it and it is older than the checkpoint interval
 // (at most one a second by default), or when there is none. When the head is
-// not one this service signed, it returns the latest stored checkpoint
-// unchanged.
+// not one this service signed, it fails with CodeTampered.
 func (l *Ledger) Checkpoint(ctx context.Context, lg Log) (Checkpoint, error) {
 	latest, err := l.store.LatestCheckpoint(ctx, lg.ID)
 	if IsNotFound(err) {
@@ -182,20 +183,46 @@ func (l *Ledger) Checkpoint(ctx context.Context, lg Log) (Checkpoint, error) {
 	if l.now().Sub(latest.CreatedAt) < l.cpEvery {
 		return latest, nil
 	}
-	size, err := l.store.Size(ctx, lg.ID)
+	size, note, err := l.store.Head(ctx, lg.ID)
 	if err != nil {
 		return Checkpoint{}, err
 	}
 	if size == latest.Size {
+		// Nothing new to sign, but the head must still be one this service
+		// wrote: a tree rewritten in place (same size) is refused too.
+		if err := l.headStillSigned(ctx, lg, size, note); err != nil {
+			return Checkpoint{}, err
+		}
 		return latest, nil
 	}
-	c, err := l.SignCheckpoint(ctx, lg)
-	if ErrorCode(err) == CodeTampered {
-		// Nothing new is signed over a head this service did not write; the
-		// last checkpoint it did sign still stands for what it covers.
-		return latest, nil
+	// A head this service did not write is refused (ledger_tampered): the
+	// public learns the log is not what it signed, rather than being served
+	// the last checkpoint as if nothing had happened.
+	return l.SignCheckpoint(ctx, lg)
+}
+
+// headStillSigned checks the head (size, note) with CheckHead unless that
+// very head was found sound before, and fails with CodeTampered when it is
+// not one this service's writers signed.
+func (l *Ledger) headStillSigned(ctx context.Context, lg Log, size int64, note []byte) error {
+	key := string(note) + "\x00" + strconv.FormatInt(size, 10)
+	l.mu.Lock()
+	ok := l.soundHeads[lg.ID] == key
+	l.mu.Unlock()
+	if ok {
+		return nil
 	}
-	return c, err
+	st, err := l.CheckHead(ctx, lg)
+	if err != nil {
+		return err
+	}
+	if !st.OK() {
+		return &Error{Code: CodeTampered, Detail: st.Problem + "。拒绝提供检查点。", Err: ErrUnsignedHead}
+	}
+	l.mu.Lock()
+	l.soundHeads[lg.ID] = key
+	l.mu.Unlock()
+	return nil
 }
 
 // LeafHashes returns the RFC 6962 leaf hashes of records (from stored

@@ -130,7 +130,12 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	}
 	// The town's first entries: itself, the source aliases and the default
 	// subsidy catalogue (nothing is written when it is registered already).
-	if _, err := a.service.RegisterTown(ctx, a.log, "system", ledger.Town{Code: cfg.Town, Name: cfg.TownName}); err != nil {
+	if _, err := a.service.RegisterTown(ctx, a.log, "system", ledger.Town{Code: cfg.Town, Name: cfg.TownName}); ledger.ErrorCode(err) == ledger.CodeTampered {
+		// A log whose head this service did not sign takes no more writes
+		// (its alarm is raised); the service still starts, so that it can be
+		// read, verified and the alarm seen.
+		slog.Error("the town's log is not writable: its head is not signed by this service", "err", err)
+	} else if err != nil {
 		a.Close()
 		return nil, err
 	}

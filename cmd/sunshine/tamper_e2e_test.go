@@ -640,9 +640,11 @@ func testTamperE2E(t *testing.T, dialect string) {
 			// entries after the last one that agrees.
 			// The page stops at today's checkpoint, which the service
 			// refuses to sign (inconsistent with its last): no row is
-			// checked.
+			// checked. The head's note no longer roots the tree, so the
+			// writer takes nothing more: the T1 flag is an alarm beside
+			// the log.
 			firstBad: func(tw *e2eTown) int64 { return tw.lastCheckpointAtOrBelow(tw.target) }, kind: "checkpoint_root",
-			pastedFails: true, auditFirst: target,
+			noFlag: true, pastedFails: true, auditFirst: target,
 		},
 		{
 			name: "history rewritten and the stored checkpoints re-signed with another key",
@@ -680,9 +682,11 @@ func testTamperE2E(t *testing.T, dialect string) {
 			// with the town's key: verify says so, and can name no entry.
 			// The service refuses to sign today's checkpoint over a stored
 			// one it did not sign (ledger_tampered), so the verify pages
-			// fail at 今日检查点 before any row.
+			// fail at 今日检查点 before any row. The head's note no longer
+			// roots the rewritten tree, so the writer takes nothing more:
+			// the T1 flag is an alarm beside the log.
 			firstBad: func(*e2eTown) int64 { return -1 }, kind: "checkpoint_signature",
-			rowNamed: false, pastedFails: true, auditFirst: target,
+			noFlag: true, rowNamed: false, pastedFails: true, auditFirst: target,
 		},
 	}
 	for _, c := range cases {
@@ -760,7 +764,13 @@ func (tw *e2eTown) detect(t *testing.T, c tamperE2ECase) {
 		if len(flags.Items) != 0 || !strings.Contains(run.Error, "the T1 flag could not be recorded") {
 			t.Fatalf("%d T1 flags; run error %q", len(flags.Items), run.Error)
 		}
-		t.Logf("(b) no T1 flag: it could not be appended to the broken log")
+		// The alarm beside the log, on the discipline office's flags page.
+		status, page := srv.get(t, "/staff/flags", tok)
+		if status != http.StatusOK || !bytes.Contains(page, []byte("T1 账本告警")) ||
+			!bytes.Contains(page, []byte(fmt.Sprintf("首个有问题的序号为 %d。", want))) {
+			t.Fatalf("the flags page shows no T1 alarm naming seq %d: %d %.2000s", want, status, page)
+		}
+		t.Logf("(b) no T1 flag: it could not be appended to the broken log; the T1 alarm beside it names seq %d", want)
 	} else {
 		if len(flags.Items) != 1 {
 			t.Fatalf("%d T1 flags, want 1: %s", len(flags.Items), b)
