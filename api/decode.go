@@ -82,6 +82,18 @@ func decodeBody(c *gin.Context, dst any) bool {
 			}
 		}
 	}
+	for name, v := range top {
+		if name == "password" || name == "current_password" || name == "new_password" {
+			continue // a password may be any text
+		}
+		var any any
+		if json.Unmarshal(v, &any) == nil {
+			if r, bad := invisibleIn(any); bad {
+				fail(c, ledger.InvisibleError(name, r))
+				return false
+			}
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -226,4 +238,29 @@ func listOf[T, D any](c *gin.Context, items []T, err error, conv func(T) D) {
 	if l, ok := pageOf(c, out); ok {
 		c.JSON(http.StatusOK, l)
 	}
+}
+
+// invisibleIn finds an invisible format character (ledger.InvisibleRune) in
+// any string of a decoded JSON value.
+func invisibleIn(v any) (rune, bool) {
+	switch x := v.(type) {
+	case string:
+		return ledger.InvisibleRune(x)
+	case []any:
+		for _, e := range x {
+			if r, bad := invisibleIn(e); bad {
+				return r, true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if r, bad := ledger.InvisibleRune(k); bad {
+				return r, true
+			}
+			if r, bad := invisibleIn(e); bad {
+				return r, true
+			}
+		}
+	}
+	return 0, false
 }

@@ -171,7 +171,7 @@ func (s *Server) selfQuery(c *gin.Context, lg ledger.Log, b queryBody) (ledger.S
 	if v, err := s.svc.ResolveVillage(c.Request.Context(), lg, village); err == nil {
 		village = v.Code
 	}
-	key := lg.Town + "\x00" + village + "\x00" + strings.TrimSpace(b.Name)
+	key := lg.Town + "\x00" + village + "\x00" + ledger.NormalizeName(b.Name)
 	if s.limits.failures.blocked(key) {
 		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "该姓名今日查询失败次数过多，请明天再试，或到村委会查询")
 	}

@@ -365,7 +365,14 @@ type formReader struct {
 	errs []ledger.FieldError
 }
 
-func (f *formReader) str(k string) string { return strings.TrimSpace(f.c.PostForm(k)) }
+func (f *formReader) str(k string) string {
+	v := strings.TrimSpace(f.c.PostForm(k))
+	if r, bad := ledger.InvisibleRune(v); bad {
+		f.errs = append(f.errs, ledger.FieldError{Field: k, Message: ledger.InvisibleError(k, r).Detail})
+		return ""
+	}
+	return v
+}
 
 func (f *formReader) fen(k, label string, required bool) ledger.Fen {
 	v := f.str(k)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // CheckPersonName trims a person's name (spaces, including U+3000) and
@@ -14,9 +16,9 @@ import (
 // read differently from the data) and private-use or unassigned code points.
 // Chinese characters, the separators of minority names (·, •) and Latin
 // letters and spaces pass; whether the notice font can draw every character
-// is checked elsewhere.
+// is checked elsewhere. The name is NFKC-normalised first (NormalizeName).
 func CheckPersonName(s string) (string, error) {
-	s = strings.TrimSpace(s)
+	s = NormalizeName(s)
 	if s == "" {
 		return "", Errorf(CodeValidationFailed, "姓名不能为空")
 	}
@@ -37,6 +39,15 @@ func CheckPersonName(s string) (string, error) {
 		}
 	}
 	return s, nil
+}
+
+// NormalizeName trims a name and applies Unicode NFKC, so that Kangxi
+// radicals and other compatibility characters that look like ordinary
+// Chinese characters are those characters ("⾦⼤⼭" is "金大山"), and
+// full-width Latin letters are ASCII: one person, one spelling, in the
+// registry, on notices and in the self-query.
+func NormalizeName(s string) string {
+	return strings.TrimSpace(norm.NFKC.String(strings.TrimSpace(s)))
 }
 
 // MaskName masks a registry person's name for the public (DOMAIN.md §6):

@@ -82,10 +82,12 @@ func (w *txn) registerPersons(actor string, rows []PersonRow) ([]Person, []Field
 		if p.head, err = ParseIDNumber(r.HeadIDNumber); err != nil {
 			bad("户主身份证号", err)
 		}
-		if _, err := CheckPersonName(r.Name); err != nil {
+		if name, err := CheckPersonName(r.Name); err != nil {
 			bad("姓名", err)
-		} else if err := w.s.drawable(r.Name); err != nil {
+		} else if err := w.s.drawable(name); err != nil {
 			bad("姓名", err)
+		} else {
+			p.r.Name = name // NFKC: a Kangxi-radical lookalike is stored as the ordinary character
 		}
 		if r.AccountHolderIDNumber != "" {
 			if p.holder, err = ParseIDNumber(r.AccountHolderIDNumber); err != nil {

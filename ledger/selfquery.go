@@ -37,7 +37,7 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 	if err != nil {
 		return SelfAnswer{}, err
 	}
-	name = strings.TrimSpace(name)
+	name = NormalizeName(name)
 	if name == "" {
 		return SelfAnswer{}, invalid("name", "请填写姓名")
 	}
@@ -67,7 +67,7 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 	if rec, err := bk.Private(person); err == nil {
 		pp, _ = s.Vault.Open(lg.Town, rec)
 	}
-	matched := person >= 0 && pp.Name == name && h.Village == v.Code
+	matched := person >= 0 && NormalizeName(pp.Name) == name && h.Village == v.Code
 	if !matched {
 		person, h.ID = -1, -1
 	}
