@@ -397,7 +397,8 @@ func (s *Server) importSheet(c *gin.Context) {
 			c.JSON(http.StatusOK, dryRunDTO(in.Rows, bad, nil))
 			return
 		}
-		fail(c, &ledger.Error{Code: ledger.CodeImportRowsInvalid, Detail: "有 " + strconv.Itoa(len(bad)) + " 处数据有误，未写入任何记录，请修改后重新上传", Fields: bad})
+		listed, rest := capErrors(bad)
+		fail(c, &ledger.Error{Code: ledger.CodeImportRowsInvalid, Detail: "有 " + strconv.Itoa(len(bad)) + " 处数据有误，未写入任何记录，请修改后重新上传" + notListed(rest), Fields: listed})
 		return
 	}
 	res, err := s.svc.Import(c.Request.Context(), lg, user(c).ID, in, dry, idem)
@@ -423,11 +424,19 @@ func dryRunDTO(rows int, errs []ledger.FieldError, warns []ledger.RuleWarning) g
 	if errs == nil {
 		errs = []ledger.FieldError{}
 	}
-	ws := make([]WarningDTO, 0, len(warns))
-	for _, w := range warns {
+	errs, rest := capErrors(errs)
+	ws := make([]WarningDTO, 0, min(len(warns), maxListedErrors))
+	for _, w := range warns[:min(len(warns), maxListedErrors)] {
 		ws = append(ws, WarningDTO{Row: w.Row, Rule: w.Rule, Message: w.Message})
 	}
-	return gin.H{"rows": rows, "errors": errs, "warnings": ws}
+	out := gin.H{"rows": rows, "errors": errs, "warnings": ws}
+	if rest > 0 {
+		out["errors_not_listed"] = rest
+	}
+	if len(warns) > maxListedErrors {
+		out["warnings_not_listed"] = len(warns) - maxListedErrors
+	}
+	return out
 }
 
 // ---- persons ----
@@ -1312,4 +1321,26 @@ func withField(err error, field string) error {
 		return &ledger.Error{Code: e.Code, Detail: e.Detail, Fields: []ledger.FieldError{{Field: field, Message: e.Detail, Code: e.Code}}}
 	}
 	return err
+}
+
+// maxListedErrors bounds the errors an import answer lists (the rest are
+// counted): with each message capped (importer.MaxMessage) an answer stays
+// small whatever the sheet.
+const maxListedErrors = 200
+
+// capErrors returns the first maxListedErrors errors and how many more there
+// were.
+func capErrors(errs []ledger.FieldError) ([]ledger.FieldError, int) {
+	if len(errs) <= maxListedErrors {
+		return errs, 0
+	}
+	return errs[:maxListedErrors], len(errs) - maxListedErrors
+}
+
+// notListed says how many errors an answer leaves out ("" for none).
+func notListed(rest int) string {
+	if rest == 0 {
+		return ""
+	}
+	return "（以下列出前 " + strconv.Itoa(maxListedErrors) + " 处，其余 " + strconv.Itoa(rest) + " 处未列出）"
 }

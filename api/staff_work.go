@@ -266,7 +266,10 @@ func (s *Server) staffImportCheck(c *gin.Context) {
 	status := http.StatusOK
 	if len(d.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
-		s.staffRender(c, status, "imports", "导入", pages.Page{Error: fmt.Sprintf("有 %d 处数据有误，未写入任何记录，请修改后重新上传", len(d.Errors)), Data: d})
+		total := len(d.Errors)
+		var rest int
+		d.Errors, rest = capErrors(d.Errors)
+		s.staffRender(c, status, "imports", "导入", pages.Page{Error: fmt.Sprintf("有 %d 处数据有误，未写入任何记录，请修改后重新上传", total) + notListed(rest), Data: d})
 		return
 	}
 	d.Token = s.uploads.put(pendingUpload{owner: user(c).ID, kind: kind, filename: fh.Filename, data: data, at: time.Now()})

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 
@@ -81,8 +82,14 @@ func (r *rowReader) get(h string) (cell, bool) {
 func (r *rowReader) fail(h string, code ledger.Code, format string, args ...any) {
 	msg := format
 	if len(args) > 0 {
+		for i, a := range args {
+			if v, ok := a.(string); ok {
+				args[i] = Clip(v, MaxEchoed)
+			}
+		}
 		msg = fmt.Sprintf(format, args...)
 	}
+	msg = Clip(msg, MaxMessage)
 	r.errs = append(r.errs, ledger.FieldError{Row: r.row, Field: h, Message: msg, Code: code})
 }
 
@@ -600,4 +607,21 @@ func (r *rowReader) period(h string) ledger.Period {
 // monthOf is the month period of a date.
 func monthOf(d ledger.Date) ledger.Period {
 	return ledger.PeriodOfDate(d, "month")
+}
+
+// An error names the cell's value, cut to MaxEchoed characters (with …),
+// and is itself at most MaxMessage characters: a sheet of huge cells must
+// not make a huge answer (issue 18: a 9.4 KB xlsx made a 20 MB one).
+const (
+	MaxEchoed  = 40
+	MaxMessage = 200
+)
+
+// Clip cuts s to n characters, marking the cut with "…".
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }
