@@ -375,7 +375,14 @@ func TestAuthzScoping(t *testing.T) {
 	if r := e.call("POST", fmt.Sprintf("/api/v1/entries/%d/reversal", e.pending.Seq), "other_town", map[string]any{"reason": "x"}); r.status != 404 {
 		t.Errorf("another town reverses this town's entry: %v", r)
 	}
-	if r := e.call("POST", "/api/v1/payments", "other_town", map[string]any{"voucher_no": "X-1", "project_code": envProject1, "doc_no": envFundDoc,
+	// Admins record no payments (separation of duties): the other town's
+	// finance clerk tries.
+	if _, err := e.auth.CreateUser(context.Background(), e.other, "system", ledger.NewUser{Username: "o_fin", Password: envPassword,
+		Role: ledger.RoleFinance}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens["other_finance"] = e.login("o_fin", envPassword)
+	if r := e.call("POST", "/api/v1/payments", "other_finance", map[string]any{"voucher_no": "X-1", "project_code": envProject1, "doc_no": envFundDoc,
 		"payment_kind": "补助", "payee_id_number": e.ids["tp1"], "amount": "1.00", "paid_on": "2026-03-10"}); r.status != 422 {
 		t.Errorf("another town pays from this town's project: %v", r)
 	}
