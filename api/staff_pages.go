@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -178,7 +177,7 @@ func (s *Server) staffFlags(c *gin.Context) {
 			return
 		}
 	}
-	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: c.Query("done"), Data: pages.FlagsData{Status: status, Flags: fs, Alarms: alarms}})
+	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: doneNote(c), Data: pages.FlagsData{Status: status, Flags: fs, Alarms: alarms}})
 }
 
 // flagFor returns a flag the caller may see, or writes the not-found page.
@@ -287,7 +286,7 @@ func (s *Server) staffReview(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: s.flagData(c, f)})
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open&done="+urlQueryEscape(fmt.Sprintf("线索 %s 已%s", got.Rule, pages.ActionText(action))))
+	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open&"+doneQuery("flag_"+action, got.Rule))
 }
 
 func parseID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }

@@ -359,7 +359,7 @@ func (s *Server) staffRecordForm(c *gin.Context) {
 	}
 	d := s.recordData(c, lg)
 	d.Kind = c.DefaultQuery("kind", "payment")
-	s.staffRender(c, http.StatusOK, "record", "录入", pages.Page{Note: c.Query("done"), Data: d})
+	s.staffRender(c, http.StatusOK, "record", "录入", pages.Page{Note: doneNote(c), Data: d})
 }
 
 // formReader parses form fields, collecting Chinese field errors.
@@ -436,7 +436,7 @@ func (s *Server) staffRecord(c *gin.Context) {
 		if err = f.err(); err == nil {
 			var fd ledger.Fund
 			if fd, err = s.svc.RecordFund(ctx, lg, u.ID, r, nil); err == nil {
-				done = fmt.Sprintf("资金 %s 已登记，金额 %s 元（账本序号 %d）", fd.DocNo, fd.Amount.Yuan(), fd.Seq)
+				done = doneQuery("fund", strconv.FormatInt(fd.Seq, 10))
 			}
 		}
 	case "allocation":
@@ -445,7 +445,7 @@ func (s *Server) staffRecord(c *gin.Context) {
 		if err = f.err(); err == nil {
 			var res ledger.AllocationResult
 			if res, err = s.svc.RecordAllocation(ctx, lg, u.ID, r, nil); err == nil {
-				done = fmt.Sprintf("已将 %s 元从 %s 拨付到项目 %s（账本序号 %d）", res.Amount.Yuan(), r.DocNo, r.ProjectCode, res.Seq)
+				done = doneQuery("allocation", strconv.FormatInt(res.Seq, 10))
 			}
 		}
 	case "payment":
@@ -474,7 +474,7 @@ func (s *Server) staffRecord(c *gin.Context) {
 		if err = f.err(); err == nil {
 			var p ledger.Payment
 			if p, err = s.svc.RecordPayment(ctx, lg, u.ID, r, nil); err == nil {
-				done = fmt.Sprintf("支付 %s 已录入，金额 %s 元，状态：%s（账本序号 %d）", p.VoucherNo, p.Amount.Yuan(), ledger.PaymentStatusText(p.Status), p.Seq)
+				done = doneQuery("payment_"+p.Status, strconv.FormatInt(p.Seq, 10))
 			}
 		}
 	default:
@@ -492,7 +492,7 @@ func (s *Server) staffRecord(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "record", "录入", pageError(pages.Page{Data: d}, err))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/record?kind="+kind+"&done="+urlQueryEscape(done))
+	c.Redirect(http.StatusSeeOther, "/staff/record?kind="+kind+"&"+done)
 }
 
 // ---- funds, projects, payments ----
@@ -509,7 +509,7 @@ func staffView[T any](s *Server, c *gin.Context, name, title string, load func(c
 		s.staffFail(c, err)
 		return
 	}
-	s.staffRender(c, http.StatusOK, name, title, pages.Page{Note: c.Query("done"), Data: v})
+	s.staffRender(c, http.StatusOK, name, title, pages.Page{Note: doneNote(c), Data: v})
 }
 
 func (s *Server) staffFunds(c *gin.Context) {
@@ -600,7 +600,7 @@ func (s *Server) staffPayments(c *gin.Context) {
 	for _, st := range []string{ledger.StatusPendingApproval, ledger.StatusAwaitingPublicity, ledger.StatusEffective, ledger.StatusRejected, ledger.StatusReversed} {
 		d.Statuses = append(d.Statuses, pages.Option{Value: st, Label: ledger.PaymentStatusText(st)})
 	}
-	s.staffRender(c, http.StatusOK, "payments", "支付", pages.Page{Note: c.Query("done"), Data: d})
+	s.staffRender(c, http.StatusOK, "payments", "支付", pages.Page{Note: doneNote(c), Data: d})
 }
 
 // POST /staff/payments/:id/approval (decision approve|reject, note).
@@ -622,8 +622,8 @@ func (s *Server) staffApprove(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	word := map[string]string{"approve": "已同意", "reject": "已退回"}[decision]
-	c.Redirect(http.StatusSeeOther, "/staff/payments?status="+ledger.StatusPendingApproval+"&done="+urlQueryEscape(fmt.Sprintf("支付 %s %s，现状态：%s", p.VoucherNo, word, ledger.PaymentStatusText(p.Status))))
+	word := map[string]string{"approve": "payment_approved", "reject": "payment_rejected"}[decision]
+	c.Redirect(http.StatusSeeOther, "/staff/payments?status="+ledger.StatusPendingApproval+"&"+doneQuery(word, strconv.FormatInt(p.LastSeq, 10)))
 }
 
 // ---- the ledger browser ----
@@ -720,7 +720,7 @@ func (s *Server) staffEntry(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	s.staffRender(c, http.StatusOK, "entry", fmt.Sprintf("账本记录 %d", seq), pages.Page{Note: c.Query("done"),
+	s.staffRender(c, http.StatusOK, "entry", fmt.Sprintf("账本记录 %d", seq), pages.Page{Note: doneNote(c),
 		Data: pages.EntryData{Entry: es[0], CanReverse: slices.Contains(writers, user(c).Role)}})
 }
 
@@ -745,7 +745,7 @@ func (s *Server) staffReverse(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/entries/%d?done=%s", rs, urlQueryEscape(fmt.Sprintf("已冲正账本记录 %d，冲正记录为 %d", seq, rs))))
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/entries/%d?%s", rs, doneQuery("reversed", strconv.FormatInt(seq, 10), strconv.FormatInt(rs, 10))))
 }
 
 // ---- notices ----
@@ -766,7 +766,7 @@ func (s *Server) staffNotices(c *gin.Context) {
 	vs, _ := s.svc.Villages(ctx, lg)
 	d := pages.NoticesData{Status: status, Notices: ns, Types: ledger.NoticeTypes, Villages: vs, Fields: noticeFieldOptions(),
 		CanDraft: slices.Contains(writers, user(c).Role), VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
-	s.staffRender(c, http.StatusOK, "notices", "公告公示", pages.Page{Note: c.Query("done"), Data: d})
+	s.staffRender(c, http.StatusOK, "notices", "公告公示", pages.Page{Note: doneNote(c), Data: d})
 }
 
 func noticeFieldOptions() []pages.Option {
@@ -807,7 +807,7 @@ func (s *Server) staffDraftNotice(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "notices", "公告公示", pageError(pages.Page{Data: d}, err))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/notices/%d?done=%s", n.ID, urlQueryEscape("草稿已生成，请核对内容后发布")))
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/notices/%d?%s", n.ID, doneQuery("drafted")))
 }
 
 func (s *Server) staffNoticeData(c *gin.Context, lg ledger.Log, id int64) (pages.NoticeData, error) {
@@ -855,7 +855,7 @@ func (s *Server) staffNotice(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	s.staffRender(c, http.StatusOK, "notice", d.Notice.Title, pages.Page{Note: c.Query("done"), Data: d})
+	s.staffRender(c, http.StatusOK, "notice", d.Notice.Title, pages.Page{Note: doneNote(c), Data: d})
 }
 
 // GET /staff/notices/:id/preview: a draft as it would print, marked as a
@@ -915,7 +915,7 @@ func (s *Server) staffPublish(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "notice", d.Notice.Title, pageError(pages.Page{Data: d}, err))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/notices/%d?done=%s", id, urlQueryEscape(fmt.Sprintf("已发布：%s（%s），公示至 %s", p.Notice.Number, p.Notice.Code, p.Notice.EndsOn))))
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/notices/%d?%s", id, doneQuery("published", p.Notice.Code)))
 }
 
 // POST /staff/notices/:id/withdraw (reason).
@@ -933,7 +933,7 @@ func (s *Server) staffWithdraw(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "notice", d.Notice.Title, pageError(pages.Page{Data: d}, err))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/notices/%d?done=%s", id, urlQueryEscape("公告已撤回")))
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/notices/%d?%s", id, doneQuery("withdrawn")))
 }
 
 // ---- complaints ----
@@ -963,7 +963,7 @@ func (s *Server) staffComplaints(c *gin.Context) {
 		return
 	}
 	slices.Reverse(cs)
-	s.staffRender(c, http.StatusOK, "complaints", "群众投诉与异议", pages.Page{Note: c.Query("done"),
+	s.staffRender(c, http.StatusOK, "complaints", "群众投诉与异议", pages.Page{Note: doneNote(c),
 		Data: pages.ComplaintsData{Status: status, Complaints: s.complaintViews(c, lg, cs), VillageNames: s.villageNames(c, lg)}})
 }
 
@@ -991,19 +991,19 @@ func (s *Server) staffComplaint(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.staffRender(c, http.StatusOK, "complaint", "投诉 "+v.Receipt, pages.Page{Note: c.Query("done"),
+	s.staffRender(c, http.StatusOK, "complaint", "投诉 "+v.Receipt, pages.Page{Note: doneNote(c),
 		Data: pages.ComplaintData{ComplaintView: v, CanHandle: slices.Contains(complaintHandlers, user(c).Role), VillageNames: s.villageNames(c, lg)}})
 }
 
 func (s *Server) staffComplaintReply(c *gin.Context) {
-	s.complaintAction(c, "已答复", func(ctx context.Context, lg ledger.Log, id int64) error {
+	s.complaintAction(c, "replied", func(ctx context.Context, lg ledger.Log, id int64) error {
 		_, err := s.svc.ReplyComplaint(ctx, lg, user(c).ID, id, strings.TrimSpace(c.PostForm("text")), nil)
 		return err
 	})
 }
 
 func (s *Server) staffComplaintResolve(c *gin.Context) {
-	s.complaintAction(c, "已办结", func(ctx context.Context, lg ledger.Log, id int64) error {
+	s.complaintAction(c, "resolved", func(ctx context.Context, lg ledger.Log, id int64) error {
 		_, err := s.svc.ResolveComplaint(ctx, lg, user(c).ID, id, c.PostForm("outcome"), strings.TrimSpace(c.PostForm("note")), nil)
 		return err
 	})
@@ -1023,7 +1023,7 @@ func (s *Server) complaintAction(c *gin.Context, done string, fn func(ctx contex
 			Data: pages.ComplaintData{ComplaintView: v, CanHandle: true, VillageNames: s.villageNames(c, lg)}}, err))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/complaints/%d?done=%s", v.ID, urlQueryEscape(done)))
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/complaints/%d?%s", v.ID, doneQuery(done)))
 }
 
 // ---- users ----
@@ -1051,7 +1051,7 @@ func (s *Server) staffUsers(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	s.staffRender(c, http.StatusOK, "users", "用户与监督员", pages.Page{Note: c.Query("done"), Data: d})
+	s.staffRender(c, http.StatusOK, "users", "用户与监督员", pages.Page{Note: doneNote(c), Data: d})
 }
 
 func (s *Server) villageExists(c *gin.Context, lg ledger.Log) func(string) bool {
@@ -1078,7 +1078,7 @@ func (s *Server) staffCreateUser(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "users", "用户与监督员", pageError(pages.Page{Data: d}, err))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/users?done="+urlQueryEscape("已创建用户 "+u.Username))
+	c.Redirect(http.StatusSeeOther, "/staff/users?"+doneQuery("user_created", u.Username))
 }
 
 // POST /staff/users/:id (villages[], disabled): a monitor's villages, or
@@ -1098,7 +1098,7 @@ func (s *Server) staffUpdateUser(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "users", "用户与监督员", pageError(pages.Page{Data: d}, err))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/users?done="+urlQueryEscape("已更新用户 "+u.Username))
+	c.Redirect(http.StatusSeeOther, "/staff/users?"+doneQuery("user_updated", u.Username))
 }
 
 // ---- jobs ----

@@ -192,7 +192,7 @@ func TestStaffPagesWork(t *testing.T) {
 			}
 			st, body, h = fin.do("POST", "/staff/record/payment", form)
 			mustStatus(t, "a payment", st, 303, body)
-			if !strings.Contains(h.Get("Location"), url.QueryEscape("审核中")) {
+			if !strings.Contains(h.Get("Location"), "done=payment_"+ledger.StatusPendingApproval) {
 				t.Fatalf("the payment does not wait for approval: %s", h.Get("Location"))
 			}
 			ps, err := e.svc.Payments(ctx, e.lg, ledger.PaymentFilter{VoucherNo: "记-页面-1"})
