@@ -212,7 +212,7 @@ func (s *Server) listComplaints(c *gin.Context) {
 		return
 	}
 	cs, err := s.svc.Complaints(c.Request.Context(), lg, c.Query("status"))
-	withContact := slices.Contains(complaintHandlers, user(c).Role)
+	withContact := slices.Contains(contactReaders, user(c).Role)
 	listOf(c, cs, err, func(cm ledger.Complaint) ComplaintDTO { return s.complaintDTO(lg, cm, withContact) })
 }
 
@@ -224,7 +224,7 @@ type replyBody struct {
 func (s *Server) replyComplaint(c *gin.Context) {
 	pathWrite(s, c, "id", func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, id int64, b replyBody) (any, error) {
 		cm, err := s.svc.ReplyComplaint(ctx, lg, user(c).ID, id, b.Text, idem)
-		return s.complaintDTO(lg, cm, true), err
+		return s.complaintDTO(lg, cm, slices.Contains(contactReaders, user(c).Role)), err
 	})
 }
 
@@ -237,6 +237,6 @@ type resolveBody struct {
 func (s *Server) resolveComplaint(c *gin.Context) {
 	pathWrite(s, c, "id", func(ctx context.Context, lg ledger.Log, idem *ledger.Idem, id int64, b resolveBody) (any, error) {
 		cm, err := s.svc.ResolveComplaint(ctx, lg, user(c).ID, id, b.Outcome, b.Note, idem)
-		return s.complaintDTO(lg, cm, true), err
+		return s.complaintDTO(lg, cm, slices.Contains(contactReaders, user(c).Role)), err
 	})
 }

@@ -125,9 +125,15 @@ func TestComplaintsBadInput(t *testing.T) {
 			t.Errorf("%s lacks the text", path)
 		}
 	}
-	staff := e.call("GET", "/api/v1/complaints", "finance", nil)
+	staff := e.call("GET", "/api/v1/complaints", "discipline", nil)
 	if strings.Contains(string(staff.body), "<script>") || !strings.Contains(string(staff.body), "13800000000") {
 		t.Errorf("staff list: %s", staff.body)
+	}
+	// only the discipline office reads contacts (issue 18)
+	for _, who := range []string{"finance", "admin"} {
+		if strings.Contains(string(e.call("GET", "/api/v1/complaints", who, nil).body), "13800000000") {
+			t.Errorf("%s sees the contact", who)
+		}
 	}
 	if strings.Contains(string(e.call("GET", "/api/v1/complaints", "auditor", nil).body), "13800000000") {
 		t.Error("the auditor sees the contact")

@@ -939,7 +939,7 @@ func (s *Server) staffWithdraw(c *gin.Context) {
 // ---- complaints ----
 
 func (s *Server) complaintViews(c *gin.Context, lg ledger.Log, cs []ledger.Complaint) []pages.ComplaintView {
-	withContact := slices.Contains(complaintHandlers, user(c).Role)
+	withContact := slices.Contains(contactReaders, user(c).Role)
 	out := make([]pages.ComplaintView, 0, len(cs))
 	for _, cm := range cs {
 		v := pages.ComplaintView{Complaint: cm, StatusText: disclosure.ComplaintStatusText(cm)}
