@@ -95,7 +95,7 @@ func (e *townEnv) sample(route string) sample {
 		s.body = map[string]any{"doc_no": envFundDoc, "project_code": envProject2, "amount": "1.00", "allocated_on": "2026-03-01", "allocation_doc_no": fmt.Sprintf("镇拨〔2026〕%d号", n)}
 	case "POST /api/v1/payments":
 		s.body = map[string]any{"voucher_no": fmt.Sprintf("记-%d", n), "project_code": envProject1, "doc_no": envFundDoc, "payment_kind": "补助",
-			"payee_id_number": e.ids["tp1"], "account_no": e.accounts["tp1"], "amount": "10.00", "paid_on": "2026-03-10"}
+			"payee_id_number": e.ids["tp1"], "account_no": e.accounts["tp1"], "amount": "10.00", "paid_on": "2026-03-01"}
 	case "GET /api/v1/payments/:id":
 		s.path = fmt.Sprintf("/api/v1/payments/%d", e.pending.ID)
 	case "POST /api/v1/payments/:id/approval":
@@ -383,7 +383,7 @@ func TestAuthzScoping(t *testing.T) {
 	}
 	e.tokens["other_finance"] = e.login("o_fin", envPassword)
 	if r := e.call("POST", "/api/v1/payments", "other_finance", map[string]any{"voucher_no": "X-1", "project_code": envProject1, "doc_no": envFundDoc,
-		"payment_kind": "补助", "payee_id_number": e.ids["tp1"], "amount": "1.00", "paid_on": "2026-03-10"}); r.status != 422 {
+		"payment_kind": "补助", "payee_id_number": e.ids["tp1"], "amount": "1.00", "paid_on": "2026-03-01"}); r.status != 422 {
 		t.Errorf("another town pays from this town's project: %v", r)
 	}
 	if e.size() != n0 {

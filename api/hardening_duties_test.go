@@ -29,7 +29,7 @@ func testSeparationOfDuties(t *testing.T, dialect string) {
 	ctx := context.Background()
 	pay := func(caller string, n int) response {
 		return e.call("POST", "/api/v1/payments", caller, map[string]any{"voucher_no": fmt.Sprintf("记-SOD-%d", n), "project_code": envProject1,
-			"doc_no": envFundDoc, "payment_kind": "补助", "payee_id_number": e.ids["tp1"], "account_no": e.accounts["tp1"], "amount": "60000.00", "paid_on": "2026-03-10"})
+			"doc_no": envFundDoc, "payment_kind": "补助", "payee_id_number": e.ids["tp1"], "account_no": e.accounts["tp1"], "amount": "60000.00", "paid_on": "2026-03-01"})
 	}
 	n0 := e.size()
 	// 1. An admin records a payment: refused, nothing written.

@@ -69,7 +69,7 @@ func TestIdempotencyHTTP(t *testing.T) {
 func testIdempotencyHTTP(t *testing.T, dialect string) {
 	e := newTownEnv(t, dialect)
 	body := map[string]any{"voucher_no": "记-IDEM-1", "project_code": envProject1, "doc_no": envFundDoc, "payment_kind": "补助",
-		"payee_id_number": e.ids["tp1"], "amount": "20.00", "paid_on": "2026-03-10"}
+		"payee_id_number": e.ids["tp1"], "amount": "20.00", "paid_on": "2026-03-01"}
 	pays, entries, size := e.apiPayments(), e.apiEntries(), e.size()
 	if int64(entries) != size {
 		t.Fatalf("the API lists %d entries, the store has %d", entries, size)
@@ -82,7 +82,7 @@ func testIdempotencyHTTP(t *testing.T, dialect string) {
 	}
 	again := e.call("POST", "/api/v1/payments", "finance", body, "Idempotency-Key", "pay-1")
 	// The same JSON with other key order and white space is the same request.
-	reordered := []byte(fmt.Sprintf(`{ "paid_on":"2026-03-10", "amount":"20.00", "payee_id_number":%q, "payment_kind":"补助",
+	reordered := []byte(fmt.Sprintf(`{ "paid_on":"2026-03-01", "amount":"20.00", "payee_id_number":%q, "payment_kind":"补助",
 		"doc_no":%q, "project_code":%q, "voucher_no":"记-IDEM-1" }`, e.ids["tp1"], envFundDoc, envProject1))
 	third := e.call("POST", "/api/v1/payments", "finance", reordered, "Idempotency-Key", "pay-1")
 	for _, r := range []response{again, third} {

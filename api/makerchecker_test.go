@@ -65,7 +65,7 @@ type paymentResult struct {
 func (e *townEnv) pay(caller, payee, amount, item, period string) paymentResult {
 	e.t.Helper()
 	body := map[string]any{"voucher_no": fmt.Sprintf("记-%d", e.next()), "project_code": envProject1, "doc_no": envFundDoc, "payment_kind": "补助",
-		"payee_id_number": e.ids[payee], "amount": amount, "paid_on": "2026-03-10"}
+		"payee_id_number": e.ids[payee], "amount": amount, "paid_on": "2026-03-01"}
 	if item != "" {
 		body["item_code"], body["period"] = item, period
 	}

@@ -1003,6 +1003,10 @@ func (s *Server) createPayment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.futurePayment(b.PaidOn); err != nil {
+		fail(c, err)
+		return
+	}
 	p, err := s.svc.RecordPayment(c.Request.Context(), lg, user(c).ID, ledger.PaymentRow{VoucherNo: b.VoucherNo, ProjectCode: b.ProjectCode,
 		DocNo: b.DocNo, ItemCode: b.ItemCode, Kind: b.PaymentKind, PayeeIDNumber: b.PayeeIDNumber, PayeeOrgName: b.PayeeOrgName,
 		PayeeUSCC: b.PayeeUSCC, AccountNo: b.AccountNo, AccountHolderIDNumber: b.AccountHolderIDNumber, Quantity: b.Quantity,

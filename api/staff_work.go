@@ -457,6 +457,9 @@ func (s *Server) staffRecord(c *gin.Context) {
 			Kind: f.str("payment_kind"), PayeeIDNumber: f.str("payee_id_number"), PayeeOrgName: f.str("payee_org_name"), PayeeUSCC: f.str("payee_uscc"),
 			AccountNo: f.str("account_no"), AccountHolderIDNumber: f.str("account_holder_id_number"), Amount: f.fen("amount", "金额", true),
 			PaidOn: f.date("paid_on", "支付日期", true), InvoiceNo: f.str("invoice_no"), ContractNo: f.str("contract_no")}
+		if fe := s.futurePayment(r.PaidOn); fe != nil {
+			f.errs = append(f.errs, fe.Fields...)
+		}
 		if q := f.str("quantity"); q != "" {
 			n, perr := strconv.ParseInt(q, 10, 64)
 			if perr != nil || n <= 0 {

@@ -172,7 +172,7 @@ func TestStaffPagesWork(t *testing.T) {
 			// ---- a payment by form: refused, then recorded; waits for approval ----
 			size1 := e.size()
 			form := url.Values{"csrf": {fin.csrf()}, "voucher_no": {"记-页面-1"}, "project_code": {envProject1}, "doc_no": {envFundDoc},
-				"payment_kind": {"补助"}, "payee_id_number": {e.ids["tp2"]}, "amount": {"一千"}, "paid_on": {"2026-03-10"}}
+				"payment_kind": {"补助"}, "payee_id_number": {e.ids["tp2"]}, "amount": {"一千"}, "paid_on": {"2026-03-01"}}
 			st, body, _ = fin.do("POST", "/staff/record/payment", form)
 			mustStatus(t, "a payment with a bad amount", st, 422, body)
 			mustContain(t, "a payment with a bad amount", body, "金额须为金额", `value="记-页面-1"`)
