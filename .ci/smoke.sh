@@ -51,7 +51,7 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v setpriv >
         mount -t tmpfs -o mode=0777 tmpfs "$1" && mount -o remount,bind,ro / || exit 97
         touch /sunshine-ro-check 2>/dev/null && exit 98
         exec setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
-            SUNSHINE_DATA="$1" SUNSHINE_ADDR="127.0.0.1:$2" SUNSHINE_ADMIN_PASSWORD=smoke-admin-2026 "$3" serve
+            SUNSHINE_DATA="$1" SUNSHINE_ADDR="127.0.0.1:$2" SUNSHINE_ADMIN_PASSWORD=Smoke-Ledger-2026-town "$3" serve
     ' sh "$WORK/data" "$PORT" "$WORK/bin/sunshine" >"$WORK/image.log" 2>&1 &
     PIDS+=($!)
     if ! wait_ready "http://127.0.0.1:$PORT" 60; then
