@@ -353,6 +353,13 @@ func parseTable(spec *sheetSpec, t *table, opt Options, maxRows int) (*Parsed, e
 			}
 		}
 		r.row = row.num
+		// A bidi override or zero-width character makes a cell read on a
+		// notice differently from what is stored: refused in every cell.
+		for i, c := range r.vals {
+			if ch, bad := ledger.InvisibleRune(trimText(c.val)); bad { // around the text they are trimmed
+				r.fail(spec.cols[i].Header, ledger.CodeValidationFailed, "含有不可见的格式字符（U+%04X，如双向文字控制符或零宽字符），可能使内容显示得与实际不同，请删除后重新导入", ch)
+			}
+		}
 		spec.row(r, p)
 		if uniq != nil {
 			if c, ok := r.cell(spec.unique); ok {

@@ -800,3 +800,26 @@ func TestRequiredCells(t *testing.T) {
 		}
 	}
 }
+
+// TestInvisibleCharactersRefused (issue 18): a cell holding a bidirectional
+// override or a zero-width character, in any column, is refused with its row
+// and column; the sheet is not written.
+func TestInvisibleCharactersRefused(t *testing.T) {
+	head := idn("19700101", 11)
+	header := strings.Join(Headers("persons"), ",")
+	body := strings.Join([]string{header,
+		"东山村,三组," + head + ",张\u202e三," + head + ",户主,脱贫户,,,,,,",
+		"东山村,三\u200b组," + head + ",李四," + idn("19950101", 3) + ",子女,脱贫户,,,,,,",
+		"东山村,三组\u200b," + head + ",王五\ufeff," + idn("19960101", 4) + ",子女,脱贫户,,,,,,", // trimmed around the text: fine
+	}, "\r\n") + "\r\n"
+	p := mustParse(t, "persons", "花名册.csv", []byte(body), Options{})
+	found := map[int]string{}
+	for _, e := range p.Errors {
+		if strings.Contains(e.Message, "不可见的格式字符") {
+			found[e.Row] = e.Field
+		}
+	}
+	if found[2] == "" || found[3] == "" || found[4] != "" {
+		t.Fatalf("errors %+v, want rows 2 and 3 (not 4) refused for invisible characters", p.Errors)
+	}
+}

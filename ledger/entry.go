@@ -242,6 +242,12 @@ func (in AppendInput) canonicalPayload() ([]byte, error) {
 	if len(p) > MaxPayloadBytes {
 		return nil, Errorf(CodeTooLarge, "条目内容超过 %d 字节", MaxPayloadBytes)
 	}
+	// The last line against text that reads differently from what is
+	// stored (a bidi override in a note, a zero-width character in a name):
+	// nothing this service records needs one, whichever form it came from.
+	if r, bad := InvisibleRune(string(p)); bad {
+		return nil, InvisibleError("", r)
+	}
 	return p, nil
 }
 

@@ -153,3 +153,20 @@ func TestInsiderRowPastTheHead(t *testing.T) {
 		})
 	}
 }
+
+// TestInvisibleCharactersNeverRecorded (issue 18): whatever form a text came
+// from (a staff page's review note, a public complaint), an entry whose
+// payload holds a bidirectional override or a zero-width character is
+// refused and nothing is written.
+func TestInvisibleCharactersNeverRecorded(t *testing.T) {
+	f := newFixture(t, "sqlite", 2)
+	for _, text := range []string{"同意\u202e支付", "张\u200b三", "\ufeff备注"} {
+		_, err := f.l.Append(t.Context(), f.lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: map[string]any{"note": text}})
+		if ledger.ErrorCode(err) != ledger.CodeValidationFailed {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+	if n, _ := f.store.Size(t.Context(), f.lg.ID); n != 2 {
+		t.Fatalf("size %d after the refusals", n)
+	}
+}
