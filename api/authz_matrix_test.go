@@ -150,6 +150,9 @@ func (e *townEnv) sample(route string) sample {
 		s.form = url.Values{"text": {"希望公开村集体收益分配"}}
 	case "POST /staff/login":
 		s.form = url.Values{"username": {"t_aud"}, "password": {envPassword}}
+	case "POST /staff/password": // a wrong current password: refused, nothing changed
+		s.form = url.Values{"csrf": {"@session"}, "current_password": {"not-the-password-1"}, "new_password": {"Another-pass-2026"},
+			"confirm_password": {"Another-pass-2026"}}
 	case "POST /staff/logout":
 		s.form = url.Values{"csrf": {"@session"}}
 	case "GET /staff/flags/:id":

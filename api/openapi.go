@@ -119,6 +119,8 @@ var apiDocs = map[string]routeDoc{
 	"GET /staff/login":                   {Summary: "工作人员登录页面", Tag: "staff pages", Content: "text/html"},
 	"POST /staff/login":                  {Summary: "登录（设置 HttpOnly、SameSite=Strict 会话 Cookie）", Tag: "staff pages", Body: "form", Status: 303, Content: "text/html"},
 	"POST /staff/logout":                 {Summary: "退出（表单须带 csrf）", Tag: "staff pages", Roles: anyStaff, Body: "form", Status: 303, Content: "text/html"},
+	"GET /staff/password":                {Summary: "修改本人密码的页面（管理员重置密码后，只能先打开此页）", Tag: "staff pages", Roles: anyStaff, Content: "text/html"},
+	"POST /staff/password":               {Summary: "修改本人密码（current_password、new_password、confirm_password，表单须带 csrf）", Tag: "staff pages", Roles: anyStaff, Body: "form", Status: 303, Content: "text/html"},
 	"GET /staff/":                        {Summary: "工作台首页（转到待处理线索）", Tag: "staff pages", Roles: anyStaff, Status: 303, Content: "text/html"},
 	"GET /staff/flags":                   {Summary: "线索列表（监督员限所监督的村）", Tag: "staff pages", Roles: anyStaff, Query: []string{"status"}, Content: "text/html"},
 	"GET /staff/flags/:id":               {Summary: "一条线索：理由、证据、处理经过、处理表单", Tag: "staff pages", Roles: anyStaff, Content: "text/html"},

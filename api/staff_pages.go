@@ -35,6 +35,8 @@ func (s *Server) staffPageRoutes(r *gin.Engine) {
 	r.GET("/staff/login", s.staffLoginPage)
 	r.POST("/staff/login", s.staffLogin)
 	r.POST("/staff/logout", s.staffPage(anyStaff), s.staffLogout)
+	r.GET("/staff/password", s.staffPage(anyStaff), s.staffPasswordPage)
+	r.POST("/staff/password", s.staffPage(anyStaff), s.staffPassword)
 	r.GET("/staff/", s.staffPage(anyStaff), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, pages.Home(user(c).Role)) })
 	r.GET("/staff/flags", s.staffPage(anyStaff), s.staffFlags)
 	r.GET("/staff/flags/:id", s.staffPage(anyStaff), s.staffFlag)
@@ -73,8 +75,9 @@ func (s *Server) staffPage(roles []string) gin.HandlerFunc {
 				return
 			}
 		}
-		if u.MustChange {
-			s.staffRender(c, http.StatusForbidden, "login", "请先修改密码", pages.Page{Error: "管理员已重置您的密码，请先修改密码（POST /api/v1/auth/password）后再使用"})
+		if u.MustChange && c.FullPath() != "/staff/password" && c.FullPath() != "/staff/logout" {
+			// a password an admin reset: the page to change it first
+			c.Redirect(http.StatusSeeOther, "/staff/password")
 			c.Abort()
 			return
 		}
@@ -135,6 +138,35 @@ func (s *Server) logOf(c *gin.Context, u ledger.User) (ledger.Log, error) {
 
 func (s *Server) staffLoginPage(c *gin.Context) {
 	s.staffRender(c, http.StatusOK, "login", "登录", pages.Page{})
+}
+
+// GET /staff/password: the form to change one's own password (the only
+// page a user whose password an admin reset may open).
+func (s *Server) staffPasswordPage(c *gin.Context) {
+	s.staffRender(c, http.StatusOK, "password", "修改密码", pages.Page{Data: user(c).MustChange})
+}
+
+// POST /staff/password: the caller's own password changed (a withheld
+// entry), then their first page; a refusal keeps the form.
+func (s *Server) staffPassword(c *gin.Context) {
+	u := user(c)
+	refuse := func(status int, msg string) {
+		s.staffRender(c, status, "password", "修改密码", pages.Page{Error: msg, Data: u.MustChange})
+	}
+	lg, err := s.logOf(c, u)
+	if err != nil {
+		refuse(statusOf(err), problemDetail(err))
+		return
+	}
+	if c.PostForm("new_password") != c.PostForm("confirm_password") {
+		refuse(http.StatusUnprocessableEntity, "两次输入的新密码不一致")
+		return
+	}
+	if err := s.auth.ChangePassword(c.Request.Context(), lg, u.ID, c.PostForm("current_password"), c.PostForm("new_password")); err != nil {
+		refuse(statusOf(err), problemDetail(err))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, pages.Home(u.Role))
 }
 
 // POST /staff/login: the session cookie, then the user's first page.

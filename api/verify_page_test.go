@@ -232,3 +232,45 @@ func TestT1FlagShowsLaterPassingVerify(t *testing.T) {
 		t.Fatalf("the flags page shows no alarm: %.1500s", list)
 	}
 }
+
+// TestPasswordChangeOnPages (issue 18): a user whose password an admin
+// reset logs in on the staff pages, is sent to the password page from any
+// other page, changes it there (a wrong current password and a mismatched
+// confirmation are refused in Chinese) and then works as before.
+func TestPasswordChangeOnPages(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	aud := e.users["auditor"]
+	if r := e.call("POST", "/api/v1/users/"+aud.ID+"/password", "admin", map[string]string{"new_password": "Reset-by-admin-2026"}); r.status != http.StatusNoContent {
+		t.Fatalf("reset: %v", r)
+	}
+	p := &pageSession{e: e}
+	st, _, h := p.do("POST", "/staff/login", url.Values{"username": {e.usernames["auditor"]}, "password": {"Reset-by-admin-2026"}})
+	if st != http.StatusSeeOther || p.cookie == nil {
+		t.Fatalf("login with the reset password: %d %v", st, h)
+	}
+	if st, _, h := p.do("GET", "/staff/ledger", nil); st != http.StatusSeeOther || h.Get("Location") != "/staff/password" {
+		t.Fatalf("a page before the change: %d %v", st, h)
+	}
+	st, body, _ := p.do("GET", "/staff/password", nil)
+	if st != 200 || !strings.Contains(body, "管理员已重置您的密码") {
+		t.Fatalf("the password page: %d %.500s", st, body)
+	}
+	csrf := p.csrf()
+	for _, c := range []struct{ current, next, confirm, words string }{
+		{"wrong-password-2026", "Villager-ledger-77", "Villager-ledger-77", "当前密码不正确"},
+		{"Reset-by-admin-2026", "Villager-ledger-77", "Villager-ledger-78", "两次输入的新密码不一致"},
+		{"Reset-by-admin-2026", "123456789012", "123456789012", "常见"},
+	} {
+		st, body, _ := p.do("POST", "/staff/password", url.Values{"csrf": {csrf}, "current_password": {c.current}, "new_password": {c.next}, "confirm_password": {c.confirm}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, c.words) {
+			t.Errorf("%+v: %d %.300s", c, st, body)
+		}
+	}
+	st, _, h = p.do("POST", "/staff/password", url.Values{"csrf": {csrf}, "current_password": {"Reset-by-admin-2026"}, "new_password": {"Villager-ledger-77"}, "confirm_password": {"Villager-ledger-77"}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("the change: %d %v", st, h)
+	}
+	if st, _, _ := p.do("GET", "/staff/ledger", nil); st != 200 {
+		t.Fatalf("a page after the change: %d", st)
+	}
+}
