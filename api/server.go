@@ -63,8 +63,10 @@ type Server struct {
 
 	publisher *disclosure.Publisher
 	limits    *queryLimits
-	// verifyLimit counts public verifications per client address.
+	// verifyLimit counts public verifications per client address (an IPv6
+	// client by its /64); verifySlots bounds how many run at once.
 	verifyLimit *window
+	verifySlots chan struct{}
 	site        *disclosure.Site
 	pages       pageCache
 	pages2      *pages.Pages // the staff pages
@@ -100,6 +102,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		cfg.VerifyPerMinute = 30
 	}
 	s.verifyLimit = newWindow(time.Minute, cfg.VerifyPerMinute, d.Now)
+	s.verifySlots = make(chan struct{}, 4)
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,13 +242,23 @@ func (s *Server) verifyPage(c *gin.Context) {
 		page(http.StatusOK, "")
 		return
 	}
-	if !s.verifyLimit.take(c.ClientIP()) {
+	if !s.verifyLimit.take(clientKey(c.ClientIP())) {
 		c.Header("Retry-After", "60")
 		page(http.StatusTooManyRequests, "核验过于频繁，请稍后再试")
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), verifyBudget)
 	defer cancel()
+	// At most a few verifications at once, whoever asks: the rest wait a
+	// moment, then are told to come back.
+	select {
+	case s.verifySlots <- struct{}{}:
+		defer func() { <-s.verifySlots }()
+	case <-time.After(3 * time.Second):
+		c.Header("Retry-After", "10")
+		page(http.StatusServiceUnavailable, "核验的人较多，请稍后再试")
+		return
+	}
 	vkey, err := s.ledger.VerifierKey(lg)
 	if err != nil {
 		s.pageError(c, lg, err)
@@ -337,6 +348,21 @@ func (s *Server) verifyPage(c *gin.Context) {
 		return
 	}
 	page(http.StatusOK, "")
+}
+
+// clientKey is the rate-limit key of a client address: an IPv6 client by
+// its /64 (one subscriber holds at least that many addresses), an IPv4
+// client by its address.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // storedFor returns a published notice and its stored content, or false.

@@ -751,21 +751,30 @@ func ExtractAttachment(pdf []byte, name string) ([]byte, error) {
 			return nil, fmt.Errorf("no attachment %q", name)
 		}
 		rest = rest[i+len("/Type /Filespec"):]
-		uf := bytes.Index(rest, []byte("/UF "))
+		// A file specification's entries are within a few hundred bytes of
+		// its /Type: every search below looks only there, so that a hostile
+		// upload cannot make the scan quadratic in the file's size.
+		dict := rest[:min(len(rest), filespecWindow)]
+		uf := bytes.Index(dict, []byte("/UF "))
 		if uf < 0 {
 			continue
 		}
-		str, tail, ok := literalString(rest[uf+4:])
+		str, tail, ok := literalString(dict[uf+4:])
 		if !ok || decodeTextString(str) != name {
 			continue
 		}
+		ref := after(tail, "/EF << /F ")
 		var obj int
-		if _, err := fmt.Sscanf(string(after(tail, "/EF << /F ")), "%d", &obj); err != nil {
+		if _, err := fmt.Sscanf(string(ref[:min(len(ref), 32)]), "%d", &obj); err != nil {
 			return nil, fmt.Errorf("attachment %q: bad reference", name)
 		}
 		return streamOf(pdf, obj)
 	}
 }
+
+// filespecWindow bounds how far past "/Type /Filespec" ExtractAttachment
+// looks for the entries of that file specification.
+const filespecWindow = 2048
 
 func after(b []byte, tok string) []byte {
 	i := bytes.Index(b, []byte(tok))
@@ -778,13 +787,17 @@ func after(b []byte, tok string) []byte {
 // literalString reads a PDF literal string "( … )" at the start of b (after
 // spaces) and returns its bytes and what follows.
 func literalString(b []byte) ([]byte, []byte, bool) {
+	const maxLiteral = 1024
 	b = bytes.TrimLeft(b, " ")
 	if len(b) == 0 || b[0] != '(' {
 		return nil, nil, false
 	}
 	var out []byte
 	depth := 0
-	for i := 1; i < len(b); i++ {
+	// Attachment names are short: a string that does not close within
+	// maxLiteral bytes is not one (and an upload of unclosed "(" after every
+	// /UF cannot make the scan quadratic in the file's size).
+	for i := 1; i < len(b) && i <= maxLiteral; i++ {
 		c := b[i]
 		switch {
 		case c == '\\' && i+1 < len(b):

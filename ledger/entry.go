@@ -172,7 +172,7 @@ func ParseEntry(raw []byte) (Entry, error) {
 		if env.Blind == nil {
 			return Entry{}, fmt.Errorf("%w: v=2 without a blind", ErrBadEntry)
 		}
-		b, err := base64.RawURLEncoding.DecodeString(*env.Blind)
+		b, err := base64.RawURLEncoding.Strict().DecodeString(*env.Blind)
 		if err != nil || len(b) != BlindSize {
 			return Entry{}, fmt.Errorf("%w: bad blind", ErrBadEntry)
 		}

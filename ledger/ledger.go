@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -74,11 +75,12 @@ func New(o Options) *Ledger {
 	if l.now == nil {
 		l.now = time.Now
 	}
-	if l.rand = o.Rand; l.rand == nil {
-		l.rand = rand.Reader
-	} else {
-		l.rand = &lockedReader{r: o.Rand} // the writers of several logs draw at once
+	// The writers of several logs draw at once; UseRand may swap the source.
+	lr := &lockedReader{r: o.Rand}
+	if lr.r == nil {
+		lr.r = rand.Reader
 	}
+	l.rand = lr
 	if l.loc == nil {
 		l.loc = time.UTC
 	}
@@ -102,6 +104,16 @@ func (l *lockedReader) Read(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.r.Read(p)
+}
+
+// UseRand makes r the source of the blinds of withheld entries from now on
+// (the demo draws them from its seed while it loads, then from crypto/rand:
+// blinds anyone could compute from a known seed would blind nothing).
+func (l *Ledger) UseRand(r io.Reader) {
+	lr := l.rand.(*lockedReader)
+	lr.mu.Lock()
+	lr.r = r
+	lr.mu.Unlock()
 }
 
 // Store returns the ledger's store.
@@ -427,6 +439,21 @@ func (l *Ledger) commit(w *writer, batch []*pending) {
 			return
 		}
 		c, err := l.tryCommit(w, live)
+		if err != nil && c.note != nil && errors.Is(err, ErrTransient) {
+			// The batch got as far as signing its head: the COMMIT may have
+			// happened with its answer lost. Read the head back; running
+			// the batch again on top of itself would store it twice.
+			switch committed, rerr := l.headIs(w.log, c.note); {
+			case rerr != nil:
+				err = &Error{Code: CodeUnavailable, Detail: "数据库暂时无法连接，无法确认刚才的写入是否完成，请稍后按原幂等键重试", Err: errors.Join(err, rerr)}
+				for _, p := range live {
+					answer(p, result{err: err})
+				}
+				return
+			case committed:
+				err = nil
+			}
+		}
 		if err == nil {
 			for k, v := range c.overlay {
 				w.cache[k] = v
@@ -469,6 +496,24 @@ func (l *Ledger) commit(w *writer, batch []*pending) {
 		}
 		return
 	}
+}
+
+// headIs reports whether the log's committed head carries note (the head
+// a batch signed before its COMMIT's answer was lost), reading it a few
+// times while the database comes back.
+func (l *Ledger) headIs(lg Log, note []byte) (bool, error) {
+	var err error
+	for try := 0; try < 10; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var got []byte
+		_, got, err = l.store.Head(ctx, lg.ID)
+		cancel()
+		if err == nil {
+			return bytes.Equal(got, note), nil
+		}
+		time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
+	}
+	return false, err
 }
 
 // maxTransientTries bounds the attempts of one batch that meet transient
@@ -648,7 +693,11 @@ func (l *Ledger) tryCommit(w *writer, batch []*pending) (committed, error) {
 		} else if err != nil {
 			return err
 		}
-		if err := tx.InsertHashes(w.log.ID, tlog.StoredHashIndex(0, size), hashes); err != nil {
+		if err := tx.InsertHashes(w.log.ID, tlog.StoredHashIndex(0, size), hashes); ErrorCode(err) == CodeConflict || errors.Is(err, ErrAppendOnly) {
+			// A tree hash already sits past the head: not this service's.
+			return &headError{firstSeq: size, err: &Error{Code: CodeTampered, Err: ErrUnsignedHead,
+				Detail: fmt.Sprintf("账本头（%d 条）之后已有不是本服务写入的树哈希（首个有问题的序号为 %d）。已停止写入该账本，请立即核查。", size, size)}}
+		} else if err != nil {
 			return err
 		}
 		newSize := size + int64(len(rows))

@@ -75,6 +75,14 @@ func (l *Ledger) SignCheckpointAt(ctx context.Context, lg Log, size int64) (Chec
 	m := l.signLock(lg.ID)
 	m.Lock()
 	defer m.Unlock()
+	// The latest checkpoint first, then the head: another process may sign
+	// meanwhile, and a checkpoint read first is never beyond the head read
+	// after it (no false "smaller than the signed checkpoint").
+	latest, err := l.store.LatestCheckpoint(ctx, lg.ID)
+	have := err == nil
+	if err != nil && !IsNotFound(err) {
+		return Checkpoint{}, err
+	}
 	// Sign only a head this service's writers signed: never over rows an
 	// insider appended with the database's rights alone.
 	head, err := l.CheckHead(ctx, lg)
@@ -90,11 +98,6 @@ func (l *Ledger) SignCheckpointAt(ctx context.Context, lg Log, size int64) (Chec
 	}
 	if size > cur {
 		return Checkpoint{}, Errorf(CodeValidationFailed, "树大小 %d 超出当前大小 %d", size, cur)
-	}
-	latest, err := l.store.LatestCheckpoint(ctx, lg.ID)
-	have := err == nil
-	if err != nil && !IsNotFound(err) {
-		return Checkpoint{}, err
 	}
 	// Never sign on top of a checkpoint this service did not sign: an
 	// insider who rewrote the tree and re-signed the stored checkpoints with

@@ -313,7 +313,7 @@ func checkEnvelope(r StoredEntry, origin string) string {
 		if len(rest) < len(blindKey)+enc+1 || rest[len(blindKey)+enc] != '"' {
 			return "盲化值格式不符"
 		}
-		if _, err := base64.RawURLEncoding.DecodeString(string(rest[len(blindKey) : len(blindKey)+enc])); err != nil {
+		if _, err := base64.RawURLEncoding.Strict().DecodeString(string(rest[len(blindKey) : len(blindKey)+enc])); err != nil {
 			return "盲化值格式不符"
 		}
 		blinded = true

@@ -127,6 +127,9 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 			a.Close()
 			return nil, fmt.Errorf("demo: %w", err)
 		}
+		// The seeded blinds made the demo's root reproducible; what is
+		// written from now on (a visitor's complaint) is blinded for real.
+		a.ledger.UseRand(rand.Reader)
 	}
 	// The town's first entries: itself, the source aliases and the default
 	// subsidy catalogue (nothing is written when it is registered already).

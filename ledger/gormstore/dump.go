@@ -50,6 +50,11 @@ func (s *Store) DumpProjections(ctx context.Context, logID int64) (map[string][]
 			list = append(list, "("+strings.Join(parts, ", ")+")")
 		}
 		rows.Close()
+		// A read cut short is an error, never a shorter table (verify
+		// --deep would call it a difference).
+		if err := rows.Err(); err != nil {
+			return nil, translate("dump "+t.name, err)
+		}
 		sort.Strings(list)
 		out[t.name] = list
 	}

@@ -417,3 +417,74 @@ func TestWriterUnderFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestWriterLostCommitNotRepeated: requests without an Idempotency-Key
+// (anonymous complaints, account changes, Ledger.Append) while half the
+// commits lose their answer, before or after committing. A batch whose
+// COMMIT answer was lost is not run again on top of itself: the writer
+// reads the head back and acknowledges it when its signed head is there.
+// Afterwards no request is stored twice and every acknowledged one is
+// stored once. On SQLite and MariaDB.
+func TestWriterLostCommitNotRepeated(t *testing.T) {
+	for _, dialect := range gormstore.TestDialects() {
+		t.Run(dialect, func(t *testing.T) {
+			f := &faults{mysql: dialect == "mysql", pTx: 0, pCommit: 0.5, rng: mrand.New(mrand.NewPCG(14, 3))}
+			store, err := gormstore.OpenWith(gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { store.Close() })
+			if _, err := store.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			l, lg := lt.NewLedger(t, store, nil, "430181117")
+			f.armed.Store(true)
+			var acked sync.Map
+			var wg sync.WaitGroup
+			for g := range 16 {
+				wg.Go(func() {
+					for i := range 20 {
+						id := g*1000 + i
+						if _, err := l.Append(context.Background(), lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: map[string]any{"id": id}}); err == nil {
+							acked.Store(id, true)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			f.armed.Store(false)
+			if f.cAfter.Load() == 0 {
+				t.Fatal("no commit lost its answer after committing")
+			}
+			size, _ := store.Size(context.Background(), lg.ID)
+			rows, err := store.Entries(context.Background(), lg.ID, 0, int(size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored := map[int]int{}
+			for _, r := range rows {
+				e, err := ledger.ParseEntry(r.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var p struct{ ID int }
+				json.Unmarshal(e.Payload, &p)
+				stored[p.ID]++
+			}
+			for id, n := range stored {
+				if n > 1 {
+					t.Errorf("request %d stored %d times", id, n)
+				}
+			}
+			n := 0
+			acked.Range(func(k, _ any) bool {
+				n++
+				if stored[k.(int)] != 1 {
+					t.Errorf("acknowledged request %v stored %d times", k, stored[k.(int)])
+				}
+				return true
+			})
+			t.Logf("%s: %d commits lost before, %d after; %d acknowledged, %d stored", dialect, f.cBefore.Load(), f.cAfter.Load(), n, len(stored))
+		})
+	}
+}
