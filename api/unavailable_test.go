@@ -27,14 +27,7 @@ func TestDatabaseDown(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "mysql"} {
 		t.Run(dialect, func(t *testing.T) {
 			var sw lt.DownSwitch
-			store, err := gormstore.OpenWith(gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: sw.Wrap})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { store.Close() })
-			if _, err := store.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
+			store := gormstore.OpenTestWith(t, gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: sw.Wrap})
 			svc, lg := lt.NewService(t, store, nil)
 			auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
 			if _, err := auth.CreateUser(t.Context(), lg, "system", ledger.NewUser{Username: "caiwu", Password: "Sunshine-2026!", Role: ledger.RoleFinance}, nil, nil); err != nil {

@@ -169,16 +169,25 @@ func (a *Auth) ChangePassword(ctx context.Context, lg Log, id, current, next str
 	if err := checkPassword(rec.Username, next); err != nil {
 		return withFieldName(err, "new_password")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(next), a.cost())
+	return a.setPassword(ctx, lg, rec, id, "user_password_changed", next, func(sec *UserSecurity) {
+		sec.MustChange, sec.Keyholder = false, ""
+	})
+}
+
+// setPassword records a password event (typ, by actor) as a withheld entry,
+// then stores the new password's hash and the account's security record as
+// change makes it.
+func (a *Auth) setPassword(ctx context.Context, lg Log, rec UserRecord, actor, typ, password string, change func(*UserSecurity)) error {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cost())
 	if err != nil {
 		return err
 	}
-	sec, err := a.Accounts.UserSecurity(ctx, id)
+	sec, err := a.Accounts.UserSecurity(ctx, rec.ID)
 	if err != nil {
 		return err
 	}
 	if _, _, err := Do(ctx, a.L, lg, nil, func(b *Batch) (struct{}, error) {
-		_, err := b.Append(AppendInput{Type: "user_password_changed", Actor: id, Payload: map[string]any{"id": id, "username": rec.Username}})
+		_, err := b.Append(AppendInput{Type: typ, Actor: actor, Payload: map[string]any{"id": rec.ID, "username": rec.Username}})
 		return struct{}{}, err
 	}); err != nil {
 		return err
@@ -187,8 +196,8 @@ func (a *Auth) ChangePassword(ctx context.Context, lg Log, id, current, next str
 	if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
 		return err
 	}
-	sec.MustChange, sec.Keyholder = false, ""
-	return a.Accounts.PutUserSecurity(ctx, id, sec)
+	change(&sec)
+	return a.Accounts.PutUserSecurity(ctx, rec.ID, sec)
 }
 
 // ResetPassword sets another user's password (an admin): the user must
@@ -205,27 +214,10 @@ func (a *Auth) ResetPassword(ctx context.Context, lg Log, actor, id, password st
 	if err := checkPassword(rec.Username, password); err != nil {
 		return withFieldName(err, "new_password")
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cost())
-	if err != nil {
-		return err
-	}
-	sec, err := a.Accounts.UserSecurity(ctx, id)
-	if err != nil {
-		return err
-	}
-	if _, _, err := Do(ctx, a.L, lg, nil, func(b *Batch) (struct{}, error) {
-		_, err := b.Append(AppendInput{Type: "user_password_reset", Actor: actor, Payload: map[string]any{"id": id, "username": rec.Username}})
-		return struct{}{}, err
-	}); err != nil {
-		return err
-	}
-	rec.PasswordHash = hash
-	if err := a.Accounts.UpdateUser(ctx, rec); err != nil {
-		return err
-	}
-	sec.MustChange, sec.Keyholder = true, actor
-	sec.SetupBy = addActor(sec.SetupBy, actor)
-	return a.Accounts.PutUserSecurity(ctx, id, sec)
+	return a.setPassword(ctx, lg, rec, actor, "user_password_reset", password, func(sec *UserSecurity) {
+		sec.MustChange, sec.Keyholder = true, actor
+		sec.SetupBy = addActor(sec.SetupBy, actor)
+	})
 }
 
 // Unlock reopens every login gate of a user's account (an admin), with a

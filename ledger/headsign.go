@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -172,6 +173,10 @@ func (l *Ledger) CheckHead(ctx context.Context, lg Log) (HeadStatus, error) {
 	if err != nil {
 		return HeadStatus{}, err
 	}
+	return l.checkHeadAt(ctx, lg, size, note)
+}
+
+func (l *Ledger) checkHeadAt(ctx context.Context, lg Log, size int64, note []byte) (HeadStatus, error) {
 	var latest *Checkpoint
 	if note == nil {
 		c, err := l.store.LatestCheckpoint(ctx, lg.ID)
@@ -182,6 +187,38 @@ func (l *Ledger) CheckHead(ctx context.Context, lg Log) (HeadStatus, error) {
 		}
 	}
 	return l.headStatus(lg, size, note, l.hashReader(ctx, lg), latest)
+}
+
+// HeadSound is CheckHead for readers (the public checkpoint, every public
+// verification): a head found sound is remembered by its size and note, so
+// that asking again about the same head costs one query. It fails with
+// CodeTampered when the head is not one this service's writers signed.
+// (Stored hashes rewritten under an unchanged head are caught where they
+// are used: the proofs built from them no longer verify, and a new
+// checkpoint is checked against the last.)
+func (l *Ledger) HeadSound(ctx context.Context, lg Log) (HeadStatus, error) {
+	size, note, err := l.store.Head(ctx, lg.ID)
+	if err != nil {
+		return HeadStatus{}, err
+	}
+	key := string(note) + "\x00" + strconv.FormatInt(size, 10)
+	l.mu.Lock()
+	sound := l.soundHeads[lg.ID] == key
+	l.mu.Unlock()
+	if sound {
+		return HeadStatus{Size: size, Signed: size}, nil
+	}
+	st, err := l.checkHeadAt(ctx, lg, size, note)
+	if err != nil {
+		return st, err
+	}
+	if !st.OK() {
+		return st, &Error{Code: CodeTampered, Detail: st.Problem, Err: ErrUnsignedHead}
+	}
+	l.mu.Lock()
+	l.soundHeads[lg.ID] = key
+	l.mu.Unlock()
+	return st, nil
 }
 
 // raiseHalt records, outside the log, that its writer stopped (rule T1,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -186,46 +185,20 @@ func (l *Ledger) Checkpoint(ctx context.Context, lg Log) (Checkpoint, error) {
 	if l.now().Sub(latest.CreatedAt) < l.cpEvery {
 		return latest, nil
 	}
-	size, note, err := l.store.Head(ctx, lg.ID)
+	// Nothing new to sign when the head is the latest checkpoint's size, but
+	// the head must still be one this service wrote: a tree rewritten in
+	// place (same size) is refused too.
+	head, err := l.HeadSound(ctx, lg)
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	if size == latest.Size {
-		// Nothing new to sign, but the head must still be one this service
-		// wrote: a tree rewritten in place (same size) is refused too.
-		if err := l.headStillSigned(ctx, lg, size, note); err != nil {
-			return Checkpoint{}, err
-		}
+	if head.Size == latest.Size {
 		return latest, nil
 	}
 	// A head this service did not write is refused (ledger_tampered): the
 	// public learns the log is not what it signed, rather than being served
 	// the last checkpoint as if nothing had happened.
 	return l.SignCheckpoint(ctx, lg)
-}
-
-// headStillSigned checks the head (size, note) with CheckHead unless that
-// very head was found sound before, and fails with CodeTampered when it is
-// not one this service's writers signed.
-func (l *Ledger) headStillSigned(ctx context.Context, lg Log, size int64, note []byte) error {
-	key := string(note) + "\x00" + strconv.FormatInt(size, 10)
-	l.mu.Lock()
-	ok := l.soundHeads[lg.ID] == key
-	l.mu.Unlock()
-	if ok {
-		return nil
-	}
-	st, err := l.CheckHead(ctx, lg)
-	if err != nil {
-		return err
-	}
-	if !st.OK() {
-		return &Error{Code: CodeTampered, Detail: st.Problem + "。拒绝提供检查点。", Err: ErrUnsignedHead}
-	}
-	l.mu.Lock()
-	l.soundHeads[lg.ID] = key
-	l.mu.Unlock()
-	return nil
 }
 
 // LeafHashes returns the RFC 6962 leaf hashes of records (from stored

@@ -283,14 +283,7 @@ func TestWriterUnderFaults(t *testing.T) {
 	for _, dialect := range gormstore.TestDialects() {
 		t.Run(dialect, func(t *testing.T) {
 			f := &faults{mysql: dialect == "mysql", pTx: 0.5, pCommit: 0.3, rng: mrand.New(mrand.NewPCG(14, 2))}
-			store, err := gormstore.OpenWith(gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { store.Close() })
-			if _, err := store.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
+			store := gormstore.OpenTestWith(t, gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
 			svc, lg := lt.NewService(t, store, nil)
 			lt.Town(t, svc, lg)
 			ctx := context.Background()
@@ -429,14 +422,7 @@ func TestWriterLostCommitNotRepeated(t *testing.T) {
 	for _, dialect := range gormstore.TestDialects() {
 		t.Run(dialect, func(t *testing.T) {
 			f := &faults{mysql: dialect == "mysql", pTx: 0, pCommit: 0.5, rng: mrand.New(mrand.NewPCG(14, 3))}
-			store, err := gormstore.OpenWith(gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { store.Close() })
-			if _, err := store.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
+			store := gormstore.OpenTestWith(t, gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
 			l, lg := lt.NewLedger(t, store, nil, "430181117")
 			f.armed.Store(true)
 			var acked sync.Map

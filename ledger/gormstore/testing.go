@@ -81,7 +81,14 @@ func OpenTest(tb testing.TB, dialect string) *Store {
 // OpenTestDSN opens and migrates dsn and closes it when the test ends.
 func OpenTestDSN(tb testing.TB, dsn string) *Store {
 	tb.Helper()
-	s, err := Open(dsn)
+	return OpenTestWith(tb, dsn, Options{})
+}
+
+// OpenTestWith is OpenTestDSN with options (a connector wrapper that
+// injects faults or takes the database away).
+func OpenTestWith(tb testing.TB, dsn string, o Options) *Store {
+	tb.Helper()
+	s, err := OpenWith(dsn, o)
 	if err != nil {
 		tb.Fatal(err)
 	}
