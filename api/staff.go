@@ -393,6 +393,7 @@ func (s *Server) importSheet(c *gin.Context) {
 		return
 	}
 	if len(bad) > 0 {
+		bad = s.withReferenceErrors(c.Request.Context(), lg, user(c).ID, in, bad)
 		if dry {
 			c.JSON(http.StatusOK, dryRunDTO(in.Rows, bad, nil))
 			return

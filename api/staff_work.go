@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -209,6 +210,38 @@ func parseSheet(kind, filename string, data []byte) (ledger.ImportInput, []ledge
 	return in, p.Errors, nil
 }
 
+// withReferenceErrors adds to a sheet's malformed cells the errors of its
+// other rows that only the books can tell (an unknown project, fund, person
+// or item code), found by a dry run of the well-formed rows, so that one
+// answer lists every bad row, in row order. A failing dry run adds nothing
+// more: the cell errors are reported as they are.
+func (s *Server) withReferenceErrors(ctx context.Context, lg ledger.Log, actor string, in ledger.ImportInput, bad []ledger.FieldError) []ledger.FieldError {
+	if len(bad) == 0 {
+		return bad
+	}
+	// Only the rows without a malformed cell: the others were read with
+	// zero values and would be reported again.
+	skip := make(map[int]bool, len(bad))
+	for _, fe := range bad {
+		skip[fe.Row] = true
+	}
+	in.Persons = slices.DeleteFunc(slices.Clone(in.Persons), func(r ledger.PersonRow) bool { return skip[r.Row] })
+	in.Registers = slices.DeleteFunc(slices.Clone(in.Registers), func(r ledger.RegisterRow) bool { return skip[r.Row] })
+	in.Funds = slices.DeleteFunc(slices.Clone(in.Funds), func(r ledger.FundRow) bool { return skip[r.Row] })
+	in.Projects = slices.DeleteFunc(slices.Clone(in.Projects), func(r ledger.ProjectRow) bool { return skip[r.Row] })
+	in.Allocations = slices.DeleteFunc(slices.Clone(in.Allocations), func(r ledger.AllocationRow) bool { return skip[r.Row] })
+	in.Payments = slices.DeleteFunc(slices.Clone(in.Payments), func(r ledger.PaymentRow) bool { return skip[r.Row] })
+	in.Loans = slices.DeleteFunc(slices.Clone(in.Loans), func(r ledger.LoanRow) bool { return skip[r.Row] })
+	in.Repayments = slices.DeleteFunc(slices.Clone(in.Repayments), func(r ledger.RepaymentRow) bool { return skip[r.Row] })
+	res, err := s.svc.Import(ctx, lg, actor, in, true, nil)
+	if err != nil || len(res.Errors) == 0 {
+		return bad
+	}
+	all := append(slices.Clone(bad), res.Errors...)
+	slices.SortStableFunc(all, func(a, b ledger.FieldError) int { return cmp.Compare(a.Row, b.Row) })
+	return all
+}
+
 // POST /staff/imports (multipart: kind, file): the dry run. Nothing is
 // written; the page lists every malformed row and every rule other rows
 // would trip, and offers the commit when no row is malformed.
@@ -254,7 +287,7 @@ func (s *Server) staffImportCheck(c *gin.Context) {
 		s.staffRender(c, statusOf(err), "imports", "导入", pageError(pages.Page{Data: d}, err))
 		return
 	}
-	d.Checked, d.Rows, d.Errors = true, in.Rows, bad
+	d.Checked, d.Rows, d.Errors = true, in.Rows, s.withReferenceErrors(c.Request.Context(), lg, user(c).ID, in, bad)
 	if len(bad) == 0 {
 		res, err := s.svc.Import(c.Request.Context(), lg, user(c).ID, in, true, nil)
 		if err != nil {
