@@ -21,6 +21,10 @@ type Options struct {
 	CanDraw func(r rune) bool
 	// MaxRows is the most data rows a sheet may have (0: DefaultMaxRows).
 	MaxRows int
+	// Aliases maps header spellings to a kind's column headers, besides
+	// the kind's own defaults (the town's mapping of its bank's return
+	// file: DefaultBankAliases holds the common ones).
+	Aliases map[string]string
 }
 
 // Parsed is a sheet read into records of one kind. Exactly one of the row
@@ -40,6 +44,7 @@ type Parsed struct {
 	Payments    []ledger.PaymentRow
 	Loans       []ledger.LoanRow
 	Repayments  []ledger.RepaymentRow
+	BankReturns []ledger.BankReturnRow
 
 	// Errors holds every malformed cell of every row, in row order: Row is
 	// the row number as Excel shows it, Field the column header, Message a
@@ -139,6 +144,19 @@ func Parse(kind, filename string, data []byte, opt Options) (*Parsed, error) {
 	}
 	if err != nil {
 		return nil, readError(err, maxRows)
+	}
+	if len(opt.Aliases) > 0 && spec.aliases != nil {
+		s := *spec
+		s.aliases = make(map[string]string, len(spec.aliases)+len(opt.Aliases))
+		for k, v := range spec.aliases {
+			s.aliases[k] = v
+		}
+		for k, v := range opt.Aliases {
+			if _, ok := spec.idx[v]; ok {
+				s.aliases[normHeader(k)] = v
+			}
+		}
+		spec = &s
 	}
 	return parseTable(spec, t, opt, maxRows)
 }
@@ -251,6 +269,18 @@ func normHeader(s string) string {
 	return strings.Trim(s, "*")
 }
 
+// header returns the column a header cell names: its normalised text, or
+// the column it is an alias of.
+func (s *sheetSpec) header(v string) string {
+	h := normHeader(v)
+	if _, own := s.idx[h]; !own {
+		if a, ok := s.aliases[h]; ok {
+			return a
+		}
+	}
+	return h
+}
+
 // findHeader picks the header row among the first rows: the first that has
 // every required column, else the one that has the most (for the error).
 func findHeader(spec *sheetSpec, t *table) (at int, cols map[string]int) {
@@ -259,7 +289,7 @@ func findHeader(spec *sheetSpec, t *table) (at int, cols map[string]int) {
 	for i := 0; i < len(t.rows) && i < headerSearch; i++ {
 		m := map[string]int{}
 		for _, c := range t.rows[i].cells {
-			h := normHeader(c.val)
+			h := spec.header(c.val)
 			if _, dup := m[h]; !dup {
 				m[h] = c.col
 			}
@@ -311,7 +341,7 @@ func parseTable(spec *sheetSpec, t *table, opt Options, maxRows int) (*Parsed, e
 	seen := map[string]int{}
 	var dups []ledger.FieldError
 	for _, c := range header.cells {
-		h := normHeader(c.val)
+		h := spec.header(c.val)
 		if _, ok := spec.idx[h]; !ok {
 			continue
 		}

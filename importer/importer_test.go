@@ -19,17 +19,18 @@ func date(y, m, d int) ledger.Date { return ledger.Date{Year: y, Month: time.Mon
 
 func TestKindsAndHeaders(t *testing.T) {
 	want := map[string][]string{
-		"persons":     {"村", "村民小组", "户主身份证号", "姓名", "身份证号", "与户主关系", "户属性", "监测类型", "迁入本户日期", "一卡通开户行", "一卡通账号", "一卡通户名身份证号", "联系电话"},
-		"registers":   {"身份证号", "登记类型", "日期", "关联身份证号"},
-		"funds":       {"指标文号", "资金名称", "资金来源级次", "资金性质", "功能科目", "用途类别", "年度", "金额(元)", "到账日期"},
-		"projects":    {"项目编号", "项目名称", "项目类别", "建设性质", "村", "建设任务", "预算(元)", "实施单位", "责任人", "开始日期", "结束日期", "受益户数", "受益脱贫户数", "绩效目标", "带贫减贫机制", "项目状态", "批复文号", "批复日期"},
-		"allocations": {"指标文号", "项目编号", "金额(元)", "拨付日期", "拨付文号"},
-		"payments":    payHeaders,
-		"loans":       {"贷款合同号", "借款人身份证号", "贷款银行", "金额(元)", "期限(月)", "年利率", "用途", "发放日期", "到期日期"},
-		"repayments":  {"贷款合同号", "还款日期", "金额(元)"},
+		"persons":      {"村", "村民小组", "户主身份证号", "姓名", "身份证号", "与户主关系", "户属性", "监测类型", "迁入本户日期", "一卡通开户行", "一卡通账号", "一卡通户名身份证号", "联系电话"},
+		"registers":    {"身份证号", "登记类型", "日期", "关联身份证号"},
+		"funds":        {"指标文号", "资金名称", "资金来源级次", "资金性质", "功能科目", "用途类别", "年度", "金额(元)", "到账日期"},
+		"projects":     {"项目编号", "项目名称", "项目类别", "建设性质", "村", "建设任务", "预算(元)", "实施单位", "责任人", "开始日期", "结束日期", "受益户数", "受益脱贫户数", "绩效目标", "带贫减贫机制", "项目状态", "批复文号", "批复日期"},
+		"allocations":  {"指标文号", "项目编号", "金额(元)", "拨付日期", "拨付文号"},
+		"payments":     payHeaders,
+		"loans":        {"贷款合同号", "借款人身份证号", "贷款银行", "金额(元)", "期限(月)", "年利率", "用途", "发放日期", "到期日期"},
+		"repayments":   {"贷款合同号", "还款日期", "金额(元)"},
+		"bank_returns": {"批次号", "凭证号", "账号", "户名", "金额", "状态", "交易日期", "银行", "失败原因"},
 	}
 	kinds := Kinds()
-	if !reflect.DeepEqual(kinds, []string{"persons", "registers", "funds", "projects", "allocations", "payments", "loans", "repayments"}) {
+	if !reflect.DeepEqual(kinds, []string{"persons", "registers", "funds", "projects", "allocations", "payments", "loans", "repayments", "bank_returns"}) {
 		t.Fatalf("Kinds() = %v", kinds)
 	}
 	for _, k := range kinds {
@@ -788,7 +789,7 @@ func TestRequiredCells(t *testing.T) {
 			for _, e := range errorsAt(p, 2, c.Header) {
 				required = required || strings.HasPrefix(e.Message, msgRequired)
 			}
-			want := c.CellRequired || kind == "payments" && c.Header == "收款人身份证号"
+			want := c.CellRequired || kind == "payments" && c.Header == "收款人身份证号" || kind == "bank_returns" && c.Header == "凭证号"
 			if required != want {
 				t.Errorf("%s %s: 必填项为空 reported %v, want %v", kind, c.Header, required, want)
 			}

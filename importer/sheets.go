@@ -36,6 +36,9 @@ type sheetSpec struct {
 	row   func(r *rowReader, p *Parsed)
 	// unique names a column whose values must not repeat within a sheet.
 	unique string
+	// aliases maps other spellings of a header to the column's (a bank's
+	// own names of the columns of its return file).
+	aliases map[string]string
 }
 
 // index returns the position of header h among the spec's columns. It
@@ -129,6 +132,7 @@ var specs = []*sheetSpec{
 		},
 		row: repaymentRow,
 	}),
+	bankReturnSpec,
 }
 
 // newSpec indexes a spec's columns by header.

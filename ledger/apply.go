@@ -584,6 +584,8 @@ func apply(bk Books, e Entry) error {
 		return applyNotice(bk, e)
 	case "complaint_filed", "complaint_replied", "complaint_resolved", "complaint_escalated":
 		return applyComplaint(bk, e)
+	case "bank_return_recorded":
+		return applyBankReturn(bk, e)
 	case "import_batch_committed":
 		var p importPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {

@@ -37,7 +37,7 @@ var families = map[string]bool{
 	"loan": true, "repayment": true, "notice": true, "import_batch": true,
 
 	"person": false, "household": false, "register": false, "flag": false,
-	"complaint": false, "user": false,
+	"complaint": false, "user": false, "bank_return": false,
 }
 
 // Family returns the family of an entry type ("payment" for

@@ -36,6 +36,10 @@ type Evidence struct {
 	Invoices     []string `json:"invoices,omitempty"`
 	Loans        []string `json:"loans,omitempty"`
 	Batches      []int64  `json:"batches,omitempty"`
+	// Accounts are bank accounts as oversight may see them (****1234);
+	// BankBatches the bank's batch numbers (R1–R5).
+	Accounts    []string `json:"accounts,omitempty"`
+	BankBatches []string `json:"bank_batches,omitempty"`
 }
 
 // maxEvidence bounds each list of a flag's evidence, so that a finding over
@@ -53,7 +57,8 @@ func capList[T any](l []T) []T {
 // capped returns e with each list cut to maxEvidence items.
 func (e Evidence) capped() Evidence {
 	return Evidence{Entries: capList(e.Entries), Vouchers: capList(e.Vouchers), DocNos: capList(e.DocNos),
-		ProjectCodes: capList(e.ProjectCodes), Invoices: capList(e.Invoices), Loans: capList(e.Loans), Batches: capList(e.Batches)}
+		ProjectCodes: capList(e.ProjectCodes), Invoices: capList(e.Invoices), Loans: capList(e.Loans), Batches: capList(e.Batches),
+		Accounts: capList(e.Accounts), BankBatches: capList(e.BankBatches)}
 }
 
 // merge adds what o cites that e does not (up to maxEvidence items a list),

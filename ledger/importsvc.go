@@ -20,6 +20,7 @@ type ImportInput struct {
 	Payments    []PaymentRow
 	Loans       []LoanRow
 	Repayments  []RepaymentRow
+	BankReturns []BankReturnRow
 }
 
 // ImportResult is what an import wrote, or (dry run) would write.
@@ -131,6 +132,11 @@ func (s *Service) Import(ctx context.Context, lg Log, actor string, in ImportInp
 			for _, r := range in.Repayments {
 				_, c, err := w.recordRepayment(actor, r, true)
 				collect(r.Row, c, err)
+			}
+		case "bank_returns":
+			for _, r := range in.BankReturns {
+				_, err := w.recordBankReturn(actor, r)
+				collect(r.Row, nil, err)
 			}
 		default:
 			return res, invalid("kind", "未知的导入类型「%s」", in.Kind)

@@ -32,6 +32,13 @@ type ScanData struct {
 	ProjectStates map[int64][]StateChange
 	// Accounts: who set up which staff account and the approvals (S1).
 	Accounts []AccountEvent
+	// BankReturns are the bank's return rows (R1–R5), loaded by a full
+	// scan only (ScanData); NameIndex is each decrypted person's name blind
+	// index, AccountTails the last 4 digits of their accounts by blind
+	// index, both for the reconciliation's evidence.
+	BankReturns  []BankReturn
+	NameIndex    map[int64]string
+	AccountTails map[string]string
 
 	strs symTable
 }
@@ -61,6 +68,9 @@ func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 		return nil, err
 	}
 	d.Payments = make([]ScanPayment, 0, n+n/64)
+	if err := s.loadBank(ctx, lg, d); err != nil {
+		return nil, err
+	}
 	if r, ok := bk.(ScanReader); ok {
 		l := scanLoader{d: d, dates: map[string]PackedDate{}, periods: map[string]PackedPeriod{}}
 		if err := r.ScanPayments(l.add); err != nil {
@@ -272,6 +282,7 @@ func (s *Service) snapshot(ctx context.Context, lg Log, need func(person int64) 
 		if rec, err := bk.Private(p.ID); err == nil {
 			if pp, err := s.Vault.Open(lg.Town, rec); err == nil {
 				d.Labels[p.ID] = MaskName(pp.Name)
+				s.addPrivate(d, p.ID, pp)
 				if pp.IDNumber != "" {
 					d.Births[p.ID] = IDBirthDate(pp.IDNumber)
 				}

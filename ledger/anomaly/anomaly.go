@@ -36,13 +36,18 @@ type Config struct {
 	AllocationNoticeDays int        // D2: working days after a fund arrives for its 资金分配结果公告
 	ComplaintDays        int        // H3: days a complaint may stay unresolved
 	NewApproverDays      int        // S1: an approval by an account set up this many days or fewer before it
+	// R4: days after a payment's date with no bank return row, by item
+	// code (BankReturnDaysByItem), else BankReturnDays.
+	BankReturnDays       int
+	BankReturnDaysByItem map[string]int
 }
 
 // DefaultConfig is the catalogue's defaults.
 var DefaultConfig = Config{IdleWarnMonths: 6, IdleHighMonths: 12, SplitDays: 180, TenderThreshold: 100000_00, TenderWindowDays: 90,
 	LargeFactor: 3, LargeNoItem: 10000_00, LoanMax: ledger.LoanMaxAmount, LoanMaxMonths: ledger.LoanMaxTermMonths,
 	LoanDueSoonDays: 30, LoanOverdueHighDays: 90, BorrowerMinAge: ledger.LoanMinAge, BorrowerMaxAge: ledger.LoanMaxAge, OutlierMinPayments: 10,
-	BackdatedDays: 30, AllocationNoticeDays: 15, ComplaintDays: 20, NewApproverDays: 30}
+	BackdatedDays: 30, AllocationNoticeDays: 15, ComplaintDays: 20, NewApproverDays: 30,
+	BankReturnDays: 15}
 
 // Rule is one entry of the catalogue.
 type Rule struct {
@@ -93,6 +98,7 @@ func Catalogue() []Rule {
 		// T1 is raised by the verify job, not by the scan.
 		{"T1", "账本被篡改", "校验发现条目、哈希或已签名检查点不一致", "账本", func(*ledger.ScanData, Config) []ledger.Finding { return nil }},
 	}
+	rs = append(rs, bankRules()...)
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Code < rs[j].Code })
 	return rs
 }
