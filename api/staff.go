@@ -984,6 +984,10 @@ type PaymentDTO struct {
 	LoanContractNo string   `json:"loan_contract_no,omitempty"`
 	Maker          string   `json:"maker"`
 	Imported       bool     `json:"imported"`
+	// BankState is what the bank's return file says of it: 到账, 退回,
+	// 失败 or 未见银行回单; absent where the bank does not pay it (cash, an
+	// organisation) or the town has recorded no bank return file.
+	BankState string `json:"bank_state,omitempty"`
 }
 
 func paymentDTO(p ledger.Payment, label string) PaymentDTO {
@@ -1063,8 +1067,15 @@ func (s *Server) listPayments(c *gin.Context) {
 		out.NextCursor = strconv.FormatInt(ps[limit-1].ID, 10)
 	}
 	labels := s.payeeLabels(c, lg, ps)
+	banks, err := s.svc.BankStates(c.Request.Context(), lg, ps)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	for _, p := range ps {
-		out.Items = append(out.Items, paymentDTO(p, labels[p.Payee]))
+		d := paymentDTO(p, labels[p.Payee])
+		d.BankState = banks[p.ID]
+		out.Items = append(out.Items, d)
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -1087,7 +1098,11 @@ func (s *Server) getPayment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, paymentDTO(p, s.payeeLabels(c, lg, []ledger.Payment{p})[p.Payee]))
+	d := paymentDTO(p, s.payeeLabels(c, lg, []ledger.Payment{p})[p.Payee])
+	if banks, err := s.svc.BankStates(c.Request.Context(), lg, []ledger.Payment{p}); err == nil {
+		d.BankState = banks[p.ID]
+	}
+	c.JSON(http.StatusOK, d)
 }
 
 type approvalBody struct {

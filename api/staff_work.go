@@ -166,7 +166,8 @@ func (u *uploads) take(tok, owner string) (pendingUpload, bool) {
 
 // ImportKindNames are the sheets of DOMAIN.md §9 by import kind.
 var importKindNames = map[string]string{"persons": "花名册", "registers": "其他登记", "funds": "资金", "projects": "项目",
-	"allocations": "拨付", "payments": "发放明细", "loans": "贷款", "repayments": "还款"}
+	"allocations": "拨付", "payments": "发放明细", "loans": "贷款", "repayments": "还款",
+	"bank_returns": "银行代发回盘"}
 
 func importKinds() []pages.Option {
 	var out []pages.Option
@@ -206,7 +207,7 @@ func parseSheet(kind, filename string, data []byte) (ledger.ImportInput, []ledge
 	sum := sha256.Sum256(data)
 	in := ledger.ImportInput{Kind: kind, Filename: filename, FileSHA256: hex.EncodeToString(sum[:]), Rows: p.Rows,
 		Persons: p.Persons, Registers: p.Registers, Funds: p.Funds, Projects: p.Projects, Allocations: p.Allocations,
-		Payments: p.Payments, Loans: p.Loans, Repayments: p.Repayments}
+		Payments: p.Payments, Loans: p.Loans, Repayments: p.Repayments, BankReturns: p.BankReturns}
 	return in, p.Errors, nil
 }
 
@@ -233,6 +234,7 @@ func (s *Server) withReferenceErrors(ctx context.Context, lg ledger.Log, actor s
 	in.Payments = slices.DeleteFunc(slices.Clone(in.Payments), func(r ledger.PaymentRow) bool { return skip[r.Row] })
 	in.Loans = slices.DeleteFunc(slices.Clone(in.Loans), func(r ledger.LoanRow) bool { return skip[r.Row] })
 	in.Repayments = slices.DeleteFunc(slices.Clone(in.Repayments), func(r ledger.RepaymentRow) bool { return skip[r.Row] })
+	in.BankReturns = slices.DeleteFunc(slices.Clone(in.BankReturns), func(r ledger.BankReturnRow) bool { return skip[r.Row] })
 	res, err := s.svc.Import(ctx, lg, actor, in, true, nil)
 	if err != nil || len(res.Errors) == 0 {
 		return bad
@@ -602,9 +604,11 @@ func (s *Server) paymentViews(c *gin.Context, lg ledger.Log, ps []ledger.Payment
 			codes[p.ID] = p.Code
 		}
 	}
+	banks, _ := s.svc.BankStates(c.Request.Context(), lg, ps) // the page shows what it has
 	out := make([]pages.PaymentView, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, pages.PaymentView{Payment: p, Payee: labels[p.Payee], ProjectCode: codes[p.Project], StatusText: ledger.PaymentStatusText(p.Status)})
+		out = append(out, pages.PaymentView{Payment: p, Payee: labels[p.Payee], ProjectCode: codes[p.Project], StatusText: ledger.PaymentStatusText(p.Status),
+			BankState: banks[p.ID]})
 	}
 	return out
 }

@@ -165,6 +165,9 @@ type PaymentView struct {
 	Payee       string
 	ProjectCode string
 	StatusText  string
+	// BankState is what the bank's return file says of it (到账, 退回,
+	// 失败, 未见银行回单); "" where the bank does not pay it.
+	BankState string
 }
 
 // PaymentsData is the payments page.

@@ -1,0 +1,123 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// TestBankReturnImport: a bank's GBK CSV return file through
+// POST /api/v1/imports/bank_returns: malformed rows are listed with their
+// row numbers and nothing is written; the good file is written; the
+// payments JSON and the staff payments page show each payment's bank
+// state; the staff import page offers the kind and its template.
+func TestBankReturnImport(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	// Three payments into the villagers' own accounts, and one in cash.
+	var b bytes.Buffer
+	b.WriteString("凭证号,项目编号,指标文号,补贴项目代码,付款类型,收款人身份证号,收款单位,统一社会信用代码,收款账号,账户户名身份证号,数量,金额(元),所属期间,支付日期,发票号,合同号,贷款合同号\n")
+	fmt.Fprintf(&b, "BK-1,%s,%s,,补助,%s,,,%s,,,\"1,200.00\",,2026-03-01,,,\n", envProject1, envFundDoc, e.ids["tp1"], e.accounts["tp1"])
+	fmt.Fprintf(&b, "BK-2,%s,%s,,补助,%s,,,%s,,,800.00,,2026-03-01,,,\n", envProject1, envFundDoc, e.ids["tp2"], e.accounts["tp2"])
+	fmt.Fprintf(&b, "BK-3,%s,%s,,补助,%s,,,%s,,,500.00,,2026-03-01,,,\n", envProject1, envFundDoc, e.ids["tp3"], e.accounts["tp3"])
+	fmt.Fprintf(&b, "BK-4,%s,%s,,补助,%s,,,,,,300.00,,2026-03-01,,,\n", envProject1, envFundDoc, e.ids["sn1"])
+	if r := e.upload("/api/v1/imports/payments", "finance", "发放明细.csv", b.Bytes(), ""); r.status != 201 {
+		t.Fatalf("payments: %s", r)
+	}
+	enc := func(s string) []byte {
+		out, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	header := "代发批次号,客户流水号,收款账号,收款人户名,交易金额,处理状态,入账日期,开户行\r\n"
+	good := header +
+		fmt.Sprintf("DF0302,BK-1,%s,%s,\"1,200.00\",交易成功,2026-03-02,浏阳农商银行\r\n", e.accounts["tp1"], e.names["tp1"]) +
+		fmt.Sprintf("DF0302,BK-2,%s,%s,800.00,退票,2026-03-02,浏阳农商银行\r\n", e.accounts["tp2"], e.names["tp2"])
+	bad := good +
+		fmt.Sprintf("DF0302,BK-3,%s,%s,五百元,交易成功,2026-03-02,浏阳农商银行\r\n", e.accounts["tp3"], e.names["tp3"]) + // row 4: amount
+		fmt.Sprintf("DF0302,BK-3,,%s,500.00,交易成功,2026-03-02,浏阳农商银行\r\n", e.names["tp3"]) + // row 5: no account
+		fmt.Sprintf("DF0302,BK-3,%s,%s,500.00,处理中,2026-03-02,浏阳农商银行\r\n", e.accounts["tp3"], e.names["tp3"]) // row 6: state
+	n0 := e.size()
+	for _, path := range []string{"/api/v1/imports/bank_returns?dry_run=true", "/api/v1/imports/bank_returns"} {
+		r := e.upload(path, "finance", "代发回盘.csv", enc(bad), "")
+		var v struct {
+			Code   string              `json:"code"`
+			Errors []ledger.FieldError `json:"errors"`
+		}
+		if err := json.Unmarshal(r.body, &v); err != nil {
+			t.Fatalf("%s: %v %s", path, err, r)
+		}
+		var rows []int
+		for _, fe := range v.Errors {
+			rows = append(rows, fe.Row)
+		}
+		if !slices.Equal(rows, []int{4, 5, 6}) || (!strings.Contains(path, "dry_run") && (r.status != 422 || v.Code != "import_rows_invalid")) {
+			t.Fatalf("%s: %d rows %v: %s", path, r.status, rows, r)
+		}
+	}
+	if e.size() != n0 {
+		t.Fatal("a refused bank file wrote entries")
+	}
+	r := e.upload("/api/v1/imports/bank_returns", "finance", "代发回盘.csv", enc(good), "")
+	if r.status != 201 {
+		t.Fatalf("the good file: %s", r)
+	}
+	// The same file again: every row already recorded, nothing written.
+	n1 := e.size()
+	if r := e.upload("/api/v1/imports/bank_returns", "finance", "代发回盘.csv", enc(good), ""); r.status != 422 || e.size() != n1 {
+		t.Fatalf("the same file again: %s", r)
+	}
+	// The bank states in the payments JSON.
+	r = e.call("GET", "/api/v1/payments", "finance", nil)
+	var list struct {
+		Items []struct {
+			VoucherNo string `json:"voucher_no"`
+			BankState string `json:"bank_state"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(r.body, &list); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range list.Items {
+		got[p.VoucherNo] = p.BankState
+	}
+	want := map[string]string{"BK-1": "到账", "BK-2": "退回", "BK-3": "未见银行回单", "BK-4": ""}
+	for v, w := range want {
+		if got[v] != w {
+			t.Errorf("%s: bank_state %q, want %q", v, got[v], w)
+		}
+	}
+	if strings.Contains(string(r.body), e.accounts["tp1"]) {
+		t.Error("the payments JSON shows an account number")
+	}
+	// The staff pages: the bank state column, the kind and its template.
+	fin := &pageSession{e: e}
+	fin.login("t_fin1")
+	st, body, _ := fin.do("GET", "/staff/payments", nil)
+	mustStatus(t, "payments page", st, 200, body)
+	mustContain(t, "payments page", body, "<th>银行回单</th>", "<td>到账</td>", "<td>退回</td>", "<td>未见银行回单</td>")
+	st, body, _ = fin.do("GET", "/staff/imports", nil)
+	mustStatus(t, "import page", st, 200, body)
+	mustContain(t, "import page", body, "银行代发回盘（bank_returns）")
+	st, tpl, _ := fin.do("GET", "/staff/imports/template?kind=bank_returns", nil)
+	mustStatus(t, "template", st, 200, tpl)
+	f, err := excelize.OpenReader(strings.NewReader(tpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil || len(rows) == 0 || !slices.Equal(rows[0][:7], []string{"批次号", "凭证号", "账号", "户名", "金额", "状态", "交易日期"}) {
+		t.Fatalf("template header %v %v", rows, err)
+	}
+}
