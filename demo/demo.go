@@ -63,7 +63,7 @@ type Plant struct {
 }
 
 // Planted lists the irregularities the demo plants (the scan flags each).
-var Planted = []Plant{
+var Planted = append([]Plant{
 	{"A2", "石牛村一名生态护林员 5 月去世，6、7 月工资照发"},
 	{"A4", "一名财政供养人员领取了教育资助"},
 	{"A5", "甘棠村一名村干部亲属领取临时救助"},
@@ -84,7 +84,7 @@ var Planted = []Plant{
 	{"G7", "多笔 2025 年发放的一年期贷款已逾期"},
 	{"H2", "一批临时救助导入生效，但没有发布补助对象公示"},
 	{"H5", "11 月补录了一笔 7 月的支付"},
-}
+}, bankPlanted...)
 
 // Summary is what the demo loaded.
 type Summary struct {
@@ -163,6 +163,8 @@ type loader struct {
 	voucher int
 	users   map[string]ledger.User
 	sum     Summary
+	// bankWages are November's wage rows, paid by the bank (bank.go).
+	bankWages []ledger.PaymentRow
 }
 
 // Load loads the demo town into an empty log through the service. The
@@ -178,7 +180,7 @@ func Load(ctx context.Context, s *ledger.Service, auth *ledger.Auth, pub *disclo
 	l := &loader{ctx: ctx, s: s, auth: auth, pub: pub, lg: lg, clock: clock, r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed)),
 		idSeq: map[string]int{}, users: map[string]ledger.User{}}
 	defer clock.Release()
-	steps := []func(o Options) error{l.town, l.people, l.staff, l.year}
+	steps := []func(o Options) error{l.town, l.people, l.staff, l.year, l.bank}
 	for _, step := range steps {
 		if err := step(o); err != nil {
 			return l.sum, err

@@ -172,10 +172,14 @@ func (l *loader) year(o Options) error {
 				other := l.houses[(p.house+11)%len(l.houses)]
 				row.AccountNo, row.AccountHolderIDNumber = other.account, l.persons[other.members[0]].row.IDNumber
 			}
+			l.bankPaid(m, p, &row)
 			wages = append(wages, row)
 		}
 		if err := l.importPayments(fmt.Sprintf("2026年%d月公益岗位工资发放明细.xlsx", m), wages); err != nil {
 			return err
+		}
+		if m == 11 {
+			l.bankWages = wages
 		}
 		if m == 5 && deceased >= 0 {
 			if _, err := l.s.RecordRegisters(l.ctx, l.lg, fin, []ledger.RegisterRow{{IDNumber: l.persons[deceased].row.IDNumber, Kind: "死亡", On: l.date(5, 3)}}, nil); err != nil {
