@@ -54,6 +54,13 @@ type itemPayload struct {
 	YearlyCap          int64    `json:"yearly_cap"`
 	Eligible           []string `json:"eligible"`
 	ListNoticeRequired bool     `json:"list_notice_required"`
+	// Added by issue 17 (rule settings): optional, so that older entries
+	// keep their bytes.
+	Post       bool               `json:"post,omitempty"`
+	MinAge     int                `json:"min_age,omitempty"`
+	MaxAge     int                `json:"max_age,omitempty"`
+	GrantLimit string             `json:"grant_limit,omitempty"`
+	Levels     []itemLevelPayload `json:"levels,omitempty"`
 }
 
 type orgPayload struct {
@@ -180,9 +187,13 @@ type paymentPayload struct {
 	InvoiceNo      string       `json:"invoice_no,omitempty"`
 	ContractNo     string       `json:"contract_no,omitempty"`
 	LoanContractNo string       `json:"loan_contract_no,omitempty"`
-	Status         string       `json:"status"`
-	Imported       bool         `json:"imported"`
-	Postings       []Posting    `json:"postings"` // only when effective at once
+	// Added by issue 17: the person named as 收款人 of a household item
+	// (the payee is the household); optional, so older entries keep their
+	// bytes.
+	Recipient int64     `json:"recipient,omitempty"`
+	Status    string    `json:"status"`
+	Imported  bool      `json:"imported"`
+	Postings  []Posting `json:"postings"` // only when effective at once
 }
 
 // paymentStatusPayload moves a payment to another state (approval,
@@ -347,9 +358,7 @@ func apply(bk Books, e Entry) error {
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
 		}
-		it := Item{Code: p.Code, Name: p.Name, Category: p.Category, Unit: p.Unit, Standard: Fen(p.Standard),
-			PerQuantity: p.PerQuantity, Period: p.Period, YearlyCap: Fen(p.YearlyCap), Eligible: p.Eligible,
-			ListNoticeRequired: p.ListNoticeRequired}
+		it := itemFromPayload(p)
 		if e.Type == "item_defined" {
 			return bk.CreateObject(objItem, e.Seq, p.Code, it)
 		}
@@ -365,6 +374,8 @@ func apply(bk Books, e Entry) error {
 		}
 		return bk.CreateObject(objOrg, e.Seq, p.USCC, Organisation{ID: e.Seq, Name: p.Name, USCC: p.USCC,
 			LegalRepresentative: p.LegalRepresentative, AccountNo: p.AccountNo})
+	case "organisation_people_recorded":
+		return applyOrgPeople(bk, e)
 	case "household_registered", "household_updated":
 		var p householdPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
@@ -603,7 +614,8 @@ func applyPayment(bk Books, e Entry, p paymentPayload) error {
 		Kind: p.Kind, Payee: PayeeRef{Kind: p.Payee.Kind, ID: p.Payee.ID}, Household: p.Household,
 		AccountHolder: p.AccountHolder, AccountIndex: p.AccountIndex, Quantity: p.Quantity, Amount: Fen(p.Amount),
 		PaidOn: parseDateOrZero(p.PaidOn), InvoiceNo: p.InvoiceNo, ContractNo: p.ContractNo,
-		LoanContractNo: p.LoanContractNo, Status: p.Status, Maker: e.Actor, Imported: p.Imported, RecordedAt: e.RecordedAt}
+		LoanContractNo: p.LoanContractNo, Status: p.Status, Maker: e.Actor, Imported: p.Imported, RecordedAt: e.RecordedAt,
+		Recipient: p.Recipient}
 	if p.Period != "" {
 		pm.Period, _ = ParsePeriod(p.Period)
 	}

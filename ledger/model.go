@@ -161,6 +161,10 @@ type Organisation struct {
 	USCC                string
 	LegalRepresentative string
 	AccountNo           string
+	// The registry persons behind it (organisation_people_recorded), for
+	// rule F3: its 法定代表人 and 股东 who are in the town's registry.
+	LegalRepPerson int64
+	Shareholders   []int64
 }
 
 // Item is a subsidy item (补贴项目).
@@ -175,6 +179,30 @@ type Item struct {
 	YearlyCap          Fen
 	Eligible           []string // 户属性 or 监测类型 values
 	ListNoticeRequired bool     // a 补助对象公示 must precede payment
+	// Settings of the rules (issue 17), all optional:
+	Post       bool        // a 公益岗位 wage: one person holds one post a month (A8)
+	MinAge     int         // recipients' age range at the pay date (A9); 0: no bound
+	MaxAge     int         //
+	GrantLimit string      // how often it may be granted (B6): "" or a Grant* value
+	Levels     []ItemLevel // standards per school level (B3)
+}
+
+// How often an item may be granted (Item.GrantLimit, rule B6).
+const (
+	GrantOncePerHousehold = "household_once" // once per household, ever (危房改造, 易地搬迁)
+	GrantOncePerPerson    = "person_once"    // once per person, ever
+	GrantPerTerm          = "person_term"    // once per person per school term (雨露计划)
+)
+
+// GrantLimits are the values Item.GrantLimit takes.
+var GrantLimits = []string{GrantOncePerHousehold, GrantOncePerPerson, GrantPerTerm}
+
+// ItemLevel is the standard of an item for one school level (学段), for
+// the students whose age at the pay date is within MinAge…MaxAge.
+type ItemLevel struct {
+	Name           string
+	MinAge, MaxAge int
+	Standard       Fen
 }
 
 // Fund is money received (资金).
@@ -257,11 +285,15 @@ type Payment struct {
 	InvoiceNo      string
 	ContractNo     string
 	LoanContractNo string
-	Status         string
-	Maker          string
-	Imported       bool
-	RecordedAt     time.Time // when its entry was recorded
-	LastSeq        int64     // set by the call that changed it (not stored)
+	// Recipient is the person named as 收款人 of a household item's
+	// payment, whose payee is the household (B2 counts recipients); 0
+	// otherwise, and in payments recorded before issue 17.
+	Recipient  int64
+	Status     string
+	Maker      string
+	Imported   bool
+	RecordedAt time.Time // when its entry was recorded
+	LastSeq    int64     // set by the call that changed it (not stored)
 }
 
 // ScanPayment is a payment as the anomaly scan holds it (ScanData.Payments):
@@ -269,8 +301,8 @@ type Payment struct {
 // payment of a town at once (120 bytes instead of Payment's 320, and no
 // string of its own). Strings are symbols of the snapshot's string table
 // (ScanData.Str); dates and periods are packed; ScanData.Payment expands
-// one into a Payment (without ContractNo, LoanContractNo, Maker, Imported
-// and LastSeq, which no rule reads).
+// one into a Payment (without ContractNo, Maker, Imported and LastSeq,
+// which no rule reads).
 type ScanPayment struct {
 	ID            int64
 	Seq           int64
@@ -279,6 +311,7 @@ type ScanPayment struct {
 	PayeeID       int64
 	Household     int64
 	AccountHolder int64
+	Recipient     int64
 	Quantity      int64
 	Amount        Fen
 	RecordedAt    int64 // Unix seconds, 0 when unknown
@@ -291,6 +324,7 @@ type ScanPayment struct {
 	PayeeKind     Sym
 	AccountIndex  Sym
 	Status        Sym
+	LoanContract  Sym // 贷款合同号 of a 贴息 payment (G9)
 }
 
 // Loan is a micro-credit loan (扶贫小额信贷): the bank's money, recorded but

@@ -358,16 +358,16 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			if l.ArrivedOn.After(q[1]) {
 				continue
 			}
+			// the remark names only what rule D1 would (DefaultIdlePolicy):
+			// a balance a town's normal pace leaves is not called idle
 			idle := ""
-			if l.Unspent > 0 && !l.ArrivedOn.IsZero() {
-				switch months := monthsBetween(l.ArrivedOn, q[1]); {
-				case months >= 24:
-					idle = "闲置两年以上"
-				case months >= 12:
-					idle = "闲置一年以上"
-				case months >= 6:
-					idle = "闲置半年以上"
-				}
+			switch level, months := DefaultIdlePolicy.IdleLevel(l, q[1]); {
+			case level == IdleOverYear && months >= 24:
+				idle = "到账两年以上仍有结余"
+			case level == IdleOverYear:
+				idle = "到账一年以上仍有结余"
+			case level == IdleLagging:
+				idle = "支出进度较慢"
 			}
 			tr, ta, tp, tb = tr+l.Amount, ta+l.Allocated, tp+l.Paid, tb+l.Unspent
 			v := byLevel[l.SourceLevel]

@@ -440,6 +440,7 @@ func (w *txn) recordPayment(actor string, r PaymentRow, imported bool) (Payment,
 		pm.Payee = PayeeRef{Kind: PayeePerson, ID: per.ID}
 		if hasItem && it.Unit == "household" {
 			pm.Payee = PayeeRef{Kind: PayeeHousehold, ID: per.Household}
+			pm.Recipient = per.ID
 		}
 		pm.AccountHolder = per.ID
 	case strings.TrimSpace(r.PayeeUSCC) != "":
@@ -514,7 +515,7 @@ func (w *txn) recordPayment(actor string, r PaymentRow, imported bool) (Payment,
 		Payee: payeePayload{Kind: pm.Payee.Kind, ID: pm.Payee.ID}, Household: pm.Household, AccountHolder: pm.AccountHolder,
 		AccountIndex: pm.AccountIndex, Quantity: pm.Quantity, Amount: int64(pm.Amount), PaidOn: pm.PaidOn.String(),
 		InvoiceNo: pm.InvoiceNo, ContractNo: pm.ContractNo, LoanContractNo: pm.LoanContractNo, Status: pm.Status,
-		Imported: imported, Postings: []Posting{}}
+		Imported: imported, Postings: []Posting{}, Recipient: pm.Recipient}
 	if pm.Period.Year != 0 {
 		pl.Period = pm.Period.String()
 	}

@@ -39,6 +39,9 @@ type ScanData struct {
 	BankReturns  []BankReturn
 	NameIndex    map[int64]string
 	AccountTails map[string]string
+	// Orgs are the payee organisations, with the registry persons behind
+	// them (F1, F3, F9).
+	Orgs map[int64]Organisation
 
 	strs symTable
 }
@@ -91,10 +94,10 @@ func (s *Service) ScanData(ctx context.Context, lg Log) (*ScanData, error) {
 // ScanRow is a row of the payments table as a store streams it to a scan
 // (ScanReader). The byte slices are valid only during the call.
 type ScanRow struct {
-	ID, Seq, Project, Fund, PayeeID, Household, AccountHolder, Quantity, Amount int64
+	ID, Seq, Project, Fund, PayeeID, Household, AccountHolder, Recipient, Quantity, Amount int64
 
-	VoucherNo, Item, Kind, PayeeKind, AccountIndex, Period, PaidOn, InvoiceNo, Status []byte
-	RecordedAt                                                                        time.Time
+	VoucherNo, Item, Kind, PayeeKind, AccountIndex, Period, PaidOn, InvoiceNo, Status, LoanContractNo []byte
+	RecordedAt                                                                                        time.Time
 }
 
 // ScanReader is what a store's Books may implement besides Books: the log's
@@ -114,9 +117,10 @@ type scanLoader struct {
 func (l *scanLoader) add(r *ScanRow) error {
 	d := l.d
 	p := ScanPayment{ID: r.ID, Seq: r.Seq, Project: r.Project, Fund: r.Fund, PayeeID: r.PayeeID, Household: r.Household,
-		AccountHolder: r.AccountHolder, Quantity: r.Quantity, Amount: Fen(r.Amount), RecordedAt: unixOf(r.RecordedAt),
+		AccountHolder: r.AccountHolder, Recipient: r.Recipient, Quantity: r.Quantity, Amount: Fen(r.Amount), RecordedAt: unixOf(r.RecordedAt),
 		VoucherNo: d.strs.add(r.VoucherNo), InvoiceNo: d.strs.add(r.InvoiceNo), Item: d.strs.intern(r.Item), Kind: d.strs.intern(r.Kind),
-		PayeeKind: d.strs.intern(r.PayeeKind), AccountIndex: d.strs.intern(r.AccountIndex), Status: d.strs.intern(r.Status)}
+		PayeeKind: d.strs.intern(r.PayeeKind), AccountIndex: d.strs.intern(r.AccountIndex), Status: d.strs.intern(r.Status),
+		LoanContract: d.strs.add(r.LoanContractNo)}
 	if len(r.PaidOn) > 0 {
 		v, ok := l.dates[string(r.PaidOn)]
 		if !ok {
@@ -142,23 +146,24 @@ func (l *scanLoader) add(r *ScanRow) error {
 // AddPayment appends a payment to the snapshot in its compact form.
 func (d *ScanData) AddPayment(p Payment) {
 	d.Payments = append(d.Payments, ScanPayment{ID: p.ID, Seq: p.Seq, Project: p.Project, Fund: p.Fund, PayeeID: p.Payee.ID,
-		Household: p.Household, AccountHolder: p.AccountHolder, Quantity: p.Quantity, Amount: p.Amount, RecordedAt: unixOf(p.RecordedAt),
+		Household: p.Household, AccountHolder: p.AccountHolder, Recipient: p.Recipient, Quantity: p.Quantity, Amount: p.Amount, RecordedAt: unixOf(p.RecordedAt),
 		PaidOn: PackDate(p.PaidOn), Period: PackPeriod(p.Period), VoucherNo: d.strs.add(strBytes(p.VoucherNo)),
 		InvoiceNo: d.strs.add(strBytes(p.InvoiceNo)), Item: d.strs.intern(strBytes(p.Item)), Kind: d.strs.intern(strBytes(p.Kind)),
 		PayeeKind: d.strs.intern(strBytes(p.Payee.Kind)), AccountIndex: d.strs.intern(strBytes(p.AccountIndex)),
-		Status: d.strs.intern(strBytes(p.Status))})
+		Status: d.strs.intern(strBytes(p.Status)), LoanContract: d.strs.add(strBytes(p.LoanContractNo))})
 }
 
 // Payment returns payment i of the snapshot as a Payment (ContractNo,
-// LoanContractNo, Maker, Imported and LastSeq are not kept). Its strings
+// Maker, Imported and LastSeq are not kept). Its strings
 // are views of the snapshot's string table: clone those kept beyond the
 // scan (a view keeps the whole table alive).
 func (d *ScanData) Payment(i int) Payment {
 	p := &d.Payments[i]
 	out := Payment{ID: p.ID, Seq: p.Seq, VoucherNo: d.Str(p.VoucherNo), Project: p.Project, Fund: p.Fund, Item: d.Str(p.Item),
 		Kind: d.Str(p.Kind), Payee: PayeeRef{Kind: d.Str(p.PayeeKind), ID: p.PayeeID}, Household: p.Household,
-		AccountHolder: p.AccountHolder, AccountIndex: d.Str(p.AccountIndex), Quantity: p.Quantity, Amount: p.Amount,
-		Period: p.Period.Period(), PaidOn: p.PaidOn.Date(), InvoiceNo: d.Str(p.InvoiceNo), Status: d.Str(p.Status)}
+		AccountHolder: p.AccountHolder, Recipient: p.Recipient, AccountIndex: d.Str(p.AccountIndex), Quantity: p.Quantity, Amount: p.Amount,
+		Period: p.Period.Period(), PaidOn: p.PaidOn.Date(), InvoiceNo: d.Str(p.InvoiceNo), Status: d.Str(p.Status),
+		LoanContractNo: d.Str(p.LoanContract)}
 	if p.RecordedAt != 0 {
 		out.RecordedAt = time.Unix(p.RecordedAt, 0).UTC()
 	}
@@ -341,6 +346,9 @@ func (s *Service) snapshot(ctx context.Context, lg Log, need func(person int64) 
 		return nil, err
 	}
 	if err := loadDisclosure(bk, d); err != nil {
+		return nil, err
+	}
+	if err := loadOrganisations(bk, d); err != nil {
 		return nil, err
 	}
 	if err := s.loadAccountEvents(ctx, lg, d); err != nil {

@@ -321,9 +321,11 @@ func (w *txn) sourceLevel(typed string) (string, error) {
 }
 
 func itemToPayload(it Item) itemPayload {
-	return itemPayload{Code: it.Code, Name: it.Name, Category: it.Category, Unit: it.Unit, Standard: int64(it.Standard),
+	p := itemPayload{Code: it.Code, Name: it.Name, Category: it.Category, Unit: it.Unit, Standard: int64(it.Standard),
 		PerQuantity: it.PerQuantity, Period: it.Period, YearlyCap: int64(it.YearlyCap), Eligible: nonNil(it.Eligible),
 		ListNoticeRequired: it.ListNoticeRequired}
+	itemRuleSettings(it, &p)
+	return p
 }
 
 func validateItem(it Item) error {
@@ -350,7 +352,7 @@ func validateItem(it Item) error {
 			return invalid("eligible", "补助对象「%s」不是户属性或监测类型", e)
 		}
 	}
-	return nil
+	return validateItemRules(it)
 }
 
 // DefineItem adds a subsidy item, or changes one (every change is an entry).

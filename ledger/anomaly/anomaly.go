@@ -40,6 +40,13 @@ type Config struct {
 	// code (BankReturnDaysByItem), else BankReturnDays.
 	BankReturnDays       int
 	BankReturnDaysByItem map[string]int
+	// Added by issue 17 (the patterns still missed, rules_patterns.go):
+	IdleWarnPaidPercent    int // D1: warn only when less than this share of the fund is paid
+	IdleHighUnspentPercent int // D1: high only when more than this share is unspent
+	FutureDays             int // H6: a payment dated more than this many days after today
+	PeriodLateMonths       int // H7: paid more than this many months after its period ended
+	PeriodEarlyMonths      int // H7: paid more than this many months before its period began
+	CadreAccountHouseholds int // C6: a cadre's account receiving for this many other households or more
 }
 
 // DefaultConfig is the catalogue's defaults.
@@ -47,7 +54,9 @@ var DefaultConfig = Config{IdleWarnMonths: 6, IdleHighMonths: 12, SplitDays: 180
 	LargeFactor: 3, LargeNoItem: 10000_00, LoanMax: ledger.LoanMaxAmount, LoanMaxMonths: ledger.LoanMaxTermMonths,
 	LoanDueSoonDays: 30, LoanOverdueHighDays: 90, BorrowerMinAge: ledger.LoanMinAge, BorrowerMaxAge: ledger.LoanMaxAge, OutlierMinPayments: 10,
 	BackdatedDays: 30, AllocationNoticeDays: 15, ComplaintDays: 20, NewApproverDays: 30,
-	BankReturnDays: 15}
+	BankReturnDays:      15,
+	IdleWarnPaidPercent: ledger.DefaultIdlePolicy.WarnPaidPercent, IdleHighUnspentPercent: ledger.DefaultIdlePolicy.HighUnspentPercent,
+	FutureDays: 1, PeriodLateMonths: 12, PeriodEarlyMonths: 3, CadreAccountHouseholds: 3}
 
 // Rule is one entry of the catalogue.
 type Rule struct {
@@ -65,9 +74,9 @@ func Catalogue() []Rule {
 		{"A3", "不符合条件的对象领取", "收款家庭的户属性或监测类型不在该补贴的补助对象之内", "补贴项目 + 对象", ruleA3},
 		{"A4", "财政供养人员领取", "收款人（到户项目含其家庭成员）为财政供养人员", "收款人", ruleA4},
 		{"A5", "干部或干部亲属领取（优亲厚友）", "收款人（到户项目含其家庭成员）为本村村干部或干部亲属", "收款人", ruleA5},
-		{"A7", "分户拆户", "收款人迁入本户不满 180 天即首次领取该补贴", "补贴项目 + 收款人", ruleA7},
+		{"A7", "突击迁入", "收款人迁入本户不满 180 天即首次领取该补贴（因婚嫁、学生回乡、出生迁入的除外）", "补贴项目 + 收款人", ruleA7},
 		{"B1", "重复发放", "同一补贴、同一对象、同一期间发放两次以上且均未冲正", "补贴项目 + 对象 + 期间", ruleB1},
-		{"B2", "到户补贴多人领取", "到户补贴同一户同一期间发给多名成员", "补贴项目 + 户 + 期间", ruleB2},
+		{"B2", "到户补贴多人领取", "按户发放的补贴同一户同一期间发给两名以上成员（按收款人计，不论打入一个还是几个账户）", "补贴项目 + 户 + 期间", ruleB2},
 		{"B3", "超标准发放", "金额超过补贴标准（按数量计的乘以数量）", "支付", ruleB3},
 		{"B5", "超过年度上限", "同一对象同一补贴全年合计超过年度上限", "补贴项目 + 对象 + 年度", ruleB5},
 		{"C1", "代领、截留", "收款账户户名既不是收款人也不是其家庭成员", "收款人 + 账户户名", ruleC1},
@@ -79,11 +88,11 @@ func Catalogue() []Rule {
 		{"E2", "向库外项目支付", "支付日期项目不在可支付状态（未入库、未批复实施等）", "支付", ruleE2},
 		{"H2", "未公示即发放", "需公示的补贴已生效但没有补助对象公示", "村 + 补贴项目 + 期间", ruleH2},
 		{"H3", "投诉超期未办结", "群众投诉超过 20 天未办结", "投诉", ruleH3},
-		{"D1", "资金闲置", "资金到账超过 6 个月仍有结余（超过 1 年为高）", "资金", ruleD1},
+		{"D1", "资金闲置或支出滞后", "资金到账 6 个月支出不足 30%（警示），到账 1 年仍有 10% 以上未支出（高）", "资金", ruleD1},
 		{"E3", "超支", "项目从某笔资金的支付超过该资金拨付给项目的金额", "项目 + 资金", ruleE3},
 		{"E6", "产业资金直接发钱", "产业项目或产业资金以非产业补贴的形式发给个人或家庭", "项目 + 收款人", ruleE6},
 		{"E7", "改变资金用途（性质不变、渠道不乱）", "资金用途与项目类别不一致（统筹整合涉农资金除外）", "资金 + 项目", ruleE7},
-		{"F1", "化整为零规避招标", "同一项目同一供应商 90 天内多笔均低于招标限额、合计超过限额", "项目 + 供应商 + 首笔日期", ruleF1},
+		{"F1", "化整为零规避招标", "同一项目同一供应商 90 天内多笔均低于本镇规定的比选/招标限额、合计超过限额", "项目 + 供应商 + 首笔日期", ruleF1},
 		{"F2", "批复前支付", "支付日期早于项目批复日期", "支付", ruleF2},
 		{"F9", "发票重复使用", "同一发票号出现在两笔以上支付中", "发票号", ruleF9},
 		{"G1", "向不符合条件的户放贷", "借款户不是脱贫户、监测对象或建档立卡贫困户", "贷款", ruleG1},
@@ -98,6 +107,8 @@ func Catalogue() []Rule {
 		// T1 is raised by the verify job, not by the scan.
 		{"T1", "账本被篡改", "校验发现条目、哈希或已签名检查点不一致", "账本", func(*ledger.ScanData, Config) []ledger.Finding { return nil }},
 	}
+	rs = append(rs, bankRules()...)
+	rs = append(rs, patternRules()...)
 	rs = append(rs, bankRules()...)
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Code < rs[j].Code })
 	return rs
@@ -241,6 +252,8 @@ func (x finder) subject(p ledger.Payment) ledger.FlagSubject {
 		s.Label = x.d.Labels[p.Payee.ID]
 	case ledger.PayeeHousehold:
 		s.Label = x.d.Labels[x.d.Households[p.Payee.ID].Head] + "户"
+	case ledger.PayeeOrg:
+		s.Label = orgLabel(x.d, p.Payee.ID) // never empty (F1, F9)
 	}
 	return s
 }

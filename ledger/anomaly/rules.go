@@ -106,12 +106,13 @@ func ruleA7(d *ledger.ScanData, c Config) []ledger.Finding {
 	for _, i := range first {
 		p := x.at(i)
 		per := d.Persons[p.Payee.ID]
-		if per.JoinedOn.IsZero() || per.JoinedOn.After(p.PaidOn) {
+		if per.JoinedOn.IsZero() || per.JoinedOn.After(p.PaidOn) || ordinaryMove(d, per) {
 			continue
 		}
 		if days := per.JoinedOn.DaysUntil(p.PaidOn); days <= c.SplitDays {
 			out = append(out, ledger.Finding{Rule: "A7", SubjectKey: p.Item + "|" + payeeKey(p), Severity: ledger.SeverityWarn, Village: x.village(p), Subject: x.subject(p),
-				Reason:   fmt.Sprintf("%s于 %s 迁入本户，%d 天后首次领取「%s」，请核实是否分户拆户", d.Labels[per.ID], per.JoinedOn, days, itemName(d, p.Item)),
+				Reason: fmt.Sprintf("%s于 %s 迁入本户（与户主关系：%s），%d 天后即首次领取「%s」，请核实是否为领取补贴突击迁入", d.Labels[per.ID], per.JoinedOn,
+					cmp.Or(per.Relation, "未登记"), days, itemName(d, p.Item)),
 				Evidence: ev(p)})
 		}
 	}
@@ -159,11 +160,11 @@ func ruleB3(d *ledger.ScanData, c Config) []ledger.Finding {
 		if !active(p) || !ok || it.Standard == 0 {
 			continue
 		}
-		if std := standardOf(it, p); p.Amount > std {
+		if std, level := levelStandard(d, it, p); p.Amount > std {
 			flagged[p.ID] = true
 			out = append(out, ledger.Finding{Rule: "B3", SubjectKey: "payment:" + strconv.FormatInt(p.ID, 10), Severity: ledger.SeverityWarn,
 				Village: x.village(p), Subject: x.subject(p),
-				Reason:   fmt.Sprintf("「%s」发放 %s 元，超过标准 %s 元", it.Name, p.Amount.Yuan(), std.Yuan()),
+				Reason:   fmt.Sprintf("「%s」发放 %s 元，超过%s标准 %s 元", it.Name, p.Amount.Yuan(), level, std.Yuan()),
 				Evidence: ev(p)})
 		}
 	}
@@ -271,10 +272,15 @@ func ruleC2(d *ledger.ScanData, c Config) []ledger.Finding {
 			}
 			p0 := x.at(idx[0])
 			k := p0.AccountIndex[:16] + "|" + period(&d.Payments[idx[0]]).Period().String()
+			label, acct := "同一收款账户", accountOf(d, p0.AccountIndex)
+			e := x.evi(idx)
+			if acct != "" {
+				label, e.Accounts = "账户 "+acct, []string{acct}
+			}
 			out = append(out, ledger.Finding{Rule: "C2", SubjectKey: k, Severity: ledger.SeverityWarn, Village: x.village(p0),
-				Subject:  ledger.FlagSubject{Kind: "account", Label: "同一收款账户"},
-				Reason:   fmt.Sprintf("同一收款账户在 %s 收到 %d 个家庭的 %d 笔款项", k[17:], len(hh), len(idx)),
-				Evidence: x.evi(idx)})
+				Subject:  ledger.FlagSubject{Kind: "account", Label: label},
+				Reason:   fmt.Sprintf("%s在 %s 收到 %d 个家庭的 %d 笔款项", label, k[17:], len(hh), len(idx)),
+				Evidence: e})
 		})
 	return sorted(out)
 }
@@ -309,27 +315,27 @@ func ruleC4(d *ledger.ScanData, c Config) []ledger.Finding {
 func ruleD1(d *ledger.ScanData, c Config) []ledger.Finding {
 	today := ledger.DateOf(d.Now, d.Location)
 	var out []ledger.Finding
+	policy := ledger.IdlePolicy{WarnMonths: c.IdleWarnMonths, WarnPaidPercent: c.IdleWarnPaidPercent, HighMonths: c.IdleHighMonths,
+		HighUnspentPercent: c.IdleHighUnspentPercent}
 	for id, f := range d.FundLines {
-		if f.Reversed || f.Unspent <= 0 || f.ArrivedOn.IsZero() {
+		level, months := policy.IdleLevel(f, today)
+		if level == ledger.IdleNone {
 			continue
 		}
-		months := (today.Year-f.ArrivedOn.Year)*12 + int(today.Month-f.ArrivedOn.Month)
-		if today.Day < f.ArrivedOn.Day {
-			months--
-		}
-		if months < c.IdleWarnMonths {
-			continue
-		}
-		sev, extra := ledger.SeverityWarn, ""
-		if months >= c.IdleHighMonths {
+		paid := f.Amount - f.Unspent
+		sev, reason := ledger.SeverityWarn, fmt.Sprintf("资金「%s」于 %s 到账已 %d 个月，只支出 %s 元（%s），低于 %d%%，尚有 %s 元未支出，支出进度明显滞后",
+			f.DocNo, f.ArrivedOn, months, paid.Yuan(), percent(paid, f.Amount), c.IdleWarnPaidPercent, f.Unspent.Yuan())
+		if level == ledger.IdleOverYear {
 			sev = ledger.SeverityHigh
-		}
-		if months >= 24 {
-			extra = "，已闲置两年以上"
+			reason = fmt.Sprintf("资金「%s」于 %s 到账已 %d 个月，仍有 %s 元（%s）未支出，结余超过 %d%%，存在资金闲置",
+				f.DocNo, f.ArrivedOn, months, f.Unspent.Yuan(), percent(f.Unspent, f.Amount), c.IdleHighUnspentPercent)
+			if months >= 24 {
+				reason += "，已超过两年"
+			}
 		}
 		out = append(out, ledger.Finding{Rule: "D1", SubjectKey: fmt.Sprintf("fund:%d", id), Severity: sev,
-			Subject:  ledger.FlagSubject{Kind: "fund", ID: id, Label: f.DocNo},
-			Reason:   fmt.Sprintf("资金「%s」于 %s 到账，%d 个月后仍有 %s 元未支出%s", f.DocNo, f.ArrivedOn, months, f.Unspent.Yuan(), extra),
+			Subject:  ledger.FlagSubject{Kind: "fund", ID: id, Label: cmp.Or(f.Name, f.DocNo)},
+			Reason:   reason,
 			Evidence: ledger.Evidence{Entries: []int64{f.Seq}, DocNos: []string{f.DocNo}}})
 	}
 	return sorted(out)
@@ -396,9 +402,9 @@ func ruleF1(d *ledger.ScanData, c Config) []ledger.Finding {
 				e := ev(ps[i:j]...)
 				e.ProjectCodes = []string{pr.Code}
 				out = append(out, ledger.Finding{Rule: "F1", SubjectKey: fmt.Sprintf("project:%d|org:%d|%s", k[0], k[1], ps[i].PaidOn),
-					Severity: ledger.SeverityWarn, Village: pr.Village, Subject: ledger.FlagSubject{Kind: "org", ID: k[1]},
-					Reason: fmt.Sprintf("项目「%s」%d 天内向同一供应商支付 %d 笔，每笔低于招标限额 %s 元，合计 %s 元", pr.Name, c.TenderWindowDays, j-i,
-						c.TenderThreshold.Yuan(), sum.Yuan()),
+					Severity: ledger.SeverityWarn, Village: pr.Village, Subject: ledger.FlagSubject{Kind: "org", ID: k[1], Label: orgLabel(d, k[1])},
+					Reason: fmt.Sprintf("项目「%s」%d 天内向「%s」支付 %d 笔，每笔低于本镇规定的比选/招标限额 %s 元，合计 %s 元，请核实是否化整为零规避比选或招标",
+						pr.Name, c.TenderWindowDays, orgLabel(d, k[1]), j-i, c.TenderThreshold.Yuan(), sum.Yuan()),
 					Evidence: e})
 				i = j - 1
 			}
@@ -604,17 +610,30 @@ func ruleB2(d *ledger.ScanData, c Config) []ledger.Finding {
 	}, func(a, b *ledger.ScanPayment) int {
 		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Household, b.Household), cmp.Compare(a.Period, b.Period))
 	}, func(idx []int32) {
-		holders := map[int64]bool{}
+		// recipients, not account holders: two members paid into one
+		// account are two recipients, one member paid through two
+		// accounts one (B1's)
+		recipients := map[int64]bool{}
 		for _, i := range idx {
-			holders[d.Payments[i].AccountHolder] = true
+			recipients[recipientOf(d, &d.Payments[i])] = true
 		}
-		if len(holders) < 2 {
+		if len(recipients) < 2 {
 			return
 		}
 		p0 := x.at(idx[0])
+		h := d.Households[p0.Household]
+		accounts := map[string]bool{}
+		for _, i := range idx {
+			accounts[d.Str(d.Payments[i].AccountIndex)] = true
+		}
+		how := "打入不同账户"
+		if len(accounts) == 1 {
+			how = "打入同一账户"
+		}
 		out = append(out, ledger.Finding{Rule: "B2", SubjectKey: fmt.Sprintf("%s|household:%d|%s", p0.Item, p0.Household, p0.Period), Severity: ledger.SeverityWarn,
-			Village: x.village(p0), Subject: x.subject(p0),
-			Reason:   fmt.Sprintf("到户补贴「%s」在 %s 分别发给该户 %d 名成员", itemName(d, p0.Item), p0.Period, len(holders)),
+			Village: x.village(p0), Subject: ledger.FlagSubject{Kind: ledger.PayeeHousehold, ID: p0.Household, Label: d.Labels[h.Head] + "户"},
+			Reason: fmt.Sprintf("按户发放的「%s」在 %s 向该户 %d 名成员各发了一份（共 %d 笔，%s），一户只应领一份", itemName(d, p0.Item), p0.Period,
+				len(recipients), len(idx), how),
 			Evidence: x.evi(idx)})
 	})
 	return sorted(out)

@@ -202,13 +202,20 @@ func TestRules(t *testing.T) {
 		{"C4 near miss: exactly 10,000", "C4", func(x *ledger.ScanData) {
 			setPayments(x, pay(p1, 10, "", 10000_00, "", "2026-03-25"))
 		}, 0},
-		{"D1 fires: unspent after 8 months", "D1", func(x *ledger.ScanData) {
-			x.FundLines[5] = ledger.FundLine{Fund: x.Funds[5], Unspent: 100_00}
-		}, 1},
-		{"D1 near miss: arrived 5 months ago", "D1", func(x *ledger.ScanData) {
+		{"D1 fires: 8 months after arrival, 20 % paid", "D1", func(x *ledger.ScanData) {
 			f := x.Funds[5]
-			f.ArrivedOn = d("2026-04-01")
-			x.FundLines[5] = ledger.FundLine{Fund: f, Unspent: 100_00}
+			f.Amount = 1000_00
+			x.FundLines[5] = ledger.FundLine{Fund: f, Unspent: 800_00}
+		}, 1},
+		{"D1 near miss: arrived 5 months ago, nothing paid", "D1", func(x *ledger.ScanData) {
+			f := x.Funds[5]
+			f.ArrivedOn, f.Amount = d("2026-04-01"), 1000_00
+			x.FundLines[5] = ledger.FundLine{Fund: f, Unspent: 1000_00}
+		}, 0},
+		{"D1 near miss: a town's normal pace (8 months, 40 % paid)", "D1", func(x *ledger.ScanData) {
+			f := x.Funds[5]
+			f.Amount = 1000_00
+			x.FundLines[5] = ledger.FundLine{Fund: f, Unspent: 600_00}
 		}, 0},
 		{"E7 fires: 产业 money on a 就业 project", "E7", func(x *ledger.ScanData) {
 			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
@@ -282,9 +289,22 @@ func TestRules(t *testing.T) {
 		{"B2 fires: a household item to two members", "B2", func(x *ledger.ScanData) {
 			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
 			a, b := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01"), pay(hh, 10, "CY01", 100_00, "2026", "2026-05-02")
-			a.AccountHolder, b.AccountHolder = 1, 2
+			a.AccountHolder, b.AccountHolder, a.Recipient, b.Recipient = 1, 2, 1, 2
 			setPayments(x, a, b)
 		}, 1},
+		{"B2 fires: two members through one account", "B2", func(x *ledger.ScanData) {
+			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
+			a, b := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01"), pay(hh, 10, "CY01", 100_00, "2026", "2026-05-02")
+			a.AccountHolder, b.AccountHolder, a.Recipient, b.Recipient = 1, 1, 1, 2
+			a.AccountIndex, b.AccountIndex = "acct-one-of-the-head-000000000000", "acct-one-of-the-head-000000000000"
+			setPayments(x, a, b)
+		}, 1},
+		{"B2 near miss: one recipient through two accounts (B1's)", "B2", func(x *ledger.ScanData) {
+			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
+			a, b := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01"), pay(hh, 10, "CY01", 100_00, "2026", "2026-05-02")
+			a.AccountHolder, b.AccountHolder, a.Recipient, b.Recipient = 1, 2, 1, 1
+			setPayments(x, a, b)
+		}, 0},
 		{"B2 near miss: one member", "B2", func(x *ledger.ScanData) {
 			hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
 			a := pay(hh, 10, "CY01", 100_00, "2026", "2026-05-01")
@@ -361,10 +381,17 @@ func TestRules(t *testing.T) {
 
 func TestSeverities(t *testing.T) {
 	x := base()
-	x.FundLines[5] = ledger.FundLine{Fund: x.Funds[5], Unspent: 1}
+	f := x.Funds[5]
+	f.Amount = 1000_00
+	x.FundLines[5] = ledger.FundLine{Fund: f, Unspent: 200_00}
 	x.Now = time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
-	if fs := run(t, "D1", x); len(fs) != 1 || fs[0].Severity != ledger.SeverityHigh {
+	if fs := run(t, "D1", x); len(fs) != 1 || fs[0].Severity != ledger.SeverityHigh || !strings.Contains(fs[0].Reason, "20.0%") {
 		t.Fatalf("D1 after a year: %+v", fs)
+	}
+	// a 质保金 kept back (5 %) a year after is not idle
+	x.FundLines[5] = ledger.FundLine{Fund: f, Unspent: 50_00}
+	if fs := run(t, "D1", x); len(fs) != 0 {
+		t.Fatalf("D1 on a 5 %% retention: %+v", fs)
 	}
 	x = base()
 	x.Loans = []ledger.Loan{{ContractNo: "L1", Household: 10, Borrower: 1, Amount: 100_00, DueOn: d("2026-05-01"), Status: ledger.LoanActive, Seq: 9},

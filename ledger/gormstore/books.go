@@ -159,9 +159,9 @@ func (b *books) Objects(kind string, fn func(id int64, raw []byte) error) error 
 	return translate("objects", rows.Err())
 }
 
-const paymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, kind, payee_kind, payee_id, household_id, account_holder, account_index, quantity, amount, period, paid_on, year, invoice_no, contract_no, loan_contract_no, status, maker, imported, recorded_at"
+const paymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, kind, payee_kind, payee_id, household_id, account_holder, account_index, quantity, amount, period, paid_on, year, invoice_no, contract_no, loan_contract_no, status, maker, imported, recorded_at, recipient"
 
-var insertPaymentSQL = "INSERT INTO payments (log_id, " + paymentCols + ") VALUES (?" + strings.Repeat(", ?", 24) + ")"
+var insertPaymentSQL = "INSERT INTO payments (log_id, " + paymentCols + ") VALUES (?" + strings.Repeat(", ?", 25) + ")"
 
 func (b *books) InsertPayment(p ledger.Payment) error {
 	imported := 0
@@ -171,7 +171,7 @@ func (b *books) InsertPayment(p ledger.Payment) error {
 	return b.q.exec("insert payment", insertPaymentSQL,
 		b.log, p.ID, p.Seq, p.VoucherNo, p.Project, p.Fund, p.Item, p.Kind, p.Payee.Kind, p.Payee.ID, p.Household,
 		p.AccountHolder, p.AccountIndex, p.Quantity, int64(p.Amount), p.Period.String(), p.PaidOn.String(), p.PaidOn.Year,
-		p.InvoiceNo, p.ContractNo, p.LoanContractNo, p.Status, p.Maker, imported, fmtTime(p.RecordedAt))
+		p.InvoiceNo, p.ContractNo, p.LoanContractNo, p.Status, p.Maker, imported, fmtTime(p.RecordedAt), p.Recipient)
 }
 
 func (b *books) SetPaymentStatus(id int64, status string) error {
@@ -206,7 +206,7 @@ func scanPaymentsHint(rows *sql.Rows, hint int) ([]ledger.Payment, error) {
 		var year, imported int
 		if err := rows.Scan(&p.ID, &p.Seq, &p.VoucherNo, &p.Project, &p.Fund, &p.Item, &p.Kind, &p.Payee.Kind, &p.Payee.ID,
 			&p.Household, &p.AccountHolder, &p.AccountIndex, &p.Quantity, &amount, &period, &paidOn, &year,
-			&p.InvoiceNo, &p.ContractNo, &p.LoanContractNo, &p.Status, &p.Maker, &imported, &recorded); err != nil {
+			&p.InvoiceNo, &p.ContractNo, &p.LoanContractNo, &p.Status, &p.Maker, &imported, &recorded, &p.Recipient); err != nil {
 			return nil, translate("scan payment", err)
 		}
 		for _, s := range []*string{&p.Item, &p.Kind, &p.Payee.Kind, &p.AccountIndex, &p.ContractNo, &p.LoanContractNo, &p.Status, &p.Maker, &p.InvoiceNo} {

@@ -9,7 +9,7 @@ import (
 
 var _ ledger.ScanReader = (*books)(nil)
 
-const scanPaymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, kind, payee_kind, payee_id, household_id, account_holder, account_index, quantity, amount, period, paid_on, invoice_no, status, recorded_at"
+const scanPaymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, kind, payee_kind, payee_id, household_id, account_holder, account_index, quantity, amount, period, paid_on, invoice_no, status, recorded_at, loan_contract_no, recipient"
 
 // ScanPayments implements ledger.ScanReader: the log's payments, by id, as
 // raw rows that live for one call of fn, so that a full scan of a town
@@ -28,7 +28,7 @@ func (b *books) ScanPayments(fn func(r *ledger.ScanRow) error) error {
 	for rows.Next() {
 		if err := rows.Scan(&r.ID, &r.Seq, raw(&r.VoucherNo), &r.Project, &r.Fund, raw(&r.Item), raw(&r.Kind), raw(&r.PayeeKind), &r.PayeeID,
 			&r.Household, &r.AccountHolder, raw(&r.AccountIndex), &r.Quantity, &r.Amount, raw(&r.Period), raw(&r.PaidOn),
-			raw(&r.InvoiceNo), raw(&r.Status), &recorded); err != nil {
+			raw(&r.InvoiceNo), raw(&r.Status), &recorded, raw(&r.LoanContractNo), &r.Recipient); err != nil {
 			return translate("scan payment", err)
 		}
 		r.RecordedAt = time.Time{}
