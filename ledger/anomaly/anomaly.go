@@ -109,7 +109,6 @@ func Catalogue() []Rule {
 	}
 	rs = append(rs, bankRules()...)
 	rs = append(rs, patternRules()...)
-	rs = append(rs, bankRules()...)
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Code < rs[j].Code })
 	return rs
 }
