@@ -347,6 +347,10 @@ func (s *Service) ReviewFlag(ctx context.Context, lg Log, u User, id int64, acti
 				return Flag{}, Errorf(CodeForbidden, "该线索已移交镇纪委，由纪检人员处理")
 			}
 		case RoleDiscipline:
+			if action == "escalate" {
+				// the discipline office is who a flag is escalated to
+				return Flag{}, Errorf(CodeForbidden, "线索已由纪检人员处理，不能再移交纪委；请核实后确认或排除")
+			}
 		default:
 			return Flag{}, Errorf(CodeForbidden, "只有村级监督员和纪检人员可以处理线索")
 		}
