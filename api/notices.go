@@ -18,16 +18,16 @@ var (
 )
 
 func (s *Server) noticeRoutes(v1 *gin.RouterGroup) {
-	v1.GET("/notices", s.authed(anyStaff), s.listNotices)
+	v1.GET("/notices", s.authed(anyStaff), byRole(s.listNotices, s.monitorNotices))
 	v1.POST("/notices", s.authed(writers), s.draftNotice)
-	v1.GET("/notices/:id", s.authed(anyStaff), s.getNotice)
+	v1.GET("/notices/:id", s.authed(anyStaff), byRole(s.getNotice, s.monitorNotice))
 	v1.POST("/notices/:id/publish", s.authed(writers), s.publishNotice)
 	v1.POST("/notices/:id/withdraw", s.authed(writers), s.withdrawNotice)
 	v1.GET("/notices/:id/board.pdf", s.authed(boardPrinters), s.boardPDF)
 	s.engine.POST("/staff/notices/:id/board", s.staffPage(boardPrinters), s.staffBoardPDF)
 	s.publicDownloadRoutes(s.engine)
 
-	v1.GET("/complaints", s.authed(complaintReaders), s.listComplaints)
+	v1.GET("/complaints", s.authed(complaintLookers), byRole(s.listComplaints, s.monitorComplaints))
 	v1.POST("/complaints/:id/reply", s.authed(complaintHandlers), s.replyComplaint)
 	v1.POST("/complaints/:id/resolve", s.authed(complaintHandlers), s.resolveComplaint)
 }

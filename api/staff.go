@@ -45,23 +45,23 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 
 	v1.POST("/funds", s.authed(writers), s.createFund)
 	v1.GET("/funds", s.authed(anyStaff), s.listFunds)
-	v1.GET("/funds/:id", s.authed(anyStaff), s.getFund)
+	v1.GET("/funds/:id", s.authed(anyStaff), byRole(s.getFund, s.monitorFund))
 	v1.GET("/reports/source-levels", s.authed(anyStaff), s.sourceLevels)
 
 	v1.POST("/projects", s.authed(writers), s.createProject)
 	v1.GET("/projects", s.authed(anyStaff), s.listProjects)
-	v1.GET("/projects/:code", s.authed(anyStaff), s.getProject)
+	v1.GET("/projects/:code", s.authed(anyStaff), byRole(s.getProject, s.monitorProject))
 	v1.POST("/projects/:code/transitions", s.authed(writers), s.transitionProject)
 	v1.POST("/allocations", s.authed(writers), s.createAllocation)
 
 	v1.POST("/payments", s.authed(makers), s.createPayment)
-	v1.GET("/payments", s.authed(allReaders), s.listPayments)
-	v1.GET("/payments/:id", s.authed(allReaders), s.getPayment)
+	v1.GET("/payments", s.authed(villageReaders), byRole(s.listPayments, s.monitorPayments))
+	v1.GET("/payments/:id", s.authed(villageReaders), byRole(s.getPayment, s.monitorPayment))
 	v1.POST("/payments/:id/approval", s.authed(approvers), s.approvePayment)
 	v1.POST("/entries/:seq/reversal", s.authed(writers), s.reverseEntry)
 
 	v1.POST("/loans", s.authed(writers), s.createLoan)
-	v1.GET("/loans", s.authed(allReaders), s.listLoans)
+	v1.GET("/loans", s.authed(villageReaders), byRole(s.listLoans, s.monitorLoans))
 	v1.POST("/loans/:contract/repayments", s.authed(writers), s.createRepayment)
 
 	v1.GET("/households/:id/year/:year", s.authed(anyStaff), s.householdYear)

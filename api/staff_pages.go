@@ -256,7 +256,7 @@ func (s *Server) staffFlag(c *gin.Context) {
 // public-masked name) and where to read more.
 func (s *Server) flagData(c *gin.Context, f ledger.Flag) pages.FlagData {
 	u := user(c)
-	d := pages.FlagData{Flag: f, CanReview: canReview(u, f), Entries: slices.Contains(fullReaders, u.Role), Payments: slices.Contains(allReaders, u.Role)}
+	d := pages.FlagData{Flag: f, CanReview: canReview(u, f), Entries: slices.Contains(fullReaders, u.Role), Payments: slices.Contains(villageReaders, u.Role)}
 	lg, err := s.logOf(c, u)
 	if err != nil {
 		return d
@@ -278,6 +278,7 @@ func (s *Server) flagData(c *gin.Context, f ledger.Flag) pages.FlagData {
 	if ns, err := s.svc.NoticesCiting(c.Request.Context(), lg, f, ps); err == nil {
 		d.Notices = ns
 	}
+	s.addFlagContext(c, lg, &d, ps)
 	if raised, err := time.Parse(time.RFC3339, f.RaisedAt); err == nil && f.Rule == "T1" {
 		d.LaterChecks = s.laterPassingVerifies(c, raised)
 	}

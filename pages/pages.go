@@ -106,6 +106,8 @@ type FlagData struct {
 	// Entries, Payments: the user may open the ledger's entries, the
 	// payments pages.
 	Entries, Payments bool
+	// Context is what a monitor needs beside the flag to judge it.
+	Context FlagContext
 }
 
 // SeverityText is a severity in plain words.

@@ -32,7 +32,7 @@ func Nav(role string) []NavItem {
 	jobs := NavItem{"/staff/jobs", "任务"}
 	switch role {
 	case ledger.RoleMonitor:
-		return []NavItem{flags}
+		return []NavItem{flags, {"/staff/village", "本村账目"}, payments, projects, {"/staff/loans", "贷款"}, complaints, notices, funds}
 	case ledger.RoleFinance:
 		return []NavItem{imports, record, payments, notices, funds, projects, complaints, ledgerNav}
 	case ledger.RoleApprover:
