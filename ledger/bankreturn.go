@@ -345,3 +345,35 @@ func (s *Service) addPrivate(d *ScanData, person int64, pp PersonPrivate) {
 		}
 	}
 }
+
+// bankConfirmed is the line a 资金发放结果公告 adds about the bank's
+// confirmation of its rows: how many of the listed payments the bank paid
+// (to a person or household, into an account), and of them how many the
+// bank's return files confirm as credited, returned or failed, or do not
+// show yet. It is "" while the town has recorded no bank return file or
+// when no listed payment went through the bank. (Published notices keep
+// the content they were published with.)
+func (s *Service) bankConfirmed(ctx context.Context, lg Log, ps []Payment) (string, error) {
+	states, err := s.BankStates(ctx, lg, ps)
+	if err != nil || len(states) == 0 {
+		return "", err
+	}
+	n := map[string]int{}
+	for _, p := range ps {
+		if st, ok := states[p.ID]; ok {
+			n[st]++
+			n[""]++
+		}
+	}
+	if n[""] == 0 {
+		return "", nil
+	}
+	line := fmt.Sprintf("银行代发回盘核对：以上经银行代发的 %d 笔中，%d 笔银行已确认到账", n[""], n[BankStateCredited])
+	if bad := n[BankStateReturned] + n[BankStateFailed]; bad > 0 {
+		line += fmt.Sprintf("，%d 笔被银行退回或发放失败", bad)
+	}
+	if n[BankStateNone] > 0 {
+		line += fmt.Sprintf("，%d 笔尚未见银行回单", n[BankStateNone])
+	}
+	return line + "。", nil
+}

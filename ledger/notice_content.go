@@ -279,11 +279,13 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 		}
 		items := map[string]Item{}
 		var total Fen
+		var paid []Payment // for the bank's confirmation (bankreturn.go)
 		for _, r := range n.Rows {
 			pm, err := bk.Payment(r.ID)
 			if err != nil {
 				return c, err
 			}
+			paid = append(paid, pm)
 			name, group, members := s.recipient(bk, lg, pm.Payee, pm.Household, a)
 			it, ok := items[pm.Item]
 			if !ok && pm.Item != "" {
@@ -310,6 +312,13 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			c.Closing = append(c.Closing, "如对以上补助对象有异议，请在公示期内向村（居）委员会、镇人民政府反映，或扫描二维码在线提出异议。公示期满无异议的，按规定发放。")
 		} else {
 			c.Totals = []string{"合计", "", "", fmt.Sprintf("%d 笔发放", len(n.Rows)), total.Yuan(), ""}
+			line, err := s.bankConfirmed(ctx, lg, paid)
+			if err != nil {
+				return c, err
+			}
+			if line != "" {
+				c.Closing = append(c.Closing, line)
+			}
 		}
 	case NoticeLoans:
 		c.NeedsRows = true

@@ -171,6 +171,21 @@ func TestBankReconciliation(t *testing.T) {
 					t.Errorf("%s: bank state %q, want %q", p.VoucherNo, states[p.ID], w)
 				}
 			}
+			// The 资金发放结果公告 of March says how many rows the bank confirmed.
+			n, err := s.DraftNotice(ctx, lg, "fin", ledger.NoticeDraftInput{Type: ledger.NoticePaymentResult, Village: "田坪村", Period: "2026-03"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err = s.Notice(ctx, lg, n.ID); err != nil {
+				t.Fatal(err)
+			}
+			content, err := s.NoticeContent(ctx, lg, n, ledger.AudiencePublic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "银行代发回盘核对：以上经银行代发的 8 笔中，7 笔银行已确认到账，1 笔被银行退回或发放失败。"; !slices.Contains(content.Closing, want) {
+				t.Errorf("the notice's closing %q, want %q", content.Closing, want)
+			}
 			// The same file again is refused, row by row, and writes nothing.
 			size, _ := s.L.Store().Size(ctx, lg.ID)
 			_, err = s.Import(ctx, lg, "fin", ledger.ImportInput{Kind: "bank_returns", Rows: len(bankRows), BankReturns: bankRows}, false, nil)
