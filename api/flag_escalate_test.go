@@ -2,11 +2,16 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 )
 
 // TestDisciplineNotOfferedEscalate: the discipline office, to whom flags
@@ -44,5 +49,47 @@ func TestDisciplineNotOfferedEscalate(t *testing.T) {
 		map[string]any{"action": "escalate", "note": "移交"}), 403, ledger.CodeForbidden)
 	if !strings.Contains(p.Detail, "纪委") || e.size() != before {
 		t.Fatalf("refusal: %+v, size %d → %d", p, before, e.size())
+	}
+}
+
+// TestRulesListTheTownsThreshold: GET /api/v1/rules lists the 比选/招标
+// threshold the town set (SUNSHINE_TENDER_THRESHOLD, passed as
+// Config.Rules) and issue 17's thresholds, and the catalogue's new rules.
+func TestRulesListTheTownsThreshold(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	cfg := anomaly.DefaultConfig
+	cfg.TenderThreshold = 50000_00
+	srv, err := api.New(api.Config{Town: envTown, PublicURL: "http://ledger.test", Rules: &cfg},
+		api.Deps{Ledger: e.svc.L, Service: e.svc, Auth: e.auth, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/rules", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["monitor"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Items      []struct{ Code, Name string }
+		Thresholds map[string]any
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 {
+		t.Fatalf("rules: %d %v", res.StatusCode, err)
+	}
+	if out.Thresholds["tender_threshold"] != "50000.00" || out.Thresholds["cadre_account_households"] != float64(3) {
+		t.Errorf("thresholds: %v", out.Thresholds)
+	}
+	codes := map[string]bool{}
+	for _, r := range out.Items {
+		codes[r.Code] = true
+	}
+	for _, c := range []string{"A8", "A9", "B6", "C6", "F3", "G9", "H6", "H7"} {
+		if !codes[c] {
+			t.Errorf("rule %s not listed", c)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/pages"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// address may ask for in a minute (default 30; tests that crawl every
 	// notice raise it).
 	VerifyPerMinute int
+	// Rules are the rule catalogue's thresholds GET /api/v1/rules lists
+	// (nil: anomaly.DefaultConfig), e.g. SUNSHINE_TENDER_THRESHOLD.
+	Rules *anomaly.Config
 }
 
 // Deps are the domain services the router serves.

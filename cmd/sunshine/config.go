@@ -31,6 +31,7 @@ type Config struct {
 	MasterKeyFile     string
 	AdminPassword     string
 	ApprovalThreshold string
+	TenderThreshold   string // SUNSHINE_TENDER_THRESHOLD: the 比选/招标 threshold rule F1 names, yuan
 	TrustedProxies    []string
 	Demo              bool
 	DemoSeed          uint64
@@ -66,6 +67,7 @@ func (c *Config) settings() []setting {
 		{"SUNSHINE_MASTER_KEY_FILE", "master-key-file", "", "master key of the personal data (default: generated under <data>/keys)", &c.MasterKeyFile},
 		{"SUNSHINE_ADMIN_PASSWORD", "admin-password", "", "bootstrap admin password", &c.AdminPassword},
 		{"SUNSHINE_APPROVAL_THRESHOLD", "approval-threshold", "5000.00", "maker-checker threshold in yuan", &c.ApprovalThreshold},
+		{"SUNSHINE_TENDER_THRESHOLD", "tender-threshold", "100000.00", "the 比选/招标 threshold the town sets, in yuan: rule F1 flags payments split below it", &c.TenderThreshold},
 		{"SUNSHINE_DEV_CLOCK", "dev-clock", "", "fixed (RFC 3339) or offset (Go duration, e.g. -720h) clock; only with SUNSHINE_DEMO", &c.DevClock},
 		{"SUNSHINE_WITNESSES", "witnesses", "", "witnesses that cosign every checkpoint: comma-separated <witness verifier key>@<base URL>, the URL optionally ending in #<display name>", &c.Witnesses},
 		{"SUNSHINE_WITNESS_QUORUM", "witness-quorum", "", "how many of the witnesses must cosign a checkpoint (default: all)", &c.WitnessQuorum},
@@ -152,6 +154,9 @@ func (c *Config) validate() error {
 	c.Location = loc
 	if !amountRe.MatchString(c.ApprovalThreshold) {
 		errs = append(errs, fmt.Errorf("SUNSHINE_APPROVAL_THRESHOLD must be yuan like 5000.00, not %q", c.ApprovalThreshold))
+	}
+	if t, err := ledger.ParseYuan(c.TenderThreshold); !amountRe.MatchString(c.TenderThreshold) || err != nil || t <= 0 {
+		errs = append(errs, fmt.Errorf("SUNSHINE_TENDER_THRESHOLD must be yuan above zero like 100000.00, not %q", c.TenderThreshold))
 	}
 	if c.DevClock != "" {
 		if _, err := c.clock(); err != nil {

@@ -201,6 +201,8 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 		{"--tz", "Mars/Olympus"},
 		{"--migrate", "sometimes"},
 		{"--approval-threshold", "5,000"},
+		{"--tender-threshold", "10万"},
+		{"--tender-threshold", "0"},
 		{"--demo", "--dev-clock", "yesterday"},
 	}
 	for _, c := range cases {

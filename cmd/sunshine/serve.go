@@ -33,7 +33,8 @@ type app struct {
 	store     *gormstore.Store
 	ledger    *ledger.Ledger
 	service   *ledger.Service
-	log       ledger.Log // the configured town's log
+	rules     anomaly.Config // the rules' thresholds (SUNSHINE_TENDER_THRESHOLD)
+	log       ledger.Log     // the configured town's log
 	// cosigner asks the witnesses to cosign checkpoints (nil: none);
 	// stopWitnesses stops the demo's in-process witnesses.
 	cosigner      *ledger.Cosigner
@@ -108,6 +109,11 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	a.rules = anomaly.DefaultConfig
+	if a.rules.TenderThreshold, err = ledger.ParseYuan(cfg.TenderThreshold); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("SUNSHINE_TENDER_THRESHOLD: %w", err)
+	}
 	// The demo town loads at its business dates: its clock is fixed while it
 	// loads, then follows the configured one.
 	dc := demo.NewClock(clock)
@@ -153,7 +159,7 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		Now: clock, Observe: a.metrics.ObserveJob}, append([]jobs.Job{jobs.Verify(a.ledger, a.service, scratchStore), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
-		jobs.Scan(a.service, anomaly.DefaultConfig, store), jobs.Loans(a.service, anomaly.DefaultConfig),
+		jobs.Scan(a.service, a.rules, store), jobs.Loans(a.service, a.rules),
 		jobs.Notices(a.publisher, nil), jobs.Publicity(a.service)}, witnessJobs...)...)
 	if err != nil {
 		a.Close()
@@ -182,7 +188,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	srv, err := api.New(api.Config{Town: cfg.Town, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Metrics: a.metrics},
+	srv, err := api.New(api.Config{Town: cfg.Town, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Metrics: a.metrics, Rules: &a.rules},
 		api.Deps{Ledger: a.ledger, Service: a.service, Auth: a.auth, Jobs: a.jobs, Publisher: a.publisher, Now: a.ledger.Now})
 	if err != nil {
 		return err
