@@ -91,6 +91,23 @@ func (e *townEnv) sample(route string) sample {
 			e.t.Fatal(err)
 		}
 		s.path, s.body = "/api/v1/projects/"+code+"/transitions", map[string]any{"to": ledger.ProjReviewed, "note": "初审通过"}
+	case "POST /api/v1/projects/:code/contract":
+		s.path, s.body = "/api/v1/projects/"+envProject2+"/contract", map[string]any{"contract_no": fmt.Sprintf("HT-%d", n),
+			"contractor": "浏阳市安澜水利建设有限公司", "supervisor": "湖南湘江工程监理有限公司", "procurement_method": "公开招标",
+			"contract_amount": "180000.00", "started_on": "2026-03-05", "ends_on": "2026-10-31"}
+	case "POST /api/v1/projects/:code/assets":
+		code := fmt.Sprintf("ZT-A-%d", n)
+		e.toInProgress(ledger.ProjectRow{Code: code, Name: "村组道路硬化", Category: "基础设施", Village: "石牛村", Targets: "t", Mechanism: "m"}, int(n))
+		if _, err := e.svc.TransitionProject(ctx, e.lg, "fin", code, ledger.Transition{To: ledger.ProjAccepted, AcceptedOn: lt.D("2026-02-25"),
+			AcceptanceResult: "合格"}, nil); err != nil {
+			e.t.Fatal(err)
+		}
+		s.path, s.body = "/api/v1/projects/"+code+"/assets", map[string]any{"name": "村组道路 2.5 公里", "kind": "公益性资产", "value": "1000.00",
+			"custodian": "石牛村村民委员会", "handed_over_on": "2026-02-28"}
+	case "PUT /api/v1/villages/:code/contacts":
+		s.path, s.body = "/api/v1/villages/"+village1+"/contacts", map[string]any{"supervision_name": "王监督", "supervision_phone": "13900000001"}
+	case "GET /projects/:code":
+		s.path = "/projects/" + envProject1
 	case "POST /api/v1/allocations":
 		s.body = map[string]any{"doc_no": envFundDoc, "project_code": envProject2, "amount": "1.00", "allocated_on": "2026-03-01", "allocation_doc_no": fmt.Sprintf("镇拨〔2026〕%d号", n)}
 	case "POST /api/v1/payments":

@@ -111,15 +111,34 @@ func (e *townEnv) disclosureTown() map[string]published {
 	pub(map[string]any{"type": ledger.NoticeAllocation, "fund": envFundDoc, "fields": map[string]string{"allocation_principle": "因素法分配，向脱贫人口多的村倾斜"}})
 	pub(map[string]any{"type": ledger.NoticeLibrary, "village": village1})
 	pub(map[string]any{"type": ledger.NoticePlan, "period": "2026", "fields": map[string]string{"subsidy_standard": "按项目批复标准执行"}})
-	pub(map[string]any{"type": ledger.NoticePreStart, "project": site.Code, "fields": map[string]string{"contractor": "浏阳市安澜水利建设有限公司",
-		"procurement_method": "公开招标", "procurement_result": "中标价 285,600.00 元"}})
+	// 项目实施前公示 from the contract the ledger holds (issue 16)
+	if _, err := e.svc.RecordProjectContract(ctx, e.lg, "fin", site.Code, ledger.ContractInput{ContractNo: "HT-2026-011",
+		Contractor: "浏阳市安澜水利建设有限公司", Supervisor: "湖南湘江工程监理有限公司", ProcurementMethod: "公开招标", Amount: lt.Y("285600"),
+		StartOn: lt.D("2026-03-05"), EndOn: lt.D("2026-10-31")}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	pub(map[string]any{"type": ledger.NoticePreStart, "project": site.Code})
+	// a progress payment to the contractor, so that the 竣工公告 has paid rows
+	if _, err := e.svc.RecordAllocation(ctx, e.lg, "fin", ledger.AllocationRow{DocNo: envFundDoc, ProjectCode: site.Code, Amount: lt.Y("50000"),
+		AllocatedOn: lt.D("2026-02-20")}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	e.payment("finance", ledger.PaymentRow{ProjectCode: site.Code, Kind: ledger.PayProgress, PayeeOrgName: "浏阳市安澜水利建设有限公司",
+		PayeeUSCC: lt.USCC(61), Amount: lt.Y("4000"), PaidOn: lt.D("2026-02-26"), ContractNo: "HT-2026-011"})
 	if _, err := e.svc.TransitionProject(ctx, e.lg, "fin", site.Code, ledger.Transition{To: ledger.ProjAccepted, Note: "竣工验收",
-		AcceptedOn: lt.D("2026-02-25"), AcceptanceResult: "合格"}, nil); err != nil {
+		AcceptedOn: lt.D("2026-02-25"), AcceptanceResult: "合格", AcceptanceGroup: "镇农办、镇财政所、石牛村村务监督委员会"}, nil); err != nil {
 		e.t.Fatal(err)
 	}
 	pub(map[string]any{"type": ledger.NoticeAcceptance, "project": site.Code, "fields": map[string]string{"outputs": "蓄水池 2 座、管网 3.5 公里"}})
-	pub(map[string]any{"type": ledger.NoticeCompletion, "project": envProject1, "fields": map[string]string{"outputs": "公益岗位 40 个",
-		"targets_met": "脱贫户月增收 800 元", "assets": "无经营性资产"}})
+	if _, err := e.svc.TransitionProject(ctx, e.lg, "fin", site.Code, ledger.Transition{To: ledger.ProjCompleted, Note: "决算审核完毕",
+		FinalAmount: lt.Y("283950.50")}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.svc.RecordProjectAsset(ctx, e.lg, "fin", site.Code, ledger.ProjectAsset{Name: "石牛村蓄水池及供水管网", Kind: "公益性资产",
+		Value: lt.Y("283950.50"), Custodian: "石牛村股份经济合作社", HandedOverOn: lt.D("2026-02-28")}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	pub(map[string]any{"type": ledger.NoticeCompletion, "project": site.Code, "fields": map[string]string{"targets_met": "受益群众满意度 98%"}})
 	pub(map[string]any{"type": ledger.NoticeRecipients, "village": village1})
 	pub(map[string]any{"type": ledger.NoticePaymentResult, "village": village1, "period": "2026-02"})
 	pub(map[string]any{"type": ledger.NoticeLoans, "village": village1, "period": "2026-02"})
@@ -259,7 +278,7 @@ func TestPublishRefusesMissingFields(t *testing.T) {
 	for _, f := range p.Errors {
 		fields = append(fields, f.Field)
 	}
-	for _, f := range []string{"fields.procurement_method", "fields.procurement_result", "project.start_on", "project.end_on"} {
+	for _, f := range []string{"fields.procurement_method", "fields.procurement_result", "contract.supervisor", "contract.amount"} {
 		if !strings.Contains(strings.Join(fields, " "), f) {
 			t.Errorf("missing %s not named: %v", f, fields)
 		}

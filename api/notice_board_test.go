@@ -3,8 +3,12 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -86,10 +90,26 @@ func TestBoardCopy(t *testing.T) {
 					if err != nil || cp != st.Checkpoint {
 						t.Errorf("%s: the board copy's checkpoint differs: %v", typ, err)
 					}
-					a, _ := disclosure.ExtractAttachment(r.body, "rows.json")
-					b, _ := disclosure.ExtractAttachment(web.body, "rows.json")
-					if len(a) == 0 || !bytes.Equal(a, b) {
+					// rows.json: the same notice, rows, checkpoint size and QR;
+					// the board copy adds its edition and the notice's board
+					// secret (what makes its recorded SHA-256 unguessable)
+					var a, b disclosure.Attachment
+					ra, _ := disclosure.ExtractAttachment(r.body, "rows.json")
+					rb, _ := disclosure.ExtractAttachment(web.body, "rows.json")
+					if json.Unmarshal(ra, &a) != nil || json.Unmarshal(rb, &b) != nil || len(a.Rows) == 0 {
+						t.Fatalf("%s: rows.json unreadable", typ)
+					}
+					if a.Edition != disclosure.EditionBoard || len(a.BoardNonce) != 64 || b.Edition != "" || b.BoardNonce != "" {
+						t.Errorf("%s: editions %q/%q, board secret %d/%d characters", typ, a.Edition, b.Edition, len(a.BoardNonce), len(b.BoardNonce))
+					}
+					a.Edition, a.BoardNonce = "", ""
+					if !reflect.DeepEqual(a, b) {
 						t.Errorf("%s: rows.json differs between the copies", typ)
+					}
+					// the ledger recorded the board copy's SHA-256 at publish:
+					// every print is those bytes
+					if sum := sha256.Sum256(r.body); hex.EncodeToString(sum[:]) != n.BoardPDFSHA256 {
+						t.Errorf("%s: the board copy is not the one notice_published recorded", typ)
 					}
 					// the print is recorded, withheld
 					es, err := e.svc.L.Store().Entries(ctx, e.lg.ID, size, 100)

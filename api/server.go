@@ -147,6 +147,7 @@ func (s *Server) routes() {
 		pub.POST("/complaints", s.publicComplaint)
 		pub.GET("/complaints/:receipt", s.publicComplaintStatus)
 		s.siteRoutes(r)
+		r.GET("/projects/:code", s.projectPage)
 	}
 	if s.svc != nil && s.auth != nil {
 		s.staffPageRoutes(r)
@@ -158,6 +159,7 @@ func (s *Server) routes() {
 		v1 := r.Group("/api/v1")
 		s.staffRoutes(v1)
 		s.noticeRoutes(v1)
+		s.stageRoutes(v1)
 		if s.jobs != nil {
 			v1.GET("/jobs", s.authed(jobReaders), s.listJobs)
 			v1.POST("/jobs/:name/run", s.authed(adminOnly), s.runJob)

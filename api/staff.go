@@ -173,6 +173,12 @@ type TownDTO struct {
 	Phones    []string `json:"phones"`
 	Address   string   `json:"address"`
 	Email     string   `json:"email"`
+	// The county's 乡村振兴 office village notices print (issue 16), and
+	// the notice types the notices job publishes by itself (absent: the
+	// default, 资金发放结果公告 and 季度资金使用情况).
+	CountyOffice string   `json:"county_office"`
+	CountyPhone  string   `json:"county_phone"`
+	AutoPublish  []string `json:"auto_publish"`
 }
 
 func townDTO(t ledger.Town) TownDTO {
@@ -180,7 +186,8 @@ func townDTO(t ledger.Town) TownDTO {
 	if p == nil {
 		p = []string{}
 	}
-	return TownDTO{Code: t.Code, Name: t.Name, ShortName: t.ShortName, Phones: p, Address: t.Address, Email: t.Email}
+	return TownDTO{Code: t.Code, Name: t.Name, ShortName: t.ShortName, Phones: p, Address: t.Address, Email: t.Email,
+		CountyOffice: t.CountyOffice, CountyPhone: t.CountyPhone, AutoPublish: ledger.AutoPublishOf(t)}
 }
 
 func (s *Server) getTown(c *gin.Context) {
@@ -202,7 +209,8 @@ func (s *Server) putTown(c *gin.Context) {
 	if !ok {
 		return
 	}
-	t, err := s.svc.UpdateTown(c.Request.Context(), lg, user(c).ID, ledger.Town{Name: b.Name, ShortName: b.ShortName, Phones: b.Phones, Address: b.Address, Email: b.Email}, idem)
+	t, err := s.svc.UpdateTown(c.Request.Context(), lg, user(c).ID, ledger.Town{Name: b.Name, ShortName: b.ShortName, Phones: b.Phones, Address: b.Address, Email: b.Email,
+		CountyOffice: b.CountyOffice, CountyPhone: b.CountyPhone, AutoPublish: b.AutoPublish}, idem)
 	if err != nil {
 		fail(c, err)
 		return
@@ -749,36 +757,44 @@ type ProjectBody struct {
 	Targets           string      `json:"targets"`
 	Participation     string      `json:"participation"`
 	Mechanism         string      `json:"mechanism"`
+	SubsidyStandard   string      `json:"subsidy_standard"`
+	Financing         string      `json:"financing"`
 }
 
 // ProjectDTO is a project of the library.
 type ProjectDTO struct {
-	ID                int64       `json:"id"`
-	Seq               int64       `json:"seq"`
-	ProjectCode       string      `json:"project_code"`
-	Name              string      `json:"name"`
-	Category          string      `json:"category"`
-	Nature            string      `json:"nature"`
-	Village           string      `json:"village"`
-	Location          string      `json:"location"`
-	Task              string      `json:"task"`
-	Budget            string      `json:"budget"`
-	BudgetBySource    []BudgetDTO `json:"budget_by_source"`
-	ResponsibleUnit   string      `json:"responsible_unit"`
-	ResponsiblePerson string      `json:"responsible_person"`
-	Implementer       string      `json:"implementer"`
-	StartOn           string      `json:"start_on"`
-	EndOn             string      `json:"end_on"`
-	Beneficiaries     int         `json:"beneficiaries"`
-	PoorBeneficiaries int         `json:"poor_beneficiaries"`
-	Targets           string      `json:"targets"`
-	Participation     string      `json:"participation"`
-	Mechanism         string      `json:"mechanism"`
-	Status            string      `json:"status"`
-	ApprovalDocNo     string      `json:"approval_doc_no"`
-	ApprovedOn        string      `json:"approved_on"`
-	AcceptedOn        string      `json:"accepted_on,omitempty"`
-	AcceptanceResult  string      `json:"acceptance_result,omitempty"`
+	ID                int64        `json:"id"`
+	Seq               int64        `json:"seq"`
+	ProjectCode       string       `json:"project_code"`
+	Name              string       `json:"name"`
+	Category          string       `json:"category"`
+	Nature            string       `json:"nature"`
+	Village           string       `json:"village"`
+	Location          string       `json:"location"`
+	Task              string       `json:"task"`
+	Budget            string       `json:"budget"`
+	BudgetBySource    []BudgetDTO  `json:"budget_by_source"`
+	ResponsibleUnit   string       `json:"responsible_unit"`
+	ResponsiblePerson string       `json:"responsible_person"`
+	Implementer       string       `json:"implementer"`
+	StartOn           string       `json:"start_on"`
+	EndOn             string       `json:"end_on"`
+	Beneficiaries     int          `json:"beneficiaries"`
+	PoorBeneficiaries int          `json:"poor_beneficiaries"`
+	Targets           string       `json:"targets"`
+	Participation     string       `json:"participation"`
+	Mechanism         string       `json:"mechanism"`
+	Status            string       `json:"status"`
+	ApprovalDocNo     string       `json:"approval_doc_no"`
+	ApprovedOn        string       `json:"approved_on"`
+	AcceptedOn        string       `json:"accepted_on,omitempty"`
+	AcceptanceResult  string       `json:"acceptance_result,omitempty"`
+	AcceptanceGroup   string       `json:"acceptance_group,omitempty"`
+	FinalAmount       string       `json:"final_amount,omitempty"`
+	SubsidyStandard   string       `json:"subsidy_standard,omitempty"`
+	Financing         string       `json:"financing,omitempty"`
+	Contract          *ContractDTO `json:"contract,omitempty"`
+	Assets            []AssetDTO   `json:"assets"`
 }
 
 func projectDTO(p ledger.Project) ProjectDTO {
@@ -791,7 +807,9 @@ func projectDTO(p ledger.Project) ProjectDTO {
 		ResponsiblePerson: p.ResponsiblePerson, Implementer: p.Implementer, StartOn: p.StartOn.String(), EndOn: p.EndOn.String(),
 		Beneficiaries: p.Beneficiaries, PoorBeneficiaries: p.PoorBeneficiaries, Targets: p.Targets, Participation: p.Participation,
 		Mechanism: p.Mechanism, Status: p.Status, ApprovalDocNo: p.ApprovalDocNo, ApprovedOn: p.ApprovedOn.String(),
-		AcceptedOn: p.AcceptedOn.String(), AcceptanceResult: p.AcceptanceResult}
+		AcceptedOn: p.AcceptedOn.String(), AcceptanceResult: p.AcceptanceResult, AcceptanceGroup: p.AcceptanceGroup,
+		FinalAmount: finalAmount(p.FinalAmount), SubsidyStandard: p.SubsidyStandard, Financing: p.Financing,
+		Contract: contractDTO(p.Contract), Assets: assetDTOs(p.Assets)}
 }
 
 func (s *Server) createProject(c *gin.Context) {
@@ -808,7 +826,8 @@ func (s *Server) createProject(c *gin.Context) {
 	row := ledger.ProjectRow{Code: b.ProjectCode, Name: b.Name, Category: b.Category, Nature: b.Nature, Village: b.Village,
 		Location: b.Location, Task: b.Task, Budget: budget, ResponsibleUnit: b.ResponsibleUnit, ResponsiblePerson: b.ResponsiblePerson,
 		Implementer: b.Implementer, StartOn: b.StartOn, EndOn: b.EndOn, Beneficiaries: b.Beneficiaries,
-		PoorBeneficiaries: b.PoorBeneficiaries, Targets: b.Targets, Participation: b.Participation, Mechanism: b.Mechanism}
+		PoorBeneficiaries: b.PoorBeneficiaries, Targets: b.Targets, Participation: b.Participation, Mechanism: b.Mechanism,
+		SubsidyStandard: b.SubsidyStandard, Financing: b.Financing}
 	for i, bs := range b.BudgetBySource {
 		a, err := yuan("budget_by_source["+strconv.Itoa(i)+"].amount", bs.Amount)
 		if err != nil {
@@ -888,6 +907,8 @@ type transitionBody struct {
 	ApprovedOn       ledger.Date `json:"approved_on"`
 	AcceptedOn       ledger.Date `json:"accepted_on"`
 	AcceptanceResult string      `json:"acceptance_result"`
+	AcceptanceGroup  string      `json:"acceptance_group"`
+	FinalAmount      string      `json:"final_amount"`
 }
 
 func (s *Server) transitionProject(c *gin.Context) {
@@ -896,8 +917,14 @@ func (s *Server) transitionProject(c *gin.Context) {
 	if !ok {
 		return
 	}
+	final, err := optYuan("final_amount", b.FinalAmount)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	p, err := s.svc.TransitionProject(c.Request.Context(), lg, user(c).ID, c.Param("code"), ledger.Transition{To: b.To, Note: b.Note,
-		ApprovalDocNo: b.ApprovalDocNo, ApprovedOn: b.ApprovedOn, AcceptedOn: b.AcceptedOn, AcceptanceResult: b.AcceptanceResult}, idem)
+		ApprovalDocNo: b.ApprovalDocNo, ApprovedOn: b.ApprovedOn, AcceptedOn: b.AcceptedOn, AcceptanceResult: b.AcceptanceResult,
+		AcceptanceGroup: b.AcceptanceGroup, FinalAmount: final}, idem)
 	if err != nil {
 		fail(c, err)
 		return

@@ -145,6 +145,7 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 	} {
 		p.Targets, p.Mechanism, p.Implementer, p.ResponsiblePerson = "带动脱贫户增收", "吸纳脱贫户务工", "镇头镇人民政府", "李四"
 		p.Location, p.Task, p.ResponsibleUnit = p.Village+"全村", p.Name, "镇头镇人民政府"
+		p.StartOn, p.EndOn = lt.D("2026-03-01"), lt.D("2026-12-31") // 时间进度 (issue 16)
 		e.toInProgress(p, i+1)
 	}
 	for _, a := range []struct{ code, amount string }{{envProject1, "700000"}, {envProject2, "200000"}} {

@@ -165,6 +165,8 @@ type loader struct {
 	sum     Summary
 	// bankWages are November's wage rows, paid by the bank (bank.go).
 	bankWages []ledger.PaymentRow
+	// finishing are the village projects taken past 实施 in November (stages.go).
+	finishing []finishing
 }
 
 // Load loads the demo town into an empty log through the service. The
@@ -180,7 +182,7 @@ func Load(ctx context.Context, s *ledger.Service, auth *ledger.Auth, pub *disclo
 	l := &loader{ctx: ctx, s: s, auth: auth, pub: pub, lg: lg, clock: clock, r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed)),
 		idSeq: map[string]int{}, users: map[string]ledger.User{}}
 	defer clock.Release()
-	steps := []func(o Options) error{l.town, l.people, l.staff, l.year, l.bank}
+	steps := []func(o Options) error{l.town, l.people, l.staff, l.year, l.bank, l.stages}
 	for _, step := range steps {
 		if err := step(o); err != nil {
 			return l.sum, err
@@ -201,7 +203,8 @@ func (l *loader) town(Options) error {
 		return err
 	}
 	if _, err := l.s.UpdateTown(l.ctx, l.lg, "system", ledger.Town{Name: TownName, ShortName: "镇头", Phones: []string{"0731-83421234"},
-		Address: "浏阳市镇头镇人民政府（镇头镇镇头社区）", Email: "ztzzf@example.cn"}, nil); err != nil {
+		Address: "浏阳市镇头镇人民政府（镇头镇镇头社区）", Email: "ztzzf@example.cn", CountyOffice: CountyOffice, CountyPhone: CountyPhone,
+		AutoPublish: stageAuto}, nil); err != nil {
 		return err
 	}
 	for _, v := range Villages {
@@ -211,7 +214,7 @@ func (l *loader) town(Options) error {
 		}
 	}
 	l.sum.Villages = len(Villages)
-	return nil
+	return l.villageContacts()
 }
 
 func (l *loader) name() string {

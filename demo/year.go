@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -72,6 +73,8 @@ func (l *loader) year(o Options) error {
 		p.Targets, p.Participation, p.Mechanism = "脱贫户稳定增收", "村民代表会议评议", "直接到户到人"
 		p.BudgetBySource = []ledger.FundBudget{{SourceLevel: "中央", Amount: p.Budget}}
 		p.Status, p.ApprovalDocNo, p.ApprovedOn = ledger.ProjInProgress, "浏乡振发〔2026〕1号", l.date(1, 5)
+		p.SubsidyStandard = map[string]string{pWages: "公益性岗位每人每月 500 至 800 元", pIndustry: "按产业奖补标准（每亩或每头）兑付到户",
+			pEducation: "按学段每生每年 1,000 至 1,500 元", pRelief: "按困难程度每户每次 500 至 3,000 元"}[p.Code]
 		rows = append(rows, p)
 	}
 	cats := []struct{ cat, name, task string }{{"基础设施", "村组道路硬化", "硬化村组道路 2.5 公里"}, {"产业", "油茶基地提质改造", "改造油茶林 300 亩"},
@@ -99,6 +102,12 @@ func (l *loader) year(o Options) error {
 			if vi == 1 && k == 0 {
 				p.Status = ledger.ProjTerminated
 			}
+			p.SubsidyStandard = subsidyStandard[c.cat]
+			if st == ledger.ProjAccepted || st == ledger.ProjCompleted {
+				// in 实施 until November (stages.go takes them on)
+				l.finishing = append(l.finishing, finishing{code: p.Code, to: st, village: v.Code, budget: budget})
+				p.Status = ledger.ProjInProgress
+			}
 			rows = append(rows, p)
 			n++
 		}
@@ -115,13 +124,22 @@ func (l *loader) year(o Options) error {
 			return err
 		}
 	}
-	// village projects that pay contractors (in 实施 or later), by category
-	var building []ledger.ProjectRow
+	if err := l.contracts(rows, fin); err != nil {
+		return err
+	}
+	// village projects that pay contractors (in 实施 or later), by category;
+	// those finishing this year last
+	var building, later []ledger.ProjectRow
 	for _, p := range rows[len(town):] {
 		if p.Status == ledger.ProjInProgress && p.Category != "产业" {
-			building = append(building, p)
+			if slices.ContainsFunc(l.finishing, func(f finishing) bool { return f.code == p.Code }) {
+				later = append(later, p)
+			} else {
+				building = append(building, p)
+			}
 		}
 	}
+	building = append(building, later...)
 	wageEarners := l.pick(60, func(p person) bool { return p.age >= 25 && p.age <= 58 })
 	students := l.pick(140, func(p person) bool { return p.age >= 6 && p.age <= 18 })
 	youths := l.pick(35, func(p person) bool { return p.age >= 16 && p.age <= 21 })
@@ -147,6 +165,9 @@ func (l *loader) year(o Options) error {
 				} else if ledger.ErrorCode(err) != ledger.CodeMissingFields {
 					return fmt.Errorf("notices job %d: %w", m, err)
 				}
+			}
+			if err := l.stageNotices(); err != nil {
+				return fmt.Errorf("notices job %d: %w", m, err)
 			}
 		}
 		if err := l.fundsOf(m, building, fin); err != nil {
@@ -258,6 +279,12 @@ func (l *loader) fundsOf(m int, building []ledger.ProjectRow, fin string) error 
 				// 统筹整合 money may go to any purpose
 				for _, p := range building[:min(4, len(building))] {
 					add(p.Code, p.Budget/2)
+				}
+				// and the projects finishing this year (stages.go)
+				for _, p := range building {
+					if slices.ContainsFunc(l.finishing, func(f finishing) bool { return f.code == p.Code }) {
+						add(p.Code, p.Budget/2)
+					}
 				}
 			} else if len(building) > 6 {
 				// planted E7: 产业 专项 money allocated to an infrastructure project

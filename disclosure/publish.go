@@ -48,6 +48,10 @@ type Attachment struct {
 	VerifyURL      string    `json:"verify_url"`
 	CheckpointSize int64     `json:"checkpoint_size"`
 	Rows           []RowLeaf `json:"rows"`
+	// Only in a board copy (张贴版): its edition and the notice's board
+	// secret (see boardDocument).
+	Edition    string `json:"edition,omitempty"`
+	BoardNonce string `json:"board_nonce,omitempty"`
 }
 
 // Published is the outcome of a publish.
@@ -123,8 +127,18 @@ func (p *Publisher) publishOnce(ctx context.Context, lg ledger.Log, actor string
 	if err != nil {
 		return Published{}, err
 	}
+	// the board copy (张贴版) of a notice that lists people: rendered from
+	// the stored content as BoardPDF will render it, so that its SHA-256
+	// goes into notice_published and the verify page knows either copy
+	var board []byte
+	if ledger.BoardNameColumn(c.Type) >= 0 && len(c.Rows) > 0 {
+		if board, err = p.boardCopy(ctx, lg, n, cp.Size, stored); err != nil {
+			return Published{}, fmt.Errorf("board copy of %s: %w", n.Code, err)
+		}
+	}
 	// (3) store the bytes and append notice_published
-	pub, seq, err := p.Svc.CommitPublish(ctx, lg, actor, ledger.PublishInput{Plan: plan, PDF: pdf, Content: stored, CheckpointSize: cp.Size}, idem)
+	pub, seq, err := p.Svc.CommitPublish(ctx, lg, actor, ledger.PublishInput{Plan: plan, PDF: pdf, Content: stored, CheckpointSize: cp.Size,
+		BoardPDF: board}, idem)
 	if err != nil {
 		return Published{}, err
 	}
@@ -167,4 +181,23 @@ func LoadStored(ctx context.Context, svc *ledger.Service, lg ledger.Log, n ledge
 	}
 	err = json.Unmarshal(b, &s)
 	return s, err
+}
+
+// boardCopy renders the board copy of a notice being published from the
+// content bytes it stores.
+func (p *Publisher) boardCopy(ctx context.Context, lg ledger.Log, n ledger.Notice, size int64, stored []byte) ([]byte, error) {
+	var st Stored
+	if err := json.Unmarshal(stored, &st); err != nil {
+		return nil, err
+	}
+	names, err := p.Svc.BoardNames(ctx, lg, n)
+	if err != nil {
+		return nil, err
+	}
+	n.CheckpointSize = size
+	d, err := boardDocument(n, st, names, p.Svc.BoardNonce(lg, n.Code))
+	if err != nil {
+		return nil, err
+	}
+	return RenderPDF(d)
 }

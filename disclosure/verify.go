@@ -65,6 +65,10 @@ type Report struct {
 	RowOK map[int64]bool `json:"-"`
 	// Stopped: the verification ran out of its time budget and stopped.
 	Stopped bool `json:"stopped,omitempty"`
+	// Edition names which copy an uploaded PDF is: 网络版 (the web copy,
+	// the stored bytes) or 张贴版 (the board copy); "" when no PDF was
+	// given or it is neither.
+	Edition string `json:"edition,omitempty"`
 }
 
 func (r *Report) add(name string, ok bool, format string, args ...any) {
@@ -171,14 +175,20 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) (r Report) {
 	if c.PDF != nil {
 		sum := sha256.Sum256(c.PDF)
 		got := hex.EncodeToString(sum[:])
-		want, err := publishedSHA(ctx, src, c.PublishSeq)
+		want, board, err := publishedSHA(ctx, src, c.PublishSeq)
 		switch {
 		case err != nil:
 			r.add("PDF 文件", false, "找不到该公告的发布记录：%s", publicErr(err))
-		case want != got:
-			r.add("PDF 文件", false, "PDF 文件与账本登记的不一致（SHA-256 %s…，登记的是 %s…）：文件可能被修改过", got[:12], want[:min(12, len(want))])
+		case want == got:
+			r.Edition = EditionWeb
+			r.add("PDF 文件", true, "PDF 文件是本公告的网络版，与发布时登记的完全一致（SHA-256 %s…）", got[:12])
+		case board != "" && board == got:
+			r.Edition = EditionBoard
+			r.add("PDF 文件", true, "PDF 文件是本公告的张贴版（姓名完整，行、账本序号与检查点与网络版相同），与发布时登记的完全一致（SHA-256 %s…）", got[:12])
+		case board != "":
+			r.add("PDF 文件", false, "PDF 文件与账本登记的网络版和张贴版都不一致（SHA-256 %s…，登记的是 %s… 和 %s…）：文件可能被修改过", got[:12], want[:min(12, len(want))], board[:min(12, len(board))])
 		default:
-			r.add("PDF 文件", true, "PDF 文件与发布时登记的完全一致（SHA-256 %s…）", got[:12])
+			r.add("PDF 文件", false, "PDF 文件与账本登记的不一致（SHA-256 %s…，登记的是 %s…）：文件可能被修改过", got[:12], want[:min(12, len(want))])
 		}
 	}
 	return r
@@ -213,25 +223,28 @@ func rowLeaf(ctx context.Context, src Source, row RowLeaf) (tlog.Hash, error) {
 	return leaf, nil
 }
 
-// publishedSHA returns the pdf_sha256 of a notice_published entry.
-func publishedSHA(ctx context.Context, src Source, seq int64) (string, error) {
+// publishedSHA returns the pdf_sha256 of a notice_published entry (the
+// web copy) and its board_pdf_sha256 (the board copy; "" when the notice
+// lists no one or was published before board copies were recorded).
+func publishedSHA(ctx context.Context, src Source, seq int64) (web, board string, err error) {
 	if seq < 0 {
-		return "", ledger.Errorf(ledger.CodeNotFound, "发布记录未知")
+		return "", "", ledger.Errorf(ledger.CodeNotFound, "发布记录未知")
 	}
 	body, withheld, _, err := src.Entry(ctx, seq)
 	if err != nil || withheld {
-		return "", ledger.Errorf(ledger.CodeNotFound, "取不到发布记录")
+		return "", "", ledger.Errorf(ledger.CodeNotFound, "取不到发布记录")
 	}
 	var e struct {
 		Type    string `json:"type"`
 		Payload struct {
-			PDF string `json:"pdf_sha256"`
+			PDF   string `json:"pdf_sha256"`
+			Board string `json:"board_pdf_sha256"`
 		} `json:"payload"`
 	}
 	if err := json.Unmarshal(body, &e); err != nil || e.Type != "notice_published" {
-		return "", ledger.Errorf(ledger.CodeNotFound, "账本序号 %d 不是公告发布记录", seq)
+		return "", "", ledger.Errorf(ledger.CodeNotFound, "账本序号 %d 不是公告发布记录", seq)
 	}
-	return e.Payload.PDF, nil
+	return e.Payload.PDF, e.Payload.Board, nil
 }
 
 // LedgerSource answers from the service's own ledger (the verify page).

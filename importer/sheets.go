@@ -94,6 +94,7 @@ var specs = []*sheetSpec{
 			col("受益脱贫户数"), col("绩效目标"), col("带贫减贫机制"),
 			col("项目状态"), opt("批复文号"), opt("批复日期"),
 			extra("建设地点"), extra("责任单位"), extra("群众参与"),
+			extra("验收日期"), extra("验收结论"), extra("补助标准"), extra("筹资方式"),
 		},
 		row: projectRow,
 	}),
@@ -253,6 +254,10 @@ func projectRow(r *rowReader, p *Parsed) {
 	}
 	x.ApprovalDocNo = r.text("批复文号", nameText)
 	x.ApprovedOn = r.date("批复日期")
+	x.AcceptedOn = r.date("验收日期")
+	x.AcceptanceResult = r.text("验收结论", plainText)
+	x.SubsidyStandard = r.text("补助标准", plainText)
+	x.Financing = r.text("筹资方式", plainText)
 	p.Projects = append(p.Projects, x)
 }
 

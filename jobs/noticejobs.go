@@ -10,31 +10,56 @@ import (
 )
 
 // Default schedules of the disclosure jobs (DOMAIN.md §8), in SUNSHINE_TZ.
+// The notices job runs daily (issue 16: a project's stage notice is drafted
+// the morning after it enters the state); the monthly and quarterly notices
+// are still made once, for the month and quarter before the run.
 const (
-	ScheduleNotices   = "0 6 1 * *"
+	ScheduleNotices   = "0 6 * * *"
 	SchedulePublicity = "10 0 * * *"
 )
 
 // Notices makes, for the month before the run, one 资金发放结果公告 per
 // village with effective payments dated in it and the 季度资金使用情况 of the
-// last completed quarter, never a duplicate; it publishes (with their PDFs)
-// the drafts of the types in auto (default ledger.AutoPublishTypes) and
+// last completed quarter, never a duplicate; and every project-stage notice
+// owed (ledger.DraftStageNotices: 项目实施前公示, 项目验收公示, 竣工公告 of
+// village projects in 实施, 验收, 完工, the year's 年度项目计划公告). It
+// publishes (with their PDFs) the drafts of the types in auto, or when auto
+// is nil of the types each town's settings name (ledger.AutoPublishOf), and
 // leaves the rest as drafts for staff. A draft that cannot be published
-// (missing fields) stays a draft and is counted, not a failure.
+// (missing fields) stays a draft and is counted, not a failure; a 竣工公告
+// refused for want of paid rows is counted as refused.
 func Notices(p *disclosure.Publisher, auto []string) Job {
-	if auto == nil {
-		auto = ledger.AutoPublishTypes
-	}
 	return Job{Name: "notices", Schedule: ScheduleNotices, Run: func(ctx context.Context) (map[string]int64, error) {
 		logs, err := p.Svc.L.Store().Logs(ctx)
 		if err != nil {
 			return nil, err
 		}
-		counts := map[string]int64{"drafted": 0, "published": 0, "left_as_draft": 0}
+		counts := map[string]int64{"drafted": 0, "published": 0, "left_as_draft": 0, "refused": 0}
 		var errs []error
 		for _, lg := range logs {
-			drafts, err := p.Svc.DraftPeriodicNotices(ctx, lg, p.Svc.L.Now(), auto)
+			types := auto
+			if types == nil {
+				t, err := p.Svc.Town(ctx, lg)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", lg.Town, err))
+					continue
+				}
+				types = ledger.AutoPublishOf(t)
+			}
+			drafts, err := p.Svc.DraftPeriodicNotices(ctx, lg, p.Svc.L.Now(), types)
 			counts["drafted"] += int64(len(drafts))
+			if err != nil {
+				return counts, err
+			}
+			stage, err := p.Svc.DraftStageNotices(ctx, lg, types)
+			for _, d := range stage {
+				if d.Refused != "" {
+					counts["refused"]++
+					continue
+				}
+				counts["drafted"]++
+				drafts = append(drafts, d.Notice)
+			}
 			if err != nil {
 				return counts, err
 			}

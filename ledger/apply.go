@@ -25,6 +25,10 @@ type townPayload struct {
 	Phones    []string `json:"phones"`
 	Address   string   `json:"address"`
 	Email     string   `json:"email"`
+	// Added by issue 16: optional, so that older entries keep their bytes.
+	CountyOffice string   `json:"county_office,omitempty"`
+	CountyPhone  string   `json:"county_phone,omitempty"`
+	AutoPublish  []string `json:"auto_publish,omitempty"`
 }
 
 type villagePayload struct {
@@ -142,6 +146,11 @@ type projectPayload struct {
 	ApprovalDocNo     string          `json:"approval_doc_no,omitempty"`
 	ApprovedOn        string          `json:"approved_on,omitempty"`
 	Imported          bool            `json:"imported"`
+	// Added by issue 16: optional, so that older entries keep their bytes.
+	AcceptedOn       string `json:"accepted_on,omitempty"`
+	AcceptanceResult string `json:"acceptance_result,omitempty"`
+	SubsidyStandard  string `json:"subsidy_standard,omitempty"`
+	Financing        string `json:"financing,omitempty"`
 }
 
 type transitionPayload struct {
@@ -153,6 +162,9 @@ type transitionPayload struct {
 	ApprovedOn       string `json:"approved_on,omitempty"`
 	AcceptedOn       string `json:"accepted_on,omitempty"`
 	AcceptanceResult string `json:"acceptance_result,omitempty"`
+	// Added by issue 16: optional, so that older entries keep their bytes.
+	AcceptanceGroup string `json:"acceptance_group,omitempty"`
+	FinalAmount     int64  `json:"final_amount,omitempty"`
 }
 
 type allocationPayload struct {
@@ -320,7 +332,8 @@ func apply(bk Books, e Entry) error {
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
 		}
-		t := Town{Code: p.Code, Name: p.Name, ShortName: p.ShortName, Phones: p.Phones, Address: p.Address, Email: p.Email}
+		t := Town{Code: p.Code, Name: p.Name, ShortName: p.ShortName, Phones: p.Phones, Address: p.Address, Email: p.Email,
+			CountyOffice: p.CountyOffice, CountyPhone: p.CountyPhone, AutoPublish: p.AutoPublish}
 		if e.Type == "town_registered" {
 			return bk.CreateObject(objTown, 1, "", t)
 		}
@@ -481,7 +494,8 @@ func apply(bk Books, e Entry) error {
 			ResponsibleUnit: p.ResponsibleUnit, ResponsiblePerson: p.ResponsiblePerson, Implementer: p.Implementer,
 			Budget: Fen(p.Budget), Beneficiaries: p.Beneficiaries, PoorBeneficiaries: p.PoorBeneficiaries,
 			Targets: p.Targets, Participation: p.Participation, Mechanism: p.Mechanism, Status: p.Status,
-			ApprovalDocNo: p.ApprovalDocNo, ApprovedOn: parseDateOrZero(p.ApprovedOn), Seq: e.Seq, LastSeq: e.Seq}
+			ApprovalDocNo: p.ApprovalDocNo, ApprovedOn: parseDateOrZero(p.ApprovedOn), Seq: e.Seq, LastSeq: e.Seq,
+			AcceptedOn: parseDateOrZero(p.AcceptedOn), AcceptanceResult: p.AcceptanceResult, SubsidyStandard: p.SubsidyStandard, Financing: p.Financing}
 		for _, b := range p.BudgetBySource {
 			pr.BudgetBySource = append(pr.BudgetBySource, FundBudget{SourceLevel: b.SourceLevel, DocNo: b.DocNo, Amount: Fen(b.Amount)})
 		}
@@ -505,6 +519,12 @@ func apply(bk Books, e Entry) error {
 		}
 		if p.AcceptedOn != "" {
 			pr.AcceptedOn, pr.AcceptanceResult = parseDateOrZero(p.AcceptedOn), p.AcceptanceResult
+		}
+		if p.AcceptanceGroup != "" {
+			pr.AcceptanceGroup = p.AcceptanceGroup
+		}
+		if p.FinalAmount > 0 {
+			pr.FinalAmount = Fen(p.FinalAmount)
 		}
 		if p.To == ProjAdjusting {
 			pr.AdjustedFrom = p.From
@@ -593,6 +613,8 @@ func apply(bk Books, e Entry) error {
 		return applyFlag(bk, e)
 	case "notice_drafted", "notice_published", "notice_withdrawn", "notice_ended":
 		return applyNotice(bk, e)
+	case "project_contract_recorded", "project_asset_recorded", "village_contacts_set":
+		return applyStage(bk, e)
 	case "complaint_filed", "complaint_replied", "complaint_resolved", "complaint_escalated":
 		return applyComplaint(bk, e)
 	case "bank_return_recorded":

@@ -101,6 +101,13 @@ type Town struct {
 	Phones    []string
 	Address   string
 	Email     string
+	// CountyOffice and CountyPhone name the county's 乡村振兴 office that
+	// village notices print as a contact (issue 16).
+	CountyOffice string
+	CountyPhone  string
+	// AutoPublish lists the notice types the notices job publishes by
+	// itself; nil means AutoPublishTypes.
+	AutoPublish []string
 }
 
 // Village is a village or community (村/社区) of a town.
@@ -108,6 +115,9 @@ type Village struct {
 	Code   string
 	Name   string
 	Groups []string // 村民小组
+	// The village's 村务监督委员会 contact its notices print (issue 16).
+	SupervisionName  string
+	SupervisionPhone string
 }
 
 // Household is a registered household (户).
@@ -254,7 +264,13 @@ type Project struct {
 	ApprovedOn        Date
 	AcceptedOn        Date
 	AcceptanceResult  string
-	AdjustedFrom      string // the state a project in 调整 returns to
+	AcceptanceGroup   string // 验收组
+	FinalAmount       Fen    // 决算金额, recorded on the way to 完工
+	SubsidyStandard   string // 补助标准 (年度项目计划公告)
+	Financing         string // 筹资方式 (项目入库公示)
+	Contract          *ProjectContract
+	Assets            []ProjectAsset // 形成资产
+	AdjustedFrom      string         // the state a project in 调整 returns to
 	Seq               int64
 	LastSeq           int64 // the latest entry about the project
 }
@@ -427,6 +443,10 @@ type ProjectRow struct {
 	Status            string // 项目状态; "" means 申报
 	ApprovalDocNo     string
 	ApprovedOn        Date
+	AcceptedOn        Date   // required for an imported project in 验收 or 完工
+	AcceptanceResult  string // likewise
+	SubsidyStandard   string // optional: 补助标准
+	Financing         string // optional: 筹资方式
 }
 
 // AllocationRow is a 拨付 row.

@@ -31,6 +31,8 @@ type NoticeContent struct {
 	Email       string          `json:"email,omitempty"`
 	// NeedsRows: a notice of this type with no rows is refused.
 	NeedsRows bool `json:"-"`
+	// NoRowsLabel says why, when it has none (default: 公示明细（没有可公示的记录）).
+	NoRowsLabel string `json:"-"`
 }
 
 // ContentField is one labelled fact of a notice; Key names it for
@@ -59,8 +61,8 @@ type ContentRow struct {
 // eight columns or more print landscape).
 var NoticeColumns = map[string][]ContentColumn{
 	NoticeAllocation:    {{"项目名称", 3, false}, {"实施地点", 2, false}, {"建设内容", 3, false}, {"分配金额（元）", 2, true}, {"责任单位", 2, false}},
-	NoticePlan:          {{"项目名称", 3, false}, {"实施地点", 2, false}, {"建设任务", 3, false}, {"资金来源及金额（元）", 3, false}, {"实施期限", 2, false}, {"实施单位及责任人", 2, false}, {"绩效目标", 2, false}, {"带贫减贫机制", 2, false}},
-	NoticeLibrary:       {{"项目编号", 2, false}, {"项目名称", 3, false}, {"类别/性质", 1.5, false}, {"实施地点", 2, false}, {"建设任务", 3, false}, {"资金规模及来源（元）", 3, false}, {"责任单位/责任人", 2, false}, {"受益户数（脱贫户）", 1.5, true}, {"绩效目标", 2, false}, {"群众参与及带贫机制", 2.5, false}},
+	NoticePlan:          {{"项目名称", 3, false}, {"实施地点", 2, false}, {"建设任务", 3, false}, {"补助标准", 2, false}, {"资金规模及来源（元）", 3, false}, {"时间进度", 2, false}, {"实施单位及责任人", 2, false}, {"绩效目标", 2, false}, {"带贫减贫机制", 2, false}},
+	NoticeLibrary:       {{"项目编号", 2, false}, {"项目名称", 3, false}, {"类别/性质", 1.5, false}, {"实施地点", 2, false}, {"建设任务", 3, false}, {"资金规模及来源（元）", 3, false}, {"筹资方式", 2, false}, {"时间进度", 2, false}, {"责任单位/责任人", 2, false}, {"受益户数（脱贫户）", 1.5, true}, {"绩效目标", 2, false}, {"群众参与及带贫机制", 2.5, false}},
 	NoticePreStart:      {{"资金来源", 2, false}, {"指标文号", 3, false}, {"预算金额（元）", 2, true}},
 	NoticeAcceptance:    {{"项目编号", 2, false}, {"项目名称", 3, false}, {"实施单位", 2, false}, {"总投资（元）", 2, true}},
 	NoticeCompletion:    {{"资金来源", 2, false}, {"指标文号", 3, false}, {"已支付金额（元）", 2, true}},
@@ -80,7 +82,11 @@ func (c NoticeContent) Missing() []ContentField {
 		}
 	}
 	if c.NeedsRows && len(c.Rows) == 0 {
-		out = append(out, ContentField{Key: "rows", Label: "公示明细（没有可公示的记录）"})
+		label := "公示明细（没有可公示的记录）"
+		if c.NoRowsLabel != "" {
+			label = c.NoRowsLabel
+		}
+		out = append(out, ContentField{Key: "rows", Label: label})
 	}
 	return out
 }
@@ -182,7 +188,11 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 	case NoticeLibrary, NoticePlan:
 		c.NeedsRows = true
 		if n.Type == NoticePlan {
-			hand("subsidy_standard", true)
+			// each project prints its own 补助标准; the notice's, when given,
+			// stands for the projects that record none
+			if n.Fields["subsidy_standard"] != "" {
+				hand("subsidy_standard", false)
+			}
 			c.Columns = slices.Clone(NoticeColumns[NoticePlan])
 		} else {
 			c.Columns = slices.Clone(NoticeColumns[NoticeLibrary])
@@ -195,12 +205,25 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			for _, miss := range projectMissing(pr) {
 				fact("project."+pr.Code+"."+miss[0], pr.Code+" "+miss[1], "")
 			}
+			if scheduleText(pr) == "" {
+				fact("project."+pr.Code+".schedule", pr.Code+" 时间进度", "")
+			}
 			if n.Type == NoticePlan {
-				c.Rows = append(c.Rows, ContentRow{Cells: []string{pr.Name, pr.Location, pr.Task, budgetText(pr),
-					chineseDate(pr.StartOn) + "至" + chineseDate(pr.EndOn), pr.Implementer + " " + pr.ResponsiblePerson, pr.Targets, pr.Mechanism}, Seq: r.Seq})
+				std := pr.SubsidyStandard
+				if std == "" {
+					std = n.Fields["subsidy_standard"]
+				}
+				if std == "" {
+					fact("project."+pr.Code+".subsidy_standard", pr.Code+" 补助标准", "")
+				}
+				if strings.TrimSpace(pr.Implementer) == "" {
+					fact("project."+pr.Code+".implementer", pr.Code+" 实施单位", "")
+				}
+				c.Rows = append(c.Rows, ContentRow{Cells: []string{pr.Name, pr.Location, pr.Task, std, budgetText(pr),
+					scheduleText(pr), strings.TrimSpace(pr.Implementer + " " + pr.ResponsiblePerson), pr.Targets, pr.Mechanism}, Seq: r.Seq})
 			} else {
 				c.Rows = append(c.Rows, ContentRow{Cells: []string{pr.Code, pr.Name, pr.Category + "/" + pr.Nature, pr.Location, pr.Task, budgetText(pr),
-					pr.ResponsibleUnit + " " + pr.ResponsiblePerson, fmt.Sprintf("%d（%d）", pr.Beneficiaries, pr.PoorBeneficiaries), pr.Targets,
+					financingText(pr), scheduleText(pr), pr.ResponsibleUnit + " " + pr.ResponsiblePerson, fmt.Sprintf("%d（%d）", pr.Beneficiaries, pr.PoorBeneficiaries), pr.Targets,
 					strings.TrimSpace(pr.Participation + " " + pr.Mechanism)}, Seq: r.Seq})
 			}
 		}
@@ -217,13 +240,33 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 		fact("project.location", "实施地点", pr.Location)
 		switch n.Type {
 		case NoticePreStart:
+			// the contract recorded in the ledger, else what the draft
+			// was given by hand
+			ct := ProjectContract{Contractor: n.Fields["contractor"], ProcurementMethod: n.Fields["procurement_method"],
+				StartOn: pr.StartOn, EndOn: pr.EndOn}
+			if pr.Contract != nil {
+				ct = *pr.Contract
+			}
+			either := func(key, ledgerValue string) {
+				c.Fields = append(c.Fields, ContentField{Key: "fields." + key, Label: noticeFieldLabels[key], Value: ledgerValue, Required: true})
+			}
 			fact("project.implementer", "实施单位", pr.Implementer)
 			fact("project.responsible_person", "项目责任人", pr.ResponsiblePerson)
-			hand("contractor", true)
-			hand("procurement_method", true)
-			hand("procurement_result", true)
-			fact("project.start_on", "开工日期", chineseDate(pr.StartOn))
-			fact("project.end_on", "完工日期", chineseDate(pr.EndOn))
+			either("contractor", ct.Contractor)
+			fact("contract.supervisor", "监理单位", ct.Supervisor)
+			amount := ""
+			if ct.Amount > 0 {
+				amount = ct.Amount.Yuan() + " 元"
+			}
+			fact("contract.amount", "合同金额", amount)
+			either("procurement_method", ct.ProcurementMethod)
+			result := n.Fields["procurement_result"]
+			if result == "" && pr.Contract != nil {
+				result = fmt.Sprintf("成交单位%s，合同金额 %s 元（合同号 %s）", ct.Contractor, ct.Amount.Yuan(), ct.ContractNo)
+			}
+			either("procurement_result", result)
+			fact("project.start_on", "开工日期", chineseDate(ct.StartOn))
+			fact("project.end_on", "完工日期", chineseDate(ct.EndOn))
 			fact("project.task", "建设任务", pr.Task)
 			c.Columns = slices.Clone(NoticeColumns[NoticePreStart])
 			for _, b := range pr.BudgetBySource {
@@ -235,13 +278,32 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			ends = func(from, to Date) string { return fmt.Sprintf("5个工作日，共%d天", from.DaysUntil(to)+1) }
 			fact("project.accepted_on", "验收日期", chineseDate(pr.AcceptedOn))
 			fact("project.acceptance_result", "验收结论", pr.AcceptanceResult)
-			hand("outputs", true)
+			fact("project.acceptance_group", "验收组", pr.AcceptanceGroup)
+			if n.Fields["outputs"] != "" {
+				hand("outputs", false)
+			}
 			c.Columns = slices.Clone(NoticeColumns[NoticeAcceptance])
 			c.Rows = append(c.Rows, ContentRow{Cells: []string{pr.Code, pr.Name, pr.Implementer, pr.Budget.Yuan()}, Seq: n.Rows[0].Seq})
 		case NoticeCompletion:
-			hand("outputs", true)
-			hand("targets_met", true)
-			hand("assets", true)
+			fact("project.accepted_on", "验收日期", chineseDate(pr.AcceptedOn))
+			fact("project.acceptance_result", "验收结论", pr.AcceptanceResult)
+			fact("project.acceptance_group", "验收组", pr.AcceptanceGroup)
+			final := ""
+			if pr.FinalAmount > 0 {
+				final = pr.FinalAmount.Yuan() + " 元"
+			}
+			fact("project.final_amount", "决算金额", final)
+			for _, key := range []string{"outputs", "targets_met"} {
+				if n.Fields[key] != "" {
+					hand(key, false)
+				}
+			}
+			// 形成资产 and 管护主体 from the asset register, else by hand
+			assets := assetsText(pr.Assets)
+			if assets == "" {
+				assets = n.Fields["assets"]
+			}
+			c.Fields = append(c.Fields, ContentField{Key: "project.assets", Label: "形成资产及管护主体", Value: assets, Required: true})
 			c.Columns = slices.Clone(NoticeColumns[NoticeCompletion])
 			flows, err := bk.Flows(0, pr.ID)
 			if err != nil {
@@ -259,7 +321,11 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			}
 			slices.Sort(ids)
 			var total Fen
+			c.NoRowsLabel = "已支付资金（该项目没有已支付的资金记录，不能发布竣工公告）"
 			for _, id := range ids {
+				if paid[id] == 0 {
+					continue
+				}
 				var f Fund
 				if err := bk.Object(objFund, id, &f); err != nil {
 					return c, err

@@ -105,6 +105,7 @@ type Notice struct {
 	Address        string
 	Email          string
 	PDFSHA256      string
+	BoardPDFSHA256 string // the board copy's (张贴版), for notices that list people
 	ContentSHA256  string
 	CheckpointSize int64
 	Auto           bool
@@ -163,6 +164,11 @@ type noticePublishedPayload struct {
 	ContentSHA256  string   `json:"content_sha256"`
 	CheckpointSize int64    `json:"checkpoint_size"`
 	Supersedes     string   `json:"supersedes,omitempty"`
+	// Added by issue 16 (optional, so that older entries keep their
+	// bytes): the SHA-256 of the board copy (张贴版) of a notice that lists
+	// people. The board copy embeds a per-notice secret (BoardNonce), so
+	// the hash cannot be used to guess the full names it prints.
+	BoardPDFSHA256 string `json:"board_pdf_sha256,omitempty"`
 }
 
 type noticeChangePayload struct {
@@ -200,6 +206,7 @@ func applyNotice(bk Books, e Entry) error {
 		}
 		n.PublishedOn, n.EndsOn, n.Phones, n.Address, n.Email = p.PublishedOn, p.EndsOn, p.Phones, p.Address, p.Email
 		n.PDFSHA256, n.ContentSHA256, n.CheckpointSize, n.PublishSeq, n.LastSeq = p.PDFSHA256, p.ContentSHA256, p.CheckpointSize, e.Seq, e.Seq
+		n.BoardPDFSHA256 = p.BoardPDFSHA256
 		if err := bk.CreateObject(objNoticeCode, e.Seq, p.Code, n.ID); err != nil {
 			return err
 		}
@@ -408,6 +415,13 @@ func (w *txn) pickRows(p *noticeDraftPayload) error {
 		}
 		if p.Village == "" {
 			p.Village = pr.Village
+		}
+		if p.Type == NoticeCompletion {
+			if paid, err := paidOf(w.bk, pr); err != nil {
+				return err
+			} else if paid == 0 {
+				return invalid("project", "项目「%s」没有已支付的资金记录，不能起草竣工公告", pr.Code)
+			}
 		}
 		p.Rows = append(p.Rows, NoticeRef{Kind: "project", ID: pr.ID, Seq: pr.LastSeq})
 	case p.Type == NoticeLibrary || p.Type == NoticePlan:
@@ -708,7 +722,13 @@ func (s *Service) PlanPublish(ctx context.Context, lg Log, id int64) (PublishPla
 			n.Number = villageNumber(v.Name, today.Year, all)
 		}
 	}
-	n.Phones = append(slices.Clone(t.Phones), "12317")
+	var vp *Village
+	if n.Unit != t.Name+"人民政府" {
+		if v, err := s.village(ctx, lg, n.Village); err == nil {
+			vp = &v
+		}
+	}
+	n.Phones = noticeContacts(t, vp)
 	n.Address, n.Email = t.Address, t.Email
 	if n.Title == "" {
 		n.Title = s.defaultTitle(ctx, lg, n)
@@ -780,6 +800,9 @@ type PublishInput struct {
 	PDF            []byte
 	Content        []byte // the JSON the PDF and the page were drawn from
 	CheckpointSize int64
+	// BoardPDF is the board copy's bytes (张贴版) of a notice that lists
+	// people: only its SHA-256 is recorded, the bytes are never stored.
+	BoardPDF []byte
 }
 
 // CommitPublish stores the PDF and content bytes and appends
@@ -810,6 +833,10 @@ func (s *Service) CommitPublish(ctx context.Context, lg Log, actor string, in Pu
 			PublishedOn: in.Plan.Notice.PublishedOn, EndsOn: in.Plan.Notice.EndsOn, Phones: nonNil(in.Plan.Notice.Phones),
 			Address: in.Plan.Notice.Address, Email: in.Plan.Notice.Email, PDFSHA256: hex.EncodeToString(pdfSum[:]),
 			ContentSHA256: hex.EncodeToString(contentSum[:]), CheckpointSize: in.CheckpointSize, Supersedes: n.Supersedes}
+		if in.BoardPDF != nil {
+			boardSum := sha256.Sum256(in.BoardPDF)
+			p.BoardPDFSHA256 = hex.EncodeToString(boardSum[:])
+		}
 		if err := w.bk.PutBlob(p.PDFSHA256, in.PDF); err != nil {
 			return res{}, err
 		}
@@ -881,15 +908,9 @@ func (s *Service) PrintBoardCopy(ctx context.Context, lg Log, actor string, n No
 	if col < 0 {
 		return nil, Errorf(CodeValidationFailed, "%s不列个人姓名，没有张贴版", n.Type)
 	}
-	c, err := s.NoticeContent(ctx, lg, n, AudienceOversight)
+	names, err := s.BoardNames(ctx, lg, n)
 	if err != nil {
 		return nil, err
-	}
-	names := make([]string, len(c.Rows))
-	for i, r := range c.Rows {
-		if col < len(r.Cells) {
-			names[i] = r.Cells[col]
-		}
 	}
 	_, _, err = Do(ctx, s.L, lg, nil, func(b *Batch) (struct{}, error) {
 		_, err := b.Append(AppendInput{Type: "person_board_printed", Actor: actor,
@@ -900,4 +921,39 @@ func (s *Service) PrintBoardCopy(ctx context.Context, lg Log, actor string, n No
 		return nil, err
 	}
 	return names, nil
+}
+
+// BoardNames returns the full names the board copy (张贴版) of a notice
+// prints, in row order, without recording a print: for rendering the board
+// copy at publish (its SHA-256 goes into notice_published) and for
+// PrintBoardCopy, which records the print. n must carry its rows.
+func (s *Service) BoardNames(ctx context.Context, lg Log, n Notice) ([]string, error) {
+	col := BoardNameColumn(n.Type)
+	if col < 0 {
+		return nil, Errorf(CodeValidationFailed, "%s不列个人姓名，没有张贴版", n.Type)
+	}
+	if n.Rows == nil && n.RowCount > 0 {
+		if err := loadRows(s.L.Store().Books(ctx, lg.ID), &n); err != nil {
+			return nil, err
+		}
+	}
+	c, err := s.NoticeContent(ctx, lg, n, AudienceOversight)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(c.Rows))
+	for i, r := range c.Rows {
+		if col < len(r.Cells) {
+			names[i] = r.Cells[col]
+		}
+	}
+	return names, nil
+}
+
+// BoardNonce is the secret a notice's board copy embeds (a keyed hash of
+// the town and the notice code, so it is the same at every print and
+// nobody without the key can make it): the board copy's published SHA-256
+// then cannot be used to test guesses of the names it prints.
+func (s *Service) BoardNonce(lg Log, code string) string {
+	return s.Vault.Index("board_copy", lg.Town+"|"+code)
 }

@@ -147,6 +147,9 @@ func (w *txn) registerProject(actor string, r ProjectRow, imported bool) (Projec
 	if slices.Contains([]string{ProjInProgress, ProjAccepted, ProjCompleted}, status) && (r.ApprovalDocNo == "" || r.ApprovedOn.IsZero()) {
 		return Project{}, c, invalid("approval_doc_no", "项目处于「%s」状态，须填写批复文号和批复日期", status)
 	}
+	if (status == ProjAccepted || status == ProjCompleted) && (r.AcceptedOn.IsZero() || strings.TrimSpace(r.AcceptanceResult) == "") {
+		return Project{}, c, invalid("accepted_on", "项目处于「%s」状态，须填写验收日期和验收结论", status)
+	}
 	village := ""
 	if strings.TrimSpace(r.Village) != "" {
 		v, err := w.resolveVillage(r.Village)
@@ -165,7 +168,11 @@ func (w *txn) registerProject(actor string, r ProjectRow, imported bool) (Projec
 		ResponsibleUnit: r.ResponsibleUnit, ResponsiblePerson: r.ResponsiblePerson, Implementer: r.Implementer,
 		Budget: int64(r.Budget), BudgetBySource: []budgetPayload{}, Beneficiaries: r.Beneficiaries,
 		PoorBeneficiaries: r.PoorBeneficiaries, Targets: r.Targets, Participation: r.Participation, Mechanism: r.Mechanism,
-		Status: status, ApprovalDocNo: r.ApprovalDocNo, ApprovedOn: dateStr(r.ApprovedOn), Imported: imported}
+		Status: status, ApprovalDocNo: r.ApprovalDocNo, ApprovedOn: dateStr(r.ApprovedOn), Imported: imported,
+		SubsidyStandard: strings.TrimSpace(r.SubsidyStandard), Financing: strings.TrimSpace(r.Financing)}
+	if status == ProjAccepted || status == ProjCompleted {
+		p.AcceptedOn, p.AcceptanceResult = dateStr(r.AcceptedOn), strings.TrimSpace(r.AcceptanceResult)
+	}
 	for _, b := range r.BudgetBySource {
 		level, err := w.sourceLevel(b.SourceLevel)
 		if err != nil {
@@ -202,7 +209,9 @@ type Transition struct {
 	ApprovedOn       Date
 	AcceptedOn       Date
 	AcceptanceResult string
-	On               Date // business date; default today
+	AcceptanceGroup  string // 验收组 (optional; the 验收 notices print it)
+	FinalAmount      Fen    // 决算金额 (optional, on the way to 完工)
+	On               Date   // business date; default today
 }
 
 // transitions is DOMAIN.md §5's table: from → allowed targets (调整 returns
@@ -266,9 +275,24 @@ func (w *txn) transitionProject(actor, code string, t Transition) (Project, erro
 		}
 	case ProjAccepted:
 		if t.AcceptedOn.IsZero() || strings.TrimSpace(t.AcceptanceResult) == "" {
-			return Project{}, invalid("accepted_on", "验收须填写验收日期和验收结论")
+			e := invalid("accepted_on", "验收须填写验收日期和验收结论")
+			if !t.AcceptedOn.IsZero() {
+				e = invalid("acceptance_result", "验收须填写验收结论")
+			} else if strings.TrimSpace(t.AcceptanceResult) != "" {
+				e = invalid("accepted_on", "验收须填写验收日期")
+			}
+			return Project{}, e
 		}
-		pl.AcceptedOn, pl.AcceptanceResult = t.AcceptedOn.String(), t.AcceptanceResult
+		if today, err := ParseDate(w.b.Today()); err == nil && t.AcceptedOn.After(today) {
+			return Project{}, invalid("accepted_on", "验收日期不能晚于今天")
+		}
+		pl.AcceptedOn, pl.AcceptanceResult = t.AcceptedOn.String(), strings.TrimSpace(t.AcceptanceResult)
+		pl.AcceptanceGroup = strings.TrimSpace(t.AcceptanceGroup)
+	case ProjCompleted:
+		if t.FinalAmount < 0 {
+			return Project{}, invalid("final_amount", "决算金额不能为负数")
+		}
+		pl.FinalAmount = int64(t.FinalAmount)
 	case ProjAdjusting:
 		if t.ApprovalDocNo == "" || t.ApprovedOn.IsZero() {
 			return Project{}, invalid("approval_doc_no", "项目调整须重新批复：请填写批复文号和批复日期")
