@@ -65,6 +65,8 @@ type itemPayload struct {
 	MaxAge     int                `json:"max_age,omitempty"`
 	GrantLimit string             `json:"grant_limit,omitempty"`
 	Levels     []itemLevelPayload `json:"levels,omitempty"`
+	// Added by issue 17 (the bank's record): R4's days for the item.
+	BankDays int `json:"bank_days,omitempty"`
 }
 
 type orgPayload struct {

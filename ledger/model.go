@@ -195,6 +195,9 @@ type Item struct {
 	MaxAge     int         //
 	GrantLimit string      // how often it may be granted (B6): "" or a Grant* value
 	Levels     []ItemLevel // standards per school level (B3)
+	// BankDays: days after a payment of the item with no bank return row
+	// before R4 flags it; 0: the catalogue's default (15).
+	BankDays int
 }
 
 // How often an item may be granted (Item.GrantLimit, rule B6).

@@ -22,6 +22,7 @@ type itemLevelPayload struct {
 // itemRuleSettings copies an item's rule settings into its payload.
 func itemRuleSettings(it Item, p *itemPayload) {
 	p.Post, p.MinAge, p.MaxAge, p.GrantLimit = it.Post, it.MinAge, it.MaxAge, it.GrantLimit
+	p.BankDays = it.BankDays
 	for _, l := range it.Levels {
 		p.Levels = append(p.Levels, itemLevelPayload{Name: l.Name, MinAge: l.MinAge, MaxAge: l.MaxAge, Standard: int64(l.Standard)})
 	}
@@ -31,7 +32,8 @@ func itemRuleSettings(it Item, p *itemPayload) {
 func itemFromPayload(p itemPayload) Item {
 	it := Item{Code: p.Code, Name: p.Name, Category: p.Category, Unit: p.Unit, Standard: Fen(p.Standard),
 		PerQuantity: p.PerQuantity, Period: p.Period, YearlyCap: Fen(p.YearlyCap), Eligible: p.Eligible,
-		ListNoticeRequired: p.ListNoticeRequired, Post: p.Post, MinAge: p.MinAge, MaxAge: p.MaxAge, GrantLimit: p.GrantLimit}
+		ListNoticeRequired: p.ListNoticeRequired, Post: p.Post, MinAge: p.MinAge, MaxAge: p.MaxAge, GrantLimit: p.GrantLimit,
+		BankDays: p.BankDays}
 	for _, l := range p.Levels {
 		it.Levels = append(it.Levels, ItemLevel{Name: l.Name, MinAge: l.MinAge, MaxAge: l.MaxAge, Standard: Fen(l.Standard)})
 	}
@@ -40,6 +42,9 @@ func itemFromPayload(p itemPayload) Item {
 
 // validateItemRules checks an item's rule settings.
 func validateItemRules(it Item) error {
+	if it.BankDays < 0 || it.BankDays > 366 {
+		return invalid("bank_days", "银行回单期限应在 0 至 366 天之间")
+	}
 	if it.MinAge < 0 || it.MaxAge < 0 || it.MaxAge != 0 && it.MaxAge < it.MinAge {
 		return invalid("max_age", "年龄范围不正确：%d 至 %d 周岁", it.MinAge, it.MaxAge)
 	}

@@ -218,8 +218,13 @@ func ruleR3(d *ledger.ScanData, c Config) []ledger.Finding {
 	return sorted(out)
 }
 
-// bankDays is R4's number of days for a payment's item.
-func bankDays(c Config, item string) int {
+// bankDays is R4's number of days for a payment's item: the item's own
+// setting (Item.BankDays), else the configuration's for the item, else its
+// default.
+func bankDays(d *ledger.ScanData, c Config, item string) int {
+	if it, ok := d.Items[item]; ok && it.BankDays > 0 {
+		return it.BankDays
+	}
 	if n, ok := c.BankReturnDaysByItem[item]; ok && n > 0 {
 		return n
 	}
@@ -255,7 +260,7 @@ func ruleR4(d *ledger.ScanData, c Config) []ledger.Finding {
 		if !ok || p.PaidOn.Before(from) {
 			continue
 		}
-		n := bankDays(c, p.Item)
+		n := bankDays(d, c, p.Item)
 		if days := p.PaidOn.DaysUntil(today); days <= n {
 			continue
 		}

@@ -40,6 +40,14 @@ func bankTown(t *testing.T, dialect string) (*ledger.Service, ledger.Log) {
 		Budget: Y("200000"), Targets: "产出：设置公益岗位", Mechanism: "吸纳脱贫劳动力就业", Implementer: "镇头镇人民政府", ResponsiblePerson: "李四"}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// an item whose bank files come late: R4 waits 45 days for it
+	if _, err := s.DefineItem(ctx, lg, "admin", ledger.Item{Code: "YH01", Name: "养殖奖补（银行季度代发）", Category: "就业", Unit: "person",
+		Standard: 300_00, Period: "once", YearlyCap: 300_00, BankDays: 45}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DefineItem(ctx, lg, "admin", ledger.Item{Code: "YH02", Name: "坏设置", Category: "就业", Unit: "person", Standard: 1, Period: "once", BankDays: -1}, nil); ledger.ErrorCode(err) != ledger.CodeValidationFailed {
+		t.Fatalf("a negative R4 setting: %v", err)
+	}
 	in := ledger.ImportInput{Kind: "payments", Rows: len(bankPayments), Payments: bankPayments}
 	if _, err := s.Import(ctx, lg, "fin", in, false, nil); err != nil {
 		t.Fatal(err)
@@ -72,6 +80,11 @@ var bankPayments = []ledger.PaymentRow{
 	bankPay(10, "记-009", 3, false, "300", "2026-03-01"), // near miss R4: cash (no account)
 	bankPay(11, "记-010", 4, true, "500", "2026-03-10"),  // near miss R5: bank row without voucher, matched by account and amount
 	bankPay(12, "记-011", 6, true, "600", "2026-03-05"),  // R2: credited to an account in another holder's name
+	func() ledger.PaymentRow { // near miss R4: 30 days on, but its item waits 45
+		p := bankPay(13, "记-012", 5, true, "300", "2026-04-01")
+		p.ItemCode, p.Period = "YH01", ledger.Period{Year: 2026}
+		return p
+	}(),
 }
 
 func bankRow(row int, batch, voucher string, person int, acct, holder, amount, status, on string) ledger.BankReturnRow {
