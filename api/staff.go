@@ -271,6 +271,11 @@ type OrganisationDTO struct {
 	USCC                string `json:"uscc"`
 	LegalRepresentative string `json:"legal_representative,omitempty"`
 	AccountNo           string `json:"account_no,omitempty"`
+	// The 法定代表人's and 股东's ID numbers (rule F3; issue 17): those in
+	// the town's registry are linked to the organisation (an organisation
+	// already registered gets them too). Never answered back.
+	LegalRepIDNumber     string   `json:"legal_rep_id_number,omitempty"`
+	ShareholderIDNumbers []string `json:"shareholder_id_numbers,omitempty"`
 }
 
 func (s *Server) createOrganisation(c *gin.Context) {
@@ -279,11 +284,24 @@ func (s *Server) createOrganisation(c *gin.Context) {
 	if !ok {
 		return
 	}
+	for i, n := range append([]string{b.LegalRepIDNumber}, b.ShareholderIDNumbers...) { // before anything is written
+		if _, err := ledger.ParseIDNumber(n); n != "" && err != nil {
+			fail(c, withField(err, map[bool]string{true: "legal_rep_id_number", false: "shareholder_id_numbers"}[i == 0]))
+			return
+		}
+	}
 	o, err := s.svc.RegisterOrganisation(c.Request.Context(), lg, user(c).ID, ledger.Organisation{Name: b.Name, USCC: b.USCC,
 		LegalRepresentative: b.LegalRepresentative, AccountNo: b.AccountNo}, idem)
 	if err != nil {
 		fail(c, withField(err, "uscc"))
 		return
+	}
+	if b.LegalRepIDNumber != "" || len(b.ShareholderIDNumbers) > 0 {
+		if _, err := s.svc.RecordOrganisationPeople(c.Request.Context(), lg, user(c).ID, ledger.OrgPeople{USCC: o.USCC,
+			LegalRepIDNumber: strings.TrimSpace(b.LegalRepIDNumber), ShareholderIDNumbers: b.ShareholderIDNumbers}, nil); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	created(c, OrganisationDTO{ID: o.ID, Name: o.Name, USCC: o.USCC, LegalRepresentative: o.LegalRepresentative, AccountNo: o.AccountNo})
 }
@@ -300,6 +318,24 @@ type ItemDTO struct {
 	YearlyCap          string   `json:"yearly_cap"`
 	Eligible           []string `json:"eligible"`
 	ListNoticeRequired bool     `json:"list_notice_required"`
+	// The rules' settings (issue 17), optional: a 公益岗位 (one a person a
+	// month, A8), the recipients' age range (A9), how often it may be
+	// granted (B6: household_once, person_once, person_term), standards
+	// per school level (B3).
+	Post       bool           `json:"post,omitempty"`
+	MinAge     int            `json:"min_age,omitempty"`
+	MaxAge     int            `json:"max_age,omitempty"`
+	GrantLimit string         `json:"grant_limit,omitempty"`
+	Levels     []ItemLevelDTO `json:"levels,omitempty"`
+}
+
+// ItemLevelDTO is an item's standard for one school level (学段), for
+// students whose age at the pay date is min_age…max_age.
+type ItemLevelDTO struct {
+	Name     string `json:"name"`
+	MinAge   int    `json:"min_age"`
+	MaxAge   int    `json:"max_age"`
+	Standard string `json:"standard"`
 }
 
 func itemDTO(it ledger.Item) ItemDTO {
@@ -307,8 +343,13 @@ func itemDTO(it ledger.Item) ItemDTO {
 	if e == nil {
 		e = []string{}
 	}
-	return ItemDTO{Code: it.Code, Name: it.Name, Category: it.Category, Unit: it.Unit, Standard: it.Standard.String(),
-		PerQuantity: it.PerQuantity, Period: it.Period, YearlyCap: it.YearlyCap.String(), Eligible: e, ListNoticeRequired: it.ListNoticeRequired}
+	out := ItemDTO{Code: it.Code, Name: it.Name, Category: it.Category, Unit: it.Unit, Standard: it.Standard.String(),
+		PerQuantity: it.PerQuantity, Period: it.Period, YearlyCap: it.YearlyCap.String(), Eligible: e, ListNoticeRequired: it.ListNoticeRequired,
+		Post: it.Post, MinAge: it.MinAge, MaxAge: it.MaxAge, GrantLimit: it.GrantLimit}
+	for _, l := range it.Levels {
+		out.Levels = append(out.Levels, ItemLevelDTO{Name: l.Name, MinAge: l.MinAge, MaxAge: l.MaxAge, Standard: l.Standard.String()})
+	}
+	return out
 }
 
 func (s *Server) createItem(c *gin.Context) {
@@ -327,9 +368,18 @@ func (s *Server) createItem(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	it, err := s.svc.DefineItem(c.Request.Context(), lg, user(c).ID, ledger.Item{Code: b.Code, Name: b.Name, Category: b.Category,
-		Unit: b.Unit, Standard: std, PerQuantity: b.PerQuantity, Period: b.Period, YearlyCap: capv, Eligible: b.Eligible,
-		ListNoticeRequired: b.ListNoticeRequired}, idem)
+	in := ledger.Item{Code: b.Code, Name: b.Name, Category: b.Category, Unit: b.Unit, Standard: std, PerQuantity: b.PerQuantity,
+		Period: b.Period, YearlyCap: capv, Eligible: b.Eligible, ListNoticeRequired: b.ListNoticeRequired,
+		Post: b.Post, MinAge: b.MinAge, MaxAge: b.MaxAge, GrantLimit: strings.TrimSpace(b.GrantLimit)}
+	for _, l := range b.Levels {
+		v, err := optYuan("levels", l.Standard)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		in.Levels = append(in.Levels, ledger.ItemLevel{Name: strings.TrimSpace(l.Name), MinAge: l.MinAge, MaxAge: l.MaxAge, Standard: v})
+	}
+	it, err := s.svc.DefineItem(c.Request.Context(), lg, user(c).ID, in, idem)
 	if err != nil {
 		fail(c, err)
 		return

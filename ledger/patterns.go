@@ -134,6 +134,9 @@ func (s *Service) RecordOrganisationPeople(ctx context.Context, lg Log, actor st
 				p.Shareholders = append(p.Shareholders, pid)
 			}
 		}
+		if p.LegalRepPerson == o.LegalRepPerson && slices.Equal(p.Shareholders, o.Shareholders) {
+			return o, nil // nothing new: no entry
+		}
 		if _, err := w.emit("organisation_people_recorded", actor, Date{}, p); err != nil {
 			return Organisation{}, err
 		}
