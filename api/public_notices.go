@@ -153,6 +153,12 @@ type SelfPaymentDTO struct {
 	Amount  string `json:"amount"`
 	Status  string `json:"status"`
 	Payee   string `json:"payee"`
+	// Destination is where the money went (打入本人账户 ****1234 …; ""
+	// when no account is recorded).
+	Destination string `json:"destination,omitempty"`
+	// Bank is the bank's confirmation (到账 / 退回 / 未见银行回单), once bank
+	// return files are reconciled.
+	Bank string `json:"bank,omitempty"`
 }
 
 // selfQuery runs a self-query within the limits. A refusal is a
@@ -226,7 +232,7 @@ func selfPayments(ans ledger.SelfAnswer) []SelfPaymentDTO {
 	out := make([]SelfPaymentDTO, 0, len(ans.Payments))
 	for _, p := range ans.Payments {
 		out = append(out, SelfPaymentDTO{Seq: p.Seq, PaidOn: p.PaidOn, Item: p.Item, Project: p.Project, Amount: p.Amount.String(),
-			Status: ledger.PaymentStatusText(p.Status), Payee: p.Payee})
+			Status: ledger.PaymentStatusText(p.Status), Payee: p.Payee, Destination: p.Destination, Bank: p.Bank})
 	}
 	return out
 }

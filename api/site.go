@@ -414,7 +414,8 @@ func (s *Server) queryPage(c *gin.Context) {
 	}
 	qa := &disclosure.QueryAnswer{Name: ans.Name, IDNumber: ans.IDNumber}
 	for _, p := range selfPayments(ans) {
-		qa.Payments = append(qa.Payments, disclosure.QueryPayment{Item: p.Item, Amount: p.Amount, PaidOn: p.PaidOn, Status: p.Status, Payee: p.Payee, Seq: p.Seq})
+		qa.Payments = append(qa.Payments, disclosure.QueryPayment{Item: p.Item, Amount: p.Amount, PaidOn: p.PaidOn, Status: p.Status, Payee: p.Payee, Seq: p.Seq,
+			Destination: p.Destination, Bank: p.Bank})
 	}
 	d.Answer = qa
 	c.Header("Cache-Control", "no-store")

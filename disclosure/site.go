@@ -32,7 +32,6 @@ type Site struct {
 func NewSite() (*Site, error) {
 	t, err := template.New("site").Funcs(template.FuncMap{
 		"colTitle": func(c ledger.ContentColumn) string { return c.Title },
-		"tel":      telOf,
 	}).ParseFS(templateFS, "web/*.html")
 	if err != nil {
 		return nil, err
@@ -149,6 +148,10 @@ type QueryAnswer struct {
 type QueryPayment struct {
 	Item, Amount, PaidOn, Status, Payee string
 	Seq                                 int64
+	// Destination is where the money went (打入本人账户 ****1234 …); Bank
+	// the bank's confirmation (到账 / 退回 / 未见银行回单) once bank return
+	// files are reconciled.
+	Destination, Bank string
 }
 
 // ComplaintsData is the complaint page: the form, a new receipt, or a

@@ -15,6 +15,14 @@ type SelfPayment struct {
 	Amount  Fen
 	Status  string
 	Payee   string // household or person
+	// Destination says where the money went, in the words the villager
+	// reads: 打入本人账户 ****1234, 打入户主张*账户 ****1234, or 打入他人账户
+	// ****1234 with where to object ("" when no account is recorded). Nothing
+	// else about another account holder is shown.
+	Destination string
+	// Bank is the bank's confirmation of the credit, from its return file
+	// (到账 / 退回 / 未见银行回单); "" until bank returns are reconciled.
+	Bank string
 }
 
 // SelfAnswer is a villager's own query answer. An unknown person and a
@@ -82,6 +90,7 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 	ans := SelfAnswer{Matched: matched, Payments: []SelfPayment{}}
 	items := map[string]string{}
 	projects := map[int64]string{}
+	r := newPrivReader(s, bk, lg)
 	for _, pm := range append(mine, house...) {
 		if pm.Status == StatusRejected {
 			continue
@@ -107,7 +116,7 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 			item = pm.Kind
 		}
 		ans.Payments = append(ans.Payments, SelfPayment{Seq: pm.Seq, PaidOn: pm.PaidOn.String(), Item: item, Project: projects[pm.Project],
-			Amount: pm.Amount, Status: pm.Status, Payee: who})
+			Amount: pm.Amount, Status: pm.Status, Payee: who, Destination: s.selfDestination(bk, r, pm, person, h)})
 	}
 	slices.SortFunc(ans.Payments, func(a, b SelfPayment) int { return strings.Compare(b.PaidOn, a.PaidOn) })
 	if matched && len(ans.Payments) > 0 {
@@ -131,4 +140,28 @@ func PaymentStatusText(status string) string {
 		return "未通过"
 	}
 	return status
+}
+
+// selfDestination says where a payment went as the villager person of
+// household h reads it (SelfPayment.Destination): the account's last four
+// digits, and whose account it was only as 本人, 户主 (masked name), a
+// member of their household, or 他人 (never who).
+func (s *Service) selfDestination(bk Books, r *privReader, pm Payment, person int64, h Household) string {
+	acct, holder := s.paymentAccount(bk, r, pm)
+	if holder == 0 {
+		return ""
+	}
+	tail := ""
+	if n := len(acct); n > 0 {
+		tail = " ****" + acct[max(0, n-4):]
+	}
+	switch holderKind(bk, pm, holder, person, h) {
+	case "本人":
+		return "打入本人账户" + tail
+	case "户主":
+		return "打入户主" + MaskName(r.private(holder).Name) + "账户" + tail
+	case "本户成员":
+		return "打入本户家庭成员账户" + tail
+	}
+	return "打入他人账户" + tail + "（如非本人同意，请向村务监督委员会或 12317 反映）"
 }
