@@ -100,10 +100,30 @@ func TestBankReturnImport(t *testing.T) {
 	if strings.Contains(string(r.body), e.accounts["tp1"]) {
 		t.Error("the payments JSON shows an account number")
 	}
+	// A monitor of 田坪村 sees the same states in their answer and on their page.
+	r = e.call("GET", "/api/v1/payments", "monitor", nil)
+	list.Items = nil
+	if err := json.Unmarshal(r.body, &list); err != nil {
+		t.Fatal(err)
+	}
+	got = map[string]string{}
+	for _, p := range list.Items {
+		got[p.VoucherNo] = p.BankState
+	}
+	for _, v := range []string{"BK-1", "BK-2", "BK-3"} {
+		if got[v] != want[v] {
+			t.Errorf("monitor: %s: bank_state %q, want %q (%s)", v, got[v], want[v], r)
+		}
+	}
+	mon := &pageSession{e: e}
+	mon.login("t_mon")
+	st, body, _ := mon.do("GET", "/staff/payments", nil)
+	mustStatus(t, "the monitor's payments page", st, 200, body)
+	mustContain(t, "the monitor's payments page", body, "银行回单", "<b class=\"tag\">退回</b>", "<b class=\"tag\">未见银行回单</b>")
 	// The staff pages: the bank state column, the kind and its template.
 	fin := &pageSession{e: e}
 	fin.login("t_fin1")
-	st, body, _ := fin.do("GET", "/staff/payments", nil)
+	st, body, _ = fin.do("GET", "/staff/payments", nil)
 	mustStatus(t, "payments page", st, 200, body)
 	mustContain(t, "payments page", body, "<th>银行回单</th>", "<td>到账</td>", "<td>退回</td>", "<td>未见银行回单</td>")
 	st, body, _ = fin.do("GET", "/staff/imports", nil)

@@ -79,10 +79,13 @@ type MonitorPaymentDTO struct {
 func (s *Server) monitorPaymentDTOs(c *gin.Context, lg ledger.Log, ps []ledger.Payment) []MonitorPaymentDTO {
 	views := s.svc.PayeeViews(c.Request.Context(), lg, ps, ledger.AudienceOversight)
 	vs, _ := s.svc.PaymentVillages(c.Request.Context(), lg, ps)
+	banks, _ := s.svc.BankStates(c.Request.Context(), lg, ps) // the answer shows what it has
 	out := make([]MonitorPaymentDTO, 0, len(ps))
 	for _, p := range ps {
 		v := views[p.ID]
-		out = append(out, MonitorPaymentDTO{PaymentDTO: paymentDTO(p, v.Name), Village: vs[p.ID], Group: v.Group,
+		d := paymentDTO(p, v.Name)
+		d.BankState = banks[p.ID]
+		out = append(out, MonitorPaymentDTO{PaymentDTO: d, Village: vs[p.ID], Group: v.Group,
 			PayeeIDNumber: v.IDNumber, Account: v.Account, AccountHolder: v.Holder})
 	}
 	return out

@@ -37,6 +37,7 @@ func (s *Server) villagePaymentViews(c *gin.Context, lg ledger.Log, ps []ledger.
 			items[it.Code] = it.Name
 		}
 	}
+	banks, _ := s.svc.BankStates(ctx, lg, ps) // the page shows what it has
 	out := make([]pages.VillagePaymentView, 0, len(ps))
 	for _, p := range ps {
 		v := views[p.ID]
@@ -45,7 +46,8 @@ func (s *Server) villagePaymentViews(c *gin.Context, lg ledger.Log, ps []ledger.
 			village = names[v.Village]
 		}
 		out = append(out, pages.VillagePaymentView{Payment: p, Payee: v.Name, IDNumber: v.IDNumber, Village: village, Group: v.Group,
-			Account: v.Account, Holder: v.Holder, ProjectCode: codes[p.Project], ItemName: items[p.Item], StatusText: ledger.PaymentStatusText(p.Status)})
+			Account: v.Account, Holder: v.Holder, ProjectCode: codes[p.Project], ItemName: items[p.Item], StatusText: ledger.PaymentStatusText(p.Status),
+			BankState: banks[p.ID]})
 	}
 	return out
 }

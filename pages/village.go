@@ -19,6 +19,7 @@ type VillagePaymentView struct {
 	ProjectCode string
 	ItemName    string
 	StatusText  string
+	BankState   string // the bank's return file: 到账, 退回, 失败, 未见银行回单; "" where the bank does not pay it
 }
 
 // VillageBooksData is a monitor's overview of their villages.
