@@ -46,6 +46,12 @@ func (e *townEnv) monitorBooks() monitorBooks {
 		Amount: lt.Y("800"), Period: lt.P("2026-03"), PaidOn: lt.D("2026-03-10")})
 	e.payment("finance", ledger.PaymentRow{VoucherNo: "记-SN-0002", ProjectCode: envProject2, Kind: ledger.PayProgress, PayeeOrgName: "浏阳市石牛路桥工程公司",
 		PayeeUSCC: lt.USCC(72), ContractNo: "HT-SN-0001", Amount: lt.Y("1300"), PaidOn: lt.D("2026-03-12")})
+	for _, c := range []struct{ code, no, contractor string }{{envProject1, "SG-TP-0001", "浏阳市田坪建筑有限公司"}, {envProject2, "SG-SN-0001", "浏阳市石牛路桥工程公司"}} {
+		if _, err := e.svc.RecordProjectContract(ctx, e.lg, e.users["finance"].ID, c.code, ledger.ContractInput{ContractNo: c.no, Contractor: c.contractor, Supervisor: "长沙市建设监理有限公司",
+			ProcurementMethod: "公开招标", Amount: lt.Y("180000"), StartOn: lt.D("2026-03-01"), EndOn: lt.D("2026-09-30")}, nil); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 	if _, err := e.svc.GrantLoan(ctx, e.lg, e.users["finance"].ID, ledger.LoanRow{ContractNo: "DK-SN-0002", BorrowerIDNumber: e.ids["sn1"],
 		Bank: "浏阳农商银行", Amount: lt.Y("20000"), TermMonths: 24, RateBP: 345, Use: "生猪养殖", GrantedOn: lt.D("2026-02-02")}, nil); err != nil {
 		e.t.Fatal(err)
@@ -73,7 +79,7 @@ func (e *townEnv) monitorBooks() monitorBooks {
 	}
 	sn := e.names["sn1"]
 	b.secrets = []string{"石牛村", sn, ledger.MaskName(sn), ledger.ShowIDNumber(e.ids["sn1"], ledger.AudienceOversight), e.ids["sn1"],
-		envProject2, "记-SN-0001", "记-SN-0002", "浏阳市石牛路桥工程公司", "HT-SN-0001", "DK-SN-0002", "13907318888", b.ownContact,
+		envProject2, "记-SN-0001", "记-SN-0002", "浏阳市石牛路桥工程公司", "HT-SN-0001", "SG-SN-0001", "DK-SN-0002", "13907318888", b.ownContact,
 		fmt.Sprintf(`"household":%d,`, e.persons["sn1"].Household), fmt.Sprintf(`"household":%d}`, e.persons["sn1"].Household)}
 	return b
 }
@@ -150,7 +156,7 @@ func TestMonitorVillageBooks(t *testing.T) {
 			get(fmt.Sprintf("/api/v1/notices/%d", b.ownDraft))
 			wantProblem(t, "another village's draft", e.call("GET", fmt.Sprintf("/api/v1/notices/%d", b.otherDraft), "monitor", nil), 404, ledger.CodeNotFound)
 			project := string(get("/api/v1/projects/" + envProject1).body)
-			for _, w := range []string{"HT-TP-0001", "浏阳市田坪劳务合作社", `"holding"`, e.names["tp2"], `"contracts"`, `"notices"`} {
+			for _, w := range []string{"HT-TP-0001", "浏阳市田坪劳务合作社", `"holding"`, e.names["tp2"], `"contracts"`, `"notices"`, "SG-TP-0001", "浏阳市田坪建筑有限公司"} {
 				if !strings.Contains(project, w) {
 					t.Errorf("project lacks %s: %s", w, project)
 				}
@@ -259,7 +265,7 @@ func TestMonitorCrawl(t *testing.T) {
 		}
 	}
 	text := all.String()
-	for _, w := range []string{e.names["tp2"], "二组", "他人账户", "HT-TP-0001", e.loan.ContractNo, "挂名不上岗", "本村账目"} {
+	for _, w := range []string{e.names["tp2"], "二组", "他人账户", "HT-TP-0001", "SG-TP-0001", e.loan.ContractNo, "挂名不上岗", "本村账目"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("the monitor's pages never show %q", w)
 		}
@@ -336,7 +342,7 @@ func TestMonitorPagesInChromium(t *testing.T) {
 	browse(t, browser, ts.URL, dir, mon.cookie.Value, []browserPage{
 		{"1-village", "/staff/village", "", []string{"本村账目", "田坪村", "打入他人账户", "1 笔"}},
 		{"2-payments", "/staff/payments", "", []string{e.names["tp2"], "二组", "身份证号", "他人账户", "800.00"}},
-		{"3-project", "/staff/projects/" + envProject1, "", []string{"田坪村公益岗位", "HT-TP-0001", "结存", "公告公示"}},
+		{"3-project", "/staff/projects/" + envProject1, "", []string{"田坪村公益岗位", "HT-TP-0001", "结存", "公告公示", "施工合同", "浏阳市田坪建筑有限公司", "公开招标"}},
 		{"4-loans", "/staff/loans", "", []string{e.names["tp3"], e.loan.ContractNo, "30,000.00"}},
 		{"5-fund", fmt.Sprintf("/staff/funds/%d", e.fund.ID), "", []string{envProject1, "发到本村的款项"}},
 		{"6-payment", fmt.Sprintf("/staff/payments?voucher=%s", b.intoOther.VoucherNo), "", []string{e.names["tp1"], "他人账户"}},
