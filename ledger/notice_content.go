@@ -442,7 +442,7 @@ func (s *Service) NoticeContent(ctx context.Context, lg Log, n Notice, a Audienc
 			case level == IdleOverYear:
 				idle = "到账一年以上仍有结余"
 			case level == IdleLagging:
-				idle = "支出进度较慢"
+				idle = "未及时拨付使用"
 			}
 			tr, ta, tp, tb = tr+l.Amount, ta+l.Allocated, tp+l.Paid, tb+l.Unspent
 			v := byLevel[l.SourceLevel]

@@ -159,18 +159,20 @@ func loadOrganisations(bk Books, d *ScanData) error {
 }
 
 // IdlePolicy says when a fund's balance is idle (rule D1, and the
-// 季度资金使用情况's remark column): a town spends 衔接资金 over the year, by
-// progress payments, and keeps 质保金 back for a year or two, so neither a
-// balance after six months nor a small one after a year is idle.
+// 季度资金使用情况's remark column): a town allocates 衔接资金 to projects
+// early and pays them by progress payments over the year, keeping 质保金
+// back for a year or two, so neither a balance after six months nor a
+// small one after a year is idle; money neither allocated to a project nor
+// paid six months after it arrived is.
 type IdlePolicy struct {
 	WarnMonths         int // arrived this many months ago …
-	WarnPaidPercent    int // … and less than this share of it paid: spending lags (warn)
+	WarnPaidPercent    int // … and less than this share of it allocated to projects or paid: idle (warn)
 	HighMonths         int // arrived this many months ago …
 	HighUnspentPercent int // … and more than this share of it unspent: idle over a year (high)
 }
 
-// DefaultIdlePolicy: less than 30 % paid six months after arrival; more
-// than 10 % (beyond a 质保金) unspent a year after.
+// DefaultIdlePolicy: less than 30 % allocated or paid six months after
+// arrival; more than 10 % (beyond a 质保金) unspent a year after.
 var DefaultIdlePolicy = IdlePolicy{WarnMonths: 6, WarnPaidPercent: 30, HighMonths: 12, HighUnspentPercent: 10}
 
 // Idle levels (IdleLevel).
@@ -190,7 +192,7 @@ func (p IdlePolicy) IdleLevel(f FundLine, asOf Date) (level, months int) {
 	switch {
 	case months >= p.HighMonths && int64(f.Unspent)*100 > int64(f.Amount)*int64(p.HighUnspentPercent):
 		return IdleOverYear, months
-	case months >= p.WarnMonths && int64(f.Amount-f.Unspent)*100 < int64(f.Amount)*int64(p.WarnPaidPercent):
+	case months >= p.WarnMonths && int64(max(f.Allocated, f.Amount-f.Unspent))*100 < int64(f.Amount)*int64(p.WarnPaidPercent):
 		return IdleLagging, months
 	}
 	return IdleNone, months

@@ -41,7 +41,7 @@ type Config struct {
 	BankReturnDays       int
 	BankReturnDaysByItem map[string]int
 	// Added by issue 17 (the patterns still missed, rules_patterns.go):
-	IdleWarnPaidPercent    int // D1: warn only when less than this share of the fund is paid
+	IdleWarnPaidPercent    int // D1: warn only when less than this share of the fund is allocated to projects or paid
 	IdleHighUnspentPercent int // D1: high only when more than this share is unspent
 	FutureDays             int // H6: a payment dated more than this many days after today
 	PeriodLateMonths       int // H7: paid more than this many months after its period ended
@@ -88,7 +88,7 @@ func Catalogue() []Rule {
 		{"E2", "向库外项目支付", "支付日期项目不在可支付状态（未入库、未批复实施等）", "支付", ruleE2},
 		{"H2", "未公示即发放", "需公示的补贴已生效但没有补助对象公示", "村 + 补贴项目 + 期间", ruleH2},
 		{"H3", "投诉超期未办结", "群众投诉超过 20 天未办结", "投诉", ruleH3},
-		{"D1", "资金闲置或支出滞后", "资金到账 6 个月支出不足 30%（警示），到账 1 年仍有 10% 以上未支出（高）", "资金", ruleD1},
+		{"D1", "资金闲置或支出滞后", "资金到账 6 个月拨付到项目和支出都不足 30%（警示），到账 1 年仍有 10% 以上未支出（高）", "资金", ruleD1},
 		{"E3", "超支", "项目从某笔资金的支付超过该资金拨付给项目的金额", "项目 + 资金", ruleE3},
 		{"E6", "产业资金直接发钱", "产业项目或产业资金以非产业补贴的形式发给个人或家庭", "项目 + 收款人", ruleE6},
 		{"E7", "改变资金用途（性质不变、渠道不乱）", "资金用途与项目类别不一致（统筹整合涉农资金除外）", "资金 + 项目", ruleE7},

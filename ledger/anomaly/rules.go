@@ -323,8 +323,8 @@ func ruleD1(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		paid := f.Amount - f.Unspent
-		sev, reason := ledger.SeverityWarn, fmt.Sprintf("资金「%s」于 %s 到账已 %d 个月，只支出 %s 元（%s），低于 %d%%，尚有 %s 元未支出，支出进度明显滞后",
-			f.DocNo, f.ArrivedOn, months, paid.Yuan(), percent(paid, f.Amount), c.IdleWarnPaidPercent, f.Unspent.Yuan())
+		sev, reason := ledger.SeverityWarn, fmt.Sprintf("资金「%s」于 %s 到账已 %d 个月，拨付到项目 %s 元（%s）、支出 %s 元（%s），均不足 %d%%，资金未及时拨付使用",
+			f.DocNo, f.ArrivedOn, months, f.Allocated.Yuan(), percent(f.Allocated, f.Amount), paid.Yuan(), percent(paid, f.Amount), c.IdleWarnPaidPercent)
 		if level == ledger.IdleOverYear {
 			sev = ledger.SeverityHigh
 			reason = fmt.Sprintf("资金「%s」于 %s 到账已 %d 个月，仍有 %s 元（%s）未支出，结余超过 %d%%，存在资金闲置",

@@ -217,6 +217,11 @@ func TestRules(t *testing.T) {
 			f.Amount = 1000_00
 			x.FundLines[5] = ledger.FundLine{Fund: f, Unspent: 600_00}
 		}, 0},
+		{"D1 near miss: allocated to projects in progress, 5 % paid after 8 months", "D1", func(x *ledger.ScanData) {
+			f := x.Funds[5]
+			f.Amount = 1000_00
+			x.FundLines[5] = ledger.FundLine{Fund: f, Allocated: 1000_00, Unspent: 950_00}
+		}, 0},
 		{"E7 fires: 产业 money on a 就业 project", "E7", func(x *ledger.ScanData) {
 			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
 			p.Project = 8
