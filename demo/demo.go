@@ -84,7 +84,7 @@ var Planted = append([]Plant{
 	{"G7", "多笔 2025 年发放的一年期贷款已逾期"},
 	{"H2", "一批临时救助导入生效，但没有发布补助对象公示"},
 	{"H5", "11 月补录了一笔 7 月的支付"},
-}, bankPlanted...)
+}, slices.Concat(bankPlanted, planted17)...)
 
 // Summary is what the demo loaded.
 type Summary struct {

@@ -525,5 +525,5 @@ func (l *loader) plants(o Options, fin string) error {
 	if _, err := l.s.FileComplaint(l.ctx, l.lg, ledger.ComplaintInput{Village: Villages[0].Code, Text: "村里公益岗位人员长期不在岗，希望核实。"}); err != nil {
 		return err
 	}
-	return nil
+	return l.plants17(o, fin) // issue 17's rules (plants17.go)
 }
