@@ -100,6 +100,33 @@ func TestBankReturnImport(t *testing.T) {
 	if strings.Contains(string(r.body), e.accounts["tp1"]) {
 		t.Error("the payments JSON shows an account number")
 	}
+	// Each villager's self-query says what the bank did with their payment.
+	for key, w := range map[string][2]string{"tp1": {"1200.00", "到账"}, "tp2": {"800.00", "退回"}, "tp3": {"500.00", "未见银行回单"}} {
+		r := e.call("POST", "/api/public/query", "none", map[string]any{"village": village1, "name": e.names[key], "id_number": e.ids[key]})
+		var ans struct {
+			Payments []struct {
+				Amount string `json:"amount"`
+				Bank   string `json:"bank"`
+			} `json:"payments"`
+		}
+		if err := json.Unmarshal(r.body, &ans); err != nil || r.status != 200 {
+			t.Fatalf("%s's self-query: %v %s", key, err, r)
+		}
+		found := false
+		for _, p := range ans.Payments {
+			if p.Amount == w[0] {
+				found = true
+				if p.Bank != w[1] {
+					t.Errorf("%s's self-query: %s 元: bank %q, want %q", key, w[0], p.Bank, w[1])
+				}
+			} else if p.Bank != "" {
+				t.Errorf("%s's self-query: a payment not paid by the bank says %q", key, p.Bank)
+			}
+		}
+		if !found {
+			t.Errorf("%s's self-query lacks the %s 元 payment: %s", key, w[0], r)
+		}
+	}
 	// A monitor of 田坪村 sees the same states in their answer and on their page.
 	r = e.call("GET", "/api/v1/payments", "monitor", nil)
 	list.Items = nil

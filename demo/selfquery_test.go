@@ -69,7 +69,7 @@ func TestSelfQueryShowsOtherAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine := 0
+	mine, credited := 0, 0
 	for _, p := range ans.Payments {
 		switch {
 		case p.Seq == pm.Seq:
@@ -79,9 +79,19 @@ func TestSelfQueryShowsOtherAccount(t *testing.T) {
 		case p.Destination == own:
 			mine++
 		}
-		if p.Bank != "" {
-			t.Errorf("a bank confirmation before any return file is read: %q", p.Bank)
+		// November's wages were paid by the bank (demo/bank.go): its return
+		// file confirms them; the others went into an account no file
+		// covers yet, or were paid without one
+		switch p.Bank {
+		case ledger.BankStateCredited:
+			credited++
+		case "", ledger.BankStateReturned, ledger.BankStateNone:
+		default:
+			t.Errorf("a bank confirmation a villager does not read: %q", p.Bank)
 		}
+	}
+	if credited == 0 {
+		t.Errorf("no payment shows the bank's confirmation: %+v", ans.Payments)
 	}
 	if mine == 0 {
 		t.Errorf("no wage shows as %q: %+v", own, ans.Payments)

@@ -377,3 +377,12 @@ func (s *Service) bankConfirmed(ctx context.Context, lg Log, ps []Payment) (stri
 	}
 	return line + "。", nil
 }
+
+// selfBank is a bank state as the villager's self-query says it: 到账,
+// 退回 (a failed credit, too: the money went back), 未见银行回单, or "".
+func selfBank(state string) string {
+	if state == BankStateFailed {
+		return BankStateReturned
+	}
+	return state
+}

@@ -91,6 +91,12 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 	items := map[string]string{}
 	projects := map[int64]string{}
 	r := newPrivReader(s, bk, lg)
+	// the bank's confirmation: the same work whoever asks (every payment
+	// and bank row of the town is read once the town has return files)
+	banks, err := s.BankStates(ctx, lg, append(mine, house...))
+	if err != nil {
+		return SelfAnswer{}, err
+	}
 	for _, pm := range append(mine, house...) {
 		if pm.Status == StatusRejected {
 			continue
@@ -116,7 +122,8 @@ func (s *Service) SelfQuery(ctx context.Context, lg Log, village, name, idNumber
 			item = pm.Kind
 		}
 		ans.Payments = append(ans.Payments, SelfPayment{Seq: pm.Seq, PaidOn: pm.PaidOn.String(), Item: item, Project: projects[pm.Project],
-			Amount: pm.Amount, Status: pm.Status, Payee: who, Destination: s.selfDestination(bk, r, pm, person, h)})
+			Amount: pm.Amount, Status: pm.Status, Payee: who, Destination: s.selfDestination(bk, r, pm, person, h),
+			Bank: selfBank(banks[pm.ID])})
 	}
 	slices.SortFunc(ans.Payments, func(a, b SelfPayment) int { return strings.Compare(b.PaidOn, a.PaidOn) })
 	if matched && len(ans.Payments) > 0 {
