@@ -82,7 +82,8 @@ func TestDemoTown(t *testing.T) {
 		t.Errorf("%d people in registered poor households, want 2,126", poor)
 	}
 	fired := map[string]int{}
-	for _, f := range anomaly.Run(d, anomaly.DefaultConfig) {
+	fs := anomaly.Run(d, anomaly.DefaultConfig)
+	for _, f := range fs {
 		fired[f.Rule]++
 	}
 	t.Logf("findings by rule: %v", fired)
@@ -91,6 +92,7 @@ func TestDemoTown(t *testing.T) {
 			t.Errorf("planted %s (%s) not found", p.Rule, p.What)
 		}
 	}
+	checkPlanted17(t, tw, fs)
 	rep, err := tw.svc.L.Verify(ctx, tw.lg, ledger.VerifyOptions{})
 	if err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %+v", err, rep)
