@@ -623,18 +623,28 @@ func ruleB2(d *ledger.ScanData, c Config) []ledger.Finding {
 		p0 := x.at(idx[0])
 		h := d.Households[p0.Household]
 		accounts := map[string]bool{}
+		var tails []string
 		for _, i := range idx {
-			accounts[d.Str(d.Payments[i].AccountIndex)] = true
+			a := d.Str(d.Payments[i].AccountIndex)
+			accounts[a] = true
+			if t := accountOf(d, a); t != "" && !slices.Contains(tails, t) {
+				tails = append(tails, t)
+			}
 		}
 		how := "打入不同账户"
 		if len(accounts) == 1 {
 			how = "打入同一账户"
 		}
+		if len(tails) > 0 {
+			how += " " + join(tails)
+		}
+		e := x.evi(idx)
+		e.Accounts = tails
 		out = append(out, ledger.Finding{Rule: "B2", SubjectKey: fmt.Sprintf("%s|household:%d|%s", p0.Item, p0.Household, p0.Period), Severity: ledger.SeverityWarn,
 			Village: x.village(p0), Subject: ledger.FlagSubject{Kind: ledger.PayeeHousehold, ID: p0.Household, Label: d.Labels[h.Head] + "户"},
 			Reason: fmt.Sprintf("按户发放的「%s」在 %s 向该户 %d 名成员各发了一份（共 %d 笔，%s），一户只应领一份", itemName(d, p0.Item), p0.Period,
 				len(recipients), len(idx), how),
-			Evidence: x.evi(idx)})
+			Evidence: e})
 	})
 	return sorted(out)
 }

@@ -298,6 +298,14 @@ func TestTunedLabels(t *testing.T) {
 	if c := run(t, "C2", x); len(c) != 1 || c[0].Subject.Label != "账户 ****1234" || c[0].Evidence.Accounts[0] != "****1234" {
 		t.Errorf("C2: %+v", c)
 	}
+	hh := ledger.PayeeRef{Kind: ledger.PayeeHousehold, ID: 10}
+	b1, b2 := pay(hh, 10, "ZF01", 20000_00, "2026", "2026-05-01"), pay(hh, 10, "ZF01", 20000_00, "2026", "2026-05-02")
+	b1.Recipient, b2.Recipient = 1, 2
+	b1.AccountIndex, b2.AccountIndex = "acct-of-cadre-3-00000000000000000", "acct-of-cadre-3-00000000000000000"
+	setPayments(x, b1, b2)
+	if b := run(t, "B2", x); len(b) != 1 || len(b[0].Evidence.Accounts) != 1 || !strings.Contains(b[0].Reason, "打入同一账户 ****1234") {
+		t.Errorf("B2 names the account: %+v", b)
+	}
 	for _, r := range Catalogue() {
 		if r.Name == "" || r.Definition == "" || r.SubjectKey == "" {
 			t.Errorf("%s: incomplete catalogue entry", r.Code)
