@@ -112,6 +112,9 @@ func TestPublicPagesInChromium(t *testing.T) {
 		{"verify", "/verify?" + qr.RawQuery, "", []string{"核验通过", "一致性", fmt.Sprintf("账本序号 %d", st.Rows[0].Seq)}},
 		{"query", "/query", url.Values{"village": {village1}, "name": {e.names["tp2"]}, "id_number": {e.ids["tp2"]}}.Encode(),
 			[]string{"321.50", e.names["tp2"], "已发放"}},
+		// issue 16: a completed project's page with its asset register
+		{"project", "/projects/ZT-2026-011", "", []string{"形成资产（共 1 项）", "石牛村蓄水池及供水管网", "石牛村股份经济合作社",
+			"湖南湘江工程监理有限公司", "283,950.50", all[ledger.NoticeCompletion].Number}},
 	}
 	browse(t, browser, ts.URL, dir, "", pages)
 }

@@ -25,7 +25,6 @@ func (s *Server) noticeRoutes(v1 *gin.RouterGroup) {
 	v1.POST("/notices/:id/withdraw", s.authed(writers), s.withdrawNotice)
 	v1.GET("/notices/:id/board.pdf", s.authed(boardPrinters), s.boardPDF)
 	s.engine.POST("/staff/notices/:id/board", s.staffPage(boardPrinters), s.staffBoardPDF)
-	s.publicDownloadRoutes(s.engine)
 
 	v1.GET("/complaints", s.authed(complaintLookers), byRole(s.listComplaints, s.monitorComplaints))
 	v1.POST("/complaints/:id/reply", s.authed(complaintHandlers), s.replyComplaint)

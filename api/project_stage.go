@@ -107,20 +107,20 @@ type VillageContactsDTO struct {
 }
 
 // setVillageContacts is PUT /api/v1/villages/{code}/contacts (admin): 200
-// the village with its contact.
+// the village with its contact and the entry's seq.
 func (s *Server) setVillageContacts(c *gin.Context) {
 	var b VillageContactsDTO
 	lg, idem, ok := s.writeBody(c, &b)
 	if !ok {
 		return
 	}
-	v, err := s.svc.SetVillageContacts(c.Request.Context(), lg, user(c).ID, c.Param("code"), b.SupervisionName, b.SupervisionPhone, idem)
+	v, seq, err := s.svc.SetVillageContacts(c.Request.Context(), lg, user(c).ID, c.Param("code"), b.SupervisionName, b.SupervisionPhone, idem)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": v.Code, "name": v.Name, "groups": v.Groups, "supervision_name": v.SupervisionName,
-		"supervision_phone": v.SupervisionPhone})
+		"supervision_phone": v.SupervisionPhone, "seq": seq})
 }
 
 // projectPage is the public page of a project (GET /projects/{code}): its

@@ -148,6 +148,8 @@ func (s *Server) routes() {
 		pub.GET("/complaints/:receipt", s.publicComplaintStatus)
 		s.siteRoutes(r)
 		r.GET("/projects/:code", s.projectPage)
+		// public: registered whether or not staff logins are configured
+		s.publicDownloadRoutes(r)
 	}
 	if s.svc != nil && s.auth != nil {
 		s.staffPageRoutes(r)

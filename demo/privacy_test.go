@@ -1,6 +1,7 @@
 package demo_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -165,10 +166,67 @@ func TestDemoPrivacy(t *testing.T) {
 				}
 				sec.withoutNames().check(t, "board copy of "+n.Code, out)
 				boards++
+				// uploaded to the verify page: verified as the board copy,
+				// and the page shows the web copy's rows (no name in full)
+				var buf bytes.Buffer
+				w := multipart.NewWriter(&buf)
+				fw, _ := w.CreateFormFile("pdf", n.Code+"-board.pdf")
+				fw.Write(board)
+				w.Close()
+				code, page := read(http.Post(ts.URL+"/verify", w.FormDataContentType(), &buf))
+				if code != 200 || !bytes.Contains(page, []byte("✔ 核验通过")) || !bytes.Contains(page, []byte("本公告的张贴版")) {
+					t.Errorf("verify page of %s's board copy uploaded: %d", n.Code, code)
+				}
+				sec.check(t, "verify page of "+n.Code+"'s board copy uploaded", page)
 			}
 		}
-		docs += 4
+		// the downloads: the rows as CSV and as Excel (its XML parts)
+		sec.check(t, n.Code+" rows.csv", get("/api/public/notices/"+url.PathEscape(n.Code)+"/rows.csv", 200))
+		xlsx := get("/api/public/notices/"+url.PathEscape(n.Code)+"/rows.xlsx", 200)
+		zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
+		if err != nil {
+			t.Fatalf("%s rows.xlsx: %v", n.Code, err)
+		}
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			sec.check(t, n.Code+" rows.xlsx "+f.Name, b)
+		}
+		docs += 6
 	}
+	// the feed, page by page
+	feedPages := 0
+	for next := "/api/public/notices.jsonl"; next != ""; feedPages++ {
+		res, err := http.Get(ts.URL + next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor := res.Header.Get("X-Next-Cursor")
+		code, b := read(res, nil)
+		if code != 200 || len(b) == 0 {
+			t.Fatalf("GET %s: %d", next, code)
+		}
+		sec.check(t, "notices.jsonl "+next, b)
+		next = ""
+		if cursor != "" {
+			next = "/api/public/notices.jsonl?cursor=" + url.QueryEscape(cursor)
+		}
+		docs++
+	}
+	// every project's public page (contract, acceptance, assets)
+	ps, err := tw.svc.Projects(ctx, tw.lg, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		sec.check(t, "project "+p.Code, get("/projects/"+url.PathEscape(p.Code), 200))
+		docs++
+	}
+	t.Logf("%d feed pages, %d project pages", feedPages, len(ps))
 	if havePDF && boards == 0 {
 		t.Error("no notice of the demo has a board copy to check")
 	}

@@ -147,33 +147,40 @@ func AutoPublishOf(t Town) []string {
 }
 
 // SetVillageContacts records the contact of a village's 村务监督委员会 that
-// its notices print (a village_contacts_set entry). Errors: not_found for
+// its notices print (a village_contacts_set entry) and returns the village
+// and the entry's seq. Errors: not_found for
 // an unknown village, validation_failed for a missing name or a phone that
 // is not one.
-func (s *Service) SetVillageContacts(ctx context.Context, lg Log, actor, village, name, phone string, idem *Idem) (Village, error) {
-	return write(ctx, s, lg, idem, func(w *txn) (Village, error) {
+func (s *Service) SetVillageContacts(ctx context.Context, lg Log, actor, village, name, phone string, idem *Idem) (Village, int64, error) {
+	type res struct {
+		V   Village
+		Seq int64
+	}
+	r, err := write(ctx, s, lg, idem, func(w *txn) (res, error) {
 		v, err := w.resolveVillage(village)
 		if IsNotFound(err) {
-			return Village{}, Errorf(CodeNotFound, "未找到村「%s」", village)
+			return res{}, Errorf(CodeNotFound, "未找到村「%s」", village)
 		} else if err != nil {
-			return Village{}, err
+			return res{}, err
 		}
 		name, phone = strings.TrimSpace(name), strings.TrimSpace(phone)
 		if err := required("supervision_name", "村务监督委员会联系人", name); err != nil {
-			return Village{}, err
+			return res{}, err
 		}
 		if len([]rune(name)) > 40 {
-			return Village{}, invalid("supervision_name", "村务监督委员会联系人不能超过 40 字")
+			return res{}, invalid("supervision_name", "村务监督委员会联系人不能超过 40 字")
 		}
 		if !phoneLike(phone) {
-			return Village{}, invalid("supervision_phone", "村务监督委员会电话 %q 格式不正确", phone)
+			return res{}, invalid("supervision_phone", "村务监督委员会电话 %q 格式不正确", phone)
 		}
-		if _, err := w.emit("village_contacts_set", actor, Date{}, villageContactsPayload{Village: v.Code, SupervisionName: name, SupervisionPhone: phone}); err != nil {
-			return Village{}, err
+		e, err := w.emit("village_contacts_set", actor, Date{}, villageContactsPayload{Village: v.Code, SupervisionName: name, SupervisionPhone: phone})
+		if err != nil {
+			return res{}, err
 		}
 		_, v, err = villageByCode(w.bk, v.Code)
-		return v, err
+		return res{v, e.Seq}, err
 	})
+	return r.V, r.Seq, err
 }
 
 // noticeContacts are the supervision contacts a notice prints (DOMAIN.md
