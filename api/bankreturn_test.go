@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/sunshine-ledger/sunshine/importer"
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
@@ -99,6 +100,28 @@ func TestBankReturnImport(t *testing.T) {
 	}
 	if strings.Contains(string(r.body), e.accounts["tp1"]) {
 		t.Error("the payments JSON shows an account number")
+	}
+	// The town's own names of its bank's columns (town settings): a header
+	// no default knows is read once the admin maps it.
+	if !slices.Equal(importer.Headers("bank_returns"), ledger.BankReturnColumns) {
+		t.Fatalf("the sheet's columns %v, the town setting's %v", importer.Headers("bank_returns"), ledger.BankReturnColumns)
+	}
+	odd := strings.Replace(good, "交易金额", "本次代发额", 1)
+	if r := e.upload("/api/v1/imports/bank_returns?dry_run=true", "finance", "代发回盘.csv", enc(odd), ""); r.status != 422 || !strings.Contains(string(r.body), "金额") {
+		t.Fatalf("an unknown header before the mapping: %s", r)
+	}
+	var town map[string]any
+	e.decode(e.call("GET", "/api/v1/town", "admin", nil), &town)
+	town["bank_columns"] = map[string]string{"本次代发额": "余额"}
+	if r := e.call("PUT", "/api/v1/town", "admin", town); r.status != 422 || !strings.Contains(string(r.body), "bank_columns") {
+		t.Fatalf("a mapping to no column: %s", r)
+	}
+	town["bank_columns"] = map[string]string{"本次代发额": "金额"}
+	if r := e.call("PUT", "/api/v1/town", "admin", town); r.status != 200 || !strings.Contains(string(r.body), "本次代发额") {
+		t.Fatalf("the mapping: %s", r)
+	}
+	if r := e.upload("/api/v1/imports/bank_returns?dry_run=true", "finance", "代发回盘.csv", enc(odd), ""); r.status != 200 || !strings.Contains(string(r.body), "已导入过") || strings.Contains(string(r.body), "缺少") {
+		t.Fatalf("the mapped header (the rows read, and already recorded): %s", r)
 	}
 	// Each villager's self-query says what the bank did with their payment.
 	for key, w := range map[string][2]string{"tp1": {"1200.00", "到账"}, "tp2": {"800.00", "退回"}, "tp3": {"500.00", "未见银行回单"}} {

@@ -179,6 +179,9 @@ type TownDTO struct {
 	CountyOffice string   `json:"county_office"`
 	CountyPhone  string   `json:"county_phone"`
 	AutoPublish  []string `json:"auto_publish"`
+	// BankColumns maps the headers of the town's bank's return file to the
+	// columns of the 银行代发回盘 sheet (issue 17): {"本次代发额": "金额"}.
+	BankColumns map[string]string `json:"bank_columns,omitempty"`
 }
 
 func townDTO(t ledger.Town) TownDTO {
@@ -187,7 +190,7 @@ func townDTO(t ledger.Town) TownDTO {
 		p = []string{}
 	}
 	return TownDTO{Code: t.Code, Name: t.Name, ShortName: t.ShortName, Phones: p, Address: t.Address, Email: t.Email,
-		CountyOffice: t.CountyOffice, CountyPhone: t.CountyPhone, AutoPublish: ledger.AutoPublishOf(t)}
+		CountyOffice: t.CountyOffice, CountyPhone: t.CountyPhone, AutoPublish: ledger.AutoPublishOf(t), BankColumns: t.BankColumns}
 }
 
 func (s *Server) getTown(c *gin.Context) {
@@ -210,7 +213,7 @@ func (s *Server) putTown(c *gin.Context) {
 		return
 	}
 	t, err := s.svc.UpdateTown(c.Request.Context(), lg, user(c).ID, ledger.Town{Name: b.Name, ShortName: b.ShortName, Phones: b.Phones, Address: b.Address, Email: b.Email,
-		CountyOffice: b.CountyOffice, CountyPhone: b.CountyPhone, AutoPublish: b.AutoPublish}, idem)
+		CountyOffice: b.CountyOffice, CountyPhone: b.CountyPhone, AutoPublish: b.AutoPublish, BankColumns: b.BankColumns}, idem)
 	if err != nil {
 		fail(c, err)
 		return
@@ -445,7 +448,7 @@ func (s *Server) importSheet(c *gin.Context) {
 		idem = &ledger.Idem{IdemScope: ledger.IdemScope{UserID: user(c).ID, Method: "POST", Route: c.FullPath(), Key: key},
 			Fingerprint: ledger.FingerprintUpload(kind, sum)}
 	}
-	in, bad, err := parseSheet(kind, fh.Filename, data)
+	in, bad, err := s.parseSheet(c.Request.Context(), lg, kind, fh.Filename, data)
 	if err != nil {
 		fail(c, err)
 		return

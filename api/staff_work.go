@@ -201,8 +201,14 @@ func (s *Server) staffImportTemplate(c *gin.Context) {
 }
 
 // parseSheet reads an upload into an import (the API's rules).
-func parseSheet(kind, filename string, data []byte) (ledger.ImportInput, []ledger.FieldError, error) {
-	p, err := importer.Parse(kind, filename, data, importer.Options{})
+func (s *Server) parseSheet(ctx context.Context, lg ledger.Log, kind, filename string, data []byte) (ledger.ImportInput, []ledger.FieldError, error) {
+	var opt importer.Options
+	if kind == "bank_returns" { // the town's own names of its bank's columns
+		if t, err := s.svc.Town(ctx, lg); err == nil {
+			opt.Aliases = t.BankColumns
+		}
+	}
+	p, err := importer.Parse(kind, filename, data, opt)
 	if err != nil {
 		return ledger.ImportInput{}, nil, err
 	}
@@ -286,7 +292,7 @@ func (s *Server) staffImportCheck(c *gin.Context) {
 		return
 	}
 	d.Filename = fh.Filename
-	in, bad, err := parseSheet(kind, fh.Filename, data)
+	in, bad, err := s.parseSheet(c.Request.Context(), lg, kind, fh.Filename, data)
 	if err != nil {
 		s.staffRender(c, statusOf(err), "imports", "导入", pageError(pages.Page{Data: d}, err))
 		return
@@ -327,7 +333,7 @@ func (s *Server) staffImportCommit(c *gin.Context) {
 	}
 	t := s.tasks.start(u.ID, "导入"+importKindNames[p.kind]+"："+p.filename, func(ctx context.Context, t *task) (string, error) {
 		t.setStep("正在读取表格")
-		in, bad, err := parseSheet(p.kind, p.filename, p.data)
+		in, bad, err := s.parseSheet(ctx, lg, p.kind, p.filename, p.data)
 		if err != nil {
 			return "", err
 		}

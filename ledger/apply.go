@@ -29,6 +29,8 @@ type townPayload struct {
 	CountyOffice string   `json:"county_office,omitempty"`
 	CountyPhone  string   `json:"county_phone,omitempty"`
 	AutoPublish  []string `json:"auto_publish,omitempty"`
+	// Added by issue 17 (the bank's record), optional likewise.
+	BankColumns map[string]string `json:"bank_columns,omitempty"`
 }
 
 type villagePayload struct {
@@ -335,7 +337,7 @@ func apply(bk Books, e Entry) error {
 			return err
 		}
 		t := Town{Code: p.Code, Name: p.Name, ShortName: p.ShortName, Phones: p.Phones, Address: p.Address, Email: p.Email,
-			CountyOffice: p.CountyOffice, CountyPhone: p.CountyPhone, AutoPublish: p.AutoPublish}
+			CountyOffice: p.CountyOffice, CountyPhone: p.CountyPhone, AutoPublish: p.AutoPublish, BankColumns: p.BankColumns}
 		if e.Type == "town_registered" {
 			return bk.CreateObject(objTown, 1, "", t)
 		}

@@ -386,3 +386,24 @@ func selfBank(state string) string {
 	}
 	return state
 }
+
+// BankReturnColumns are the columns of the 银行代发回盘 sheet a town's
+// bank column mapping (Town.BankColumns) may name.
+var BankReturnColumns = []string{"批次号", "凭证号", "账号", "户名", "金额", "状态", "交易日期", "银行", "失败原因"}
+
+// checkBankColumns checks a town's bank column mapping: at most 100
+// headers of at most 50 characters, each mapped to a column of the sheet.
+func checkBankColumns(m map[string]string) error {
+	if len(m) > 100 {
+		return invalid("bank_columns", "银行回盘列名对照最多 100 项")
+	}
+	for k, v := range m {
+		if strings.TrimSpace(k) == "" || len([]rune(k)) > 50 {
+			return invalid("bank_columns", "银行回盘列名「%s」不能为空或超过 50 个字", k)
+		}
+		if !slices.Contains(BankReturnColumns, v) {
+			return invalid("bank_columns", "银行回盘列名「%s」对应的「%s」不是银行代发回盘的列，应为：%s", k, v, strings.Join(BankReturnColumns, "、"))
+		}
+	}
+	return nil
+}

@@ -108,6 +108,10 @@ type Town struct {
 	// AutoPublish lists the notice types the notices job publishes by
 	// itself; nil means AutoPublishTypes.
 	AutoPublish []string
+	// BankColumns maps the headers of the town's bank's return file to the
+	// columns of the 银行代发回盘 sheet (本次代发额 → 金额 …), besides the
+	// spellings the importer knows (issue 17).
+	BankColumns map[string]string
 }
 
 // Village is a village or community (村/社区) of a town.

@@ -170,12 +170,15 @@ func (s *Service) UpdateTown(ctx context.Context, lg Log, actor string, t Town, 
 			}
 		}
 		t.Code = old.Code
+		if err := checkBankColumns(t.BankColumns); err != nil {
+			return Town{}, err
+		}
 		if err := checkTownContacts(&t); err != nil {
 			return Town{}, err
 		}
 		if _, err := w.emit("town_updated", actor, Date{}, townPayload{Code: old.Code, Name: t.Name, ShortName: t.ShortName,
 			Phones: nonNil(t.Phones), Address: t.Address, Email: t.Email, CountyOffice: t.CountyOffice, CountyPhone: t.CountyPhone,
-			AutoPublish: t.AutoPublish}); err != nil {
+			AutoPublish: t.AutoPublish, BankColumns: t.BankColumns}); err != nil {
 			return Town{}, err
 		}
 		return t, nil
