@@ -56,10 +56,18 @@ func monitorSees(u ledger.User) func(p ledger.Payment, village string) bool {
 	}
 }
 
-// noticeVisible reports whether a user may read a notice: a monitor reads
-// published notices (they are public) and the drafts of their villages only.
+// noticeVisible reports whether a user may read a notice on the staff
+// routes: a monitor reads their villages' notices, drafts included, and the
+// town's published ones; another village's published notices stay on the
+// public site, and no draft but their villages' is theirs.
 func noticeVisible(u ledger.User, n ledger.Notice) bool {
-	return u.Role != ledger.RoleMonitor || n.Status != ledger.NoticeDraft || watches(u, n.Village)
+	if u.Role != ledger.RoleMonitor {
+		return true
+	}
+	if n.Village == "" {
+		return n.Status != ledger.NoticeDraft
+	}
+	return watches(u, n.Village)
 }
 
 // MonitorPaymentDTO is a payment as oversight sees it: the payee's full

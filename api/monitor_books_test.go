@@ -176,6 +176,14 @@ func TestMonitorVillageBooks(t *testing.T) {
 					}
 				}
 			}
+			// another village's published notice stays on the public site
+			if _, err := e.publisher.Publish(context.Background(), e.lg, e.users["finance"].ID, b.otherDraft, nil); err != nil {
+				t.Fatal(err)
+			}
+			wantProblem(t, "another village's published notice", e.call("GET", fmt.Sprintf("/api/v1/notices/%d", b.otherDraft), "monitor", nil), 404, ledger.CodeNotFound)
+			if strings.Contains(string(get("/api/v1/notices?status=published").body), fmt.Sprintf(`"id":%d,`, b.otherDraft)) {
+				t.Error("the monitor's notices list another village's")
+			}
 			// other roles: unchanged
 			if r := e.call("GET", "/api/v1/notices", "finance", nil); !strings.Contains(string(r.body), fmt.Sprintf(`"id":%d,`, b.otherDraft)) {
 				t.Error("finance no longer sees every draft")
