@@ -123,6 +123,15 @@ func TestBankReturnImport(t *testing.T) {
 	if r := e.upload("/api/v1/imports/bank_returns?dry_run=true", "finance", "代发回盘.csv", enc(odd), ""); r.status != 200 || !strings.Contains(string(r.body), "已导入过") || strings.Contains(string(r.body), "缺少") {
 		t.Fatalf("the mapped header (the rows read, and already recorded): %s", r)
 	}
+	// An item's own R4 days (bank_days), through the API.
+	if r := e.call("POST", "/api/v1/items", "admin", map[string]any{"code": "YH09", "name": "季度代发补助", "category": "就业", "unit": "person",
+		"standard": "300.00", "period": "once", "yearly_cap": "300.00", "bank_days": 45}); r.status != 201 || !strings.Contains(string(r.body), `"bank_days":45`) {
+		t.Fatalf("an item with bank_days: %s", r)
+	}
+	if r := e.call("POST", "/api/v1/items", "admin", map[string]any{"code": "YH08", "name": "坏设置", "category": "就业", "unit": "person",
+		"standard": "1.00", "period": "once", "bank_days": -3}); r.status != 422 {
+		t.Fatalf("a negative bank_days: %s", r)
+	}
 	// Each villager's self-query says what the bank did with their payment.
 	for key, w := range map[string][2]string{"tp1": {"1200.00", "到账"}, "tp2": {"800.00", "退回"}, "tp3": {"500.00", "未见银行回单"}} {
 		r := e.call("POST", "/api/public/query", "none", map[string]any{"village": village1, "name": e.names[key], "id_number": e.ids[key]})

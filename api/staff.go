@@ -330,6 +330,9 @@ type ItemDTO struct {
 	MaxAge     int            `json:"max_age,omitempty"`
 	GrantLimit string         `json:"grant_limit,omitempty"`
 	Levels     []ItemLevelDTO `json:"levels,omitempty"`
+	// BankDays: how many days after a payment of the item R4 waits for
+	// the bank's return row (0 or absent: 15).
+	BankDays int `json:"bank_days,omitempty"`
 }
 
 // ItemLevelDTO is an item's standard for one school level (学段), for
@@ -348,7 +351,7 @@ func itemDTO(it ledger.Item) ItemDTO {
 	}
 	out := ItemDTO{Code: it.Code, Name: it.Name, Category: it.Category, Unit: it.Unit, Standard: it.Standard.String(),
 		PerQuantity: it.PerQuantity, Period: it.Period, YearlyCap: it.YearlyCap.String(), Eligible: e, ListNoticeRequired: it.ListNoticeRequired,
-		Post: it.Post, MinAge: it.MinAge, MaxAge: it.MaxAge, GrantLimit: it.GrantLimit}
+		Post: it.Post, MinAge: it.MinAge, MaxAge: it.MaxAge, GrantLimit: it.GrantLimit, BankDays: it.BankDays}
 	for _, l := range it.Levels {
 		out.Levels = append(out.Levels, ItemLevelDTO{Name: l.Name, MinAge: l.MinAge, MaxAge: l.MaxAge, Standard: l.Standard.String()})
 	}
@@ -373,7 +376,7 @@ func (s *Server) createItem(c *gin.Context) {
 	}
 	in := ledger.Item{Code: b.Code, Name: b.Name, Category: b.Category, Unit: b.Unit, Standard: std, PerQuantity: b.PerQuantity,
 		Period: b.Period, YearlyCap: capv, Eligible: b.Eligible, ListNoticeRequired: b.ListNoticeRequired,
-		Post: b.Post, MinAge: b.MinAge, MaxAge: b.MaxAge, GrantLimit: strings.TrimSpace(b.GrantLimit)}
+		Post: b.Post, MinAge: b.MinAge, MaxAge: b.MaxAge, GrantLimit: strings.TrimSpace(b.GrantLimit), BankDays: b.BankDays}
 	for _, l := range b.Levels {
 		v, err := optYuan("levels", l.Standard)
 		if err != nil {
