@@ -210,3 +210,32 @@ func TestProjectStages(t *testing.T) {
 		})
 	}
 }
+
+// TestImportedProjectNeedsAcceptance (issue 16): a 项目 sheet's project in
+// 验收 (or 完工) needs its 验收日期 and 验收结论 (extra columns, with 补助标准
+// and 筹资方式): without them the import is refused naming the row and
+// nothing is written; with them the project carries them.
+func TestImportedProjectNeedsAcceptance(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	header := "项目编号,项目名称,项目类别,建设性质,村,建设任务,预算(元),实施单位,责任人,开始日期,结束日期,受益户数,受益脱贫户数,绩效目标,带贫减贫机制,项目状态,批复文号,批复日期,验收日期,验收结论,补助标准,筹资方式\n"
+	row := func(accepted, result string) []byte {
+		return []byte(header + "ZT-2026-077,田坪村机耕道,基础设施,新建,田坪村,机耕道 1.2 公里,120000,田坪村村民委员会,王五,2026-01-10,2026-02-20,80,30,通行率 100%,务工," +
+			"验收,浏乡振发〔2026〕77号,2026-01-05," + accepted + "," + result + ",每公里 10 万元,财政资金与村集体自筹\n")
+	}
+	before := e.size()
+	r := e.upload("/api/v1/imports/projects", "finance", "项目.csv", row("", ""), "")
+	p := wantProblem(t, "a project in 验收 without its acceptance", r, 422, ledger.CodeImportRowsInvalid)
+	if len(p.Errors) != 1 || p.Errors[0].Row != 2 || !strings.Contains(p.Errors[0].Message, "验收日期和验收结论") {
+		t.Errorf("errors: %+v", p.Errors)
+	}
+	if e.size() != before {
+		t.Fatal("a refused import wrote entries")
+	}
+	if r := e.upload("/api/v1/imports/projects", "finance", "项目.csv", row("2026-02-25", "合格"), ""); r.status != http.StatusCreated {
+		t.Fatalf("import: %s", r)
+	}
+	pr, err := e.svc.ProjectByCode(context.Background(), e.lg, "ZT-2026-077")
+	if err != nil || pr.AcceptedOn != lt.D("2026-02-25") || pr.AcceptanceResult != "合格" || pr.SubsidyStandard != "每公里 10 万元" || pr.Financing != "财政资金与村集体自筹" {
+		t.Fatalf("imported: %v %+v", err, pr)
+	}
+}
