@@ -284,9 +284,10 @@ func BankState(rows []BankReturn, idx []int) string {
 }
 
 // BankStates returns the bank state of each of the given payments, by
-// payment id: "" for payments the bank does not pay (to an organisation, or
-// without an account number: cash) and for every payment while the town
-// has recorded no bank return file.
+// payment id: none for payments the bank does not pay (to an organisation,
+// or without an account number: cash), for payments not yet made (waiting
+// for approval or publicity, or rejected) that no bank row names, and for
+// every payment while the town has recorded no bank return file.
 func (s *Service) BankStates(ctx context.Context, lg Log, ps []Payment) (map[int64]string, error) {
 	rows, err := s.BankReturns(ctx, lg)
 	if err != nil || len(rows) == 0 {
@@ -309,7 +310,9 @@ func (s *Service) BankStates(ctx context.Context, lg Log, ps []Payment) (map[int
 	m := MatchBank(bp, rows)
 	out := make(map[int64]string, len(ps))
 	for i, p := range all {
-		if !want[p.ID] || !BankPaid(p) {
+		// a payment not yet made (waiting for approval or publicity) or
+		// rejected is not missing from the bank's file
+		if !want[p.ID] || !BankPaid(p) || len(m.Rows[i]) == 0 && p.Status != StatusEffective && p.Status != StatusReversed {
 			continue
 		}
 		out[p.ID] = BankState(rows, m.Rows[i])
