@@ -209,7 +209,7 @@ func schemaOf(t reflect.Type) map[string]any {
 				continue
 			}
 			s := schemaOf(f.Type)
-			if amountFields[name] {
+			if isAmountField(name) {
 				s = map[string]any{"type": "string", "pattern": `^\d+(\.\d{1,2})?$`, "description": "元，字符串"}
 			}
 			props[name] = s
