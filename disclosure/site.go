@@ -32,6 +32,7 @@ type Site struct {
 func NewSite() (*Site, error) {
 	t, err := template.New("site").Funcs(template.FuncMap{
 		"colTitle": func(c ledger.ContentColumn) string { return c.Title },
+		"tel":      telOf,
 	}).ParseFS(templateFS, "web/*.html")
 	if err != nil {
 		return nil, err
