@@ -1,11 +1,9 @@
 package api_test
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,19 +60,7 @@ func TestPublicCheckpointWitnessed(t *testing.T) {
 
 			var ws []ledger.Witness
 			for _, name := range []string{"县纪委监委", "县审计局"} {
-				skey, wvkey, _ := witness.GenerateKey(rand.Reader, name)
-				s, _ := witness.NewSigner(skey, nil)
-				w, err := witness.New(witness.Options{DB: filepath.Join(t.TempDir(), "w.db"), Signer: s, Logs: []string{string(vkey)}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				wts := httptest.NewServer(w)
-				defer wts.Close()
-				defer w.Close()
-				lw, err := ledger.NewWitness(wvkey, wts.URL+"#"+name)
-				if err != nil {
-					t.Fatal(err)
-				}
+				_, lw := ledgertest.StartWitness(t, name, string(vkey))
 				ws = append(ws, lw)
 			}
 			ledger.SetCosigner(l, &ledger.Cosigner{L: l, Store: store, Witnesses: ws, RetryWait: time.Millisecond})

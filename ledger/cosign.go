@@ -62,20 +62,34 @@ func ParseWitnesses(spec string) ([]Witness, error) {
 // NewWitness returns the witness with this verifier key at base URL rawURL
 // (its fragment, if any, is the human name).
 func NewWitness(vkey, rawURL string) (Witness, error) {
-	v, err := witness.NewVerifier(vkey)
+	w, err := WitnessKey(vkey, "")
 	if err != nil {
 		return Witness{}, err
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Witness{}, fmt.Errorf("witness %s: bad URL %q", v.Name(), rawURL)
+		return Witness{}, fmt.Errorf("witness %s: bad URL %q", w.Name, rawURL)
 	}
-	label := u.Fragment
+	if u.Fragment != "" {
+		w.Label = u.Fragment
+	}
 	u.Fragment, u.RawFragment = "", ""
+	w.URL = strings.TrimSuffix(u.String(), "/")
+	return w, nil
+}
+
+// WitnessKey returns the witness with this cosignature/v1 verifier key and
+// human name label (default: the key's name), without an address: enough
+// to check its cosignatures, not to ask it for one.
+func WitnessKey(vkey, label string) (Witness, error) {
+	v, err := witness.NewVerifier(vkey)
+	if err != nil {
+		return Witness{}, err
+	}
 	if label == "" {
 		label = v.Name()
 	}
-	return Witness{Name: v.Name(), Key: v.String(), URL: strings.TrimSuffix(u.String(), "/"), Label: label, v: v}, nil
+	return Witness{Name: v.Name(), Key: v.String(), Label: label, v: v}, nil
 }
 
 // Cosignature is one witness's cosignature of one checkpoint.
@@ -94,6 +108,8 @@ type CosignStore interface {
 	PutCosignature(ctx context.Context, c Cosignature) error
 	// Cosignatures returns the cosignatures of the checkpoint of this size.
 	Cosignatures(ctx context.Context, logID, size int64) ([]Cosignature, error)
+	// AllCosignatures returns every cosignature of the log, by size.
+	AllCosignatures(ctx context.Context, logID int64) ([]Cosignature, error)
 	// WitnessSizes returns, per witness key, the largest size it cosigned.
 	WitnessSizes(ctx context.Context, logID int64) (map[string]int64, error)
 }
@@ -140,19 +156,72 @@ type CosignResult struct {
 type MissingCosignature struct {
 	Witness Witness
 	Reason  string
+	// Invalid: a cosignature line of this witness is there but does not
+	// verify over the checkpoint (the checkpoint or the line was changed).
+	Invalid bool
 }
 
 // Witnessed reports whether the quorum vouched.
 func (r CosignResult) Witnessed() bool { return len(r.Vouched) >= r.Quorum }
 
+// VouchedLabels returns the human names of the witnesses that vouched, in
+// the configured order.
+func (r CosignResult) VouchedLabels() []string {
+	var out []string
+	for _, w := range r.Vouched {
+		out = append(out, w.Label)
+	}
+	return out
+}
+
+// MissingLabels returns the human names of the witnesses that did not.
+func (r CosignResult) MissingLabels() []string {
+	var out []string
+	for _, m := range r.Missing {
+		out = append(out, m.Witness.Label)
+	}
+	return out
+}
+
 // QuorumSize returns how many witnesses must cosign (Quorum, or all).
 func (c *Cosigner) QuorumSize() int { return c.quorum() }
 
-func (c *Cosigner) quorum() int {
-	if c.Quorum <= 0 || c.Quorum > len(c.Witnesses) {
-		return len(c.Witnesses)
+func (c *Cosigner) quorum() int { return quorumOf(c.Quorum, len(c.Witnesses)) }
+
+// quorumOf is a quorum q of n witnesses: q, or all when q is 0 or more
+// than n.
+func quorumOf(q, n int) int {
+	if q <= 0 || q > n {
+		return n
 	}
-	return c.Quorum
+	return q
+}
+
+// CheckCosignatures reports which of ws cosigned the signed checkpoint
+// msg (the log's note followed by cosignature lines, as
+// /api/public/checkpoint serves it and notices print it): a witness vouches
+// when msg carries its valid cosignature/v1 line. A witness whose line is
+// there but does not verify is Missing with Invalid set. quorum 0 means
+// all of ws. The log's own signature is not checked here
+// (OpenCheckpoint does).
+func CheckCosignatures(msg []byte, ws []Witness, quorum int) CosignResult {
+	res := CosignResult{Quorum: quorumOf(quorum, len(ws))}
+	for _, w := range ws {
+		var err error = errors.New("no verifier") // a Witness not made by NewWitness or WitnessKey
+		if w.v != nil {
+			_, err = note.Open(msg, note.VerifierList(w.v))
+		}
+		var unverified *note.UnverifiedNoteError
+		switch {
+		case err == nil:
+			res.Vouched = append(res.Vouched, w)
+		case errors.As(err, &unverified):
+			res.Missing = append(res.Missing, MissingCosignature{Witness: w, Reason: "没有该见证方的联署签名"})
+		default:
+			res.Missing = append(res.Missing, MissingCosignature{Witness: w, Reason: "该见证方的联署签名无效：检查点或签名被改动过", Invalid: true})
+		}
+	}
+	return res
 }
 
 func (c *Cosigner) lockLog(id int64) *sync.Mutex {
@@ -169,24 +238,11 @@ func (c *Cosigner) lockLog(id int64) *sync.Mutex {
 	return m
 }
 
-var cosigners sync.Map // *Ledger → *Cosigner
-
 // SetCosigner makes c the cosigner of l's checkpoints (nil: none).
-func SetCosigner(l *Ledger, c *Cosigner) {
-	if c == nil {
-		cosigners.Delete(l)
-		return
-	}
-	cosigners.Store(l, c)
-}
+func SetCosigner(l *Ledger, c *Cosigner) { l.cosigner.Store(c) }
 
 // Cosigner returns the cosigner set by SetCosigner (nil: no witnesses).
-func (l *Ledger) Cosigner() *Cosigner {
-	if v, ok := cosigners.Load(l); ok {
-		return v.(*Cosigner)
-	}
-	return nil
-}
+func (l *Ledger) Cosigner() *Cosigner { return l.cosigner.Load() }
 
 // WitnessedCheckpoint is a checkpoint with the cosignatures kept for it.
 type WitnessedCheckpoint struct {
@@ -220,6 +276,18 @@ func (l *Ledger) WitnessedCheckpoint(ctx context.Context, lg Log) (WitnessedChec
 	return wc, err
 }
 
+// CosignedCheckpoint returns cp with the cosignatures of the witnesses
+// that vouched for it, asking them first when it has not been put to them
+// yet and waiting for their answers at most wait (publishing a notice waits
+// longer than a reader). Without a cosigner it is cp alone (Status nil).
+func (l *Ledger) CosignedCheckpoint(ctx context.Context, lg Log, cp Checkpoint, wait time.Duration) (WitnessedCheckpoint, error) {
+	c := l.Cosigner()
+	if c == nil {
+		return WitnessedCheckpoint{Checkpoint: cp, Note: cp.Note}, nil
+	}
+	return c.ensure(ctx, lg, cp, wait)
+}
+
 // retryShort is how long a checkpoint short of the quorum waits before
 // Ensure puts it to the witnesses again.
 const retryShort = time.Minute
@@ -239,6 +307,10 @@ type inflight struct {
 // caller's context (a reader who leaves does not cut them off, nor raise a
 // false alarm), and the caller waits for them at most a few seconds.
 func (c *Cosigner) Ensure(ctx context.Context, lg Log, cp Checkpoint) (WitnessedCheckpoint, error) {
+	return c.ensure(ctx, lg, cp, ensureWait)
+}
+
+func (c *Cosigner) ensure(ctx context.Context, lg Log, cp Checkpoint, wait time.Duration) (WitnessedCheckpoint, error) {
 	c.mu.Lock()
 	if full, ok := c.full[lg.ID]; ok && full.Size == cp.Size && full.Root == cp.Root && bytes.Equal(full.Checkpoint.Note, cp.Note) {
 		c.mu.Unlock()
@@ -269,7 +341,7 @@ func (c *Cosigner) Ensure(ctx context.Context, lg Log, cp Checkpoint) (Witnessed
 	}
 	c.mu.Unlock()
 	if done != nil {
-		t := time.NewTimer(ensureWait)
+		t := time.NewTimer(wait)
 		select {
 		case <-done:
 		case <-t.C:
@@ -319,11 +391,11 @@ func (c *Cosigner) status(ctx context.Context, lg Log, cp Checkpoint) (CosignRes
 			lines = append(lines, line...)
 			continue
 		}
-		why := "尚未联署"
+		m := MissingCosignature{Witness: w, Reason: "尚未联署"}
 		if ok {
-			why = reasonStoredInvalid
+			m.Reason, m.Invalid = reasonStoredInvalid, true
 		}
-		res.Missing = append(res.Missing, MissingCosignature{Witness: w, Reason: why})
+		res.Missing = append(res.Missing, m)
 	}
 	return res, lines, nil
 }
@@ -349,6 +421,63 @@ func verifyCosignature(cp, line []byte, w Witness) bool {
 		}
 	}
 	return false
+}
+
+// WitnessTally is what one witness cosigned of a log's stored checkpoints
+// (AuditCosignatures).
+type WitnessTally struct {
+	Witness Witness
+	// Cosigned counts the stored checkpoints with its valid cosignature;
+	// Latest is the largest of their sizes (0: none).
+	Cosigned int
+	Latest   int64
+	// CosignedLatest: the log's latest stored checkpoint carries its valid
+	// cosignature.
+	CosignedLatest bool
+	// Bad are the sizes of its stored cosignatures that do not verify over
+	// the stored checkpoint of that size (or name a size with none): the
+	// checkpoint was changed after it was cosigned, or the line was forged.
+	Bad []int64
+}
+
+// AuditCosignatures checks the stored cosignatures of the witnesses ws
+// over the log's stored checkpoints cps (ascending by size, as
+// Store.Checkpoints returns them), from what AllCosignatures returned. It
+// returns one tally per witness, in the order of ws; cosignatures of other
+// witnesses are ignored.
+func AuditCosignatures(cps []Checkpoint, cos []Cosignature, ws []Witness) []WitnessTally {
+	bySize := make(map[int64][]byte, len(cps))
+	for _, cp := range cps {
+		bySize[cp.Size] = cp.Note
+	}
+	var latest int64
+	if len(cps) > 0 {
+		latest = cps[len(cps)-1].Size
+	}
+	out := make([]WitnessTally, len(ws))
+	idx := map[string]int{}
+	for i, w := range ws {
+		out[i].Witness = w
+		idx[w.Key] = i
+	}
+	for _, c := range cos {
+		i, ok := idx[c.Witness]
+		if !ok {
+			continue
+		}
+		t := &out[i]
+		cp, ok := bySize[c.Size]
+		if !ok || !verifyCosignature(cp, c.Line, t.Witness) {
+			t.Bad = append(t.Bad, c.Size)
+			continue
+		}
+		t.Cosigned++
+		t.Latest = max(t.Latest, c.Size)
+		if c.Size == latest {
+			t.CosignedLatest = true
+		}
+	}
+	return out
 }
 
 // ownLines returns the lines of sigs that are w's valid cosignature of cp.
@@ -417,7 +546,7 @@ func (c *Cosigner) Cosign(ctx context.Context, lg Log, cp Checkpoint) (CosignRes
 	}
 	refused := false
 	for i := range res.Missing {
-		if res.Missing[i].Reason == reasonStoredInvalid {
+		if res.Missing[i].Invalid {
 			// The witness cosigned another checkpoint of this size: the
 			// stored one was replaced after it was cosigned.
 			refused = true

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -66,6 +67,8 @@ type Ledger struct {
 	soundHeads map[int64]string
 	closed     bool
 	wg         sync.WaitGroup
+	// cosigner asks the witnesses to cosign what is signed (SetCosigner).
+	cosigner atomic.Pointer[Cosigner]
 }
 
 // New returns a Ledger. Call Close to stop its writers.

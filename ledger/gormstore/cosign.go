@@ -22,7 +22,16 @@ func (s *Store) PutCosignature(ctx context.Context, c ledger.Cosignature) error 
 
 // Cosignatures implements ledger.CosignStore.
 func (s *Store) Cosignatures(ctx context.Context, logID, size int64) ([]ledger.Cosignature, error) {
-	rows, err := s.db.WithContext(ctx).Raw("SELECT log_id, size, witness, line, signed_at FROM cosignatures WHERE log_id = ? AND size = ? ORDER BY witness", logID, size).Rows()
+	return s.cosignatures(ctx, "SELECT log_id, size, witness, line, signed_at FROM cosignatures WHERE log_id = ? AND size = ? ORDER BY witness", logID, size)
+}
+
+// AllCosignatures implements ledger.CosignStore.
+func (s *Store) AllCosignatures(ctx context.Context, logID int64) ([]ledger.Cosignature, error) {
+	return s.cosignatures(ctx, "SELECT log_id, size, witness, line, signed_at FROM cosignatures WHERE log_id = ? ORDER BY size, witness", logID)
+}
+
+func (s *Store) cosignatures(ctx context.Context, q string, args ...any) ([]ledger.Cosignature, error) {
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, translate("cosignatures", err)
 	}

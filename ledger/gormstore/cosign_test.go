@@ -32,28 +32,7 @@ import (
 )
 
 // startWitness runs a witness of the log with verifier key logVkey.
-func startWitness(tb testing.TB, name, logVkey string) (*witness.Witness, ledger.Witness) {
-	tb.Helper()
-	skey, vkey, err := witness.GenerateKey(rand.Reader, name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s, err := witness.NewSigner(skey, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w, err := witness.New(witness.Options{DB: filepath.Join(tb.TempDir(), "witness.db"), Signer: s, Logs: []string{logVkey}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := httptest.NewServer(w)
-	tb.Cleanup(func() { srv.Close(); w.Close() })
-	lw, err := ledger.NewWitness(vkey, srv.URL+"#"+name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return w, lw
-}
+var startWitness = ledgertest.StartWitness
 
 func TestCosignWitnesses(t *testing.T) {
 	for _, d := range gormstore.TestDialects() {
