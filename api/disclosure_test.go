@@ -499,7 +499,7 @@ func TestVerifyFromOutside(t *testing.T) {
 		t.Fatal(err)
 	}
 	claim.PublishSeq = p.EntrySeq
-	if rep := disclosure.Verify(ctx, src, key, claim); !rep.OK || len(rep.Checks) < 4 {
+	if rep := disclosure.Verify(ctx, src, disclosure.Trust{Key: key}, claim); !rep.OK || len(rep.Checks) < 4 {
 		t.Fatalf("genuine notice: %+v", rep)
 	}
 	// an altered PDF: one byte of the page content changed
@@ -512,17 +512,17 @@ func TestVerifyFromOutside(t *testing.T) {
 	altered[i+15] = 'x'
 	bad := claim
 	bad.PDF = altered
-	rep := disclosure.Verify(ctx, src, key, bad)
+	rep := disclosure.Verify(ctx, src, disclosure.Trust{Key: key}, bad)
 	wantFailed(t, rep, "PDF 文件", "被修改")
 	// a row whose entry is not in the tree (a forged leaf hash)
 	bad = claim
 	bad.Rows = append([]disclosure.RowLeaf{}, claim.Rows...)
 	bad.Rows[0].LeafHash = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
-	wantFailed(t, disclosure.Verify(ctx, src, key, bad), fmt.Sprintf("第 %d 条", bad.Rows[0].Seq), "不一致")
+	wantFailed(t, disclosure.Verify(ctx, src, disclosure.Trust{Key: key}, bad), fmt.Sprintf("第 %d 条", bad.Rows[0].Seq), "不一致")
 	// a row beyond the printed checkpoint
 	bad = claim
 	bad.Rows = []disclosure.RowLeaf{{Seq: e.size() - 1}}
-	wantFailed(t, disclosure.Verify(ctx, src, key, bad), fmt.Sprintf("第 %d 条", e.size()-1), "不在公告所印的检查点")
+	wantFailed(t, disclosure.Verify(ctx, src, disclosure.Trust{Key: key}, bad), fmt.Sprintf("第 %d 条", e.size()-1), "不在公告所印的检查点")
 	// a checkpoint signed with the town's key but for another history
 	cp, err := ledger.OpenCheckpoint(claim.Checkpoint, key)
 	if err != nil {
@@ -536,7 +536,7 @@ func TestVerifyFromOutside(t *testing.T) {
 	}
 	bad = claim
 	bad.Checkpoint, bad.Rows = note, nil
-	wantFailed(t, disclosure.Verify(ctx, src, key, bad), "一致性", "不一致")
+	wantFailed(t, disclosure.Verify(ctx, src, disclosure.Trust{Key: key}, bad), "一致性", "不一致")
 	// the same through the verify page: a pasted checkpoint
 	page := e.postForm("/verify", url.Values{"checkpoint": {string(note)}})
 	if !strings.Contains(page, "核验未通过") || !strings.Contains(page, "不一致") {

@@ -158,7 +158,7 @@ func (s *Server) publishNotice(c *gin.Context) {
 		return
 	}
 	created(c, gin.H{"id": p.Notice.ID, "code": p.Notice.Code, "number": p.Notice.Number, "pdf_sha256": p.PDFSHA256,
-		"checkpoint": string(p.Checkpoint.Note), "entry_seq": p.EntrySeq, "seq": p.EntrySeq,
+		"checkpoint": string(p.Note), "entry_seq": p.EntrySeq, "seq": p.EntrySeq,
 		"published_on": p.Notice.PublishedOn, "ends_on": p.Notice.EndsOn})
 }
 

@@ -24,16 +24,28 @@ type routeDoc struct {
 	Query   []string // query parameters
 	Content string   // success content type (default application/json)
 	Schema  any      // the success body's JSON Schema (default: any); for JSON lines, one line's
+	// Headers are the success response's headers worth naming: name →
+	// description (each a string).
+	Headers map[string]string
+}
+
+// witnessHeaders are the headers of GET /api/public/checkpoint when the
+// service has witnesses (absent without).
+var witnessHeaders = map[string]string{
+	"Sunshine-Witnesses": "有见证方时：联署了该检查点的见证方数 / 法定人数，如 2/2（见证方见 /api/public/witnesses；联署签名行附在本镇签名之后，C2SP tlog-cosignature）。未配置见证方时无此头。",
+	"Sunshine-Witnessed": "有见证方时：yes 表示法定人数的见证方联署了该检查点；no 表示不足（见证方拒绝了改写或分叉的账本，或暂时联系不上），此检查点不算经过见证。未配置见证方时无此头。",
 }
 
 var apiDocs = map[string]routeDoc{
-	"GET /healthz":                      {Summary: "存活检查", Tag: "operations"},
-	"GET /readyz":                       {Summary: "就绪检查（数据库可达、迁移已完成）", Tag: "operations"},
-	"GET /metrics":                      {Summary: "Prometheus 指标", Tag: "operations", Content: "text/plain"},
-	"GET /api/v1/openapi.json":          {Summary: "本文档", Tag: "operations"},
-	"GET /api/public/checkpoint":        {Summary: "最新签名检查点（C2SP tlog-checkpoint）", Tag: "public", Query: []string{"town"}, Content: "text/plain"},
-	"GET /api/public/key":               {Summary: "验证公钥（note 验证者密钥）", Tag: "public", Query: []string{"town"}, Content: "text/plain"},
-	"GET /api/public/witnesses":         {Summary: "见证人（名称、公钥、中文名称）与法定人数", Tag: "public"},
+	"GET /healthz":             {Summary: "存活检查", Tag: "operations"},
+	"GET /readyz":              {Summary: "就绪检查（数据库可达、迁移已完成）", Tag: "operations"},
+	"GET /metrics":             {Summary: "Prometheus 指标", Tag: "operations", Content: "text/plain"},
+	"GET /api/v1/openapi.json": {Summary: "本文档", Tag: "operations"},
+	"GET /api/public/checkpoint": {Summary: "最新签名检查点（C2SP tlog-checkpoint），其后为见证方的联署签名行（C2SP tlog-cosignature，cosignature/v1）", Tag: "public",
+		Query: []string{"town"}, Content: "text/plain", Headers: witnessHeaders},
+	"GET /api/public/key": {Summary: "验证公钥（note 验证者密钥）", Tag: "public", Query: []string{"town"}, Content: "text/plain"},
+	"GET /api/public/witnesses": {Summary: "见证方（名称、公钥、中文名称）与法定人数；未配置见证方时为空列表、法定人数 0", Tag: "public",
+		Schema: witnessesSchema},
 	"GET /api/public/entries/:seq":      {Summary: "公开条目原文 E，或不公开条目的叶哈希", Tag: "public", Query: []string{"town"}},
 	"GET /api/public/proof/inclusion":   {Summary: "包含证明（tlog.ProveRecord）", Tag: "public", Query: []string{"town", "index", "size"}},
 	"GET /api/public/proof/consistency": {Summary: "一致性证明（tlog.ProveTree）", Tag: "public", Query: []string{"town", "old", "new"}},
@@ -119,6 +131,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /complaints":                     {Summary: "异议投诉页面；receipt 查询办理进度", Tag: "site", Query: []string{"notice", "receipt"}, Content: "text/html"},
 	"POST /complaints":                    {Summary: "提出异议或投诉（表单）", Tag: "site", Body: "form", Status: 201, Content: "text/html"},
 	"GET /static/site.css":                {Summary: "公开网站样式表", Tag: "site", Content: "text/css"},
+	"GET /static/verify.js":               {Summary: "核验页的脚本（可选增强）：在手机上记住上次核验的检查点，下次取一致性证明自行核对", Tag: "site", Content: "text/javascript"},
 
 	"GET /staff/login":                   {Summary: "工作人员登录页面", Tag: "staff pages", Content: "text/html"},
 	"POST /staff/login":                  {Summary: "登录（设置 HttpOnly、SameSite=Strict 会话 Cookie）", Tag: "staff pages", Body: "form", Status: 303, Content: "text/html"},
@@ -178,6 +191,16 @@ func openAPIPath(p string) (string, []string) {
 	}
 	return strings.Join(parts, "/"), params
 }
+
+// witnessesSchema is the body of GET /api/public/witnesses.
+var witnessesSchema = map[string]any{"type": "object", "required": []string{"quorum", "witnesses"}, "properties": map[string]any{
+	"quorum": map[string]any{"type": "integer", "description": "检查点须有几位见证方联署才算经过见证（SUNSHINE_WITNESS_QUORUM，默认全部）；无见证方时为 0"},
+	"witnesses": map[string]any{"type": "array", "items": map[string]any{"type": "object", "required": []string{"name", "key", "display_name"}, "properties": map[string]any{
+		"name":         map[string]any{"type": "string", "description": "见证方的密钥名称，与其联署签名行上的名称相同"},
+		"key":          map[string]any{"type": "string", "description": "见证方的 cosignature/v1 验证公钥（note 格式 name+id+key）"},
+		"display_name": map[string]any{"type": "string", "description": "中文名称，如 县纪委监委"},
+	}}},
+}}
 
 // schemaOf returns a JSON Schema for a body type, from its json tags.
 func schemaOf(t reflect.Type) map[string]any {
@@ -267,6 +290,13 @@ func OpenAPIDocument() map[string]any {
 			ctype = "application/json"
 		}
 		ok := map[string]any{"description": http.StatusText(status)}
+		if len(d.Headers) > 0 {
+			hs := map[string]any{}
+			for name, desc := range d.Headers {
+				hs[name] = map[string]any{"description": desc, "schema": map[string]any{"type": "string"}}
+			}
+			ok["headers"] = hs
+		}
 		if status != 204 {
 			var schema any = map[string]any{}
 			if d.Schema != nil {

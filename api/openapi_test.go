@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
 // openAPIDoc is the part of the served document these tests read.
@@ -136,4 +138,83 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 		t.Logf("%s: %s", v, strings.TrimSpace(string(out)))
 	})
+}
+
+// TestOpenAPIWitnesses (issue 15): the served OpenAPI document describes
+// what a witnessed log adds to the public API, as the service answers it:
+// GET /api/public/checkpoint's Sunshine-Witnesses and Sunshine-Witnessed
+// headers (both sent, with witnesses, and both documented), and the body of
+// GET /api/public/witnesses (its fields are exactly the documented ones).
+func TestOpenAPIWitnesses(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	lt.Witnessed(t, e.svc.L, e.store, e.lg, "县纪委监委", "县审计局")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Headers map[string]struct {
+					Description string `json:"description"`
+				} `json:"headers"`
+				Content map[string]struct {
+					Schema json.RawMessage `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	e.decode(e.call("GET", "/api/v1/openapi.json", "", nil), &doc)
+
+	cp := e.call("GET", "/api/public/checkpoint", "none", nil)
+	documented := doc.Paths["/api/public/checkpoint"]["get"].Responses["200"].Headers
+	for _, h := range []string{"Sunshine-Witnesses", "Sunshine-Witnessed"} {
+		if cp.header.Get(h) == "" {
+			t.Errorf("GET /api/public/checkpoint sent no %s", h)
+		}
+		if d := documented[h].Description; !strings.Contains(d, "见证") {
+			t.Errorf("%s: documented as %q", h, d)
+		}
+	}
+	if got := cp.header.Get("Sunshine-Witnesses") + " " + cp.header.Get("Sunshine-Witnessed"); got != "2/2 yes" {
+		t.Errorf("witness headers %q", got)
+	}
+
+	var schema struct {
+		Properties map[string]struct {
+			Items struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"items"`
+		} `json:"properties"`
+	}
+	raw := doc.Paths["/api/public/witnesses"]["get"].Responses["200"].Content["application/json"].Schema
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatalf("witnesses schema %s: %v", raw, err)
+	}
+	var body map[string]json.RawMessage
+	e.decode(e.call("GET", "/api/public/witnesses", "none", nil), &body)
+	var items []map[string]any
+	if err := json.Unmarshal(body["witnesses"], &items); err != nil || len(items) != 2 {
+		t.Fatalf("witnesses %s: %v", body["witnesses"], err)
+	}
+	keys := func(m map[string]any) []string {
+		out := make([]string, 0, len(m))
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	var top []string
+	for k := range body {
+		top = append(top, k)
+	}
+	slices.Sort(top)
+	var documentedTop []string
+	for k := range schema.Properties {
+		documentedTop = append(documentedTop, k)
+	}
+	slices.Sort(documentedTop)
+	if !slices.Equal(top, documentedTop) {
+		t.Errorf("GET /api/public/witnesses answers %v, the document says %v", top, documentedTop)
+	}
+	if got, want := keys(items[0]), keys(schema.Properties["witnesses"].Items.Properties); !slices.Equal(got, want) {
+		t.Errorf("a witness has %v, the document says %v", got, want)
+	}
 }

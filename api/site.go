@@ -41,6 +41,11 @@ func (s *Server) siteRoutes(r *gin.Engine) {
 		c.Header("Cache-Control", "public, max-age=3600")
 		c.Data(http.StatusOK, "text/css; charset=utf-8", disclosure.SiteCSS())
 	})
+	r.GET("/static/verify.js", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=3600")
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.Data(http.StatusOK, "text/javascript; charset=utf-8", disclosure.VerifyJS())
+	})
 }
 
 // render writes a page with the town's name and phones.
@@ -62,9 +67,14 @@ func (s *Server) renderTo(c *gin.Context, lg ledger.Log, w io.Writer, name, titl
 	return s.site.Render(w, name, p)
 }
 
+// pageCSP is the public and staff pages' Content-Security-Policy: scripts
+// only from the site's own files (the verify page's /static/verify.js),
+// never inline; fetches only to the site itself.
+const pageCSP = "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 // writePage sends an HTML page with the site's security headers.
 func writePage(c *gin.Context, status int, b []byte) {
-	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+	c.Header("Content-Security-Policy", pageCSP)
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(status, "text/html; charset=utf-8", b)
 }
@@ -208,7 +218,7 @@ func (s *Server) noticeFile(c *gin.Context) {
 	verify := strings.TrimPrefix(st.VerifyURL, strings.TrimRight(s.cfg.PublicURL, "/"))
 	var b bytes.Buffer
 	if err := s.renderTo(c, lg, &b, "notice", st.Content.Title, disclosure.Page{Data: disclosure.NoticeData{Code: n.Code, Content: st.Content,
-		Checkpoint: st.Checkpoint, VerifyPath: verify, StatusNote: note}}); err != nil {
+		Checkpoint: st.Checkpoint, Witnesses: st.Witnesses, VerifyPath: verify, StatusNote: note}}); err != nil {
 		s.pageError(c, lg, err)
 		return
 	}
@@ -234,7 +244,7 @@ func (s *Server) verifyPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d := disclosure.VerifyData{Notice: c.Query("notice"), N: c.Query("n"), R: c.Query("r")}
+	d := disclosure.VerifyData{Notice: c.Query("notice"), N: c.Query("n"), R: c.Query("r"), Town: lg.Town}
 	page := func(status int, msg string) {
 		s.render(c, lg, status, "verify", "核验公告", disclosure.Page{Error: msg, Data: d})
 	}
@@ -259,7 +269,7 @@ func (s *Server) verifyPage(c *gin.Context) {
 		page(http.StatusServiceUnavailable, "核验的人较多，请稍后再试")
 		return
 	}
-	vkey, err := s.ledger.VerifierKey(lg)
+	trust, err := s.trust(lg)
 	if err != nil {
 		s.pageError(c, lg, err)
 		return
@@ -340,7 +350,7 @@ func (s *Server) verifyPage(c *gin.Context) {
 			claim.Checkpoint = []byte(st.Checkpoint)
 		}
 	}
-	rep := disclosure.Verify(ctx, src, vkey, claim)
+	rep := disclosure.Verify(ctx, src, trust, claim)
 	d.Report = &rep
 	if rep.Stopped {
 		c.Header("Retry-After", "60")
@@ -348,6 +358,21 @@ func (s *Server) verifyPage(c *gin.Context) {
 		return
 	}
 	page(http.StatusOK, "")
+}
+
+// trust is what the verify page trusts: the town's verifier key and the
+// configured witnesses, of which the quorum must vouch for today's
+// checkpoint.
+func (s *Server) trust(lg ledger.Log) (disclosure.Trust, error) {
+	vkey, err := s.ledger.VerifierKey(lg)
+	if err != nil {
+		return disclosure.Trust{}, err
+	}
+	t := disclosure.Trust{Key: vkey}
+	if cs := s.ledger.Cosigner(); cs != nil {
+		t.Witnesses, t.Quorum = cs.Witnesses, cs.QuorumSize()
+	}
+	return t, nil
 }
 
 // clientKey is the rate-limit key of a client address: an IPv6 client by

@@ -137,7 +137,7 @@ func TestVerifyPageBounded(t *testing.T) {
 	key, _ := e.svc.L.VerifierKey(e.lg)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	rep := disclosure.Verify(ctx, src, key, disclosure.Claim{Notice: p.Code, Rows: st.Rows, Checkpoint: []byte(st.Checkpoint), PublishSeq: -1})
+	rep := disclosure.Verify(ctx, src, disclosure.Trust{Key: key}, disclosure.Claim{Notice: p.Code, Rows: st.Rows, Checkpoint: []byte(st.Checkpoint), PublishSeq: -1})
 	if rep.OK || !rep.Stopped || src.inclusions.Load() != 0 {
 		t.Fatalf("verify out of time: stopped=%v ok=%v after %d inclusion proofs", rep.Stopped, rep.OK, src.inclusions.Load())
 	}

@@ -86,6 +86,7 @@ func boardDocument(n ledger.Notice, st Stored, names []string, nonce string) (Do
 		return Document{}, err
 	}
 	d := DocumentOf(c, st.Checkpoint, st.VerifyURL, att)
+	d.Witnesses = st.Witnesses
 	d.Edition = EditionBoard
 	return d, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -24,12 +25,14 @@ type Publisher struct {
 }
 
 // Stored is what is kept beside a published notice's PDF: the content the
-// PDF and the page were drawn from, the printed checkpoint and the rows'
-// leaf hashes. The page and the public JSON are drawn from it, so they say
-// what the paper says.
+// PDF and the page were drawn from, the printed checkpoint (with the
+// cosignature lines of the witnesses that vouched for it), their names as
+// printed, and the rows' leaf hashes. The page and the public JSON are
+// drawn from it, so they say what the paper says.
 type Stored struct {
 	Content    ledger.NoticeContent `json:"content"`
 	Checkpoint string               `json:"checkpoint"`
+	Witnesses  []string             `json:"witnesses,omitempty"`
 	VerifyURL  string               `json:"verify_url"`
 	Rows       []RowLeaf            `json:"rows"`
 }
@@ -59,8 +62,20 @@ type Published struct {
 	Notice     ledger.Notice
 	EntrySeq   int64
 	Checkpoint ledger.Checkpoint
-	PDFSHA256  string
+	// Note is the checkpoint as printed: the log's signed note and the
+	// cosignature lines of Witnesses (their human names), the witnesses
+	// that vouched for it when it was published.
+	Note      []byte
+	Witnesses []string
+	PDFSHA256 string
 }
+
+// WitnessWait is how long publishing waits for the witnesses to cosign the
+// checkpoint a notice prints. A witness that has not answered by then is
+// left off the paper (the notice is published all the same: its dates are
+// fixed by law); the verify page still requires today's checkpoint to be
+// witnessed.
+const WitnessWait = 15 * time.Second
 
 // VerifyURL is what a notice's QR code encodes.
 func VerifyURL(base, code string, size int64, root []byte) string {
@@ -87,10 +102,19 @@ func (p *Publisher) publishOnce(ctx context.Context, lg ledger.Log, actor string
 	if err != nil {
 		return Published{}, err
 	}
-	// (1) a fresh checkpoint covering every row's entry
+	// (1) a fresh checkpoint covering every row's entry, with the
+	// cosignatures of the witnesses (if any) that vouch for it
 	cp, err := p.Svc.L.SignCheckpoint(ctx, lg)
 	if err != nil {
 		return Published{}, err
+	}
+	wc, err := p.Svc.L.CosignedCheckpoint(ctx, lg, cp, WitnessWait)
+	if err != nil {
+		return Published{}, err
+	}
+	var names []string
+	if wc.Status != nil {
+		names = wc.Status.VouchedLabels()
 	}
 	var seqs []int64
 	for _, r := range plan.Content.Rows {
@@ -118,12 +142,13 @@ func (p *Publisher) publishOnce(ctx context.Context, lg ledger.Log, actor string
 		return Published{}, err
 	}
 	// (2) render with it
-	doc := DocumentOf(c, string(cp.Note), vurl, att)
+	doc := DocumentOf(c, string(wc.Note), vurl, att)
+	doc.Witnesses = names
 	pdf, err := RenderPDF(doc)
 	if err != nil {
 		return Published{}, fmt.Errorf("render notice %s: %w", n.Code, err)
 	}
-	stored, err := json.Marshal(Stored{Content: c, Checkpoint: string(cp.Note), VerifyURL: vurl, Rows: rows})
+	stored, err := json.Marshal(Stored{Content: c, Checkpoint: string(wc.Note), Witnesses: names, VerifyURL: vurl, Rows: rows})
 	if err != nil {
 		return Published{}, err
 	}
@@ -142,7 +167,7 @@ func (p *Publisher) publishOnce(ctx context.Context, lg ledger.Log, actor string
 	if err != nil {
 		return Published{}, err
 	}
-	return Published{Notice: pub, EntrySeq: seq, Checkpoint: cp, PDFSHA256: pub.PDFSHA256}, nil
+	return Published{Notice: pub, EntrySeq: seq, Checkpoint: cp, Note: wc.Note, Witnesses: names, PDFSHA256: pub.PDFSHA256}, nil
 }
 
 // DocumentOf is the printed form of a notice's content. Without an

@@ -9,10 +9,11 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
-// The public site: server-rendered html/template pages, embedded, no
-// JavaScript, readable on a 360 px phone (DOMAIN.md §6). The handlers live
-// in the api package (the only gin importer); they fill the page data below
-// and call Site.Render.
+// The public site: server-rendered html/template pages, embedded, readable
+// on a 360 px phone (DOMAIN.md §6), working without JavaScript. The one
+// script, on the verify page, only adds to it (every phone a witness:
+// web/verify.js). The handlers live in the api package (the only gin
+// importer); they fill the page data below and call Site.Render.
 
 //go:embed web/*.html
 var templateFS embed.FS
@@ -20,8 +21,16 @@ var templateFS embed.FS
 //go:embed web/site.css
 var siteCSS []byte
 
+//go:embed web/verify.js
+var verifyJS []byte
+
 // SiteCSS is the one stylesheet, served at /static/site.css.
 func SiteCSS() []byte { return siteCSS }
+
+// VerifyJS is the verify page's script, served at /static/verify.js: it
+// remembers on the phone the last checkpoint verified there and, on the
+// next visit, checks a consistency proof from it to today's.
+func VerifyJS() []byte { return verifyJS }
 
 // Site renders the public pages.
 type Site struct {
@@ -100,14 +109,21 @@ type NoticeData struct {
 	Code       string
 	Content    ledger.NoticeContent
 	Checkpoint string
+	// Witnesses are the witnesses that cosigned Checkpoint, as printed.
+	Witnesses  []string
 	VerifyPath string
 	StatusNote string
 }
 
+// WitnessNames are the witnesses as the paper prints them (、between).
+func (d NoticeData) WitnessNames() string { return joinNames(d.Witnesses) }
+
 // VerifyData is the verify page: the form's values and a report.
 type VerifyData struct {
 	Notice, N, R string
-	Report       *Report
+	// Town is the town's code (the script's ?town= for the public API).
+	Town   string
+	Report *Report
 	// Content is the web copy of the notice being verified: what the paper
 	// must say (number, title, village, dates, every row), shown with each
 	// row's ✔ or ✘ so a villager can hold the phone next to the board.

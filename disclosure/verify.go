@@ -17,12 +17,15 @@ import (
 )
 
 // Source is where a verifier gets what the ledger says today: the latest
-// signed checkpoint, entries and proofs. The verify page reads the service's
+// signed checkpoint (with the witnesses' cosignature lines), entries and
+// proofs. The verify page reads the service's
 // own ledger; `sunshine verify-notice` fetches them over HTTP once or reads a
 // saved bundle. Nothing a Source says is trusted: every answer is checked
 // against the verifier key, the printed checkpoint or a hash.
 type Source interface {
-	// Latest returns the latest signed checkpoint note.
+	// Latest returns the latest signed checkpoint note, followed by the
+	// cosignature lines the service keeps for it (as
+	// /api/public/checkpoint serves it).
 	Latest(ctx context.Context) ([]byte, error)
 	// Entry returns an entry: E for a public one, or withheld=true and its
 	// leaf hash for a withheld one.
@@ -52,6 +55,16 @@ type Check struct {
 	Detail string `json:"detail"`
 }
 
+// Trust is what a verification trusts: the town's verifier key and the
+// witnesses that must vouch for today's checkpoint (Quorum of them; 0: all).
+// Without witnesses, the town's signature alone is checked, as before
+// witnesses existed.
+type Trust struct {
+	Key       string
+	Witnesses []ledger.Witness
+	Quorum    int
+}
+
 // Report is the outcome of a verification: OK only when every check passed.
 type Report struct {
 	OK         bool    `json:"ok"`
@@ -60,6 +73,14 @@ type Report struct {
 	Root       string  `json:"root"`
 	LatestSize int64   `json:"latest_size"`
 	Checks     []Check `json:"checks"`
+	// Origin and LatestRoot name today's checkpoint once its signature
+	// verified (LatestRoot standard base64; "" otherwise): what the verify
+	// page's script remembers on the phone.
+	Origin     string `json:"origin,omitempty"`
+	LatestRoot string `json:"latest_root,omitempty"`
+	// Witnesses says which of the trusted witnesses vouched for today's
+	// checkpoint (nil: none are configured, or it was not reached).
+	Witnesses *WitnessReport `json:"witnesses,omitempty"`
 	// RowOK is each checked row's result by its seq (the page marks the
 	// rows of the notice with it); a row not in it was not checked.
 	RowOK map[int64]bool `json:"-"`
@@ -69,6 +90,28 @@ type Report struct {
 	// the stored bytes) or 张贴版 (the board copy); "" when no PDF was
 	// given or it is neither.
 	Edition string `json:"edition,omitempty"`
+}
+
+// WitnessReport is who vouched for today's checkpoint, by human name.
+type WitnessReport struct {
+	Quorum  int      `json:"quorum"`
+	Vouched []string `json:"vouched"`
+	Missing []string `json:"missing"`
+}
+
+// OK reports whether the quorum vouched.
+func (w *WitnessReport) OK() bool { return len(w.Vouched) >= w.Quorum }
+
+// Summary says it in the page's words: 已由 A、B 见证；未获 C 见证.
+func (w *WitnessReport) Summary() string {
+	var parts []string
+	if len(w.Vouched) > 0 {
+		parts = append(parts, "已由 "+joinNames(w.Vouched)+" 见证")
+	}
+	if len(w.Missing) > 0 {
+		parts = append(parts, "未获 "+joinNames(w.Missing)+" 见证")
+	}
+	return strings.Join(parts, "；")
 }
 
 func (r *Report) add(name string, ok bool, format string, args ...any) {
@@ -92,18 +135,23 @@ func ParseRoot(s string) (tlog.Hash, error) {
 	return h, fmt.Errorf("bad root hash")
 }
 
-// Verify checks a claim with only the verifier key and what src says:
-//  1. the printed checkpoint's signature (when the full note is given);
-//  2. today's checkpoint's signature, and that the tree of the printed size
-//     and root is a prefix of today's tree (consistency proved from the
-//     printed n and r, never from a copy the server keeps);
+// Verify checks a claim with only the trusted keys and what src says:
+//  1. the printed checkpoint's signature (when the full note is given), and
+//     the cosignatures printed under it of the trusted witnesses;
+//  2. today's checkpoint's signature and, with witnesses, that a quorum of
+//     them cosigned it (so that it is the one tree everybody is shown: not
+//     a rewrite, nor a second version kept for this reader); then that the
+//     tree of the printed size and root is a prefix of today's tree
+//     (consistency proved from the printed n and r, never from a copy the
+//     server keeps);
 //  3. each row's leaf is in the printed tree (inclusion);
 //  4. for an uploaded PDF, that its SHA-256 is the one the ledger recorded
 //     when the notice was published.
 //
 // A context that ends (the page's time budget) stops the work where it is;
 // the report is then not OK and says Stopped.
-func Verify(ctx context.Context, src Source, vkey string, c Claim) (r Report) {
+func Verify(ctx context.Context, src Source, t Trust, c Claim) (r Report) {
+	vkey := t.Key
 	r = Report{OK: true, Notice: c.Notice, Size: c.Size, Root: base64.StdEncoding.EncodeToString(c.Root[:])}
 	defer func() {
 		if ctx.Err() != nil && !r.Stopped {
@@ -118,6 +166,14 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) (r Report) {
 			return r
 		}
 		r.add("签名", true, "公告上印的检查点由本镇账本密钥签名（%s）", b.Origin)
+		if len(t.Witnesses) > 0 {
+			printed := ledger.CheckCosignatures(c.Checkpoint, t.Witnesses, t.Quorum)
+			if bad := invalidLabels(printed); len(bad) > 0 {
+				r.add("印制时见证", false, "公告上印的 %s 联署签名无效：检查点或签名被改动过", joinNames(bad))
+			} else if len(printed.Vouched) > 0 {
+				r.add("印制时见证", true, "公告上印的检查点有 %s 的联署签名", joinNames(printed.VouchedLabels()))
+			}
+		}
 		c.Size, c.Root = b.Size, b.Root
 		r.Size, r.Root = b.Size, base64.StdEncoding.EncodeToString(b.Root[:])
 	}
@@ -135,7 +191,13 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) (r Report) {
 		r.add("今日检查点", false, "今日检查点签名无效：%v", err)
 		return r
 	}
-	r.LatestSize = latest.Size
+	r.LatestSize, r.Origin, r.LatestRoot = latest.Size, latest.Origin, base64.StdEncoding.EncodeToString(latest.Root[:])
+	if len(t.Witnesses) > 0 {
+		res := ledger.CheckCosignatures(latestNote, t.Witnesses, t.Quorum)
+		w := &WitnessReport{Quorum: res.Quorum, Vouched: res.VouchedLabels(), Missing: res.MissingLabels()}
+		r.Witnesses = w
+		r.add("见证", w.OK(), "%s", witnessText(w))
+	}
 	switch {
 	case latest.Size < c.Size:
 		r.add("一致性", false, "今日账本（%d 条）比公告上印的（%d 条）还短：账本被改写过", latest.Size, c.Size)
@@ -192,6 +254,29 @@ func Verify(ctx context.Context, src Source, vkey string, c Claim) (r Report) {
 		}
 	}
 	return r
+}
+
+// witnessText says who vouched for today's checkpoint, in plain words.
+func witnessText(w *WitnessReport) string {
+	s := "今日检查点" + w.Summary()
+	if w.OK() {
+		return s + fmt.Sprintf("（须 %d 方见证，已满足）", w.Quorum)
+	}
+	return s + fmt.Sprintf("：须 %d 方见证，只有 %d 方。见证方只联署与它们以前所见一致的账本，所以账本可能被改写过，或您看到的与别人看到的不是同一本账；也可能是见证方暂时联系不上。请稍后再试，仍不通过请拨打监督电话反映", w.Quorum, len(w.Vouched))
+}
+
+// joinNames joins names the Chinese way (、), as the paper prints them.
+func joinNames(names []string) string { return strings.Join(names, "、") }
+
+// invalidLabels are the witnesses whose cosignature is there but invalid.
+func invalidLabels(res ledger.CosignResult) []string {
+	var out []string
+	for _, m := range res.Missing {
+		if m.Invalid {
+			out = append(out, m.Witness.Label)
+		}
+	}
+	return out
 }
 
 func consistencyText(ok bool, old, now int64) string {
@@ -254,7 +339,8 @@ type LedgerSource struct {
 }
 
 // Latest signs a fresh checkpoint if the log grew (at most once a second)
-// and returns it.
+// and returns it with the cosignatures of the witnesses that vouched for it
+// (asking them first, a few seconds at most, when it is new).
 //
 // A log whose head this service's writers did not sign (rows an insider
 // added, a rewritten tree) has no trustworthy "today": Latest then says so.
@@ -264,8 +350,8 @@ func (s LedgerSource) Latest(ctx context.Context) ([]byte, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	cp, err := s.L.Checkpoint(ctx, s.Lg)
-	return cp.Note, err
+	wc, err := s.L.WitnessedCheckpoint(ctx, s.Lg)
+	return wc.Note, err
 }
 
 // Entry returns E of a public entry, or the leaf hash of a withheld one.

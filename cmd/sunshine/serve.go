@@ -128,6 +128,16 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		return nil, err
 	}
 	a.publisher = &disclosure.Publisher{Svc: a.service, PublicURL: cfg.PublicURL}
+	// Witnesses (SUNSHINE_WITNESSES; the demo's two in-process ones),
+	// before the demo loads, so that its notices print the cosigned
+	// checkpoint and the witnesses' names.
+	var witnessJobs []jobs.Job
+	if cj, err := a.setupWitnesses(dc.Now); err != nil {
+		a.Close()
+		return nil, err
+	} else if cj != nil {
+		witnessJobs = append(witnessJobs, *cj)
+	}
 	if cfg.Demo {
 		if err := a.loadDemo(ctx, dc); err != nil {
 			a.Close()
@@ -147,14 +157,6 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	} else if err != nil {
 		a.Close()
 		return nil, err
-	}
-	// Witnesses (SUNSHINE_WITNESSES; the demo's two in-process ones).
-	var witnessJobs []jobs.Job
-	if cj, err := a.setupWitnesses(); err != nil {
-		a.Close()
-		return nil, err
-	} else if cj != nil {
-		witnessJobs = append(witnessJobs, *cj)
 	}
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),

@@ -702,6 +702,7 @@ func testTamperE2E(t *testing.T, dialect string) {
 			t.Logf("setup %v, all %v", setup.Round(time.Millisecond), time.Since(caseStart).Round(time.Millisecond))
 		})
 	}
+	t.Run("history rewritten and re-signed with the real key, seen by the witnesses", func(t *testing.T) { testWitnessedRewriteE2E(t, base) })
 	if dialect == "mysql" {
 		t.Run("restricted app user: TRUNCATE and DROP refused", func(t *testing.T) { testRestrictedUserE2E(t, base) })
 	}
@@ -881,6 +882,125 @@ func (tw *e2eTown) detect(t *testing.T, c tamperE2ECase) {
 	if len(linked) > 0 && root == tw.pub.Root && c.pastedFails == false {
 		t.Fatal("(d) nothing public shows the tampering")
 	}
+}
+
+// testWitnessedRewriteE2E (issue 15): the town served with two witnesses
+// (县纪委监委, 县审计局: SUNSHINE_WITNESSES), which cosign its checkpoint
+// and make the QR page of an old notice say who vouched. Then the insider
+// rewrite with the real key, the one thing the key alone cannot show: a
+// listed payment changed, every stored hash recomputed, every stored
+// checkpoint and the head re-signed with the town's own key. `sunshine
+// verify` (the key alone) cannot object to that; the witnesses can: the
+// public checkpoint is served as not witnessed (0/2), the QR page of the
+// old notice says ✘ and names both witnesses as not vouching, and
+// `verify --witness-key` fails on their stored cosignatures, which no
+// longer verify over the re-signed checkpoints.
+func testWitnessedRewriteE2E(t *testing.T, base *e2eBase) {
+	tw := newE2ETown(t, base)
+	var spec, files []string // SUNSHINE_WITNESSES; verify's --witness-key FILE arguments
+	for _, name := range []string{"县纪委监委", "县审计局"} {
+		_, w := lt.StartWitness(t, name, tw.vkey)
+		spec = append(spec, w.Key+"@"+w.URL+"#"+w.Label)
+		f := filepath.Join(t.TempDir(), "witness.pub")
+		if err := os.WriteFile(f, []byte(w.Key+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, "--witness-key", f)
+	}
+	args := append(slices.Clone(tw.args), "--witnesses", strings.Join(spec, ","))
+
+	srv := startE2EServer(t, args)
+	code, b := srv.get(t, "/api/public/checkpoint", "")
+	res, err := http.Get(srv.url + "/api/public/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if code != http.StatusOK || res.Header.Get("Sunshine-Witnessed") != "yes" || res.Header.Get("Sunshine-Witnesses") != "2/2" {
+		t.Fatalf("the honest checkpoint: %d %v\n%s", code, res.Header, b)
+	}
+	page := srv.mustGet(t, tw.qrPath())
+	if !bytes.Contains(page, []byte("✔ 核验通过")) || !bytes.Contains(page, []byte("已由 县纪委监委、县审计局 见证")) {
+		t.Fatalf("the QR page of the old notice before the rewrite: %s", pageChecks(page))
+	}
+	srv.Close()
+	if code, out := runCmd(t, append(append([]string{"verify"}, tw.args...), files...)...); code != 0 {
+		t.Fatalf("verify --witness-key before the rewrite: exit %d\n%s", code, out)
+	}
+
+	// The rewrite, re-signed with the real key.
+	want := tw.rewriteTree(t, tw.target, tw.changedAmount(t, tw.target))
+	cfg, _, err := loadConfig("test", tw.args, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootOf := func(size int64) tlog.Hash {
+		t.Helper()
+		root, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+			out := make([]tlog.Hash, len(idx))
+			for i, x := range idx {
+				out[i] = want[x]
+			}
+			return out, nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return root
+	}
+	tw.dropTriggers(t, "checkpoints_no_update")
+	cps, err := tw.store.Checkpoints(context.Background(), tw.lg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cps {
+		if c.Size <= tw.target {
+			continue
+		}
+		root := rootOf(c.Size)
+		note, err := ledger.SignCheckpointBody(key, ledger.CheckpointBody{Origin: tw.lg.Origin, Size: c.Size, Root: root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw.exec(t, "UPDATE checkpoints SET root = ?, note = ? WHERE log_id = ? AND size = ?", root[:], note, tw.lg.ID, c.Size)
+	}
+	head, err := ledger.SignCheckpointBody(key, ledger.CheckpointBody{Origin: tw.lg.Origin, Size: tw.size, Root: rootOf(tw.size)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.exec(t, "UPDATE log_heads SET note = ? WHERE log_id = ?", head, tw.lg.ID)
+	code, out := runCmd(t, append([]string{"verify"}, tw.args...)...)
+	t.Logf("sunshine verify with the key alone, after the rewrite: exit %d: %s", code, firstLines(out, 2))
+
+	// A fresh process with the witnesses.
+	srv = startE2EServer(t, args)
+	defer srv.Close()
+	res, err = http.Get(srv.url + "/api/public/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Sunshine-Witnessed") != "no" || res.Header.Get("Sunshine-Witnesses") != "0/2" {
+		t.Fatalf("the rewritten checkpoint is served as witnessed: %d %v", res.StatusCode, res.Header)
+	}
+	page = srv.mustGet(t, tw.qrPath())
+	verdict := pageChecks(page)
+	if !bytes.Contains(page, []byte("✘ 核验未通过")) || !bytes.Contains(page, []byte(`<p class="witnesses bad">未获 县纪委监委、县审计局 见证</p>`)) ||
+		!strings.Contains(verdict, "✘ 见证：今日检查点未获 县纪委监委、县审计局 见证") {
+		t.Fatalf("the QR page of the old notice after the rewrite: %s", verdict)
+	}
+	t.Logf("GET %s after the rewrite: %s", tw.qrPath(), verdict)
+	srv.Close()
+	code, out = runCmd(t, append(append([]string{"verify"}, tw.args...), files...)...)
+	if code != 1 || !strings.Contains(out, "of witness 县纪委监委 do not verify over the stored checkpoint of their size") ||
+		!strings.Contains(out, "of witness 县审计局 do not verify over the stored checkpoint of their size") {
+		t.Fatalf("verify --witness-key after the rewrite: exit %d\n%s", code, out)
+	}
+	t.Logf("verify --witness-key after the rewrite: exit %d: %s", code, firstLines(out, 4))
 }
 
 func firstLines(s string, n int) string {

@@ -17,13 +17,17 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
+	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
 // cmdVerifyNotice checks a downloaded notice PDF against the ledger: the
 // printed checkpoint's signature, every row's inclusion, the consistency of
-// today's tree with the printed checkpoint, and the PDF's SHA-256 against
-// its notice_published entry. Proofs are fetched once from the public API
-// (--save-bundle keeps them) or read from a saved bundle (--bundle, offline).
+// today's tree with the printed checkpoint, that the quorum of the
+// witnesses cosigned today's checkpoint, and the PDF's SHA-256 against its
+// notice_published entry. Proofs are fetched once from the public API
+// (--save-bundle keeps them) or read from a saved bundle (--bundle,
+// offline). The witnesses are those given with --witness-key, else those
+// the server lists at /api/public/witnesses.
 func cmdVerifyNotice(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("verify-notice", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -32,8 +36,11 @@ func cmdVerifyNotice(ctx context.Context, args []string, out io.Writer) error {
 	cpFile := fs.String("checkpoint", "", "verify against this checkpoint (e.g. copied from the board) instead of the one in the PDF")
 	bundleIn := fs.String("bundle", "", "verify offline from a bundle saved by --save-bundle")
 	bundleOut := fs.String("save-bundle", "", "save what was fetched, to verify offline later")
+	var witnessKeys listFlag
+	fs.Var(&witnessKeys, "witness-key", "a witness's verifier key (name+id+key), or a file holding it; repeatable (default: the witnesses the server lists, which proves less)")
+	quorum := fs.Int("witness-quorum", 0, "how many of the witnesses must have cosigned today's checkpoint (default: every --witness-key, or the server's quorum)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: sunshine verify-notice FILE.pdf [--public-key KEY|FILE] [--checkpoint FILE] [--server URL] [--bundle FILE] [--save-bundle FILE]")
+		fmt.Fprintln(out, "usage: sunshine verify-notice FILE.pdf [--public-key KEY|FILE] [--witness-key KEY|FILE]… [--witness-quorum K] [--checkpoint FILE] [--server URL] [--bundle FILE] [--save-bundle FILE]")
 		fs.PrintDefaults()
 	}
 	var rest []string
@@ -95,9 +102,7 @@ func cmdVerifyNotice(ctx context.Context, args []string, out io.Writer) error {
 	}
 	vkey := *keyArg
 	if vkey != "" {
-		if b, err := os.ReadFile(vkey); err == nil {
-			vkey = strings.TrimSpace(string(b))
-		}
+		vkey = keyOrFile(vkey)
 	} else if src.B.Key != "" {
 		vkey = src.B.Key
 	} else if src.http != nil {
@@ -118,7 +123,36 @@ func cmdVerifyNotice(ctx context.Context, args []string, out io.Writer) error {
 	if claim.PublishSeq == 0 && src.offline {
 		claim.PublishSeq = -1
 	}
-	rep := disclosure.Verify(ctx, src, vkey, claim)
+	trust := disclosure.Trust{Key: vkey, Quorum: *quorum}
+	if len(witnessKeys) > 0 {
+		for _, k := range witnessKeys {
+			w, err := ledger.WitnessKey(keyOrFile(k), "")
+			if err != nil {
+				return fmt.Errorf("--witness-key %s: %w", k, err)
+			}
+			trust.Witnesses = append(trust.Witnesses, w)
+		}
+	} else {
+		if src.B.Witnesses == nil && src.http != nil {
+			if err := src.fetchWitnesses(ctx); err != nil {
+				return err
+			}
+			if len(src.B.Witnesses) > 0 {
+				fmt.Fprintln(out, "注意：未指定 --witness-key，使用服务器列出的见证方；请与见证单位公布的公钥核对。")
+			}
+		}
+		for _, bw := range src.B.Witnesses {
+			w, err := ledger.WitnessKey(bw.Key, bw.DisplayName)
+			if err != nil {
+				return fmt.Errorf("witness %s: %w", bw.Key, err)
+			}
+			trust.Witnesses = append(trust.Witnesses, w)
+		}
+		if trust.Quorum == 0 {
+			trust.Quorum = src.B.Quorum
+		}
+	}
+	rep := disclosure.Verify(ctx, src, trust, claim)
 	fmt.Fprintf(out, "公告 %s：检查点 %d 条，根哈希 %s；今日账本 %d 条\n", rep.Notice, rep.Size, rep.Root, rep.LatestSize)
 	for _, c := range rep.Checks {
 		mark := "✔"
@@ -148,11 +182,48 @@ func cmdVerifyNotice(ctx context.Context, args []string, out io.Writer) error {
 // bundle is what a verification fetched: enough to repeat it offline.
 type bundle struct {
 	Key         string                `json:"key"`
+	Witnesses   []bundleWitness       `json:"witnesses,omitempty"` // as /api/public/witnesses lists them
+	Quorum      int                   `json:"witness_quorum,omitempty"`
 	Latest      string                `json:"latest"`
 	PublishSeq  int64                 `json:"publish_seq"`
 	Entries     map[int64]bundleEntry `json:"entries"`
 	Inclusion   map[string][]string   `json:"inclusion"`
 	Consistency map[string][]string   `json:"consistency"`
+}
+
+type bundleWitness struct {
+	Key         string `json:"key"`
+	DisplayName string `json:"display_name"`
+}
+
+// keyOrFile returns the key s, or the contents of the file s names.
+func keyOrFile(s string) string {
+	if b, err := os.ReadFile(s); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return strings.TrimSpace(s)
+}
+
+// fetchWitnesses records the witnesses and quorum the server lists (none
+// from a server that predates witnesses).
+func (s *bundleSource) fetchWitnesses(ctx context.Context) error {
+	b, err := s.http.get(ctx, "/api/public/witnesses")
+	if errors.Is(err, errNotFound) {
+		s.B.Witnesses = []bundleWitness{}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var list struct {
+		Quorum    int             `json:"quorum"`
+		Witnesses []bundleWitness `json:"witnesses"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("/api/public/witnesses: %w", err)
+	}
+	s.B.Witnesses, s.B.Quorum = append([]bundleWitness{}, list.Witnesses...), list.Quorum
+	return nil
 }
 
 type bundleEntry struct {
@@ -168,7 +239,10 @@ type bundleSource struct {
 	offline bool
 }
 
-var errNotInBundle = errors.New("not in the bundle")
+var (
+	errNotInBundle = errors.New("not in the bundle")
+	errNotFound    = errors.New("404 Not Found")
+)
 
 func (s *bundleSource) Latest(ctx context.Context) ([]byte, error) {
 	if s.B.Latest == "" && s.http != nil {
@@ -276,6 +350,9 @@ func (h *httpSource) getType(ctx context.Context, path string) ([]byte, string, 
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return nil, "", err
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, "", fmt.Errorf("GET %s: %w", path, errNotFound)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, "", fmt.Errorf("GET %s: %s", path, resp.Status)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,14 +18,20 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+	"github.com/sunshine-ledger/sunshine/witness"
 )
 
 // publishedNotice serves a town with one published 资金发放结果公告 and
-// returns the server, the PDF and the verifier key.
-func publishedNotice(t *testing.T) (*httptest.Server, []byte, string, *ledger.Service, ledger.Log) {
+// returns the server, the PDF and the verifier key. With witness names,
+// in-process witnesses of those names cosign its checkpoints (the town's
+// ledger's Cosigner).
+func publishedNotice(t *testing.T, witnesses ...string) (*httptest.Server, []byte, string, *ledger.Service, ledger.Log) {
 	t.Helper()
 	store := gormstore.OpenTest(t, "sqlite")
 	s, lg := lt.NewService(t, store, nil)
+	if len(witnesses) > 0 {
+		lt.Witnessed(t, s.L, store, lg, witnesses...)
+	}
 	ctx := context.Background()
 	id := lt.ID(1, 1970)
 	if _, err := s.RegisterPersons(ctx, lg, "fin", []ledger.PersonRow{{Village: "田坪村", Group: "一组", HeadIDNumber: id, Name: "王小明",
@@ -144,5 +151,48 @@ func TestVerifyNoticeCommand(t *testing.T) {
 	code, out = runCmd(t, "verify-notice", file+".bad", "--bundle", bundle, "--public-key", keyFile)
 	if code != 1 || !strings.Contains(out, "✘ PDF 文件") {
 		t.Fatalf("altered PDF: exit %d\n%s", code, out)
+	}
+}
+
+// TestVerifyNoticeWitnesses (issue 15): `sunshine verify-notice` requires
+// the quorum of the witnesses to have cosigned today's checkpoint and says
+// which vouched: by default the witnesses the server lists (saved in the
+// bundle, so the offline check asks the same), or those given with
+// --witness-key; a witness that never cosigned, required by --witness-key,
+// fails it (未获 … 见证, exit 1) unless --witness-quorum lets the others
+// suffice.
+func TestVerifyNoticeWitnesses(t *testing.T) {
+	ts, pdf, key, s, _ := publishedNotice(t, "县纪委监委", "县审计局")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "notice.pdf")
+	bundle := filepath.Join(dir, "bundle.json")
+	if err := os.WriteFile(file, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runCmd(t, "verify-notice", file, "--server", ts.URL, "--public-key", key, "--save-bundle", bundle)
+	if code != 0 || !strings.Contains(out, "✔ 见证：今日检查点已由 县纪委监委、县审计局 见证") || !strings.Contains(out, "✔ 印制时见证") ||
+		!strings.Contains(out, "使用服务器列出的见证方") {
+		t.Fatalf("the server's witnesses: exit %d\n%s", code, out)
+	}
+	code, out = runCmd(t, "verify-notice", file, "--bundle", bundle, "--public-key", key)
+	if code != 0 || !strings.Contains(out, "已由 县纪委监委、县审计局 见证") {
+		t.Fatalf("offline: exit %d\n%s", code, out)
+	}
+	ws := s.L.Cosigner().Witnesses
+	keyFile := filepath.Join(dir, "jiwei.pub")
+	if err := os.WriteFile(keyFile, []byte(ws[0].Key+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, other, err := witness.GenerateKey(rand.Reader, "县财政局")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out = runCmd(t, "verify-notice", file, "--server", ts.URL, "--public-key", key, "--witness-key", keyFile, "--witness-key", other)
+	if code != 1 || !strings.Contains(out, "✘ 见证：今日检查点已由 县纪委监委 见证；未获 县财政局 见证") || !strings.Contains(out, "核验未通过") {
+		t.Fatalf("a required witness that never cosigned: exit %d\n%s", code, out)
+	}
+	code, out = runCmd(t, "verify-notice", file, "--server", ts.URL, "--public-key", key, "--witness-key", keyFile, "--witness-key", other, "--witness-quorum", "1")
+	if code != 0 || !strings.Contains(out, "未获 县财政局 见证（须 1 方见证，已满足）") {
+		t.Fatalf("a quorum of 1: exit %d\n%s", code, out)
 	}
 }

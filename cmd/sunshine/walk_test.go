@@ -99,6 +99,9 @@ func TestBrowserWalk(t *testing.T) {
 	// verify job among them passed, and no T1 flag was raised (issue 14 §1).
 	checkStartupVerify(t, base)
 
+	// The demo's notices are cosigned by its two witnesses (issue 15).
+	checkDemoCosigned(t, base)
+
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(360, 740))...)
 	defer cancelAlloc()
@@ -243,8 +246,75 @@ func TestBrowserWalk(t *testing.T) {
 	b.size(360, 740)
 	b.run(chromedp.Navigate(base + "/notices/" + noticeCode))
 	b.waitText("main", "季度资金使用情况", 10*time.Second)
+	b.waitText("main", "见证方：县纪委监委、县审计局", 10*time.Second)
 	b.shot("public-notice")
 	b.noOverflow("the published notice")
+}
+
+// checkDemoCosigned checks that serve --demo's notices carry its two
+// witnesses (issue 15): the first notice the demo published prints the
+// cosigned checkpoint (both cosignature lines) and, in its PDF, 见证方：
+// 县纪委监委、县审计局; its QR page passes and says both vouched; the public
+// checkpoint is witnessed.
+func checkDemoCosigned(t *testing.T, base string) {
+	t.Helper()
+	get := func(path string) (*http.Response, []byte) {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %.300s", path, res.StatusCode, b)
+		}
+		return res, b
+	}
+	res, _ := get("/api/public/checkpoint")
+	if res.Header.Get("Sunshine-Witnessed") != "yes" || res.Header.Get("Sunshine-Witnesses") != "2/2" {
+		t.Fatalf("the demo's checkpoint: %v", res.Header)
+	}
+	var list struct {
+		Items []struct {
+			Code string `json:"code"`
+		} `json:"items"`
+	}
+	_, b := get("/api/public/notices?limit=500")
+	if err := json.Unmarshal(b, &list); err != nil || len(list.Items) == 0 {
+		t.Fatalf("notices: %v %.300s", err, b)
+	}
+	code := list.Items[len(list.Items)-1].Code // the oldest: published while the demo loaded
+	var n struct {
+		Checkpoint string `json:"checkpoint"`
+		VerifyURL  string `json:"verify_url"`
+	}
+	_, b = get("/api/public/notices/" + url.PathEscape(code))
+	if err := json.Unmarshal(b, &n); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(n.Checkpoint, "\n— 县纪委监委 ") || !strings.Contains(n.Checkpoint, "\n— 县审计局 ") {
+		t.Fatalf("notice %s printed an uncosigned checkpoint:\n%s", code, n.Checkpoint)
+	}
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		_, pdf := get("/notices/" + code + ".pdf")
+		cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
+		cmd.Stdin = bytes.NewReader(pdf)
+		text, err := cmd.Output()
+		if err != nil || !strings.Contains(strings.Join(strings.Fields(string(text)), ""), "见证方：县纪委监委、县审计局") {
+			t.Fatalf("notice %s's PDF does not name the witnesses (%v):\n%s", code, err, text)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Fatal("pdftotext is missing")
+	}
+	u, err := url.Parse(n.VerifyURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := get("/verify?" + u.RawQuery)
+	if !bytes.Contains(page, []byte("✔ 核验通过")) || !bytes.Contains(page, []byte("已由 县纪委监委、县审计局 见证")) {
+		t.Fatalf("the QR page of demo notice %s: %.3000s", code, page)
+	}
 }
 
 // walker drives one browser tab.

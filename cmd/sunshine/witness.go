@@ -155,8 +155,10 @@ var demoWitnesses = []struct{ file, name string }{{"jiwei", "县纪委监委"}, 
 
 // startDemoWitnesses runs the demo's witnesses on loopback ports, with
 // their keys and state under <data>/witness, witnessing the log whose
-// verifier key is logVkey. stop shuts them down.
-func startDemoWitnesses(data, logVkey string) (ws []ledger.Witness, stop func(), err error) {
+// verifier key is logVkey. Their cosignatures carry the times of now (the
+// demo's clock: the business dates while the town loads, so that the same
+// seed and keys give the same notices and root). stop shuts them down.
+func startDemoWitnesses(data, logVkey string, now func() time.Time) (ws []ledger.Witness, stop func(), err error) {
 	dir := filepath.Join(data, "witness")
 	var stops []func()
 	stop = func() {
@@ -182,12 +184,12 @@ func startDemoWitnesses(data, logVkey string) (ws []ledger.Witness, stop func(),
 			stop()
 			return nil, nil, err
 		}
-		signer, err := witness.NewSigner(string(raw), nil)
+		signer, err := witness.NewSigner(string(raw), now)
 		if err != nil {
 			stop()
 			return nil, nil, err
 		}
-		w, err := witness.New(witness.Options{DB: filepath.Join(dir, d.file+".db"), Signer: signer, Logs: []string{logVkey}})
+		w, err := witness.New(witness.Options{DB: filepath.Join(dir, d.file+".db"), Signer: signer, Logs: []string{logVkey}, Now: now})
 		if err != nil {
 			stop()
 			return nil, nil, err
@@ -213,9 +215,9 @@ func startDemoWitnesses(data, logVkey string) (ws []ledger.Witness, stop func(),
 }
 
 // setupWitnesses makes the app a witnessed log: the witnesses of
-// SUNSHINE_WITNESSES and, with the demo, two in-process ones. It returns
-// the cosign job (nil without witnesses).
-func (a *app) setupWitnesses() (*jobs.Job, error) {
+// SUNSHINE_WITNESSES and, with the demo, two in-process ones on the demo's
+// clock now. It returns the cosign job (nil without witnesses).
+func (a *app) setupWitnesses(now func() time.Time) (*jobs.Job, error) {
 	ws, quorum, err := a.cfg.witnesses()
 	if err != nil {
 		return nil, err
@@ -225,7 +227,7 @@ func (a *app) setupWitnesses() (*jobs.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		demo, stop, err := startDemoWitnesses(a.cfg.Data, vkey)
+		demo, stop, err := startDemoWitnesses(a.cfg.Data, vkey, now)
 		if err != nil {
 			return nil, fmt.Errorf("demo witnesses: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 	"github.com/sunshine-ledger/sunshine/witness"
 )
 
@@ -193,7 +196,7 @@ func TestDemoWitnesses(t *testing.T) {
 	data := t.TempDir()
 	sk, _ := ledger.ParseSigningKey(mustKeygen(t))
 	vkey, _ := sk.VerifierKey("localhost:8080/log/430181117")
-	ws, stop, err := startDemoWitnesses(data, vkey)
+	ws, stop, err := startDemoWitnesses(data, vkey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +209,7 @@ func TestDemoWitnesses(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
-	again, stop, err := startDemoWitnesses(data, vkey)
+	again, stop, err := startDemoWitnesses(data, vkey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,4 +227,108 @@ func mustKeygen(t *testing.T) string {
 	}
 	raw, _ := os.ReadFile(filepath.Join(dir, "signing.key"))
 	return string(raw)
+}
+
+// TestVerifyWitnessKeys (issue 15): `sunshine verify --witness-key FILE`
+// (repeatable) checks the stored cosignatures of those witnesses over the
+// stored checkpoints and prints, per witness, how many it cosigned. It
+// passes when every listed witness validly cosigned the latest checkpoint
+// and no stored cosignature of theirs is bad; it exits 1 when a listed
+// witness lacks from the latest checkpoint (even if it cosigned older
+// ones), and when a stored cosignature no longer verifies over its
+// checkpoint.
+func TestVerifyWitnessKeys(t *testing.T) {
+	clearSunshineEnv(t)
+	ctx := context.Background()
+	data := t.TempDir()
+	cfg, _, err := loadConfig("test", []string{"--data", data}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := lt.Witnessed(t, a.ledger, a.store, a.log, "县纪委监委", "县审计局")
+	cosign := func(ws ...ledger.Witness) ledger.Checkpoint {
+		t.Helper()
+		if _, err := a.ledger.Append(ctx, a.log, ledger.AppendInput{Type: "fund_recorded", Actor: "system", Payload: lt.Payload(1)}); err != nil {
+			t.Fatal(err)
+		}
+		cp, err := a.ledger.SignCheckpoint(ctx, a.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := &ledger.Cosigner{L: a.ledger, Store: a.store, Witnesses: ws, RetryWait: time.Millisecond}
+		if res, err := cs.Cosign(ctx, a.log, cp); err != nil || !res.Witnessed() {
+			t.Fatalf("cosign %d: %+v %v", cp.Size, res, err)
+		}
+		return cp
+	}
+	ledger.SetCosigner(a.ledger, nil) // cosigned below, by hand, by whom the test says
+	cosign(c.Witnesses...)
+	cosign(c.Witnesses...)
+	last := cosign(c.Witnesses...)
+	cps, _ := a.store.Checkpoints(ctx, a.log.ID)
+	a.Close()
+	dir := t.TempDir()
+	var files []string
+	for i, w := range c.Witnesses {
+		f := filepath.Join(dir, fmt.Sprintf("w%d.pub", i))
+		if err := os.WriteFile(f, []byte(w.Key+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	code, out := runCmd(t, "verify", "--data", data, "--witness-key", files[0], "--witness-key", files[1])
+	for _, name := range []string{"县纪委监委", "县审计局"} {
+		if !strings.Contains(out, fmt.Sprintf("WITNESS %s %s: cosigned 3 of %d checkpoints, the largest of size %d; 0 bad cosignature(s)", a.log.Origin, name, len(cps), last.Size)) {
+			t.Errorf("no tally of %s", name)
+		}
+	}
+	if code != 0 || strings.Contains(out, "FAIL") {
+		t.Fatalf("both witnesses cosigned the latest: exit %d\n%s", code, out)
+	}
+
+	// The latest checkpoint cosigned by 县纪委监委 only.
+	a, err = openApp(ctx, cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last = cosign(c.Witnesses[0])
+	a.Close()
+	code, out = runCmd(t, "verify", "--data", data, "--witness-key", files[0], "--witness-key", files[1])
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("FAIL %s: the latest checkpoint (size %d, signed ", a.log.Origin, last.Size)) ||
+		!strings.Contains(out, "has no valid cosignature of witness 县审计局") || strings.Contains(out, "witness 县纪委监委\n") {
+		t.Fatalf("the latest without 县审计局: exit %d\n%s", code, out)
+	}
+	if code, out = runCmd(t, "verify", "--data", data, "--witness-key", files[0]); code != 0 {
+		t.Fatalf("县纪委监委 alone: exit %d\n%s", code, out)
+	}
+
+	// A stored cosignature of 县纪委监委 altered: it no longer verifies.
+	store, err := gormstore.Open(cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := store.Cosignatures(ctx, a.log.ID, cps[1].Size)
+	if err != nil || len(kept) != 2 {
+		t.Fatalf("cosignatures of size %d: %v %v", cps[1].Size, kept, err)
+	}
+	for _, k := range kept {
+		if k.Witness != c.Witnesses[0].Key {
+			continue
+		}
+		line := []byte(string(k.Line))
+		i := len(line) - 12 // inside the Ed25519 signature's base64
+		line[i] = map[bool]byte{true: 'B', false: 'A'}[line[i] == 'A']
+		if err := store.DB().Exec("UPDATE cosignatures SET line = ? WHERE log_id = ? AND size = ? AND witness = ?", line, a.log.ID, k.Size, k.Witness).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
+	code, out = runCmd(t, "verify", "--data", data, "--witness-key", files[0])
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("1 cosignature(s) of witness 县纪委监委 do not verify over the stored checkpoint of their size (sizes %d)", cps[1].Size)) {
+		t.Fatalf("an altered cosignature: exit %d\n%s", code, out)
+	}
 }
