@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
@@ -37,21 +35,11 @@ func TestVerifyPagePhoneWitness(t *testing.T) {
 	browser := chromium(t)
 	e := newTownEnv(t, "sqlite")
 	lt.Witnessed(t, e.svc.L, e.store, e.lg, "县纪委监委", "县审计局")
-	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("430.00"), PaidOn: lt.D("2026-03-05")})
-	p := e.publish(e.draft(map[string]any{"type": ledger.NoticePaymentResult, "village": village1, "period": "2026-03"}))
-	n, err := e.svc.NoticeByCode(t.Context(), e.lg, p.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := disclosure.LoadStored(t.Context(), e.svc, e.lg, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := url.Parse(st.VerifyURL)
-	page := e.ts.URL + "/verify?" + u.RawQuery
+	_, qr := e.witnessedNotice()
+	page := e.ts.URL + qr
 
 	// The page's policy: scripts of the site's own only, none inline.
-	r := e.call("GET", "/verify?"+u.RawQuery, "none", nil)
+	r := e.call("GET", qr, "none", nil)
 	csp := r.header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(string(r.body), "<script>") {
 		t.Fatalf("CSP %q; inline script in the page: %v", csp, strings.Contains(string(r.body), "<script>"))

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"crypto/rand"
 	"html"
 	"net/url"
@@ -122,6 +123,27 @@ func TestNoticesPrintWitnesses(t *testing.T) {
 	}
 }
 
+// witnessedNotice publishes 田坪村's 资金发放结果公告 of March 2026 (a payment
+// of its own) and returns it with the path of its QR code's verify page.
+func (e *townEnv) witnessedNotice() (published, string) {
+	e.t.Helper()
+	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("430.00"), PaidOn: lt.D("2026-03-05")})
+	p := e.publish(e.draft(map[string]any{"type": ledger.NoticePaymentResult, "village": village1, "period": "2026-03"}))
+	n, err := e.svc.NoticeByCode(context.Background(), e.lg, p.Code)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	st, err := disclosure.LoadStored(context.Background(), e.svc, e.lg, n)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := url.Parse(st.VerifyURL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p, "/verify?" + u.RawQuery
+}
+
 // noticePDF returns the stored PDF of a published notice.
 func (e *townEnv) noticePDF(code string) []byte {
 	e.t.Helper()
@@ -161,21 +183,7 @@ func verdict(page []byte) (result, witnesses, checks string) {
 func TestVerifyPageRequiresWitnesses(t *testing.T) {
 	e := newTownEnv(t, "sqlite")
 	c := lt.Witnessed(t, e.svc.L, e.store, e.lg, "县纪委监委", "县审计局")
-	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("430.00"), PaidOn: lt.D("2026-03-05")})
-	p := e.publish(e.draft(map[string]any{"type": ledger.NoticePaymentResult, "village": village1, "period": "2026-03"}))
-	n, err := e.svc.NoticeByCode(t.Context(), e.lg, p.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := disclosure.LoadStored(t.Context(), e.svc, e.lg, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(st.VerifyURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qr := "/verify?" + u.RawQuery
+	p, qr := e.witnessedNotice()
 	// the log grows after the paper was printed
 	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp1"], Amount: lt.Y("99.00"), PaidOn: lt.D("2026-03-06")})
 

@@ -513,6 +513,46 @@ func (tw *e2eTown) rewriteTree(t *testing.T, seq int64, body []byte) map[int64]t
 	return want
 }
 
+// rootOf is the root of the tree of size whose stored hashes are want.
+func rootOf(t *testing.T, want map[int64]tlog.Hash, size int64) tlog.Hash {
+	t.Helper()
+	root, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = want[x]
+		}
+		return out, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// resignCheckpoints re-signs with k every stored checkpoint that covers the
+// target, over the rewritten tree whose stored hashes are want (what
+// rewriteTree returned).
+func (tw *e2eTown) resignCheckpoints(t *testing.T, want map[int64]tlog.Hash, k *ledger.SigningKey) {
+	t.Helper()
+	tw.dropTriggers(t, "checkpoints_no_update")
+	resigned := 0
+	for _, c := range tw.cps {
+		if c.Size <= tw.target {
+			continue
+		}
+		root := rootOf(t, want, c.Size)
+		note, err := ledger.SignCheckpointBody(k, ledger.CheckpointBody{Origin: tw.lg.Origin, Size: c.Size, Root: root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw.exec(t, "UPDATE checkpoints SET root = ?, note = ? WHERE log_id = ? AND size = ?", root[:], note, tw.lg.ID, c.Size)
+		resigned++
+	}
+	if resigned == 0 {
+		t.Fatal("no checkpoint covers the target")
+	}
+}
+
 // lastCheckpointAtOrBelow is the size of the last stored checkpoint that
 // covers no entry from seq on (0 when none).
 func (tw *e2eTown) lastCheckpointAtOrBelow(seq int64) int64 {
@@ -650,33 +690,7 @@ func testTamperE2E(t *testing.T, dialect string) {
 			name: "history rewritten and the stored checkpoints re-signed with another key",
 			tamper: func(t *testing.T, tw *e2eTown) {
 				want := tw.rewriteTree(t, tw.target, tw.changedAmount(t, tw.target))
-				k := lt.OtherKey(t)
-				tw.dropTriggers(t, "checkpoints_no_update")
-				resigned := 0
-				for _, c := range tw.cps {
-					if c.Size <= tw.target {
-						continue
-					}
-					root, err := tlog.TreeHash(c.Size, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-						out := make([]tlog.Hash, len(idx))
-						for i, x := range idx {
-							out[i] = want[x]
-						}
-						return out, nil
-					}))
-					if err != nil {
-						t.Fatal(err)
-					}
-					note, err := ledger.SignCheckpointBody(k, ledger.CheckpointBody{Origin: tw.lg.Origin, Size: c.Size, Root: root})
-					if err != nil {
-						t.Fatal(err)
-					}
-					tw.exec(t, "UPDATE checkpoints SET root = ?, note = ? WHERE log_id = ? AND size = ?", root[:], note, tw.lg.ID, c.Size)
-					resigned++
-				}
-				if resigned == 0 {
-					t.Fatal("no checkpoint covers the target")
-				}
+				tw.resignCheckpoints(t, want, lt.OtherKey(t))
 			},
 			// Every stored checkpoint now agrees with the entries, but not
 			// with the town's key: verify says so, and can name no entry.
@@ -930,45 +944,12 @@ func testWitnessedRewriteE2E(t *testing.T, base *e2eBase) {
 
 	// The rewrite, re-signed with the real key.
 	want := tw.rewriteTree(t, tw.target, tw.changedAmount(t, tw.target))
-	cfg, _, err := loadConfig("test", tw.args, nil)
+	key, err := signingKey(tw.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := signingKey(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rootOf := func(size int64) tlog.Hash {
-		t.Helper()
-		root, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-			out := make([]tlog.Hash, len(idx))
-			for i, x := range idx {
-				out[i] = want[x]
-			}
-			return out, nil
-		}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return root
-	}
-	tw.dropTriggers(t, "checkpoints_no_update")
-	cps, err := tw.store.Checkpoints(context.Background(), tw.lg.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cps {
-		if c.Size <= tw.target {
-			continue
-		}
-		root := rootOf(c.Size)
-		note, err := ledger.SignCheckpointBody(key, ledger.CheckpointBody{Origin: tw.lg.Origin, Size: c.Size, Root: root})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tw.exec(t, "UPDATE checkpoints SET root = ?, note = ? WHERE log_id = ? AND size = ?", root[:], note, tw.lg.ID, c.Size)
-	}
-	head, err := ledger.SignCheckpointBody(key, ledger.CheckpointBody{Origin: tw.lg.Origin, Size: tw.size, Root: rootOf(tw.size)})
+	tw.resignCheckpoints(t, want, key)
+	head, err := ledger.SignCheckpointBody(key, ledger.CheckpointBody{Origin: tw.lg.Origin, Size: tw.size, Root: rootOf(t, want, tw.size)})
 	if err != nil {
 		t.Fatal(err)
 	}
