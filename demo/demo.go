@@ -73,7 +73,7 @@ var Planted = append([]Plant{
 	{"C1", "一笔公益岗位工资打入了另一户人的一卡通"},
 	{"C2", "一个账户 8 月收到三户人的公益岗位工资"},
 	{"C4", "向一名村民无补贴项目支付 12,000 元"},
-	{"D1", "一笔健康扶贫资金 1 月到账后一直未使用"},
+	{"D1", "一笔城乡医疗救助资金 1 月到账后一直未使用"},
 	{"D2", "一笔社会帮扶资金到账后未发布资金分配结果公告"},
 	{"E3", "一个项目从某笔资金的支付超过了拨付给它的金额"},
 	{"E7", "产业专项资金拨付给了基础设施项目"},
@@ -290,7 +290,7 @@ func (l *loader) people(o Options) error {
 				p.row.JoinedOn = ledger.Date{Year: 2000 + l.r.IntN(20), Month: time.Month(1 + l.r.IntN(12)), Day: 1 + l.r.IntN(28)}
 			}
 			if hh.kind == ledger.KindMonitored {
-				p.row.MonitoringKind = []string{ledger.MonitorUnstable, ledger.MonitorMarginal, ledger.MonitorSuddenHard}[h%3]
+				p.row.MonitoringKind = []string{ledger.MonitorUnstable, ledger.MonitorMarginal, ledger.MonitorSuddenHard}[h/9%3]
 			}
 			hh.members = append(hh.members, len(l.persons))
 			l.persons = append(l.persons, p)
@@ -341,6 +341,20 @@ func (l *loader) people(o Options) error {
 			regs = append(regs, ledger.RegisterRow{IDNumber: l.persons[i].row.IDNumber, Kind: "在校生", On: l.date(1, 3)})
 		}
 	}
+	// the poor households' history: 脱贫户 (and the 脱贫不稳定户 among the
+	// 监测对象) were lifted out in 2016–2020; every 监测对象 was enrolled in
+	// 2021–2025. 边缘易致贫户 and 突发严重困难户 come from 一般农户: never lifted.
+	var lifted, enrolled []ledger.RegisterRow
+	for h, hh := range l.houses[:o.PoorHouseholds] {
+		hd := l.persons[hh.members[0]].row
+		if hh.kind == ledger.KindLifted || hd.MonitoringKind == ledger.MonitorUnstable {
+			lifted = append(lifted, ledger.RegisterRow{IDNumber: hd.IDNumber, Kind: "脱贫", On: ledger.Date{Year: 2016 + h%5, Month: 12, Day: 1 + h%28}})
+		}
+		if hh.kind == ledger.KindMonitored {
+			enrolled = append(enrolled, ledger.RegisterRow{IDNumber: hd.IDNumber, Kind: "纳入监测", On: ledger.Date{Year: 2021 + h%5, Month: time.Month(3 + h%9), Day: 1 + h%28}})
+		}
+	}
+	regs = append(append(lifted, enrolled...), regs...)
 	for i := range regs {
 		regs[i].Row = i + 2
 	}

@@ -92,6 +92,7 @@ func TestDemoTown(t *testing.T) {
 			t.Errorf("planted %s (%s) not found", p.Rule, p.What)
 		}
 	}
+	checkPractice(t, tw, d, fs) // a demo true to practice (issue 17)
 	checkPlanted17(t, tw, fs)
 	rep, err := tw.svc.L.Verify(ctx, tw.lg, ledger.VerifyOptions{})
 	if err != nil || !rep.OK() {

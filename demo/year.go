@@ -9,24 +9,69 @@ import (
 )
 
 type fundSpec struct {
-	doc, name, level, nature, purpose string
-	amount                            ledger.Fen
-	month, day                        int
-	noNotice                          bool // planted D2
-	idle                              bool // planted D1: never allocated
+	doc, name, level, nature, code, purpose string
+	amount                                  ledger.Fen
+	month, day                              int
+	noNotice                                bool // planted D2
+	idle                                    bool // planted D1: never allocated
 }
 
+// The funds of 2026 as a township in a county that was never a 贫困县 books
+// them: 衔接推进乡村振兴补助资金 (衔接资金) from every level under the 21305
+// 巩固脱贫攻坚成果衔接乡村振兴 function codes by purpose (2130504 农村基础设施建设,
+// 2130505 生产发展, 2130599 其他巩固脱贫衔接支出), and the sector funds under
+// their sectors' codes (2082001 临时救助支出, 2101301 城乡医疗救助, 2110402 农村环境保护,
+// 2050299 其他普通教育支出 for 学生资助 across 学段, 2210105 农村危房改造); no
+// 统筹整合涉农资金 (a pilot of the former 贫困县 only). The donation is not budget
+// money: no function code.
 var funds = []fundSpec{
-	{"湘财农指〔2026〕3号", "中央财政衔接推进乡村振兴补助资金（第一批）", "中央", "统筹整合涉农资金", "产业", 3_200_000_00, 1, 5, false, false},
-	{"湘财农指〔2026〕6号", "省级财政衔接推进乡村振兴补助资金（就业）", "省级", "专项扶贫资金", "就业", 1_000_000_00, 1, 5, false, false},
-	{"长财农〔2026〕7号", "市级财政衔接资金（兜底保障）", "市州级", "专项扶贫资金", "兜底保障", 400_000_00, 1, 8, false, false},
-	{"浏财农〔2026〕5号", "县级健康扶贫专项资金", "县市区级", "专项扶贫资金", "健康", 500_000_00, 1, 20, false, true},
-	{"浏财农〔2026〕12号", "县级产业发展专项资金", "县市区级", "专项扶贫资金", "产业", 1_200_000_00, 2, 26, false, false},
-	{"镇财〔2026〕2号", "镇级人居环境整治资金", "乡镇级", "其他资金", "人居环境", 300_000_00, 3, 2, false, false},
-	{"湘财农指〔2026〕18号", "中央财政衔接推进乡村振兴补助资金（第二批）", "中央", "统筹整合涉农资金", "基础设施", 2_000_000_00, 4, 10, false, false},
-	{"湘财教〔2026〕9号", "省级教育资助资金", "省级", "专项扶贫资金", "教育", 800_000_00, 5, 8, false, false},
-	{"浏慈〔2026〕1号", "浏阳市慈善总会助学捐赠", "社会帮扶", "社会帮扶资金", "教育", 200_000_00, 3, 20, true, false},
-	{"浏财农〔2026〕31号", "县级农村危房改造资金", "县市区级", "专项扶贫资金", "住房", 900_000_00, 6, 15, false, false},
+	{"湘财农指〔2026〕3号", "中央财政衔接推进乡村振兴补助资金（第一批）", "中央", natureCentral, "2130505", "产业", 3_200_000_00, 1, 5, false, false},
+	{"湘财农指〔2026〕6号", "省级财政衔接推进乡村振兴补助资金（就业帮扶）", "省级", natureProvincial, "2130599", "就业", 1_000_000_00, 1, 5, false, false},
+	{"长财社〔2026〕7号", "长沙市困难群众救助补助资金（临时救助）", "市州级", "其他资金", "2082001", "兜底保障", 400_000_00, 1, 8, false, false},
+	{"浏财社〔2026〕5号", "浏阳市城乡医疗救助资金", "县市区级", "其他资金", "2101301", "健康", 500_000_00, 1, 20, false, true},
+	{"浏财农〔2026〕12号", "浏阳市油茶产业发展专项资金", "县市区级", "其他资金", "2130505", "产业", 1_200_000_00, 2, 26, false, false},
+	{"镇财〔2026〕2号", "镇级人居环境整治资金", "乡镇级", "其他资金", "2110402", "人居环境", 300_000_00, 3, 2, false, false},
+	{"湘财农指〔2026〕18号", "中央财政衔接推进乡村振兴补助资金（第二批）", "中央", natureCentral, "2130504", "基础设施", 2_000_000_00, 4, 10, false, false},
+	{"湘财教〔2026〕9号", "省级学生资助补助资金", "省级", "其他资金", "2050299", "教育", 800_000_00, 5, 8, false, false},
+	{"浏慈〔2026〕1号", "浏阳市慈善总会助学捐赠", "社会帮扶", "社会帮扶资金", "", "教育", 200_000_00, 3, 20, true, false},
+	{"浏财建〔2026〕31号", "农村危房改造补助资金", "县市区级", "其他资金", "2210105", "住房", 900_000_00, 6, 15, false, false},
+}
+
+// The 资金性质 of 衔接资金 by level.
+const (
+	natureCentral    = "中央财政衔接推进乡村振兴补助资金"
+	natureProvincial = "省级财政衔接推进乡村振兴补助资金"
+)
+
+// Unit costs of the village projects' tasks, so that a task is what its
+// budget buys: rural road hardening (4.5 m wide, 18 cm concrete) about
+// 60万元 a kilometre (the county's 40–80万元), a 蓄水池 8万元 and 管网
+// 15万元 a kilometre, 油茶低改 1,000 元 a mu (the subsidy standard), 改厕 1,500
+// 元 a household (the standard) and 沟渠清理 4万元 a kilometre.
+const (
+	RoadPerKm  = 600_000_00
+	poolCost   = 80_000_00
+	pipePerKm  = 150_000_00
+	camelliaMu = 1_000_00
+	toiletCost = 1_500_00
+	ditchPerKm = 40_000_00
+)
+
+// task is a village project's 建设任务 for its budget.
+func task(name string, budget ledger.Fen) string {
+	km := func(f, per ledger.Fen) string { return fmt.Sprintf("%.1f", float64(f)/float64(per)) }
+	switch name {
+	case "村组道路硬化":
+		return "硬化村组道路 " + km(budget, RoadPerKm) + " 公里（路面宽 4.5 米）"
+	case "油茶基地提质改造":
+		return fmt.Sprintf("改造油茶林 %d 亩", budget/camelliaMu)
+	case "农村人居环境整治":
+		toilets := budget * 6 / 10 / toiletCost
+		return fmt.Sprintf("改厕 %d 户、清理沟渠 %s 公里", toilets, km(budget-toilets*toiletCost, ditchPerKm))
+	default: // 安全饮水巩固提升
+		pools := 1 + budget/(400_000_00)
+		return fmt.Sprintf("新建蓄水池 %d 座、铺设管网 %s 公里", pools, km(budget-pools*poolCost, pipePerKm))
+	}
 }
 
 // project codes with a fixed role in the year
@@ -77,8 +122,7 @@ func (l *loader) year(o Options) error {
 			pEducation: "按学段每生每年 1,000 至 1,500 元", pRelief: "按困难程度每户每次 500 至 3,000 元"}[p.Code]
 		rows = append(rows, p)
 	}
-	cats := []struct{ cat, name, task string }{{"基础设施", "村组道路硬化", "硬化村组道路 2.5 公里"}, {"产业", "油茶基地提质改造", "改造油茶林 300 亩"},
-		{"人居环境", "农村人居环境整治", "改厕 60 户、清理沟渠 3 公里"}, {"基础设施", "安全饮水巩固提升", "新建蓄水池 2 座、铺设管网 3.5 公里"}}
+	cats := []struct{ cat, name string }{{"基础设施", "村组道路硬化"}, {"产业", "油茶基地提质改造"}, {"人居环境", "农村人居环境整治"}, {"基础设施", "安全饮水巩固提升"}}
 	n := 10
 	for vi, v := range Villages {
 		for k := range 3 + vi%2 {
@@ -89,12 +133,17 @@ func (l *loader) year(o Options) error {
 			st := states[(vi*3+k)%len(states)]
 			budget := ledger.Fen(100_000_00 + l.r.IntN(60)*10_000_00)
 			p := ledger.ProjectRow{Code: fmt.Sprintf("ZT-2026-%03d", n), Name: v.Name + c.name, Category: c.cat, Nature: "新建", Village: v.Code,
-				Location: v.Name + groups[k], Task: c.task, Budget: budget, ResponsibleUnit: v.Name + "村民委员会", ResponsiblePerson: l.name(),
+				Location: v.Name + groups[k], Task: task(c.name, budget), Budget: budget, ResponsibleUnit: v.Name + "村民委员会", ResponsiblePerson: l.name(),
 				Implementer: v.Name + "村民委员会", StartOn: l.date(3, 1), EndOn: l.date(11, 30), Beneficiaries: 60 + l.r.IntN(200),
 				PoorBeneficiaries: 20 + l.r.IntN(40), Targets: "受益群众满意度 95% 以上", Participation: "村民代表会议审议通过", Mechanism: "优先吸纳脱贫户务工",
 				BudgetBySource: []ledger.FundBudget{{SourceLevel: "中央", Amount: budget}}, Status: st}
 			if st == ledger.ProjPlanned || st == ledger.ProjInProgress || st == ledger.ProjAccepted || st == ledger.ProjCompleted {
 				p.ApprovalDocNo, p.ApprovedOn = fmt.Sprintf("浏乡振发〔2026〕%d号", n), l.date(2, 20)
+			}
+			if st == ledger.ProjDeclared || st == ledger.ProjReviewed || st == ledger.ProjPublicized {
+				// next year's projects, entering the library this autumn: their
+				// 入库公示 (20 November) comes before they start
+				p.StartOn, p.EndOn = ledger.Date{Year: 2027, Month: 3, Day: 1}, ledger.Date{Year: 2027, Month: 11, Day: 30}
 			}
 			if vi == 0 && k == 0 {
 				p.Status = ledger.ProjRemoved // one removed, one terminated
@@ -247,7 +296,7 @@ func (l *loader) fundsOf(m int, building []ledger.ProjectRow, fin string) error 
 		}
 		l.set(m, f.day, 10)
 		if _, err := l.s.RecordFund(l.ctx, l.lg, fin, ledger.FundRow{DocNo: f.doc, Name: f.name, SourceLevel: f.level, Nature: f.nature,
-			FunctionCode: "2130599", Purpose: f.purpose, Year: 2026, Amount: f.amount, ArrivedOn: l.date(m, f.day)}, nil); err != nil {
+			FunctionCode: f.code, Purpose: f.purpose, Year: 2026, Amount: f.amount, ArrivedOn: l.date(m, f.day)}, nil); err != nil {
 			return fmt.Errorf("fund %s: %w", f.doc, err)
 		}
 		l.sum.Funds++
@@ -258,7 +307,7 @@ func (l *loader) fundsOf(m int, building []ledger.ProjectRow, fin string) error 
 		var targets []ledger.AllocationRow
 		left := f.amount
 		add := func(code string, amount ledger.Fen) {
-			amount = min(amount, left)
+			amount = min(amount, left) / 100_00 * 100_00 // a town allocates whole hundreds of yuan
 			if amount <= 0 {
 				return
 			}
@@ -276,7 +325,7 @@ func (l *loader) fundsOf(m int, building []ledger.ProjectRow, fin string) error 
 		case "产业":
 			add(pIndustry, f.amount/3)
 			if f.doc == funds[0].doc {
-				// 统筹整合 money may go to any purpose
+				// 衔接资金 may go to 基础设施 and 人居环境 too (ledger.CrossPurpose)
 				for _, p := range building[:min(4, len(building))] {
 					add(p.Code, p.Budget/2)
 				}
@@ -287,7 +336,7 @@ func (l *loader) fundsOf(m int, building []ledger.ProjectRow, fin string) error 
 					}
 				}
 			} else if len(building) > 6 {
-				// planted E7: 产业 专项 money allocated to an infrastructure project
+				// planted E7: the county's 产业 专项 money (not 衔接资金) allocated to an infrastructure project
 				add(building[6].Code, 150_000_00)
 			}
 		default:
@@ -399,7 +448,26 @@ func (l *loader) fundOf(p ledger.ProjectRow) string {
 	return funds[6].doc
 }
 
-// loans grants micro-loans in February to April and publishes each
+// LPR1Y is the one-year 贷款市场报价利率 (LPR) in force on a date, in basis
+// points: 脱贫人口小额信贷 are priced at it (原则上按照 1 年期 LPR 放款), not at
+// the benchmark 4.35 % of before 2019. 3.10 % from 21 October 2024, 3.00 %
+// from 20 May 2025.
+func LPR1Y(d ledger.Date) int64 {
+	if d.Before(ledger.Date{Year: 2025, Month: 5, Day: 20}) {
+		return 310
+	}
+	return 300
+}
+
+// addMonths is a loan's due date: the same day term months on (the
+// month's last day when it has no such day), as the bank's contract reads.
+func addMonths(d ledger.Date, months int) ledger.Date {
+	t := time.Date(d.Year, d.Month+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+	last := t.AddDate(0, 1, -1).Day()
+	return ledger.Date{Year: t.Year(), Month: t.Month(), Day: min(d.Day, last)}
+}
+
+// loans grants 脱贫人口小额信贷 in February to April and publishes each
 // village's 小额信贷公示 for April.
 func (l *loader) loans(m int, o Options, fin string) error {
 	if m < 2 || m > 4 {
@@ -413,8 +481,8 @@ func (l *loader) loans(m int, o Options, fin string) error {
 		}
 		term := []int{12, 24, 36}[h%3]
 		if _, err := l.s.GrantLoan(l.ctx, l.lg, fin, ledger.LoanRow{ContractNo: fmt.Sprintf("LYNS-2026-%04d", h), BorrowerIDNumber: head.row.IDNumber,
-			Bank: "浏阳农商银行", Amount: ledger.Fen(20000_00 + (h%4)*10000_00), TermMonths: term, RateBP: 435, Use: []string{"油茶种植", "生猪养殖", "蔬菜种植", "农家乐"}[h%4],
-			GrantedOn: l.date(m, 15), DueOn: l.date(m, 15).AddDays(term * 30)}, nil); err != nil {
+			Bank: "浏阳农商银行", Amount: ledger.Fen(20000_00 + (h%4)*10000_00), TermMonths: term, RateBP: LPR1Y(l.date(m, 15)), Use: []string{"油茶种植", "生猪养殖", "蔬菜种植", "农家乐"}[h%4],
+			GrantedOn: l.date(m, 15), DueOn: addMonths(l.date(m, 15), term)}, nil); err != nil {
 			return fmt.Errorf("loan: %w", err)
 		}
 		l.sum.Loans++
@@ -455,7 +523,8 @@ func (l *loader) plants(o Options, fin string) error {
 		{ProjectCode: pRelief, DocNo: funds[2].doc, ItemCode: "DB02", Kind: ledger.PaySubsidy, PayeeIDNumber: head(50).row.IDNumber, Amount: 800_00, Period: ledger.Period{Year: 2026}, PaidOn: l.date(11, 12)},
 	}
 	// E3: a payment beyond what the project holds of the fund
-	rows = append(rows, ledger.PaymentRow{ProjectCode: pRelief, DocNo: funds[0].doc, Kind: ledger.PaySubsidy, PayeeIDNumber: head(60).row.IDNumber, Amount: 2000_00, PaidOn: l.date(11, 12)})
+	// (衔接资金 of the 基础设施 batch on the town's 产业 project: a purpose 衔接资金 may serve, so not E7)
+	rows = append(rows, ledger.PaymentRow{ProjectCode: pIndustry, DocNo: funds[6].doc, Kind: ledger.PaySubsidy, PayeeIDNumber: head(60).row.IDNumber, Amount: 2000_00, PaidOn: l.date(11, 12)})
 	if err := l.importPayments("11月补充发放明细.xlsx", rows); err != nil {
 		return err
 	}
@@ -491,9 +560,9 @@ func (l *loader) plants(o Options, fin string) error {
 	var old []ledger.LoanRow
 	for i := range 6 { // one-year loans of 2025, overdue now
 		h := 100 + i*13
+		granted := ledger.Date{Year: 2025, Month: time.Month(3 + i), Day: 10}
 		old = append(old, ledger.LoanRow{ContractNo: fmt.Sprintf("LYNS-2025-%04d", h), BorrowerIDNumber: head(h).row.IDNumber, Bank: "浏阳农商银行",
-			Amount: 30000_00, TermMonths: 12, RateBP: 435, Use: "生猪养殖", GrantedOn: ledger.Date{Year: 2025, Month: time.Month(3 + i), Day: 10},
-			DueOn: ledger.Date{Year: 2026, Month: time.Month(3 + i), Day: 10}})
+			Amount: 30000_00, TermMonths: 12, RateBP: LPR1Y(granted), Use: "生猪养殖", GrantedOn: granted, DueOn: addMonths(granted, 12)})
 	}
 	var elder int
 	for h := range l.houses[:o.PoorHouseholds] {
@@ -503,10 +572,10 @@ func (l *loader) plants(o Options, fin string) error {
 		}
 	}
 	old = append(old, ledger.LoanRow{ContractNo: "LYNS-2026-9001", BorrowerIDNumber: head(elder).row.IDNumber, Bank: "浏阳农商银行", Amount: 20000_00,
-		TermMonths: 24, RateBP: 435, Use: "油茶种植", GrantedOn: l.date(10, 8), DueOn: l.date(10, 8).AddDays(730)})
+		TermMonths: 24, RateBP: LPR1Y(l.date(10, 8)), Use: "油茶种植", GrantedOn: l.date(10, 8), DueOn: addMonths(l.date(10, 8), 24)})
 	second := 2 + 29 // a household that borrowed in February (loans step: h = m, m+29 …)
 	old = append(old, ledger.LoanRow{ContractNo: "LYNS-2026-9002", BorrowerIDNumber: head(second).row.IDNumber, Bank: "浏阳农商银行", Amount: 20000_00,
-		TermMonths: 12, RateBP: 435, Use: "蔬菜种植", GrantedOn: l.date(10, 9), DueOn: l.date(10, 9).AddDays(365)})
+		TermMonths: 12, RateBP: LPR1Y(l.date(10, 9)), Use: "蔬菜种植", GrantedOn: l.date(10, 9), DueOn: addMonths(l.date(10, 9), 12)})
 	for i := range old {
 		old[i].Row = i + 2
 	}

@@ -1,6 +1,10 @@
 package ledger
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // The domain's values: the registry (DOMAIN.md §3), money (§4) and the
 // project library (§5). These are domain types: no JSON, database or API tags
@@ -44,8 +48,28 @@ var Purposes = []string{"产业", "就业", "教育", "健康", "兜底保障", 
 // FundNatures are the usual 资金性质 values (others are accepted as typed).
 var FundNatures = []string{"专项扶贫资金", "统筹整合涉农资金", "社会帮扶资金", "其他资金"}
 
-// NatureIntegrated is the 资金性质 that may be used across purposes (E7).
+// NatureIntegrated is the 资金性质 that may be used across purposes (E7):
+// the 统筹整合涉农资金 of the former 贫困县' integration pilot.
 const NatureIntegrated = "统筹整合涉农资金"
+
+// LinkagePurposes are the purposes 衔接资金 (中央/省/市/县级财政衔接推进乡村振兴补助资金,
+// 财农〔2021〕19号 and the provinces' rules after it) may serve whatever the
+// purpose its 指标 names: 产业发展, 就业帮扶, 小型公益性基础设施 and 人居环境, 雨露计划,
+// 小额信贷贴息. Not 兜底保障, 健康 or 住房, which have their own channels.
+var LinkagePurposes = []string{"产业", "就业", "基础设施", "人居环境", "教育", "小额信贷贴息"}
+
+// CrossPurpose reports whether money of a 资金性质 may go to a project of
+// another category (E7): 统筹整合涉农资金 to any, 衔接资金 (a 资金性质 naming
+// 衔接) to the LinkagePurposes.
+func CrossPurpose(nature, category string) bool {
+	switch {
+	case nature == NatureIntegrated:
+		return true
+	case strings.Contains(nature, "衔接"):
+		return slices.Contains(LinkagePurposes, category)
+	}
+	return false
+}
 
 // Payment kinds (付款类型).
 const (

@@ -341,8 +341,8 @@ func ruleD1(d *ledger.ScanData, c Config) []ledger.Finding {
 	return sorted(out)
 }
 
-// E7: a fund's purpose differs from the project's category (unless the fund
-// is 统筹整合涉农资金).
+// E7: a fund's purpose differs from the project's category (unless its
+// 资金性质 may cross purposes there: ledger.CrossPurpose).
 func ruleE7(d *ledger.ScanData, c Config) []ledger.Finding {
 	x := finder{d}
 	groups := map[[2]int64]*aggregate{}
@@ -352,7 +352,7 @@ func ruleE7(d *ledger.ScanData, c Config) []ledger.Finding {
 			continue
 		}
 		f, pr := d.Funds[p.Fund], d.Projects[p.Project]
-		if f.Nature == ledger.NatureIntegrated || f.Purpose == "" || pr.Category == "" || f.Purpose == pr.Category {
+		if f.Purpose == "" || pr.Category == "" || f.Purpose == pr.Category || ledger.CrossPurpose(f.Nature, pr.Category) {
 			continue
 		}
 		k := [2]int64{p.Fund, p.Project}

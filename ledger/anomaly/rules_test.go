@@ -235,6 +235,25 @@ func TestRules(t *testing.T) {
 			p.Project = 8
 			setPayments(x, p)
 		}, 0},
+		{"E7 near miss: 衔接资金 on a 就业 project", "E7", func(x *ledger.ScanData) {
+			f := x.Funds[5]
+			f.Nature = "中央财政衔接推进乡村振兴补助资金"
+			x.Funds[5] = f
+			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
+			p.Project = 8
+			setPayments(x, p)
+		}, 0},
+		{"E7 fires: 衔接资金 on a 兜底保障 project (not one of its purposes)", "E7", func(x *ledger.ScanData) {
+			f := x.Funds[5]
+			f.Nature = "省级财政衔接推进乡村振兴补助资金"
+			x.Funds[5] = f
+			pr := x.Projects[8]
+			pr.Category = "兜底保障"
+			x.Projects[8] = pr
+			p := pay(p1, 10, "GY01", 300_00, "2026-03", "2026-03-25")
+			p.Project = 8
+			setPayments(x, p)
+		}, 1},
 		{"F1 fires: two below the threshold, sum above, 30 days apart", "F1", func(x *ledger.ScanData) {
 			o := ledger.PayeeRef{Kind: ledger.PayeeOrg, ID: 50}
 			setPayments(x, pay(o, 0, "", 60000_00, "", "2026-03-01"), pay(o, 0, "", 50000_00, "", "2026-03-31"))
