@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -682,7 +683,9 @@ func (e *townEnv) sendForm(path, caller string, v url.Values) response {
 
 // TestNoticesJob: on the 1st the notices job makes and publishes, with their
 // PDFs, one 资金发放结果公告 per village paid in the month before and the
-// last quarter's 季度资金使用情况; a second run makes nothing.
+// last quarter's 季度资金使用情况; it drafts the stage notices of the
+// town's projects in 实施 (and the year's plan) and leaves them for a person,
+// as the default auto_publish says; a second run makes nothing.
 func TestNoticesJob(t *testing.T) {
 	e := newTownEnv(t, "sqlite")
 	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("300")})
@@ -700,11 +703,24 @@ func TestNoticesJob(t *testing.T) {
 		}
 		return jr.Counts
 	}
-	if c := run(); c["drafted"] != 3 || c["published"] != 3 {
+	if c := run(); c["drafted"] != 6 || c["published"] != 3 || c["left_as_draft"] != 3 {
 		t.Fatalf("first run: %v", c)
 	}
 	if c := run(); c["drafted"] != 0 || c["published"] != 0 {
 		t.Fatalf("second run: %v", c)
+	}
+	drafts, err := e.svc.Notices(context.Background(), e.lg, ledger.NoticeDraft, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range drafts {
+		if slices.Contains(ledger.AutoPublishTypes, n.Type) {
+			t.Errorf("a %s left as a draft", n.Type)
+		}
+		t.Logf("left for a person: %s %s", n.Type, n.Title)
+	}
+	if len(drafts) != 3 {
+		t.Errorf("%d drafts left for a person, want 3", len(drafts))
 	}
 	var list struct{ Items []api.PublicNoticeDTO }
 	e.decode(e.call("GET", "/api/public/notices", "none", nil), &list)
