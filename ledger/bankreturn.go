@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The bank's record (银行代发回盘): what the bank says it did with each
@@ -120,7 +123,13 @@ func bankInvalid(field, format string, args ...any) *Error {
 // recordBankReturn writes one bank return row. It refuses (a malformed
 // row) a row without a batch or voucher number, account, holder, a
 // positive amount, a known state or a date, and a row already recorded.
-func (w *txn) recordBankReturn(actor string, r BankReturnRow) (BankReturn, error) {
+//
+// seen counts the rows of one file by their key: a file may hold two rows
+// alike in every recorded field (two members' equal wages into the head's
+// 一卡通, in a file without 凭证号), so the n-th such row gets the key with
+// "-n"; the same file imported again meets its first row's key and is
+// refused.
+func (w *txn) recordBankReturn(actor string, r BankReturnRow, seen map[string]int) (BankReturn, error) {
 	r.BatchNo, r.VoucherNo = strings.TrimSpace(r.BatchNo), strings.TrimSpace(r.VoucherNo)
 	if r.BatchNo == "" && r.VoucherNo == "" {
 		return BankReturn{}, bankInvalid("voucher_no", "批次号和凭证号至少须填写其一")
@@ -144,9 +153,17 @@ func (w *txn) recordBankReturn(actor string, r BankReturnRow) (BankReturn, error
 	}
 	b := BankReturn{BatchNo: r.BatchNo, VoucherNo: r.VoucherNo, Bank: strings.TrimSpace(r.Bank),
 		AccountIndex: w.s.Vault.Index(IndexAccount, acct), AccountTail: AccountTail(acct), HolderIndex: w.s.Vault.NameIndex(name),
-		HolderLabel: MaskName(name), Amount: r.Amount, Status: r.Status, TradeOn: r.TradeOn, Note: strings.TrimSpace(r.Note)}
+		HolderLabel: MaskName(name), Amount: r.Amount, Status: r.Status, TradeOn: r.TradeOn, Note: maskBankNote(r.Note, name)}
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%s\x00%s", b.BatchNo, b.VoucherNo, b.AccountIndex, b.Amount, b.Status, b.TradeOn))
 	key := hex.EncodeToString(sum[:16])
+	if seen != nil {
+		if n := seen[key]; n > 0 {
+			seen[key] = n + 1
+			key += "-" + strconv.Itoa(n)
+		} else {
+			seen[key] = 1
+		}
+	}
 	var old BankReturn
 	if _, err := w.bk.ObjectByKey(objBankReturn, key, &old); err == nil {
 		return BankReturn{}, bankInvalid("voucher_no", "该银行回盘记录已导入过（批次号 %s，凭证号 %s，账号尾号 %s，交易日期 %s）", b.BatchNo, b.VoucherNo, b.AccountTail, b.TradeOn)
@@ -409,4 +426,25 @@ func checkBankColumns(m map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// bankDigits are runs of digits a bank writes into its free-text reason: an
+// account or ID number ("账号6230901000000001户名张三不符").
+var bankDigits = regexp.MustCompile(`\d{6,}[Xx]?`)
+
+// maskBankNote keeps a bank's reason for a failure or a return readable
+// without the personal data banks write into it: every run of six digits or
+// more becomes ****1234 (its last four), and the row's holder name its
+// masked form. The reason goes into the log and onto a monitor's flag,
+// where an account shows only its last four digits.
+func maskBankNote(note, holder string) string {
+	note = strings.TrimSpace(note)
+	note = bankDigits.ReplaceAllStringFunc(note, func(d string) string {
+		d = strings.TrimRight(d, "Xx")
+		return "****" + d[len(d)-4:]
+	})
+	if holder != "" && utf8.RuneCountInString(holder) >= 2 {
+		note = strings.ReplaceAll(note, holder, MaskName(holder))
+	}
+	return note
 }

@@ -38,6 +38,10 @@ var families = map[string]bool{
 
 	"person": false, "household": false, "register": false, "flag": false,
 	"complaint": false, "user": false, "bank_return": false,
+	// who stands behind an organisation (its 法定代表人 and 股东 as registry
+	// persons, for rule F3): the ids would tie a named representative to
+	// their own household's payments in the public entries.
+	"organisation_people": false,
 }
 
 // Family returns the family of an entry type ("payment" for

@@ -134,8 +134,9 @@ func (s *Service) Import(ctx context.Context, lg Log, actor string, in ImportInp
 				collect(r.Row, c, err)
 			}
 		case "bank_returns":
+			seen := map[string]int{}
 			for _, r := range in.BankReturns {
-				_, err := w.recordBankReturn(actor, r)
+				_, err := w.recordBankReturn(actor, r, seen)
 				collect(r.Row, nil, err)
 			}
 		default:

@@ -219,3 +219,45 @@ func asLedgerErr(err error, out **ledger.Error) bool {
 	*out = e
 	return ok
 }
+
+// TestBankReturnTwinRowsAndNote: a bank file may hold two rows alike in
+// every recorded field (two members' equal wages into the head's 一卡通,
+// without 凭证号): both are recorded, and the same file again is refused.
+// The bank's free-text reason is kept without the account number and the
+// holder's full name banks write into it: in the entry and on R1's flag.
+func TestBankReturnTwinRowsAndNote(t *testing.T) {
+	s, lg := bankTown(t, "sqlite")
+	ctx := context.Background()
+	failed := bankRow(4, "B-TWIN", "记-001", 1, "", "", "800", "失败", "2026-03-06")
+	failed.Note = "账号6230901000000001户名" + bankName(1) + "不符，身份证号439901197001010011"
+	rows := []ledger.BankReturnRow{
+		bankRow(2, "B-TWIN", "", 2, "", "", "300", "成功", "2026-04-21"),
+		bankRow(3, "B-TWIN", "", 2, "", "", "300", "成功", "2026-04-21"),
+		failed,
+	}
+	in := ledger.ImportInput{Kind: "bank_returns", Rows: len(rows), BankReturns: rows}
+	if _, err := s.Import(ctx, lg, "fin", in, false, nil); err != nil {
+		t.Fatalf("a file with two rows alike: %v", err)
+	}
+	brs, err := s.BankReturns(ctx, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twins, notes := 0, ""
+	for _, b := range brs {
+		if b.BatchNo == "B-TWIN" && b.Status == "成功" {
+			twins++
+		}
+		notes += b.Note
+	}
+	if twins != 2 {
+		t.Fatalf("%d of the two rows alike recorded", twins)
+	}
+	if strings.Contains(notes, "6230901000000001") || strings.Contains(notes, "439901197001010011") || strings.Contains(notes, bankName(1)) ||
+		!strings.Contains(notes, "账号****0001户名") || !strings.Contains(notes, ledger.MaskName(bankName(1))) {
+		t.Fatalf("the bank's reason as kept: %q", notes)
+	}
+	if _, err := s.Import(ctx, lg, "fin", in, false, nil); ledger.ErrorCode(err) != ledger.CodeImportRowsInvalid {
+		t.Fatalf("the same file again: %v", err)
+	}
+}
