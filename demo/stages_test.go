@@ -96,7 +96,7 @@ func TestDemoStageNotices(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := pdfText(t, pdf)
-		words := append(want[typ], p.Name, p.Code, demo.CountyOffice, demo.CountyPhone, "村务监督委员会", "12317")
+		words := append(want[typ], p.Name, p.Code, demo.CountyOffice, demo.CountyPhone, "务监督委员会", "12317") // 村务 or, in a 社区, 居务
 		if typ == ledger.NoticePreStart && p.Contract != nil {
 			words = append(words, p.Contract.Contractor, p.Contract.Amount.Yuan())
 		}

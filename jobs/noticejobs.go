@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -46,10 +47,13 @@ func Notices(p *disclosure.Publisher, auto []string) Job {
 				}
 				types = ledger.AutoPublishOf(t)
 			}
+			// A failure to draft is reported, and what was drafted before it
+			// is still published now: a draft left unpublished today would
+			// be counted as existing tomorrow and never published.
 			drafts, err := p.Svc.DraftPeriodicNotices(ctx, lg, p.Svc.L.Now(), types)
 			counts["drafted"] += int64(len(drafts))
 			if err != nil {
-				return counts, err
+				errs = append(errs, fmt.Errorf("%s: %w", lg.Town, err))
 			}
 			stage, err := p.Svc.DraftStageNotices(ctx, lg, types)
 			for _, d := range stage {
@@ -61,7 +65,19 @@ func Notices(p *disclosure.Publisher, auto []string) Job {
 				drafts = append(drafts, d.Notice)
 			}
 			if err != nil {
-				return counts, err
+				errs = append(errs, fmt.Errorf("%s: %w", lg.Town, err))
+			}
+			// and the drafts made to be published that an earlier run left
+			// (it failed, or the service stopped, between drafting and
+			// publishing)
+			left, err := p.Svc.Notices(ctx, lg, ledger.NoticeDraft, "", "")
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", lg.Town, err))
+			}
+			for _, n := range left {
+				if n.Auto && slices.Contains(types, n.Type) && !slices.ContainsFunc(drafts, func(d ledger.Notice) bool { return d.ID == n.ID }) {
+					drafts = append(drafts, n)
+				}
 			}
 			for _, n := range drafts {
 				if !n.Auto {

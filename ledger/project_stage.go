@@ -197,7 +197,11 @@ func noticeContacts(t Town, v *Village) []string {
 			out = append(out, t.CountyOffice+" "+t.CountyPhone)
 		}
 		if v.SupervisionPhone != "" {
-			out = append(out, v.Name+"村务监督委员会（"+v.SupervisionName+"）"+v.SupervisionPhone)
+			body := "村务监督委员会"
+			if strings.HasSuffix(v.Name, "社区") {
+				body = "居务监督委员会" // a 社区's body is the 居务监督委员会
+			}
+			out = append(out, v.Name+body+"（"+v.SupervisionName+"）"+v.SupervisionPhone)
 		}
 	}
 	return append(out, "全国防止返贫监测和乡村振兴咨询服务热线 12317")
