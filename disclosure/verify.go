@@ -351,6 +351,11 @@ func (s LedgerSource) Latest(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	wc, err := s.L.WitnessedCheckpoint(ctx, s.Lg)
+	if err == nil {
+		if prev, ok := s.L.WitnessedWhilePending(s.Lg, wc); ok {
+			return prev.Note, nil // today's is still with its witnesses
+		}
+	}
 	return wc.Note, err
 }
 

@@ -133,6 +133,7 @@ type Cosigner struct {
 	logMu   map[int64]*sync.Mutex
 	tried   map[int64]tried
 	full    map[int64]WitnessedCheckpoint // per log: the latest checkpoint every witness cosigned
+	quorate map[int64]WitnessedCheckpoint // per log: the latest checkpoint the quorum cosigned
 	running map[int64]inflight            // per log: the cosigning Ensure started
 }
 
@@ -276,6 +277,36 @@ func (l *Ledger) WitnessedCheckpoint(ctx context.Context, lg Log) (WitnessedChec
 	return wc, err
 }
 
+// WitnessedWhilePending returns, for wc short of the quorum only because
+// its witnesses are still being asked (a checkpoint signed a moment ago,
+// a witness slower than a reader's wait), the latest earlier checkpoint of
+// the log the quorum cosigned, which a verifier may check against instead:
+// a slow witness is not a refusal, and a villager scanning a notice right
+// after a write must not be told it failed. A checkpoint short of the
+// quorum for any other reason (refused, unreachable, invalid lines) gets
+// false: the verifier reports it as it is.
+func (l *Ledger) WitnessedWhilePending(lg Log, wc WitnessedCheckpoint) (WitnessedCheckpoint, bool) {
+	c := l.Cosigner()
+	if c == nil || wc.Status == nil || wc.Status.Witnessed() {
+		return WitnessedCheckpoint{}, false
+	}
+	for _, m := range wc.Status.Missing {
+		if m.Invalid {
+			return WitnessedCheckpoint{}, false
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.running[lg.ID]; !ok || f.size != wc.Size {
+		return WitnessedCheckpoint{}, false
+	}
+	q, ok := c.quorate[lg.ID]
+	if !ok || q.Size >= wc.Size {
+		return WitnessedCheckpoint{}, false
+	}
+	return q, true
+}
+
 // CosignedCheckpoint returns cp with the cosignatures of the witnesses
 // that vouched for it, asking them first when it has not been put to them
 // yet and waiting for their answers at most wait (publishing a notice waits
@@ -360,6 +391,16 @@ func (c *Cosigner) Witnessed(ctx context.Context, lg Log, cp Checkpoint) (Witnes
 		return WitnessedCheckpoint{}, err
 	}
 	out := WitnessedCheckpoint{Checkpoint: cp, Note: append(bytes.Clone(cp.Note), lines...), Status: &res}
+	if res.Witnessed() {
+		c.mu.Lock()
+		if c.quorate == nil {
+			c.quorate = map[int64]WitnessedCheckpoint{}
+		}
+		if cur, ok := c.quorate[lg.ID]; !ok || cur.Size <= cp.Size {
+			c.quorate[lg.ID] = out
+		}
+		c.mu.Unlock()
+	}
 	if len(res.Vouched) == len(c.Witnesses) {
 		c.mu.Lock()
 		if c.full == nil {
