@@ -5,7 +5,7 @@ run:
 	go run ./cmd/sunshine serve
 
 test:
-	go test ./...
+	go test -timeout 30m ./...
 
 # Every benchmark at 1,000,000 entries on SQLite and on a throwaway MariaDB
 # (started and stopped by .ci/mariadb.sh). Figures go to bench-results.txt;
