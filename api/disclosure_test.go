@@ -296,6 +296,14 @@ func TestPublishRefusesMissingFields(t *testing.T) {
 		"village": village1, "period": "2026年2月"}), 422, ledger.CodeValidationFailed)
 	wantProblem(t, "monitor drafts", e.call("POST", "/api/v1/notices", "monitor", map[string]any{"type": ledger.NoticeQuarterly, "period": "2026-Q1"}),
 		403, ledger.CodeForbidden)
+	// a village project's notice drafted for another village (its draft
+	// would be read by that village's monitors)
+	before = e.size()
+	wantProblem(t, "another village's project", e.call("POST", "/api/v1/notices", "finance", map[string]any{"type": ledger.NoticePreStart,
+		"project": envProject2, "village": village1}), 422, ledger.CodeValidationFailed)
+	if e.size() != before {
+		t.Error("a refused draft wrote entries")
+	}
 }
 
 // TestObjectionHoldsPayments: a 补助对象公示 with an open objection keeps

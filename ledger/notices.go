@@ -415,6 +415,10 @@ func (w *txn) pickRows(p *noticeDraftPayload) error {
 		}
 		if p.Village == "" {
 			p.Village = pr.Village
+		} else if pr.Village != "" && p.Village != pr.Village {
+			// a village project's notice is posted by its own village (and
+			// its draft is read by that village's monitors alone)
+			return invalid("village", "项目「%s」不属于该村，项目公告的所属村须是项目所在村", pr.Code)
 		}
 		if p.Type == NoticeCompletion {
 			if paid, err := paidOf(w.bk, pr); err != nil {
