@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 )
 
 // cmdExport writes the configured town's log as one portable file: the
@@ -58,7 +57,7 @@ func cmdImportLog(ctx context.Context, args []string, out io.Writer) error {
 	if len(rest) != 1 {
 		return fmt.Errorf("usage: sunshine import-log [flags] FILE")
 	}
-	store, err := gormstore.Open(cfg.DB)
+	store, err := cfg.openStore()
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 )
 
 // Config holds the settings of API.md. Each is read from its environment
@@ -23,6 +24,7 @@ type Config struct {
 	Data              string
 	DB                string
 	Migrate           string // auto | check
+	SQLiteSync        string // SUNSHINE_SQLITE_SYNC: full (default) | normal
 	Town              string
 	TownName          string
 	PublicURL         string
@@ -59,6 +61,7 @@ func (c *Config) settings() []setting {
 		{"SUNSHINE_DATA", "data", "./data", "data folder (SQLite file, generated keys, stored PDFs)", &c.Data},
 		{"SUNSHINE_DB", "db", "", "database DSN; mysql://user:pass@tcp(host:port)/db?parseTime=true for MySQL (default: SQLite in the data folder)", &c.DB},
 		{"SUNSHINE_MIGRATE", "migrate", "", "auto (migrate at start; default for SQLite) or check (refuse to serve while behind; default for MySQL)", &c.Migrate},
+		{"SUNSHINE_SQLITE_SYNC", "sqlite-sync", "full", "SQLite's synchronous setting: full (every acknowledged write survives a power failure) or normal (faster; a power failure can lose the latest acknowledged writes)", &c.SQLiteSync},
 		{"SUNSHINE_TOWN", "town", defaultTown, "the town this service starts with", &c.Town},
 		{"SUNSHINE_TOWN_NAME", "town-name", defaultTownName, "its name", &c.TownName},
 		{"SUNSHINE_PUBLIC_URL", "public-url", "http://localhost:8080", "public base URL printed in QR codes; its host names the checkpoint origin", &c.PublicURL},
@@ -141,6 +144,9 @@ func (c *Config) validate() error {
 	if c.Migrate != "auto" && c.Migrate != "check" {
 		errs = append(errs, fmt.Errorf("SUNSHINE_MIGRATE must be auto or check, not %q", c.Migrate))
 	}
+	if c.SQLiteSync = strings.ToLower(c.SQLiteSync); c.SQLiteSync != "full" && c.SQLiteSync != "normal" {
+		errs = append(errs, fmt.Errorf("SUNSHINE_SQLITE_SYNC must be full or normal, not %q", c.SQLiteSync))
+	}
 	if !townCodeRe.MatchString(c.Town) {
 		errs = append(errs, fmt.Errorf("SUNSHINE_TOWN must be a 6- to 12-digit 区划代码, not %q", c.Town))
 	}
@@ -170,6 +176,16 @@ func (c *Config) validate() error {
 }
 
 func isMySQL(dsn string) bool { return strings.HasPrefix(dsn, "mysql://") }
+
+// storeOptions are the database settings every command opens the books with.
+func (c *Config) storeOptions() gormstore.Options {
+	return gormstore.Options{SQLiteSync: c.SQLiteSync}
+}
+
+// openStore opens the books' database with the configured settings.
+func (c *Config) openStore() (*gormstore.Store, error) {
+	return gormstore.OpenWith(c.DB, c.storeOptions())
+}
 
 // Origin returns the checkpoint origin of a town's log:
 // <host of SUNSHINE_PUBLIC_URL>/log/<town code>.

@@ -204,6 +204,8 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 		{"--tender-threshold", "10万"},
 		{"--tender-threshold", "0"},
 		{"--demo", "--dev-clock", "yesterday"},
+		{"--sqlite-sync", "off"}, // only scratch replays run without syncing
+		{"--sqlite-sync", "sometimes"},
 	}
 	for _, c := range cases {
 		code, _ := runCmd(t, append([]string{"migrate", "--data", t.TempDir()}, c...)...)
@@ -218,6 +220,15 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 	c, _, err = loadConfig("x", []string{"--public-url", "https://gs.example.cn:8443/x"}, nil)
 	if err != nil || c.Origin("430181117") != "gs.example.cn:8443/log/430181117" || c.Migrate != "auto" {
 		t.Fatalf("origin %q %v", c.Origin("430181117"), err)
+	}
+	// Durable by default: every acknowledged write survives a power failure
+	// unless the operator asks for NORMAL by name.
+	if o := c.storeOptions(); o.SQLiteSync != "full" {
+		t.Fatalf("default SQLite sync %q, want full", o.SQLiteSync)
+	}
+	c, _, err = loadConfig("x", []string{"--sqlite-sync", "NORMAL"}, nil)
+	if err != nil || c.storeOptions().SQLiteSync != "normal" {
+		t.Fatalf("--sqlite-sync NORMAL: %v %v", c, err)
 	}
 }
 

@@ -17,7 +17,8 @@ func scratchStore(ctx context.Context) (ledger.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := gormstore.Open(filepath.Join(dir, "scratch.db"))
+	// Thrown away after the replay: no sync is worth its cost.
+	st, err := gormstore.OpenWith(filepath.Join(dir, "scratch.db"), gormstore.Options{SQLiteSync: "off"})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err

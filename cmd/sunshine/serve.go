@@ -58,11 +58,14 @@ func (a *app) Close() {
 // and the ledger, and makes sure the configured town has its log.
 func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	a := &app{cfg: cfg}
-	store, err := gormstore.Open(cfg.DB)
+	store, err := cfg.openStore()
 	if err != nil {
 		return nil, err
 	}
 	a.store = store
+	if !isMySQL(cfg.DB) && cfg.SQLiteSync == "normal" {
+		slog.Warn("SUNSHINE_SQLITE_SYNC=normal: a power failure can lose the latest writes the service acknowledged; the default full syncs every commit")
+	}
 	if migrate && cfg.Migrate == "auto" {
 		if n, err := store.Migrate(ctx); err != nil {
 			a.Close()

@@ -28,7 +28,7 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, err := gormstore.Open(cfg.DB)
+	store, err := cfg.openStore()
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 // verifierLedger opens the database read-only in spirit (no migration, no
 // key generation) with the signing key, or only a public key.
 func verifierLedger(ctx context.Context, cfg *Config, pubFile string) (*gormstore.Store, *ledger.Ledger, error) {
-	store, err := gormstore.Open(cfg.DB)
+	store, err := cfg.openStore()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -246,7 +246,7 @@ func cmdRebuild(ctx context.Context, args []string, out io.Writer) error {
 	bad := false
 	for i, lg := range logs {
 		// Each log is replayed into an empty scratch SQLite database.
-		scratch, err := gormstore.Open(filepath.Join(tmp, fmt.Sprintf("scratch-%d.db", i)))
+		scratch, err := gormstore.OpenWith(filepath.Join(tmp, fmt.Sprintf("scratch-%d.db", i)), gormstore.Options{SQLiteSync: "off"})
 		if err != nil {
 			return err
 		}

@@ -47,6 +47,27 @@ type Options struct {
 	// WrapConnector, when set, wraps the driver's connector: every
 	// connection the store opens goes through it (tests inject faults so).
 	WrapConnector func(driver.Connector) driver.Connector
+	// SQLiteSync is SQLite's synchronous setting. "" or "full" (the
+	// default): a transaction the store committed survives a power failure
+	// (the WAL is synced at every commit; the group-commit writer makes that
+	// one sync per batch). "normal": the WAL is synced only at checkpoints,
+	// so a power failure can lose the latest commits, whose writers were
+	// told they were stored. "off": for a scratch database that is thrown
+	// away (a replay), never for the books. MySQL ignores it.
+	SQLiteSync string
+}
+
+// sqliteSyncPragma maps Options.SQLiteSync to the pragma's value.
+func sqliteSyncPragma(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "", "full":
+		return "FULL", nil
+	case "normal":
+		return "NORMAL", nil
+	case "off":
+		return "OFF", nil
+	}
+	return "", fmt.Errorf("SQLite synchronous must be full, normal or off, not %q", v)
 }
 
 // sqliteDriver is the driver glebarez/go-sqlite registers as "sqlite".
@@ -114,6 +135,10 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 		}
 		return &Store{db: db, dialect: "mysql", inTxQuery: inTransactionQuery(db)}, nil
 	}
+	sync, err := sqliteSyncPragma(o.SQLiteSync)
+	if err != nil {
+		return nil, err
+	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -122,9 +147,10 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 	}
 	// WAL for readers beside the writer; every transaction BEGIN IMMEDIATE,
 	// which is the SQLite form of locking the log head; recursive_triggers so
-	// that INSERT OR REPLACE fires the delete triggers too.
+	// that INSERT OR REPLACE fires the delete triggers too; synchronous FULL
+	// unless asked otherwise (Options.SQLiteSync).
 	full := "file:" + path + "?_txlock=immediate" +
-		"&_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" +
 		"&_pragma=recursive_triggers(1)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)"
 	var conn driver.Connector = dsnConnector{drv: sqliteDriver, dsn: full}
 	if o.WrapConnector != nil {
