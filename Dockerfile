@@ -7,10 +7,14 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/sunshine ./cmd/sunshine
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/sunshine ./cmd/sunshine \
+    && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sunshine /usr/local/bin/sunshine
+# /data belongs to nonroot (65532) in the image, so a fresh named volume
+# mounted there does too and `serve` can create its keys and database.
+COPY --from=build --chown=65532:65532 /out/data /data
 ENV SUNSHINE_ADDR=0.0.0.0:8080 \
     SUNSHINE_DATA=/data
 VOLUME ["/data"]

@@ -4,7 +4,8 @@
 #      a static binary, started as a non-root user (nobody) on a read-only
 #      root file system (a private mount namespace), data on a tmpfs;
 #   2. a fresh clone: the README's run command with the demo, /readyz, the
-#      public home page and a published notice's PDF.
+#      public home page and a published notice's PDF;
+#   3. .ci/image.sh: the image's root file system and the compose secrets.
 # Exits non-zero on the first failure.
 set -uo pipefail
 log() { echo "==> smoke: $*"; }
@@ -89,3 +90,7 @@ fetch "http://127.0.0.1:$PORT/notices/$CODE.pdf" "$WORK/notice.pdf" || fail "the
 fetch "http://127.0.0.1:$PORT/notices/$CODE" "$WORK/notice.html" || fail "the notice page (fetch)"
 grep -q '账本检查点' "$WORK/notice.html" || fail "the notice page"
 log "ok: fresh clone served the demo town, its home page and notice $CODE.pdf"
+
+# ---- 3. the image's root file system: the default command as nonroot on a
+# fresh volume, the keys as compose mounts them, the Dockerfile's lint
+bash "$REPO_ROOT/.ci/image.sh" "$WORK/bin/sunshine" || fail "the image's root file system (.ci/image.sh)"
