@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
@@ -15,10 +16,17 @@ import (
 )
 
 // TestVerifyWhileWriting (issue 14 §1): verify never cries wolf. Verify runs
-// 20 times, shallow, deep (with the replay) and as the verify job, while 16
-// writers append all along: 10 pay, 3 import 10-row payment sheets and 3
-// file public complaints. Every run passes, says which size it
-// verified, and no T1 flag or alarm is raised. On SQLite and MariaDB.
+// 20 times, through each entry point in turn: shallow (`sunshine verify`),
+// deep with the replay (`sunshine verify --deep`), the verify job, the
+// auditor's task (核验整个账本: deep, with its progress) and the public
+// verify page (disclosure.Verify of a notice published before, against its
+// printed checkpoint and against its QR code's size and root, while the
+// page's source signs fresh checkpoints as the log grows), while 16 writers
+// append all along: 10 pay, 3 import 10-row payment sheets and 3 file
+// public complaints. Every run passes, says which size it verified (the
+// progress never passes it), and no T1 flag or alarm is raised. On SQLite
+// and MariaDB. `verify-notice` and the verify page over HTTP:
+// TestVerifyNoticeWhileWriting (cmd/sunshine).
 func TestVerifyWhileWriting(t *testing.T) {
 	for _, dialect := range gormstore.TestDialects() {
 		t.Run(dialect, func(t *testing.T) {
@@ -30,6 +38,36 @@ func TestVerifyWhileWriting(t *testing.T) {
 				Amount: lt.Y("200000"), AllocatedOn: lt.D("2026-03-01")}, nil); err != nil {
 				t.Fatal(err)
 			}
+			// A notice published before the writers start, for the public
+			// verify page.
+			for i := range 3 {
+				if _, err := svc.RecordPayment(ctx, lg, "fin", ledger.PaymentRow{VoucherNo: fmt.Sprintf("N-%d", i), ProjectCode: "ZT-2026-003",
+					DocNo: "浏财农〔2026〕3号", Kind: ledger.PaySubsidy, PayeeIDNumber: lt.ID(1, 1970), Amount: lt.Y("600"),
+					PaidOn: lt.D("2026-02-05")}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			draft, err := svc.DraftNotice(ctx, lg, "fin", ledger.NoticeDraftInput{Type: ledger.NoticePaymentResult, Village: "田坪村", Period: "2026-02"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, err := (&disclosure.Publisher{Svc: svc, PublicURL: "http://ledger.test"}).Publish(ctx, lg, "fin", draft.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := disclosure.LoadStored(ctx, svc, lg, pub.Notice)
+			if err != nil || len(stored.Rows) == 0 {
+				t.Fatalf("the notice's stored content: %v %+v", err, stored)
+			}
+			vkey, err := svc.L.VerifierKey(lg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			printed, err := ledger.OpenCheckpoint([]byte(stored.Checkpoint), vkey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := disclosure.LedgerSource{L: svc.L, Lg: lg}
 			stop := make(chan struct{})
 			var writes atomic.Int64
 			var wg sync.WaitGroup
@@ -69,12 +107,31 @@ func TestVerifyWhileWriting(t *testing.T) {
 					}
 				})
 			}
+			// The checkpoint job's part, all along: the verifiers meet
+			// checkpoints signed while they run, and the verify page a
+			// latest checkpoint past the notice's.
+			var signed atomic.Int64
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(20 * time.Millisecond):
+					}
+					if _, err := svc.L.SignCheckpoint(ctx, lg); err != nil {
+						t.Errorf("checkpoint: %v", err)
+						return
+					}
+					signed.Add(1)
+				}
+			})
 			verifyJob := jobs.Verify(svc.L, svc, func(ctx context.Context) (ledger.Store, func(), error) {
 				return gormstore.OpenTest(t, "sqlite"), func() {}, nil
 			})
 			var sizes []int64
+			pages, latest := 0, int64(0)
 			for run := range 20 {
-				switch run % 3 {
+				switch run % 5 {
 				case 0:
 					rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Chunk: 64})
 					if err != nil || !rep.OK() {
@@ -92,6 +149,36 @@ func TestVerifyWhileWriting(t *testing.T) {
 					if err != nil || counts["bad_logs"] != 0 {
 						t.Fatalf("run %d (job): %v %v", run, counts, err)
 					}
+				case 3:
+					// the auditor's task (api staffVerify): deep, without a
+					// scratch store, reporting its progress against the size
+					// fixed when it began
+					var done, total int64
+					rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Chunk: 64, Progress: func(d, n int64) {
+						if d > n || d < done || (total != 0 && n != total) {
+							t.Errorf("run %d (auditor): progress %d / %d after %d / %d", run, d, n, done, total)
+						}
+						done, total = d, n
+					}})
+					if err != nil || !rep.OK() || done != rep.Head || total != rep.Head {
+						t.Fatalf("run %d (auditor): %v %+v, progress %d / %d, head %d", run, err, rep.Problems, done, total, rep.Head)
+					}
+					sizes = append(sizes, rep.Head)
+				case 4:
+					// the public verify page (api verifyPage): the printed
+					// checkpoint, then the QR code's n and r
+					claim := disclosure.Claim{Notice: pub.Notice.Code, Rows: stored.Rows, PublishSeq: pub.Notice.PublishSeq}
+					if pages%2 == 0 {
+						claim.Checkpoint = []byte(stored.Checkpoint)
+					} else {
+						claim.Size, claim.Root = printed.Size, printed.Root
+					}
+					pages++
+					rep := disclosure.Verify(ctx, src, disclosure.Trust{Key: vkey}, claim)
+					if !rep.OK || rep.Stopped || rep.LatestSize < printed.Size {
+						t.Fatalf("run %d (verify page): %+v", run, rep)
+					}
+					latest = max(latest, rep.LatestSize)
 				}
 			}
 			close(stop)
@@ -99,7 +186,11 @@ func TestVerifyWhileWriting(t *testing.T) {
 			if len(sizes) < 2 || sizes[0] == sizes[len(sizes)-1] || writes.Load() < 20 {
 				t.Fatalf("the log did not grow during the runs: sizes %v, %d writes", sizes, writes.Load())
 			}
-			t.Logf("%s: 20 verifies at sizes %d … %d while %d writes", dialect, sizes[0], sizes[len(sizes)-1], writes.Load())
+			if latest <= printed.Size {
+				t.Fatalf("the verify page never checked against a checkpoint past the notice's %d (%d checkpoints signed)", printed.Size, signed.Load())
+			}
+			t.Logf("%s: 20 verifies at sizes %d … %d while %d writes; the page's notice at %d, its latest checkpoint up to %d (%d signed)",
+				dialect, sizes[0], sizes[len(sizes)-1], writes.Load(), printed.Size, latest, signed.Load())
 			fs, err := svc.Flags(ctx, lg, ledger.FlagFilter{Rule: "T1"}, nil)
 			if err != nil || len(fs) != 0 {
 				t.Fatalf("T1 flags after the runs: %+v %v", fs, err)
