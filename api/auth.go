@@ -58,6 +58,10 @@ const csrfHeader = "X-CSRF-Token"
 
 const sessionCookie = "sunshine_session"
 
+// deviceCookie holds the staff pages' device token (ledger.LoginAttempt.Device):
+// HttpOnly, SameSite=Strict, sent only to the login form.
+const deviceCookie = "sunshine_device"
+
 // authed admits users with one of the roles, within their town.
 func (s *Server) authed(roles []string) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -115,6 +119,10 @@ func seesVillage(u ledger.User, village string) bool {
 type loginBody struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// DeviceToken is the device_token an earlier login of this account
+	// answered (optional): an attempt carrying it is slowed only by its
+	// own mistakes, never by guesses at the account from elsewhere.
+	DeviceToken string `json:"device_token,omitempty"`
 }
 
 // UserDTO is a user as the API shows it.
@@ -144,12 +152,14 @@ func (s *Server) login(c *gin.Context) {
 		failCode(c, ledger.CodeValidationFailed, "请填写用户名和密码")
 		return
 	}
-	tok, se, u, err := s.auth.LoginFrom(c.Request.Context(), b.Username, b.Password, c.ClientIP())
+	r, err := s.auth.LoginWith(c.Request.Context(), ledger.LoginAttempt{Username: b.Username, Password: b.Password,
+		Addr: clientKey(c.ClientIP()), Device: b.DeviceToken})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := gin.H{"token": tok, "expires_at": se.ExpiresAt.UTC().Format(timeRFC3339), "user": userDTO(u)}
+	u := r.User
+	out := gin.H{"token": r.Token, "expires_at": r.Session.ExpiresAt.UTC().Format(timeRFC3339), "user": userDTO(u), "device_token": r.Device}
 	if u.MustChange {
 		out["must_change_password"] = true
 	}

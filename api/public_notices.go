@@ -167,8 +167,8 @@ func (s *Server) selfQuery(c *gin.Context, lg ledger.Log, b queryBody) (ledger.S
 	// The client's own limits come first: a flood from one address (or at
 	// one name) uses up its own quota, never the global one that protects
 	// the server for everyone else.
-	ip := c.ClientIP()
-	if !s.limits.perIP.take(ip) {
+	// an IPv6 client by its /64: one subscriber holds all of it
+	if !s.limits.perIP.take(clientKey(c.ClientIP())) {
 		return ledger.SelfAnswer{}, ledger.Errorf(ledger.CodeRateLimited, "查询过于频繁，请稍后再试")
 	}
 	// A village is counted once whether it is given by code or by name

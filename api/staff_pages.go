@@ -171,13 +171,20 @@ func (s *Server) staffPassword(c *gin.Context) {
 
 // POST /staff/login: the session cookie, then the user's first page.
 func (s *Server) staffLogin(c *gin.Context) {
-	tok, _, u, err := s.auth.LoginFrom(c.Request.Context(), strings.TrimSpace(c.PostForm("username")), c.PostForm("password"), c.ClientIP())
+	device, _ := c.Cookie(deviceCookie)
+	r, err := s.auth.LoginWith(c.Request.Context(), ledger.LoginAttempt{Username: strings.TrimSpace(c.PostForm("username")), Password: c.PostForm("password"),
+		Addr: clientKey(c.ClientIP()), Device: device})
 	if err != nil {
 		s.staffRender(c, statusOf(err), "login", "登录", pages.Page{Error: problemDetail(err)})
 		return
 	}
+	u := r.User
 	secure := strings.HasPrefix(s.cfg.PublicURL, "https://")
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: r.Token, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	// The device cookie outlives the session (and logout): this browser's
+	// next login is judged by its own gate (ledger.LoginAttempt.Device).
+	http.SetCookie(c.Writer, &http.Cookie{Name: deviceCookie, Value: r.Device, Path: "/staff/login", MaxAge: int(ledger.DeviceTTL / time.Second),
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 	c.Redirect(http.StatusSeeOther, pages.Home(u.Role))
 }
 

@@ -103,11 +103,16 @@ type Auth struct {
 	Now      func() time.Time
 	// OnAttempt, when set, is called once for every login attempt, just
 	// before its one bcrypt comparison, saying whether the gates admitted
-	// it as a guess (tests count guesses and comparisons).
-	OnAttempt func(username string, admitted bool)
+	// it as a guess and the cost of the hash it is compared with (tests
+	// count guesses and comparisons, and check that every kind of failure
+	// does the same work).
+	OnAttempt func(username string, admitted bool, cost int)
 	// Cost is the bcrypt cost of new passwords and of the dummy hash
 	// (0: bcryptCost). Tests lower it to run thousands of attempts.
 	Cost int
+	// DeviceKey signs device tokens (DeviceKey(master key) in serve); nil:
+	// a random key of this process.
+	DeviceKey []byte
 }
 
 func (a *Auth) cost() int {
@@ -268,52 +273,82 @@ func (a *Auth) Login(ctx context.Context, username, password string) (string, Se
 
 // LoginFrom checks a username and password from a client address and opens
 // a session; it returns the bearer token (shown once, stored hashed).
+func (a *Auth) LoginFrom(ctx context.Context, username, password, addr string) (string, Session, User, error) {
+	r, err := a.LoginWith(ctx, LoginAttempt{Username: username, Password: password, Addr: addr})
+	return r.Token, r.Session, r.User, err
+}
+
+// LoginWith checks a login attempt and opens a session.
 //
 // Every failure is ErrBadLogin, after the same work: an unknown user, a
 // disabled account, a wrong password and an attempt the gates did not admit
 // (GateAddress, GateAccountAddress, GateAccount: growing delays, counted by
 // one atomic UPDATE each, so that parallel guesses never pass more than the
-// policy allows) all run one bcrypt comparison (a dummy hash where there is
-// no account) and answer the same status and body.
-func (a *Auth) LoginFrom(ctx context.Context, username, password, addr string) (string, Session, User, error) {
+// policy allows) all run one bcrypt comparison (a dummy hash of the same
+// cost where there is no account) and answer the same status and body.
+//
+// An attempt carrying a valid device token for the account (one an earlier
+// login gave this client) passes only the token's own gate (GateDevice):
+// the gates a stranger fills from other addresses never hold it back.
+func (a *Auth) LoginWith(ctx context.Context, at LoginAttempt) (LoginResult, error) {
 	now := a.Now()
-	admitted, err := a.admit(ctx, username, addr)
+	username := at.Username
+	nonce := a.deviceNonce(at.Device, username, now)
+	var admitted bool
+	var err error
+	if nonce != "" {
+		admitted, err = a.admitDevice(ctx, username, nonce)
+	} else {
+		admitted, err = a.admit(ctx, username, at.Addr)
+	}
 	if err != nil {
-		return "", Session{}, User{}, err
+		return LoginResult{}, err
 	}
 	rec, err := a.Accounts.UserByName(ctx, username)
 	if err != nil && !IsNotFound(err) {
-		return "", Session{}, User{}, err
+		return LoginResult{}, err
 	}
 	hash := a.dummy()
 	if err == nil {
 		hash = rec.PasswordHash
 	}
 	if a.OnAttempt != nil {
-		a.OnAttempt(username, admitted)
+		c, _ := bcrypt.Cost(hash)
+		a.OnAttempt(username, admitted, c)
 	}
-	right := bcryptCompare(hash, []byte(password)) == nil
+	right := bcryptCompare(hash, []byte(at.Password)) == nil
 	if !admitted || err != nil || rec.Disabled || !right {
-		return "", Session{}, User{}, ErrBadLogin
+		return LoginResult{}, ErrBadLogin
 	}
-	if err := a.afterSuccess(ctx, username, addr); err != nil {
-		return "", Session{}, User{}, err
+	if nonce != "" {
+		// the device's own gate only: the account's gates stay as the
+		// attempts without a token left them
+		err = a.Accounts.ClearGate(ctx, deviceGateKey(username, nonce))
+	} else {
+		err = a.afterSuccess(ctx, username, at.Addr)
+	}
+	if err != nil {
+		return LoginResult{}, err
 	}
 	sec, err := a.Accounts.UserSecurity(ctx, rec.ID)
 	if err != nil {
-		return "", Session{}, User{}, err
+		return LoginResult{}, err
 	}
 	rec.MustChange = sec.MustChange
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", Session{}, User{}, err
+		return LoginResult{}, err
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw[:])
 	s := Session{TokenHash: HashToken(token), UserID: rec.ID, ExpiresAt: now.Add(SessionTTL).UTC().Truncate(time.Second)}
 	if err := a.Accounts.PutSession(ctx, s); err != nil {
-		return "", Session{}, User{}, err
+		return LoginResult{}, err
 	}
-	return token, s, rec.User, nil
+	device, err := a.newDeviceToken(username, now)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: token, Session: s, User: rec.User, Device: device}, nil
 }
 
 // bcryptCompare is the one comparison every login attempt runs (a

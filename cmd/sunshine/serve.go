@@ -123,7 +123,9 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 	clock = dc.Now
 	a.metrics = api.NewMetrics()
 	a.ledger = ledger.New(ledger.Options{Store: store, Key: key, Now: clock, Location: cfg.Location, Observe: a.metrics.ObserveAppend, Rand: blinds})
-	a.auth = &ledger.Auth{Accounts: store, L: a.ledger, Now: clock}
+	// device tokens are signed with a key derived from the master key: they
+	// survive restarts, and a new master key voids them
+	a.auth = &ledger.Auth{Accounts: store, L: a.ledger, Now: clock, DeviceKey: ledger.DeviceKey(master)}
 	a.service = &ledger.Service{L: a.ledger, Vault: vault, ApprovalThreshold: threshold, MissingGlyph: disclosure.MissingGlyph}
 	a.log, err = a.ledger.EnsureLog(ctx, cfg.Town, cfg.Origin(cfg.Town))
 	if err != nil {
