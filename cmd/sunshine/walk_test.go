@@ -19,6 +19,8 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/demo"
 	"github.com/sunshine-ledger/sunshine/importer"
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -97,7 +99,7 @@ func TestBrowserWalk(t *testing.T) {
 
 	// Start-up ran the missed jobs while the demo town was written: the
 	// verify job among them passed, and no T1 flag was raised (issue 14 §1).
-	checkStartupVerify(t, base)
+	checkStartupVerify(t, base, filepath.Join(data, "sunshine.db"))
 
 	// The demo's notices are cosigned by its two witnesses (issue 15).
 	checkDemoCosigned(t, base)
@@ -563,8 +565,10 @@ func staffLinks(body string) []string {
 
 // checkStartupVerify waits for the verify job's first run of a fresh serve
 // --demo (the catch-up at start-up, while other jobs write) and checks that
-// it passed and that the discipline office has no T1 flag.
-func checkStartupVerify(t *testing.T, base string) {
+// it passed, that no run of any job failed (every run recorded in job_runs
+// of the served database, db, not only each job's last run) and that the
+// log has no T1 flag (as the discipline office sees them) nor T1 alarm.
+func checkStartupVerify(t *testing.T, base, db string) {
 	t.Helper()
 	token := func(user string) string {
 		body, _ := json.Marshal(map[string]string{"username": user, "password": demo.Password})
@@ -618,5 +622,60 @@ func checkStartupVerify(t *testing.T, base string) {
 	getJSON("/api/v1/flags?rule=T1", token("jijian"), &flags)
 	if len(flags.Items) != 0 {
 		t.Fatalf("T1 flags after start-up: %s", flags.Items)
+	}
+	// No job run failed: every job the server lists, every run of it the
+	// database holds (the start-up catch-up ran them while the demo town
+	// was written), once no run is in progress.
+	var jobs struct {
+		Items []struct {
+			Name    string
+			LastRun *struct{ Outcome, Error string } `json:"last_run"`
+		}
+	}
+	store, err := gormstore.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	var runs, failed []string
+	for range 600 {
+		getJSON("/api/v1/jobs", admin, &jobs)
+		if len(jobs.Items) == 0 {
+			t.Fatal("no jobs listed")
+		}
+		runs, failed = nil, nil
+		busy := false
+		for _, j := range jobs.Items {
+			rs, err := store.JobRuns(ctx, j.Name, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rs {
+				runs = append(runs, j.Name+":"+r.Outcome)
+				switch r.Outcome {
+				case ledger.OutcomeSuccess, ledger.OutcomeSkipped:
+				case ledger.OutcomeFailure:
+					failed = append(failed, fmt.Sprintf("%s at %s: %s", j.Name, r.StartedAt.Format(time.RFC3339), r.Error))
+				default:
+					busy = true
+				}
+			}
+		}
+		if !busy {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(failed) > 0 {
+		t.Fatalf("job runs failed after start-up: %v", failed)
+	}
+	t.Logf("job runs after start-up: %v", runs)
+	lg, err := store.LogByTown(ctx, demo.TownCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as, err := store.Alarms(ctx, lg.ID); err != nil || len(as) != 0 {
+		t.Fatalf("alarms after start-up: %+v %v", as, err)
 	}
 }
