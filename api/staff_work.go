@@ -1040,7 +1040,8 @@ func (s *Server) staffComplaint(c *gin.Context) {
 		return
 	}
 	s.staffRender(c, http.StatusOK, "complaint", "投诉 "+v.Receipt, pages.Page{Note: doneNote(c),
-		Data: pages.ComplaintData{ComplaintView: v, CanHandle: slices.Contains(complaintHandlers, user(c).Role), VillageNames: s.villageNames(c, lg)}})
+		Data: pages.ComplaintData{ComplaintView: v, CanHandle: slices.Contains(complaintHandlers, user(c).Role),
+			SeesContact: slices.Contains(contactReaders, user(c).Role), VillageNames: s.villageNames(c, lg)}})
 }
 
 func (s *Server) staffComplaintReply(c *gin.Context) {
@@ -1068,7 +1069,8 @@ func (s *Server) complaintAction(c *gin.Context, done string, fn func(ctx contex
 	}
 	if err := fn(c.Request.Context(), lg, v.ID); err != nil {
 		s.staffRender(c, statusOf(err), "complaint", "投诉 "+v.Receipt, pageError(pages.Page{
-			Data: pages.ComplaintData{ComplaintView: v, CanHandle: true, VillageNames: s.villageNames(c, lg)}}, err))
+			Data: pages.ComplaintData{ComplaintView: v, CanHandle: true, SeesContact: slices.Contains(contactReaders, user(c).Role),
+				VillageNames: s.villageNames(c, lg)}}, err))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/complaints/%d?%s", v.ID, doneQuery(done)))

@@ -248,7 +248,11 @@ type ComplaintsData struct {
 // ComplaintData is one complaint.
 type ComplaintData struct {
 	ComplaintView
-	CanHandle    bool
+	CanHandle bool
+	// SeesContact: the caller may read the complainant's contact (the
+	// discipline office only); others see no contact line at all, not
+	// "匿名" for a complainant who left one.
+	SeesContact  bool
 	VillageNames map[string]string
 }
 
