@@ -50,7 +50,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /api/public/proof/inclusion":   {Summary: "包含证明（tlog.ProveRecord）", Tag: "public", Query: []string{"town", "index", "size"}},
 	"GET /api/public/proof/consistency": {Summary: "一致性证明（tlog.ProveTree）", Tag: "public", Query: []string{"town", "old", "new"}},
 
-	"POST /api/v1/auth/login":         {Summary: "登录，返回令牌", Tag: "auth", Body: loginBody{}},
+	"POST /api/v1/auth/login":         {Summary: "登录，返回令牌与设备令牌 device_token（下次登录时在请求体中带回：他处的猜测不会拖慢本设备的登录）", Tag: "auth", Body: loginBody{}},
 	"POST /api/v1/auth/logout":        {Summary: "退出登录（吊销令牌）", Tag: "auth", Roles: anyStaff, Status: 204},
 	"GET /api/v1/auth/me":             {Summary: "当前用户", Tag: "auth", Roles: anyStaff},
 	"POST /api/v1/users":              {Summary: "新建用户", Tag: "users", Roles: adminOnly, Body: userBody{}, Status: 201},
@@ -134,7 +134,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /static/verify.js":               {Summary: "核验页的脚本（可选增强）：在手机上记住上次核验的检查点，下次取一致性证明自行核对", Tag: "site", Content: "text/javascript"},
 
 	"GET /staff/login":                   {Summary: "工作人员登录页面", Tag: "staff pages", Content: "text/html"},
-	"POST /staff/login":                  {Summary: "登录（设置 HttpOnly、SameSite=Strict 会话 Cookie）", Tag: "staff pages", Body: "form", Status: 303, Content: "text/html"},
+	"POST /staff/login":                  {Summary: "登录（设置 HttpOnly、SameSite=Strict 会话 Cookie 与设备 Cookie）", Tag: "staff pages", Body: "form", Status: 303, Content: "text/html"},
 	"POST /staff/logout":                 {Summary: "退出（表单须带 csrf）", Tag: "staff pages", Roles: anyStaff, Body: "form", Status: 303, Content: "text/html"},
 	"GET /staff/password":                {Summary: "修改本人密码的页面（管理员重置密码后，只能先打开此页）", Tag: "staff pages", Roles: anyStaff, Content: "text/html"},
 	"POST /staff/password":               {Summary: "修改本人密码（current_password、new_password、confirm_password，表单须带 csrf）", Tag: "staff pages", Roles: anyStaff, Body: "form", Status: 303, Content: "text/html"},
