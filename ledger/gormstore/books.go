@@ -21,6 +21,10 @@ import (
 type querier interface {
 	exec(what, q string, args ...any) error
 	query(q string, args ...any) (*sql.Rows, error)
+	// fail translates an error met while reading a query's rows; in a
+	// write transaction it also fails the transaction, as the server may
+	// have aborted it there (see writeTx.query).
+	fail(what string, err error) error
 }
 
 type dbQuerier struct {
@@ -32,6 +36,8 @@ func (d dbQuerier) exec(what, q string, args ...any) error {
 	_, err := d.db.Statement.ConnPool.ExecContext(d.ctx, q, args...)
 	return translate(what, err)
 }
+
+func (d dbQuerier) fail(what string, err error) error { return translate(what, err) }
 
 func (d dbQuerier) query(q string, args ...any) (*sql.Rows, error) {
 	return d.db.Statement.ConnPool.QueryContext(d.ctx, q, args...)
@@ -88,16 +94,16 @@ func (b *books) buildUpsert(conflict string, sets ...string) string {
 func (b *books) queryOne(what string, dest []any, q string, args ...any) error {
 	rows, err := b.q.query(q, args...)
 	if err != nil {
-		return translate(what, err)
+		return b.q.fail(what, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return translate(what, err)
+			return b.q.fail(what, err)
 		}
 		return ledger.ErrNotFound
 	}
-	return translate(what, rows.Scan(dest...))
+	return b.q.fail(what, rows.Scan(dest...))
 }
 
 func (b *books) CreateObject(kind string, id int64, key string, v any) error {
@@ -143,20 +149,20 @@ func (b *books) ObjectByKey(kind, key string, out any) (int64, error) {
 func (b *books) Objects(kind string, fn func(id int64, raw []byte) error) error {
 	rows, err := b.q.query("SELECT id, data FROM objects WHERE log_id = ? AND kind = ? ORDER BY id", b.log, kind)
 	if err != nil {
-		return translate("objects", err)
+		return b.q.fail("objects", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var data []byte
 		if err := rows.Scan(&id, &data); err != nil {
-			return translate("objects", err)
+			return b.q.fail("objects", err)
 		}
 		if err := fn(id, data); err != nil {
 			return err
 		}
 	}
-	return translate("objects", rows.Err())
+	return b.q.fail("objects", rows.Err())
 }
 
 const paymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, kind, payee_kind, payee_id, household_id, account_holder, account_index, quantity, amount, period, paid_on, year, invoice_no, contract_no, loan_contract_no, status, maker, imported, recorded_at, recipient"
@@ -246,11 +252,11 @@ func scanPaymentsHint(rows *sql.Rows, hint int) ([]ledger.Payment, error) {
 func (b *books) Payment(id int64) (ledger.Payment, error) {
 	rows, err := b.q.query("SELECT "+paymentCols+" FROM payments WHERE log_id = ? AND id = ?", b.log, id)
 	if err != nil {
-		return ledger.Payment{}, translate("payment", err)
+		return ledger.Payment{}, b.q.fail("payment", err)
 	}
 	ps, err := scanPayments(rows)
 	if err != nil {
-		return ledger.Payment{}, err
+		return ledger.Payment{}, b.q.fail("payments", err)
 	}
 	if len(ps) == 0 {
 		return ledger.Payment{}, ledger.ErrNotFound
@@ -310,9 +316,10 @@ func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
 	}
 	rows, err := b.q.query(q, args...)
 	if err != nil {
-		return nil, translate("payments", err)
+		return nil, b.q.fail("payments", err)
 	}
-	return scanPaymentsHint(rows, f.SizeHint)
+	ps, err := scanPaymentsHint(rows, f.SizeHint)
+	return ps, b.q.fail("payments", err)
 }
 
 func (b *books) PaymentCount() (int, error) {
@@ -328,11 +335,11 @@ func (b *books) ActivePayment(item string, payee ledger.PayeeRef, period string)
 	rows, err := b.q.query("SELECT "+paymentCols+" FROM payments WHERE log_id = ? AND item_code = ? AND payee_kind = ? AND payee_id = ? AND period = ?",
 		b.log, item, payee.Kind, payee.ID, period)
 	if err != nil {
-		return ledger.Payment{}, translate("active payment", err)
+		return ledger.Payment{}, b.q.fail("active payment", err)
 	}
 	ps, err := scanPayments(rows)
 	if err != nil {
-		return ledger.Payment{}, err
+		return ledger.Payment{}, b.q.fail("payments", err)
 	}
 	for _, p := range ps {
 		if p.Status != ledger.StatusRejected && p.Status != ledger.StatusReversed {
@@ -360,7 +367,7 @@ func (b *books) Balances(prefix string) (map[string]ledger.Fen, error) {
 	rows, err := b.q.query("SELECT account, amount FROM balances WHERE log_id = ? AND account >= ? AND account < ? ORDER BY account",
 		b.log, prefix, prefix+"\xff")
 	if err != nil {
-		return nil, translate("balances", err)
+		return nil, b.q.fail("balances", err)
 	}
 	defer rows.Close()
 	out := map[string]ledger.Fen{}
@@ -368,11 +375,11 @@ func (b *books) Balances(prefix string) (map[string]ledger.Fen, error) {
 		var a string
 		var v int64
 		if err := rows.Scan(&a, &v); err != nil {
-			return nil, translate("balances", err)
+			return nil, b.q.fail("balances", err)
 		}
 		out[a] = ledger.Fen(v)
 	}
-	return out, translate("balances", rows.Err())
+	return out, b.q.fail("balances", rows.Err())
 }
 
 func (b *books) AddFlow(fund, project int64, kind string, delta ledger.Fen) error {
@@ -393,7 +400,7 @@ func (b *books) Flows(fund, project int64) ([]ledger.Flow, error) {
 	}
 	rows, err := b.q.query(q+" ORDER BY fund_id, project_id, kind", args...)
 	if err != nil {
-		return nil, translate("flows", err)
+		return nil, b.q.fail("flows", err)
 	}
 	defer rows.Close()
 	var out []ledger.Flow
@@ -401,12 +408,12 @@ func (b *books) Flows(fund, project int64) ([]ledger.Flow, error) {
 		var f ledger.Flow
 		var v int64
 		if err := rows.Scan(&f.Fund, &f.Project, &f.Kind, &v); err != nil {
-			return nil, translate("flows", err)
+			return nil, b.q.fail("flows", err)
 		}
 		f.Amount = ledger.Fen(v)
 		out = append(out, f)
 	}
-	return out, translate("flows", rows.Err())
+	return out, b.q.fail("flows", rows.Err())
 }
 
 func (b *books) AddHouseholdYear(household int64, year int, item string, delta ledger.Fen, count int) error {
@@ -418,7 +425,7 @@ func (b *books) AddHouseholdYear(household int64, year int, item string, delta l
 func (b *books) HouseholdYear(household int64, year int) ([]ledger.HouseholdItemTotal, error) {
 	rows, err := b.q.query("SELECT item_code, amount, cnt FROM household_years WHERE log_id = ? AND household_id = ? AND year = ? ORDER BY item_code", b.log, household, year)
 	if err != nil {
-		return nil, translate("household year", err)
+		return nil, b.q.fail("household year", err)
 	}
 	defer rows.Close()
 	var out []ledger.HouseholdItemTotal
@@ -426,12 +433,12 @@ func (b *books) HouseholdYear(household int64, year int) ([]ledger.HouseholdItem
 		var t ledger.HouseholdItemTotal
 		var v int64
 		if err := rows.Scan(&t.Item, &v, &t.Count); err != nil {
-			return nil, translate("household year", err)
+			return nil, b.q.fail("household year", err)
 		}
 		t.Amount = ledger.Fen(v)
 		out = append(out, t)
 	}
-	return out, translate("household year", rows.Err())
+	return out, b.q.fail("household year", rows.Err())
 }
 
 func (b *books) PutPrivate(p ledger.PrivateRecord) error {
@@ -463,18 +470,18 @@ func (b *books) PutBlindIndex(kind, hash string, person int64) error {
 func (b *books) PersonsByBlindIndex(kind, hash string) ([]int64, error) {
 	rows, err := b.q.query("SELECT person_id FROM blind_index WHERE log_id = ? AND kind = ? AND hash = ? ORDER BY person_id", b.log, kind, hash)
 	if err != nil {
-		return nil, translate("blind index", err)
+		return nil, b.q.fail("blind index", err)
 	}
 	defer rows.Close()
 	var out []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, translate("blind index", err)
+			return nil, b.q.fail("blind index", err)
 		}
 		out = append(out, id)
 	}
-	return out, translate("blind index", rows.Err())
+	return out, b.q.fail("blind index", rows.Err())
 }
 
 func (b *books) ErasePrivate(person int64) error {
@@ -511,24 +518,24 @@ func (b *books) PrivateRecords() ([]ledger.PrivateRecord, error) {
 	rows, err := b.q.query("SELECT d.person_id, d.nonce, d.ciphertext, k.wrapped_key FROM person_data d LEFT JOIN person_keys k "+
 		"ON k.log_id = d.log_id AND k.person_id = d.person_id WHERE d.log_id = ? ORDER BY d.person_id", b.log)
 	if err != nil {
-		return nil, translate("person data", err)
+		return nil, b.q.fail("person data", err)
 	}
 	defer rows.Close()
 	var out []ledger.PrivateRecord
 	for rows.Next() {
 		var p ledger.PrivateRecord
 		if err := rows.Scan(&p.Person, &p.Nonce, &p.Ciphertext, &p.WrappedKey); err != nil {
-			return nil, translate("person data", err)
+			return nil, b.q.fail("person data", err)
 		}
 		out = append(out, p)
 	}
-	return out, translate("person data", rows.Err())
+	return out, b.q.fail("person data", rows.Err())
 }
 
 func (b *books) BlindIndexes(fn func(kind, hash string, person int64) error) error {
 	rows, err := b.q.query("SELECT kind, hash, person_id FROM blind_index WHERE log_id = ? ORDER BY kind, hash, person_id", b.log)
 	if err != nil {
-		return translate("blind index", err)
+		return b.q.fail("blind index", err)
 	}
 	type row struct {
 		kind, hash string
@@ -539,13 +546,13 @@ func (b *books) BlindIndexes(fn func(kind, hash string, person int64) error) err
 		var r row
 		if err := rows.Scan(&r.kind, &r.hash, &r.person); err != nil {
 			rows.Close()
-			return translate("blind index", err)
+			return b.q.fail("blind index", err)
 		}
 		all = append(all, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return translate("blind index", err)
+		return b.q.fail("blind index", err)
 	}
 	for _, r := range all {
 		if err := fn(r.kind, r.hash, r.person); err != nil {
@@ -558,14 +565,14 @@ func (b *books) BlindIndexes(fn func(kind, hash string, person int64) error) err
 func (b *books) Blobs(fn func(sha string, data []byte) error) error {
 	rows, err := b.q.query("SELECT sha256 FROM blobs WHERE log_id = ? ORDER BY sha256", b.log)
 	if err != nil {
-		return translate("blobs", err)
+		return b.q.fail("blobs", err)
 	}
 	var shas []string
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
 			rows.Close()
-			return translate("blobs", err)
+			return b.q.fail("blobs", err)
 		}
 		shas = append(shas, s)
 	}
@@ -588,11 +595,11 @@ func (b *books) PaymentsByKeys(k ledger.PaymentKeys) ([]ledger.Payment, error) {
 	run := func(cond string, args []any) error {
 		rows, err := b.q.query("SELECT "+paymentCols+" FROM payments WHERE log_id = ? AND "+cond, append([]any{b.log}, args...)...)
 		if err != nil {
-			return translate("payments", err)
+			return b.q.fail("payments", err)
 		}
 		ps, err := scanPayments(rows)
 		if err != nil {
-			return err
+			return b.q.fail("payments", err)
 		}
 		for _, p := range ps {
 			found[p.ID] = p

@@ -18,7 +18,7 @@ const scanPaymentCols = "id, seq, voucher_no, project_id, fund_id, item_code, ki
 func (b *books) ScanPayments(fn func(r *ledger.ScanRow) error) error {
 	rows, err := b.q.query("SELECT "+scanPaymentCols+" FROM payments WHERE log_id = ? ORDER BY id", b.log)
 	if err != nil {
-		return translate("scan payments", err)
+		return b.q.fail("scan payments", err)
 	}
 	defer rows.Close()
 	var r ledger.ScanRow
@@ -29,7 +29,7 @@ func (b *books) ScanPayments(fn func(r *ledger.ScanRow) error) error {
 		if err := rows.Scan(&r.ID, &r.Seq, raw(&r.VoucherNo), &r.Project, &r.Fund, raw(&r.Item), raw(&r.Kind), raw(&r.PayeeKind), &r.PayeeID,
 			&r.Household, &r.AccountHolder, raw(&r.AccountIndex), &r.Quantity, &r.Amount, raw(&r.Period), raw(&r.PaidOn),
 			raw(&r.InvoiceNo), raw(&r.Status), &recorded, raw(&r.LoanContractNo), &r.Recipient); err != nil {
-			return translate("scan payment", err)
+			return b.q.fail("scan payment", err)
 		}
 		r.RecordedAt = time.Time{}
 		if len(recorded) > 0 {
@@ -46,5 +46,5 @@ func (b *books) ScanPayments(fn func(r *ledger.ScanRow) error) error {
 			return err
 		}
 	}
-	return translate("scan payments", rows.Err())
+	return b.q.fail("scan payments", rows.Err())
 }

@@ -284,33 +284,71 @@ func (s *Store) Logs(ctx context.Context) ([]ledger.Log, error) {
 // one that failed: once the server has aborted a transaction (a deadlock, a
 // certification conflict, a killed connection), MySQL runs what follows in
 // autocommit mode, so a batch that carried on would commit half of itself.
-// Before COMMIT on MySQL it asks the server whether the transaction is still
-// open, and commits only if it is.
+//
+// On MySQL/MariaDB the transaction runs on a connection with autocommit
+// off, and its first statement sets the savepoint sunshine_batch. A
+// Galera node was seen to abort a transaction (a brute-force abort by a
+// replicated write set) without the client ever being told, and to run
+// the batch's next statements on their own: with autocommit off they
+// start a new transaction instead, which has no sunshine_batch. Before
+// COMMIT, RELEASE SAVEPOINT sunshine_batch proves the transaction is the
+// one the batch began (else 1305: transient, the batch is retried); a
+// statement that fails asks the same, so that a clash met in such a new
+// transaction (a duplicate key the other node wrote) is retried as
+// transient rather than failing its request (TestGaleraTwoWriters,
+// TestWriteLostTransactionNotCommitted).
 func (s *Store) Write(ctx context.Context, logID int64, fn func(tx ledger.WriteTx, size int64) error) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
 	}
-	stx, err := sqlDB.BeginTx(ctx, nil)
+	if s.dialect != "mysql" {
+		stx, err := sqlDB.BeginTx(ctx, nil)
+		if err != nil {
+			return translate("begin", err)
+		}
+		w := &writeTx{stx: stx, ctx: ctx}
+		if err := w.run(logID, fn); err != nil {
+			_ = stx.Rollback()
+			return translate("write", err)
+		}
+		return translate("commit", stx.Commit())
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return translate("connect", err)
+	}
+	defer conn.Close()
+	// Autocommit back on before the connection returns to the pool; a
+	// connection where that fails is closed, never reused.
+	defer func() {
+		if _, err := conn.ExecContext(context.Background(), "SET autocommit = 1"); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	stx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate("begin", err)
 	}
-	w := &writeTx{stx: stx, ctx: ctx, mysql: s.dialect == "mysql", inTxQuery: s.inTxQuery}
-	err = w.run(logID, fn)
-	if err != nil {
+	w := &writeTx{stx: stx, ctx: ctx, mysql: true, inTxQuery: s.inTxQuery}
+	if err := w.run(logID, fn); err != nil {
 		_ = stx.Rollback()
 		return translate("write", err)
 	}
-	if err := stx.Commit(); err != nil {
-		return translate("commit", err)
-	}
-	return nil
+	return translate("commit", stx.Commit())
 }
 
 func (w *writeTx) run(logID int64, fn func(tx ledger.WriteTx, size int64) error) error {
 	q := "SELECT size, note FROM log_heads WHERE log_id = ?"
 	if w.mysql {
 		q += " FOR UPDATE"
+		if err := w.exec("begin", "SET autocommit = 0"); err != nil {
+			return err
+		}
+		if err := w.exec("begin", "SAVEPOINT "+batchSavepoint); err != nil {
+			return err
+		}
+		w.marked = true
 	}
 	rows, err := w.query(q, logID)
 	if err != nil {
@@ -341,13 +379,18 @@ func (w *writeTx) run(logID int64, fn func(tx ledger.WriteTx, size int64) error)
 	}
 	if w.mysql {
 		// The driver cannot tell whether the server still holds the
-		// transaction: ask it, on the transaction's connection.
+		// transaction: ask it, on the transaction's connection. The
+		// savepoint is only in the transaction the batch began.
 		var open int64
 		if err := w.stx.QueryRowContext(w.ctx, w.inTxQuery).Scan(&open); err != nil {
 			return w.fail("check transaction", err)
 		}
 		if open == 0 {
 			return fmt.Errorf("commit: %w: the server no longer holds the transaction", ledger.ErrTransient)
+		}
+		w.marked = false
+		if _, err := w.stx.ExecContext(w.ctx, "RELEASE SAVEPOINT "+batchSavepoint); err != nil {
+			return w.fail("check transaction", fmt.Errorf("%w: the transaction is not the one the batch began: %w", ledger.ErrTransient, err))
 		}
 	}
 	return nil
@@ -597,7 +640,9 @@ type writeTx struct {
 	// entries (written in bulk at the end of the batch) costs no round trip.
 	pending, open bool
 	mysql         bool
-	inTxQuery     string
+	// marked: the batch's savepoint is set and not yet released (MySQL).
+	marked    bool
+	inTxQuery string
 	// stmts caches the prepared single-row statements of this transaction:
 	// an import runs the same dozen statements ten thousand times, and
 	// SQLite would otherwise parse each one every time.
@@ -612,10 +657,22 @@ func (w *writeTx) fail(what string, err error) error {
 	}
 	t := translate(what, err)
 	if w.err == nil && !errors.Is(t, ledger.ErrNotFound) {
+		if w.marked && !errors.Is(t, ledger.ErrTransient) {
+			// The batch ends here anyway: ask whether the server still
+			// holds the transaction the batch began. If not, what failed
+			// ran in a new one, on rows another writer changed meanwhile.
+			w.marked = false
+			if _, perr := w.stx.ExecContext(w.ctx, "RELEASE SAVEPOINT "+batchSavepoint); perr != nil {
+				t = fmt.Errorf("%s: %w: the transaction was lost before this statement (%v), which failed: %v", what, ledger.ErrTransient, perr, err)
+			}
+		}
 		w.err = t
 	}
 	return t
 }
+
+// batchSavepoint marks, on MySQL, the transaction a batch began.
+const batchSavepoint = "sunshine_batch"
 
 // Failed implements ledger.WriteTx.
 func (w *writeTx) Failed() error { return w.err }
@@ -647,7 +704,14 @@ func (w *writeTx) RecordedAt(logID, seq int64) (time.Time, error) {
 // worth caching (a multi-row statement). A failed PREPARE fails the
 // transaction: the statement is never run unprepared instead.
 func (w *writeTx) stmt(q string, nargs int) (*sql.Stmt, error) {
-	if nargs > 32 {
+	// MySQL/MariaDB: no server-side prepared statements in a write
+	// transaction (with InterpolateParams every statement is one text
+	// query). On a Galera node a transaction aborted by a replicated write
+	// set (a brute-force abort) while its client was between statements
+	// was seen to let the next prepared statement run in autocommit and
+	// commit on its own: a payment row without its entry. A text query
+	// gets the deadlock error instead (TestGaleraTwoWriters).
+	if nargs > 32 || w.mysql {
 		return nil, nil
 	}
 	if st, ok := w.stmts[q]; ok {
@@ -687,8 +751,9 @@ func (w *writeTx) exec(what, q string, args ...any) error {
 }
 
 // query runs a query of the transaction. Errors met while reading its rows
-// are the caller's to translate; a server that aborted the transaction
-// there fails the next statement or the check before COMMIT.
+// must go through fail too (books.fail does it): a server that aborted the
+// transaction reports it once, to the statement it interrupted, and runs
+// the next statement in autocommit.
 func (w *writeTx) query(q string, args ...any) (*sql.Rows, error) {
 	if w.err != nil {
 		return nil, w.err
