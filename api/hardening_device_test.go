@@ -278,4 +278,22 @@ func TestLoginGateIPv6Prefix(t *testing.T) {
 	if st, body := postFrom(pts, "/api/public/query", addr(10, 0), map[string]any{"village": village1, "name": "访客x", "id_number": lt.ID(999, 1980)}); st != 200 {
 		t.Errorf("another /64's self-query: %d %s", st, body)
 	}
+
+	// Complaints: 30 an hour per address, per /64 too (one subscriber
+	// cannot file for ever by walking its /64).
+	filed, refused := 0, 0
+	for i := range 40 {
+		switch st, _ := postFrom(pts, "/api/public/complaints", addr(11, i*13), map[string]any{"village": village1, "text": fmt.Sprintf("路灯不亮 %d", i)}); st {
+		case 200, 201:
+			filed++
+		case 429:
+			refused++
+		}
+	}
+	if filed != 30 || refused != 10 {
+		t.Errorf("complaints from 40 addresses of one /64: %d filed, %d refused; want 30 and 10", filed, refused)
+	}
+	if st, body := postFrom(pts, "/api/public/complaints", addr(12, 0), map[string]any{"village": village1, "text": "路灯不亮"}); st != 200 && st != 201 {
+		t.Errorf("another /64's complaint: %d %s", st, body)
+	}
 }

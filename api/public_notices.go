@@ -254,7 +254,7 @@ func (s *Server) publicComplaint(c *gin.Context) {
 	if !decodeBody(c, &b) {
 		return
 	}
-	if !s.limits.perIP.take("complaint\x00" + c.ClientIP()) {
+	if !s.limits.perIP.take("complaint\x00" + clientKey(c.ClientIP())) {
 		failCode(c, ledger.CodeRateLimited, "提交过于频繁，请稍后再试")
 		return
 	}

@@ -463,7 +463,7 @@ func (s *Server) complaintsPage(c *gin.Context) {
 	status, msg := http.StatusOK, ""
 	switch {
 	case c.Request.Method == http.MethodPost:
-		if !s.limits.perIP.take("complaint\x00" + c.ClientIP()) {
+		if !s.limits.perIP.take("complaint\x00" + clientKey(c.ClientIP())) {
 			status, msg = http.StatusTooManyRequests, "提交过于频繁，请稍后再试"
 			break
 		}
