@@ -30,6 +30,9 @@ type Store struct {
 	// (MySQL only): MariaDB's @@in_transaction, or InnoDB's own list where
 	// the server lacks that variable (MySQL 8).
 	inTxQuery string
+	// failover is the connector over several addresses, when the DSN
+	// names several (MySQL only).
+	failover *failoverConnector
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -94,7 +97,8 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true,
 		NowFunc: func() time.Time { return time.Now().UTC() }}
 	if IsMySQL(dsn) {
-		mc, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
+		text, addrs := splitDSNAddrs(strings.TrimPrefix(dsn, "mysql://"))
+		mc, err := mysql.ParseDSN(text)
 		if err != nil {
 			return nil, fmt.Errorf("mysql dsn: %w", err)
 		}
@@ -116,7 +120,7 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mysql dsn: %w", err)
 		}
-		conn, err := mysql.NewConnector(mc)
+		conn, err := mysqlConnector(mc, addrs)
 		if err != nil {
 			return nil, fmt.Errorf("mysql dsn: %w", err)
 		}
@@ -133,7 +137,9 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 			sqlDB.Close()
 			return nil, fmt.Errorf("open mysql: %w", err)
 		}
-		return &Store{db: db, dialect: "mysql", inTxQuery: inTransactionQuery(db)}, nil
+		st := &Store{db: db, dialect: "mysql", inTxQuery: inTransactionQuery(db)}
+		st.failover, _ = conn.(*failoverConnector) // nil when wrapped
+		return st, nil
 	}
 	sync, err := sqliteSyncPragma(o.SQLiteSync)
 	if err != nil {
