@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +21,18 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+	"github.com/sunshine-ledger/sunshine/witness"
 )
 
 // galeraDSNsEnv lists the go-sql-driver DSNs of a 3-node MariaDB Galera
@@ -31,37 +41,54 @@ import (
 // and restarts a node). `make galera-test` does all of it.
 const galeraDSNsEnv = "SUNSHINE_TEST_GALERA_DSNS"
 
-// galeraLoad is how long the paying clients run; the node is killed
-// galeraKillAfter into it, and the clients go on for galeraAfterRejoin
-// once it is back.
+// The load: six paying clients run at least galeraLoadMin and until
+// galeraAfterChaos after the last kill has been repaired. Within the first
+// galeraChaosSpan, galeraServeKills times, a `serve` chosen at random (each
+// at least once) is killed (-9) at a random moment and restarted after a
+// random pause; and once, a database node chosen at random (node 2, serve
+// B's, half the time) is killed (-9) at a random moment between
+// galeraNodeKillFrom and galeraNodeKillTo and rejoined. The moments
+// come from a seeded generator: SUNSHINE_GALERA_SEED replays a schedule.
 const (
-	galeraKillAfter   = 10 * time.Second
-	galeraAfterRejoin = 10 * time.Second
-	galeraClients     = 6
+	galeraClients      = 6
+	galeraLoadMin      = 30 * time.Second
+	galeraChaosSpan    = 28 * time.Second
+	galeraServeKills   = 3
+	galeraNodeKillFrom = 3 * time.Second
+	galeraNodeKillTo   = 15 * time.Second
+	galeraAfterChaos   = 5 * time.Second
 )
 
 // TestGaleraTwoWriters is issue 21's "several writers on a multi-primary
 // cluster", on a real 3-node MariaDB Galera cluster (.ci/galera.sh): two
-// `serve` processes, one writing through node 1 and one through node 2,
-// share a fresh database (and the data folder, so the same keys) and the
-// same town. Six paying clients post payments, each with its own
-// Idempotency-Key, alternating the servers and retrying with the same key,
-// on the other server, after a 503 or a lost connection. 10 s into the
-// load node 2 is killed with SIGKILL (serve B loses its database) and
-// restarted (it rejoins by IST or SST); the clients go on until 10 s after
-// it is back. Then:
+// `serve` processes share a fresh database (and the keys) and the same
+// town. Serve A writes through node 1; serve B's SUNSHINE_DB lists node 2,
+// node 1 and node 3, so it moves on when node 2 goes away. Both have two
+// witnesses (in-process witness.Witness servers that record every
+// checkpoint they cosign), quorum 2. Six paying clients post payments,
+// each with its own Idempotency-Key, alternating the servers and retrying
+// with the same key, on the other server, after a 503 or a lost
+// connection. Meanwhile, at random moments (seeded; the seed is logged),
+// `serve` processes are killed with SIGKILL and restarted (a restart waits
+// until its database answers, as a supervisor would), and one database
+// node, chosen at random, is killed with SIGKILL and rejoined (IST or
+// SST). Then:
 //   - every payment is acknowledged in the end, and listed exactly once,
 //     under the id of its acknowledgement, by both servers;
 //   - a payment that needed retries was answered with its own payment, and
 //     a replay of any key through either server answers the same id;
 //   - no answer was other than 2xx or 503 (never a 500);
+//   - the witnesses only ever cosigned checkpoints of this log that verify
+//     with their keys and are prefixes of the final tree (a consistency
+//     proof to the final checkpoint checks), refused none, and both
+//     cosigned the final checkpoint (the quorum);
 //   - on every node the log is dense (entries 0…size−1, size = the head)
 //     and the fund's paid equals the listed payments;
 //   - `sunshine verify --deep` passes against each node and `rebuild`
 //     finds the projections equal to a replay.
 //
-// It logs the cluster's certification failures and brute-force aborts,
-// the clients' retries and the payments per second.
+// It logs the schedule, the cluster's certification failures and
+// brute-force aborts, the clients' retries and the payments per second.
 //
 // Its first runs found a node aborting a write transaction without telling
 // the client and running the batch's next statements on their own: a
@@ -82,8 +109,19 @@ func TestGaleraTwoWriters(t *testing.T) {
 	if script == "" || clusterDir == "" {
 		t.Fatal("SUNSHINE_GALERA_SCRIPT and SUNSHINE_GALERA_DIR must be set too (eval the output of .ci/galera.sh start)")
 	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("SUNSHINE_GALERA_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("SUNSHINE_GALERA_SEED: %v", err)
+		}
+		seed = v
+	}
+	t.Logf("seed %d (SUNSHINE_GALERA_SEED=%d replays this schedule)", seed, seed)
+	rng := mrand.New(mrand.NewPCG(seed, 21))
 	for _, v := range []string{"SUNSHINE_DB", "SUNSHINE_SIGNING_KEY_FILE", "SUNSHINE_MASTER_KEY_FILE", "SUNSHINE_MIGRATE", "SUNSHINE_TOWN",
-		"SUNSHINE_DEMO", "SUNSHINE_ADMIN_PASSWORD", "SUNSHINE_DEV_CLOCK", "SUNSHINE_CRASH_CHILD", "SUNSHINE_CRASH_ARGS"} {
+		"SUNSHINE_DEMO", "SUNSHINE_ADMIN_PASSWORD", "SUNSHINE_DEV_CLOCK", "SUNSHINE_CRASH_CHILD", "SUNSHINE_CRASH_ARGS",
+		"SUNSHINE_WITNESSES", "SUNSHINE_WITNESS_QUORUM"} {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}
@@ -93,8 +131,8 @@ func TestGaleraTwoWriters(t *testing.T) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	dbName := "sunshine_g_" + hex.EncodeToString(b[:])
-	var cfgs []*mysql.Config
-	var dsns []string // the service's --db, one per node
+	var dsns []string // one node each: verify, rebuild, serve A
+	var addrs []string
 	var sqls []*sql.DB
 	for i, d := range nodeDSNs {
 		cfg, err := mysql.ParseDSN(d)
@@ -109,11 +147,19 @@ func TestGaleraTwoWriters(t *testing.T) {
 		}
 		db.SetMaxOpenConns(2)
 		t.Cleanup(func() { db.Close() })
-		cfgs = append(cfgs, cfg)
 		sqls = append(sqls, db)
+		addrs = append(addrs, cfg.Addr)
 		c := *cfg
 		c.DBName = dbName
 		dsns = append(dsns, "mysql://"+c.FormatDSN())
+	}
+	// Serve B's SUNSHINE_DB: node 2, then node 1, then node 3.
+	multi, _ := mysql.ParseDSN(nodeDSNs[1])
+	multi.DBName, multi.ParseTime = dbName, true
+	multi.Addr = addrs[1] + "," + addrs[0] + "," + addrs[2]
+	dsnB := "mysql://" + multi.FormatDSN()
+	if !strings.Contains(dsnB, "tcp("+multi.Addr+")") {
+		t.Fatalf("serve B's DSN does not list the three nodes: %s", dsnB)
 	}
 	if _, err := sqls[0].Exec("CREATE DATABASE " + dbName + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 		t.Fatalf("create database: %v", err)
@@ -130,10 +176,12 @@ func TestGaleraTwoWriters(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	// Whatever happens, node 2 runs again for the next test.
+	// Whatever happens, every node runs again for the next test.
 	t.Cleanup(func() {
-		if out, err := galera("start", "2"); err != nil {
-			t.Logf("restart node 2 at the end: %v\n%s", err, out)
+		for _, n := range []string{"1", "2", "3"} {
+			if out, err := galera("start", n); err != nil {
+				t.Logf("restart node %s at the end: %v\n%s", n, err, out)
+			}
 		}
 	})
 	status := func(db *sql.DB, name string) int64 {
@@ -145,36 +193,116 @@ func TestGaleraTwoWriters(t *testing.T) {
 		n, _ := strconv.ParseInt(v.String, 10, 64)
 		return n
 	}
-	// The cluster's conflict counters, summed over the nodes that answer.
-	conflicts := func() (cert, bf int64) {
-		for _, db := range sqls {
-			if c := status(db, "wsrep_local_cert_failures"); c > 0 {
-				cert += c
-			}
-			if c := status(db, "wsrep_local_bf_aborts"); c > 0 {
-				bf += c
+	// The cluster's conflict counters, summed over the nodes. A killed
+	// node's counters start again at 0: sample adds what each counter grew
+	// by since the last sample (a floor: what a node counted between its
+	// last sample and its death is lost).
+	var (
+		counterMu   sync.Mutex
+		counterLast = map[string]int64{}
+		certSum     int64
+		bfSum       int64
+	)
+	sample := func() {
+		counterMu.Lock()
+		defer counterMu.Unlock()
+		for n, db := range sqls {
+			for _, name := range []string{"wsrep_local_cert_failures", "wsrep_local_bf_aborts"} {
+				v := status(db, name)
+				if v < 0 {
+					continue
+				}
+				k := fmt.Sprintf("%d/%s", n, name)
+				last, seen := counterLast[k]
+				counterLast[k] = v
+				d := v - last
+				switch {
+				case !seen:
+					d = 0
+				case v < last:
+					d = v // restarted
+				}
+				if name == "wsrep_local_cert_failures" {
+					certSum += d
+				} else {
+					bfSum += d
+				}
 			}
 		}
-		return cert, bf
+	}
+	conflicts := func() (cert, bf int64) {
+		sample()
+		counterMu.Lock()
+		defer counterMu.Unlock()
+		return certSum, bfSum
 	}
 
-	// Serve A through node 1 migrates; serve B through node 2 shares the
-	// data folder (the keys).
+	// The log's keys, made beforehand so that the witnesses know the log.
+	root := t.TempDir()
+	keys := filepath.Join(root, "secrets")
+	if code, text := runCmd(t, "keygen", "--out", keys); code != 0 {
+		t.Fatal(text)
+	}
+	rawKey, _ := os.ReadFile(filepath.Join(keys, "signing.key"))
+	sk, err := ledger.ParseSigningKey(string(rawKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const origin = "ledger.test/log/430181117"
+	logVkey, err := sk.VerifierKey(origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logV, err := note.NewVerifier(logVkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Two witnesses that keep every checkpoint they cosign.
+	var wits []*recordingWitness
+	var spec []string
+	for i, name := range []string{"jiwei.galera.test", "shenji.galera.test"} {
+		skey, vkey, err := witness.GenerateKey(rand.Reader, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := witness.NewSigner(skey, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := witness.New(witness.Options{DB: filepath.Join(root, fmt.Sprintf("witness%d.db", i+1)), Signer: signer, Logs: []string{logVkey}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := witness.NewVerifier(vkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rw := &recordingWitness{Witness: w, v: v}
+		srv := httptest.NewServer(rw)
+		t.Cleanup(func() { srv.Close(); w.Close() })
+		wits = append(wits, rw)
+		spec = append(spec, vkey+"@"+srv.URL+"#"+[]string{"县纪委监委", "县审计局"}[i])
+	}
+
+	// Serve A through node 1 migrates; serve B through node 2 (then 1,
+	// then 3) shares the data folder and the keys.
 	const pw = "Galera-two-writers-2026"
-	data := filepath.Join(t.TempDir(), "data")
-	mk := func(node int) *crashChild {
+	data := filepath.Join(root, "data")
+	mk := func(name, db string) *galeraServer {
 		addr := freeAddr(t)
 		args := []string{"serve", "--data", data, "--addr", addr, "--public-url", "http://ledger.test", "--admin-password", pw,
-			"--db", dsns[node], "--migrate", "auto"}
-		return &crashChild{t: t, args: args, base: "http://" + addr, tokens: map[string]string{}}
+			"--db", db, "--migrate", "auto", "--signing-key-file", filepath.Join(keys, "signing.key"),
+			"--master-key-file", filepath.Join(keys, "master.key"), "--witnesses", strings.Join(spec, ","), "--witness-quorum", "2"}
+		g := &galeraServer{name: name, crashChild: &crashChild{t: t, args: args, base: "http://" + addr, tokens: map[string]string{},
+			client: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}}
+		t.Cleanup(g.kill)
+		return g
 	}
-	a := mk(0)
-	a.start()
-	t.Cleanup(func() {
-		if a.cmd != nil && a.cmd.ProcessState == nil {
-			a.kill()
-		}
-	})
+	a := mk("A", dsns[0])
+	if err := a.launch(time.Minute); err != nil {
+		t.Fatal(err)
+	}
 
 	a.login("admin", "admin", pw)
 	a.must("POST", "/api/v1/users", "admin", map[string]any{"username": "caiwu", "password": pw, "role": ledger.RoleFinance}, nil)
@@ -207,16 +335,37 @@ func TestGaleraTwoWriters(t *testing.T) {
 	a.must("POST", "/api/v1/allocations", "finance", map[string]any{"doc_no": "F-GALERA", "project_code": "P-GALERA", "amount": "10000000.00",
 		"allocated_on": "2026-01-07", "allocation_doc_no": "镇拨〔2026〕1号"}, nil)
 
-	bsrv := mk(1)
+	bsrv := mk("B", dsnB)
 	bsrv.tokens = a.tokens // the session lives in the database
-	bsrv.start()
-	t.Cleanup(func() {
-		if bsrv.cmd != nil && bsrv.cmd.ProcessState == nil {
-			bsrv.kill()
-		}
-	})
-	servers := []*crashChild{a, bsrv}
+	if err := bsrv.launch(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	servers := []*galeraServer{a, bsrv}
 	setup := time.Since(began)
+
+	// The schedule of kills.
+	type serveKill struct {
+		at, down time.Duration
+		srv      int
+	}
+	var serveKills []serveKill
+	for range galeraServeKills {
+		serveKills = append(serveKills, serveKill{at: time.Second + time.Duration(rng.Int64N(int64(galeraChaosSpan-time.Second))),
+			down: time.Duration(rng.Int64N(int64(2 * time.Second))), srv: rng.IntN(2)})
+	}
+	if serveKills[0].srv == serveKills[1].srv && serveKills[1].srv == serveKills[2].srv {
+		serveKills[2].srv = 1 - serveKills[2].srv // both servers die at least once
+	}
+	slices.SortFunc(serveKills, func(x, y serveKill) int { return int(x.at - y.at) })
+	// Node 2 half the time (serve B moves to node 1), else node 1 (serve A
+	// answers 503 until it is back) or node 3 (no server's node).
+	nodeKill := []int{2, 2, 1, 3}[rng.IntN(4)]
+	nodeKillAt := galeraNodeKillFrom + time.Duration(rng.Int64N(int64(galeraNodeKillTo-galeraNodeKillFrom)))
+	var plan []string
+	for _, k := range serveKills {
+		plan = append(plan, fmt.Sprintf("kill serve %s at %s, restart %s later", servers[k.srv].name, k.at.Round(time.Millisecond), k.down.Round(time.Millisecond)))
+	}
+	t.Logf("schedule: %s; kill node %d at %s and rejoin it", strings.Join(plan, "; "), nodeKill, nodeKillAt.Round(time.Millisecond))
 
 	paymentBody := func(voucher string, i int) []byte {
 		b, _ := json.Marshal(map[string]any{"voucher_no": voucher, "project_code": "P-GALERA", "doc_no": "F-GALERA", "payment_kind": "补助",
@@ -238,11 +387,18 @@ func TestGaleraTwoWriters(t *testing.T) {
 		nByNode  [2]atomic.Int64
 		badMu    sync.Mutex
 		bad      []string // answers other than 2xx and 503
+		eventsMu sync.Mutex
+		events   []string
 	)
 	cert0, bf0 := conflicts()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	loadStart := time.Now()
+	event := func(format string, args ...any) {
+		eventsMu.Lock()
+		events = append(events, fmt.Sprintf("%6.1fs ", time.Since(loadStart).Seconds())+fmt.Sprintf(format, args...))
+		eventsMu.Unlock()
+	}
 	for g := range galeraClients {
 		wg.Go(func() {
 			for i := 0; ; i++ {
@@ -278,7 +434,7 @@ func TestGaleraTwoWriters(t *testing.T) {
 						n503.Add(1)
 					default:
 						badMu.Lock()
-						bad = append(bad, fmt.Sprintf("%s via server %d: %d %s", s.key, srv, st, b))
+						bad = append(bad, fmt.Sprintf("%s via server %s: %d %s", s.key, servers[srv].name, st, b))
 						badMu.Unlock()
 					}
 					srv = 1 - srv // the same key through the other server
@@ -290,28 +446,79 @@ func TestGaleraTwoWriters(t *testing.T) {
 			}
 		})
 	}
+	// A reader asks for the checkpoint now and then: each new one is signed
+	// and put to the witnesses (by whichever server signed it).
+	readerStop := make(chan struct{})
+	var readerWG sync.WaitGroup
+	readerWG.Go(func() {
+		hc := &http.Client{Timeout: 10 * time.Second}
+		for k := 0; ; k++ {
+			select {
+			case <-readerStop:
+				return
+			case <-time.After(700 * time.Millisecond):
+			}
+			if res, err := hc.Get(servers[k%2].base + "/api/public/checkpoint"); err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+			sample()
+		}
+	})
 
-	// Node 2 (serve B's database) dies in the middle and comes back.
-	time.Sleep(galeraKillAfter)
-	before := len(snapshot(&mu, &payments))
-	if out, err := galera("kill", "2"); err != nil {
-		t.Errorf("kill node 2: %v\n%s", err, out)
+	// The kills: serve processes in one goroutine (one down at a time), the
+	// database node in another.
+	var chaos sync.WaitGroup
+	chaos.Go(func() {
+		for _, k := range serveKills {
+			if d := k.at - time.Since(loadStart); d > 0 {
+				time.Sleep(d)
+			}
+			g := servers[k.srv]
+			g.kill()
+			event("serve %s killed", g.name)
+			time.Sleep(k.down)
+			t0 := time.Now()
+			if err := g.launch(2 * time.Minute); err != nil {
+				t.Errorf("restart serve %s: %v", g.name, err)
+				return
+			}
+			event("serve %s up again after %s (restart took %s)", g.name, (k.down + time.Since(t0)).Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
+		}
+	})
+	var rejoin time.Duration
+	var duringOutage int
+	chaos.Go(func() {
+		if d := nodeKillAt - time.Since(loadStart); d > 0 {
+			time.Sleep(d)
+		}
+		before := len(snapshot(&mu, &payments))
+		if out, err := galera("kill", strconv.Itoa(nodeKill)); err != nil {
+			t.Errorf("kill node %d: %v\n%s", nodeKill, err, out)
+		}
+		event("node %d killed", nodeKill)
+		t0 := time.Now()
+		out, err := galera("start", strconv.Itoa(nodeKill))
+		if err != nil {
+			t.Errorf("restart node %d: %v\n%s", nodeKill, err, out)
+		}
+		rejoin = time.Since(t0)
+		duringOutage = len(snapshot(&mu, &payments)) - before
+		event("node %d Synced again after %s (%d payments acknowledged meanwhile): %s", nodeKill, rejoin.Round(time.Millisecond), duringOutage,
+			strings.TrimSpace(lastLine(out)))
+	})
+	chaos.Wait()
+	time.Sleep(galeraAfterChaos)
+	if d := galeraLoadMin - time.Since(loadStart); d > 0 {
+		time.Sleep(d)
 	}
-	killedAt := time.Now()
-	rejoinStart := time.Now()
-	out, err := galera("start", "2")
-	if err != nil {
-		t.Errorf("restart node 2: %v\n%s", err, out)
-	}
-	rejoin := time.Since(rejoinStart)
-	duringOutage := len(snapshot(&mu, &payments)) - before
-	t.Logf("node 2 killed %s into the load, back after %s (%d payments acknowledged meanwhile): %s",
-		killedAt.Sub(loadStart).Round(time.Millisecond), rejoin.Round(time.Millisecond), duringOutage, strings.TrimSpace(lastLine(out)))
-	time.Sleep(galeraAfterRejoin)
 	close(stop)
 	wg.Wait()
 	load := time.Since(loadStart)
 	cert1, bf1 := conflicts()
+	close(readerStop)
+	readerWG.Wait()
+	t.Logf("events:\n%s", strings.Join(events, "\n"))
 
 	for _, x := range bad {
 		t.Errorf("answer neither 2xx nor 503: %s", x)
@@ -340,9 +547,7 @@ func TestGaleraTwoWriters(t *testing.T) {
 	count := map[string]int{}
 	byVoucher := map[string]crashPayment{}
 	for k, ps := range lists {
-		vs := map[string]int{}
 		for _, p := range ps {
-			vs[p.VoucherNo]++
 			if k == 0 {
 				count[p.VoucherNo]++
 				byVoucher[p.VoucherNo] = p
@@ -353,7 +558,7 @@ func TestGaleraTwoWriters(t *testing.T) {
 			}
 		}
 		if k == 1 && len(ps) != len(lists[0]) {
-			t.Errorf("server A (node 1) lists %d payments, server B (node 2) %d", len(lists[0]), len(ps))
+			t.Errorf("server A (node 1) lists %d payments, server B %d", len(lists[0]), len(ps))
 		}
 	}
 	acked := 0
@@ -375,7 +580,6 @@ func TestGaleraTwoWriters(t *testing.T) {
 
 	// Replays: every retried key and some others, through both servers,
 	// answer the acknowledged id.
-	rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 21))
 	var replay []*sent
 	for _, s := range payments {
 		if s.id != 0 && (s.tries > 1 || rng.IntN(50) == 0) {
@@ -383,13 +587,13 @@ func TestGaleraTwoWriters(t *testing.T) {
 		}
 	}
 	for _, s := range replay {
-		for k, srv := range servers {
+		for _, srv := range servers {
 			st, b, err := srv.do("POST", "/api/v1/payments", "finance", "application/json", paymentBody(s.voucher, s.i), s.key)
 			var v struct {
 				ID int64 `json:"id"`
 			}
 			if err != nil || st/100 != 2 || json.Unmarshal(b, &v) != nil || v.ID != s.id {
-				t.Errorf("replay of %s (payment %d) through server %d: %d %v %s", s.key, s.id, k, st, err, b)
+				t.Errorf("replay of %s (payment %d) through server %s: %d %v %s", s.key, s.id, srv.name, st, err, b)
 			}
 		}
 	}
@@ -400,16 +604,98 @@ func TestGaleraTwoWriters(t *testing.T) {
 			Paid string `json:"paid"`
 		} `json:"fund"`
 	}
-	for k, srv := range servers {
+	for _, srv := range servers {
 		srv.must("GET", fmt.Sprintf("/api/v1/funds/%d", fund.ID), "finance", nil, &fr)
 		if got := yuanOf(t, fr.Fund.Paid); got != listed {
-			t.Errorf("server %d: fund paid %s, the listed payments sum to %s", k, got.Yuan(), listed.Yuan())
+			t.Errorf("server %s: fund paid %s, the listed payments sum to %s", srv.name, got.Yuan(), listed.Yuan())
 		}
 	}
+
+	// The witnesses: the final checkpoint (the log's head) carries the
+	// quorum, and every checkpoint either witness ever cosigned verifies
+	// with its key and is a prefix of the final tree.
+	witnessAt := time.Now()
+	final, finalNote := galeraFinalCheckpoint(t, a, sqls[0], dbName, logV, wits)
+	cosigned, sizes := 0, map[int64]bool{}
+	for _, w := range wits {
+		w.mu.Lock()
+		notes := slices.Clone(w.cosigned)
+		w.mu.Unlock()
+		proven := map[int64]tlog.Hash{}
+		for _, msg := range notes {
+			n, err := note.Open(msg, note.VerifierList(w.v))
+			if err != nil {
+				t.Errorf("witness %s: a cosigned checkpoint does not verify with its key: %v\n%s", w.v.Name(), err, msg)
+				continue
+			}
+			c, err := ledger.ParseCheckpointBody(n.Text)
+			if err != nil || c.Origin != origin {
+				t.Errorf("witness %s cosigned %q: %v", w.v.Name(), n.Text, err)
+				continue
+			}
+			cosigned++
+			sizes[c.Size] = true
+			if c.Size > final.Size {
+				t.Errorf("witness %s cosigned size %d, beyond the final tree's %d", w.v.Name(), c.Size, final.Size)
+				continue
+			}
+			if r, ok := proven[c.Size]; ok {
+				if r != c.Root {
+					t.Errorf("witness %s cosigned two roots for size %d", w.v.Name(), c.Size)
+				}
+				continue
+			}
+			if c.Size > 0 {
+				var p api.ProofResponse
+				a.must("GET", fmt.Sprintf("/api/public/proof/consistency?old=%d&new=%d", c.Size, final.Size), "", nil, &p)
+				var proof tlog.TreeProof
+				for _, h := range p.Hashes {
+					raw, err := base64.StdEncoding.DecodeString(h)
+					if err != nil || len(raw) != len(tlog.Hash{}) {
+						t.Fatalf("consistency proof hash %q", h)
+					}
+					proof = append(proof, tlog.Hash(raw))
+				}
+				if err := tlog.CheckTree(proof, final.Size, final.Root, c.Size, c.Root); err != nil {
+					t.Errorf("witness %s cosigned a checkpoint of size %d that is not a prefix of the final tree (size %d): %v",
+						w.v.Name(), c.Size, final.Size, err)
+				}
+			}
+			proven[c.Size] = c.Root
+		}
+		refusals, err := w.Refusals(context.Background(), 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range refusals {
+			t.Errorf("witness %s refused a checkpoint (old %d, size %d): %s", w.v.Name(), r.Old, r.Size, r.Reason)
+		}
+		if len(notes) == 0 {
+			t.Errorf("witness %s cosigned nothing", w.v.Name())
+		}
+	}
+	var witnessLog []string
+	for _, w := range wits {
+		w.mu.Lock()
+		witnessLog = append(witnessLog, fmt.Sprintf("%s: %d requests, %d cosigned, %d answered 409 (old size behind)", w.v.Name(), w.asked, len(w.cosigned), w.conflicts))
+		w.mu.Unlock()
+	}
+	witnessCheck := time.Since(witnessAt)
+
 	a.kill()
 	bsrv.kill()
+	failovers := 0
+	for _, l := range bsrv.allLogs() {
+		failovers += strings.Count(l, "database: moved to another address")
+	}
 	if t.Failed() {
-		keepServeLogs(t, map[string]string{"serve-A-node1.log": a.out.String(), "serve-B-node2.log": bsrv.out.String()})
+		logs := map[string]string{}
+		for _, g := range servers {
+			for k, l := range g.allLogs() {
+				logs[fmt.Sprintf("serve-%s-life%d.log", g.name, k+1)] = l
+			}
+		}
+		keepServeLogs(t, logs)
 	}
 
 	// The log is dense on every node.
@@ -434,20 +720,188 @@ func TestGaleraTwoWriters(t *testing.T) {
 
 	checksAt := time.Now()
 	for n, dsn := range dsns {
-		if code, text := runCmd(t, "verify", "--deep", "--data", data, "--db", dsn); code != 0 {
+		if code, text := runCmd(t, "verify", "--deep", "--data", data, "--db", dsn, "--signing-key-file", filepath.Join(keys, "signing.key"),
+			"--master-key-file", filepath.Join(keys, "master.key")); code != 0 {
 			t.Errorf("verify --deep against node %d: %d %s", n+1, code, text)
 		}
 	}
-	if code, text := runCmd(t, "rebuild", "--data", data, "--db", dsns[0]); code != 0 || !strings.Contains(text, "projections equal the rebuild") {
+	if code, text := runCmd(t, "rebuild", "--data", data, "--db", dsns[0], "--signing-key-file", filepath.Join(keys, "signing.key"),
+		"--master-key-file", filepath.Join(keys, "master.key")); code != 0 || !strings.Contains(text, "projections equal the rebuild") {
 		t.Errorf("rebuild against node 1: %d %s", code, text)
 	}
 	checks := time.Since(checksAt)
 
-	t.Logf("setup %s; load %s: %d payments acknowledged (%d through serve A/node 1, %d through serve B/node 2), %.1f payments/s; "+
+	t.Logf("setup %s; load %s: %d payments acknowledged (%d through serve A/node 1, %d through serve B/node 2 or its failover), %.1f payments/s; "+
 		"%d payments needed retries (%d tries in all: %d answers 503, %d without an answer); %d replays through each server; "+
-		"cluster: %d certification failures, %d brute-force aborts; verify --deep on 3 nodes + rebuild %s; whole test %s",
+		"serve B moved to another database address %d times; node %d rejoined in %s (%d payments acknowledged meanwhile); "+
+		"cluster: at least %d certification failures, %d brute-force aborts (sampled every 0.7 s)",
 		setup.Round(time.Millisecond), load.Round(time.Millisecond), acked, nByNode[0].Load(), nByNode[1].Load(), float64(acked)/load.Seconds(),
-		retried, tries, n503.Load(), nLost.Load(), len(replay), cert1-cert0, bf1-bf0, checks.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+		retried, tries, n503.Load(), nLost.Load(), len(replay), failovers, nodeKill, rejoin.Round(time.Millisecond), duringOutage, cert1-cert0, bf1-bf0)
+	t.Logf("witnesses: final checkpoint size %d cosigned by %d; %d cosigned checkpoints (%d sizes) all prefixes of it; %s; checked in %s\n%s",
+		final.Size, galeraQuorum(t, finalNote, wits), cosigned, len(sizes), strings.Join(witnessLog, "; "), witnessCheck.Round(time.Millisecond), lastLine(string(finalNote)))
+	t.Logf("verify --deep on 3 nodes + rebuild %s; whole test %s", checks.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+}
+
+// galeraFinalCheckpoint reads the checkpoint of the log's final head from
+// serve g until the witnesses' quorum has cosigned it (at most a minute).
+func galeraFinalCheckpoint(t *testing.T, g *galeraServer, db *sql.DB, dbName string, logV note.Verifier, wits []*recordingWitness) (ledger.CheckpointBody, []byte) {
+	t.Helper()
+	var last string
+	for range 120 {
+		var head int64
+		if err := db.QueryRow("SELECT MAX(size) FROM " + dbName + ".log_heads").Scan(&head); err != nil {
+			t.Fatal(err)
+		}
+		res, err := g.client.Get(g.base + "/api/public/checkpoint")
+		if err == nil {
+			msg, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			last = fmt.Sprintf("%d %s %s/%s:\n%s", res.StatusCode, res.Header.Get("Sunshine-Witnessed"), res.Header.Get("Sunshine-Witnesses"), "", msg)
+			if n, err := note.Open(msg, note.VerifierList(logV)); err == nil && res.Header.Get("Sunshine-Witnessed") == "yes" {
+				if c, err := ledger.ParseCheckpointBody(n.Text); err == nil && c.Size == head && galeraQuorum(t, msg, wits) == len(wits) {
+					return c, msg
+				}
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("no checkpoint of the final head cosigned by the quorum within a minute; last: %s", last)
+	return ledger.CheckpointBody{}, nil
+}
+
+// galeraQuorum counts the witnesses whose cosignature on msg verifies.
+func galeraQuorum(t *testing.T, msg []byte, wits []*recordingWitness) int {
+	k := 0
+	for _, w := range wits {
+		if _, err := note.Open(msg, note.VerifierList(w.v)); err == nil {
+			k++
+		}
+	}
+	return k
+}
+
+// recordingWitness is an in-process witness that keeps every checkpoint
+// it cosigned, with its cosignature.
+type recordingWitness struct {
+	*witness.Witness
+	v         *witness.Verifier
+	mu        sync.Mutex
+	cosigned  [][]byte // checkpoint text, blank line, this witness's cosignature line
+	asked     int
+	conflicts int
+}
+
+func (w *recordingWitness) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec := httptest.NewRecorder()
+	w.Witness.ServeHTTP(rec, r)
+	for k, v := range rec.Header() {
+		rw.Header()[k] = v
+	}
+	rw.WriteHeader(rec.Code)
+	rw.Write(rec.Body.Bytes())
+	if r.Method != http.MethodPost || r.URL.Path != "/add-checkpoint" {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.asked++
+	switch rec.Code {
+	case http.StatusOK:
+		// The request: "old N", the proof lines, a blank line, the signed note.
+		if i := bytes.Index(body, []byte("\n\n")); i >= 0 {
+			cp := body[i+2:]
+			if j := bytes.Index(cp, []byte("\n\n")); j >= 0 {
+				msg := append(slices.Clone(cp[:j+1]), '\n')
+				w.cosigned = append(w.cosigned, append(msg, rec.Body.Bytes()...))
+			}
+		}
+	case http.StatusConflict:
+		w.conflicts++
+	}
+}
+
+// galeraServer is a `serve` child process that is killed and restarted
+// while clients send it requests; its HTTP client outlives its lives.
+type galeraServer struct {
+	*crashChild
+	name string
+	mu   sync.Mutex
+	done chan struct{} // closed when the running child has exited
+	logs []string      // the output of its lives
+}
+
+// launch starts the child and waits until it is ready; a child that exits
+// or is not ready within 20 s (its database down) is started again until
+// within.
+func (g *galeraServer) launch(within time.Duration) error {
+	raw, _ := json.Marshal(g.args)
+	deadline := time.Now().Add(within)
+	probe := &http.Client{Timeout: 2 * time.Second}
+	for {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "SUNSHINE_CRASH_CHILD=1", "SUNSHINE_CRASH_ARGS="+string(raw))
+		out := &bytes.Buffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		ready := false
+		for until := time.Now().Add(20 * time.Second); !ready && time.Now().Before(until); {
+			select {
+			case <-done:
+				until = time.Time{}
+				continue
+			case <-time.After(50 * time.Millisecond):
+			}
+			if res, err := probe.Get(g.base + "/readyz"); err == nil {
+				res.Body.Close()
+				ready = res.StatusCode == http.StatusOK
+			}
+		}
+		if ready {
+			g.mu.Lock()
+			g.cmd, g.out, g.done = cmd, out, done
+			g.mu.Unlock()
+			return nil
+		}
+		cmd.Process.Kill()
+		<-done
+		g.mu.Lock()
+		g.logs = append(g.logs, out.String())
+		g.mu.Unlock()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("serve %s not ready within %s:\n%s", g.name, within, tail(out.String(), 30))
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// kill ends the running child with SIGKILL (nothing when none runs).
+func (g *galeraServer) kill() {
+	g.mu.Lock()
+	cmd, out, done := g.cmd, g.out, g.done
+	g.cmd, g.out, g.done = nil, nil, nil
+	g.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	g.client.CloseIdleConnections()
+	g.mu.Lock()
+	g.logs = append(g.logs, out.String())
+	g.mu.Unlock()
+}
+
+// allLogs is the output of every life that has ended.
+func (g *galeraServer) allLogs() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.logs)
 }
 
 func snapshot[T any](mu *sync.Mutex, s *[]T) []T {
