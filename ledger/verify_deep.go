@@ -61,8 +61,9 @@ var nonAccountWriters = map[string]map[string]bool{
 	ActorSystem: setOf(
 		// the town and its registers: start-up, and the demo's imports
 		"town_", "village_", "item_", "source_alias_", "person_", "household_", "register_", "import_batch_committed",
-		// the notices and publicity jobs
-		"notice_drafted", "notice_published", "notice_ended", "person_board_printed", "payment_effective",
+		// the notices and publicity jobs (a project whose 入库公示 ended
+		// without objection enters the library: project_transitioned)
+		"notice_drafted", "notice_published", "notice_ended", "person_board_printed", "payment_effective", "project_transitioned",
 		// the rule, verify and cosign jobs' flags; a flag or complaint escalated when overdue
 		"flag_raised", "flag_updated", "flag_reviewed", "complaint_escalated",
 		// the bootstrap admin, `sunshine user add`, the demo's staff
