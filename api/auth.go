@@ -21,10 +21,14 @@ var (
 	makers      = []string{ledger.RoleFinance} // payments: never an admin (separation of duties)
 	adminOnly   = []string{ledger.RoleAdmin}
 	approvers   = []string{ledger.RoleApprover}
-	allReaders  = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleApprover, ledger.RoleDiscipline, ledger.RoleAuditor}
+	allReaders  = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleApprover, ledger.RoleDiscipline, ledger.RoleAuditor, ledger.RoleCounty}
 	fullReaders = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleAuditor, ledger.RoleDiscipline}
-	jobReaders  = []string{ledger.RoleAdmin, ledger.RoleAuditor, ledger.RoleDiscipline}
-	reviewers   = []string{ledger.RoleMonitor, ledger.RoleDiscipline}
+	// entryReaders read the log's entries: fullReaders and the county
+	// office (which may not start a verification: it writes nothing).
+	entryReaders = append(slices.Clone(fullReaders), ledger.RoleCounty)
+	jobReaders   = []string{ledger.RoleAdmin, ledger.RoleAuditor, ledger.RoleDiscipline, ledger.RoleCounty}
+	countyOnly   = []string{ledger.RoleCounty}
+	reviewers    = []string{ledger.RoleMonitor, ledger.RoleDiscipline}
 )
 
 // bearer returns the token of the request: the Authorization header, or the
@@ -83,10 +87,36 @@ func (s *Server) authed(roles []string) gin.HandlerFunc {
 			failCode(c, ledger.CodeForbidden, "您的角色无权进行此操作")
 			return
 		}
+		if !townAllowed(c, u) {
+			failCode(c, ledger.CodeForbidden, "您只能查看本乡镇的数据")
+			return
+		}
 		c.Set(ctxUser, u)
 		c.Set(ctxToken, tok)
 		c.Next()
 	}
+}
+
+// townAllowed reports whether the caller may name the town of ?town=: its
+// own town, or any town for the county office (which reads every town's
+// books). Only the county office's reads select a town with it; everyone
+// else acts within their own town.
+func townAllowed(c *gin.Context, u ledger.User) bool {
+	t := c.Query("town")
+	return t == "" || t == u.Town || u.Role == ledger.RoleCounty
+}
+
+// countyTown returns the town a county office's read names (?town=, on a
+// GET or a person search): "" for anyone else, for writes (its own
+// password change stays in its own town) and when none is named.
+func countyTown(c *gin.Context, u ledger.User) string {
+	if u.Role != ledger.RoleCounty {
+		return ""
+	}
+	if c.Request.Method != http.MethodGet && c.FullPath() != "/api/v1/persons/search" {
+		return ""
+	}
+	return c.Query("town")
 }
 
 func user(c *gin.Context) ledger.User {
@@ -98,6 +128,10 @@ func user(c *gin.Context) ledger.User {
 // itself with the problem.
 func (s *Server) userLog(c *gin.Context) (ledger.Log, bool) {
 	lg, err := s.logOf(c, user(c))
+	if ledger.IsNotFound(err) && countyTown(c, user(c)) != "" {
+		failCode(c, ledger.CodeNotFound, "没有这个乡镇")
+		return lg, false
+	}
 	if ledger.IsNotFound(err) {
 		failCode(c, ledger.CodeForbidden, "账户所属乡镇不存在")
 		return lg, false

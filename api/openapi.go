@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,9 +98,10 @@ var apiDocs = map[string]routeDoc{
 	"GET /api/v1/flags":                       {Summary: "线索列表（监督员限所监督的村；按严重程度和时间排序）", Tag: "flags", Roles: anyStaff, Query: []string{"status", "village", "rule", "limit", "cursor"}},
 	"GET /api/v1/flags/:id":                   {Summary: "一条线索及其处理经过", Tag: "flags", Roles: anyStaff},
 	"POST /api/v1/flags/:id/review":           {Summary: "处理线索：签收、确认、排除（须说明理由）、移交", Tag: "flags", Roles: reviewers, Body: reviewBody{}, Status: 201},
+	"GET /api/v1/county/summary":              {Summary: "全县汇总（县级只读）：各乡镇资金到账、拨付、支付（元），已发布公告数，待处理线索（按严重程度），最近一次账本核验及结果", Tag: "county", Roles: countyOnly},
 	"GET /api/v1/jobs":                        {Summary: "定时任务及最近一次运行", Tag: "jobs", Roles: jobReaders},
 	"POST /api/v1/jobs/:name/run":             {Summary: "立即运行任务（等待其结束，不受请求超时限制）", Tag: "jobs", Roles: adminOnly},
-	"GET /api/v1/ledger/entries":              {Summary: "账本条目", Tag: "ledger", Roles: fullReaders, Query: []string{"after_seq", "limit", "cursor"}},
+	"GET /api/v1/ledger/entries":              {Summary: "账本条目", Tag: "ledger", Roles: entryReaders, Query: []string{"after_seq", "limit", "cursor"}},
 
 	"GET /api/v1/notices":                     {Summary: "公告列表（type 为公告类型中文名）", Tag: "notices", Roles: anyStaff, Query: []string{"status", "village", "type", "limit", "cursor"}},
 	"POST /api/v1/notices":                    {Summary: "起草公告（明细行取自账本）", Tag: "notices", Roles: writers, Body: noticeBody{}, Status: 201},
@@ -155,9 +157,10 @@ var apiDocs = map[string]routeDoc{
 	"GET /staff/projects/:code":          {Summary: "项目：预算、拨付、支付（按资金）及支付明细", Tag: "staff pages", Roles: villageReaders, Content: "text/html"},
 	"GET /staff/payments":                {Summary: "支付列表；审批人默认看待审批的支付和审批表单", Tag: "staff pages", Roles: villageReaders, Query: []string{"status", "voucher", "done"}, Content: "text/html"},
 	"POST /staff/payments/:id/approval":  {Summary: "审批支付（decision=approve|reject，note）", Tag: "staff pages", Roles: approvers, Body: "form", Status: 303, Content: "text/html"},
-	"GET /staff/ledger":                  {Summary: "账本浏览：记录、最新检查点、核验按钮", Tag: "staff pages", Roles: fullReaders, Query: []string{"before"}, Content: "text/html"},
+	"GET /staff/county":                  {Summary: "全县汇总页面（县级只读）：各乡镇资金、公告、待处理线索、最近一次核验", Tag: "staff pages", Roles: countyOnly, Content: "text/html"},
+	"GET /staff/ledger":                  {Summary: "账本浏览：记录、最新检查点、核验按钮", Tag: "staff pages", Roles: entryReaders, Query: []string{"before"}, Content: "text/html"},
 	"POST /staff/ledger/verify":          {Summary: "核验整个账本（后台任务）", Tag: "staff pages", Roles: fullReaders, Body: "form", Status: 303, Content: "text/html"},
-	"GET /staff/entries/:seq":            {Summary: "一条账本记录；财务可冲正", Tag: "staff pages", Roles: fullReaders, Query: []string{"done"}, Content: "text/html"},
+	"GET /staff/entries/:seq":            {Summary: "一条账本记录；财务可冲正", Tag: "staff pages", Roles: entryReaders, Query: []string{"done"}, Content: "text/html"},
 	"POST /staff/entries/:seq/reversal":  {Summary: "冲正一条记录（须说明原因）", Tag: "staff pages", Roles: writers, Body: "form", Status: 303, Content: "text/html"},
 	"GET /staff/notices":                 {Summary: "公告：草稿、公示中、全部；生成草稿表单", Tag: "staff pages", Roles: villageReaders, Query: []string{"status", "done"}, Content: "text/html"},
 	"POST /staff/notices":                {Summary: "生成公告草稿", Tag: "staff pages", Roles: writers, Body: "form", Status: 303, Content: "text/html"},
@@ -261,6 +264,10 @@ func OpenAPIDocument() map[string]any {
 		}
 		for _, name := range d.Query {
 			ps = append(ps, map[string]any{"name": name, "in": "query", "required": false, "schema": map[string]any{"type": "string"}})
+		}
+		if (method == "GET" || k == "POST /api/v1/persons/search") && slices.Contains(d.Roles, ledger.RoleCounty) && !slices.Contains(d.Query, "town") {
+			ps = append(ps, map[string]any{"name": "town", "in": "query", "required": false, "schema": map[string]any{"type": "string"},
+				"description": "乡镇代码：县级账户（county）据此查看任一乡镇的账目（缺省为其账户所在乡镇）；其他角色只能是本乡镇，否则 403 forbidden"})
 		}
 		if method != "GET" && d.Roles != nil {
 			ps = append(ps, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false, "schema": map[string]any{"type": "string", "maxLength": 200}})

@@ -265,11 +265,7 @@ func (s *Server) townLog(c *gin.Context) (ledger.Log, bool) {
 	if ok {
 		return lg, true
 	}
-	if len(town) > 32 {
-		failCode(c, ledger.CodeNotFound, "没有这个乡镇")
-		return ledger.Log{}, false
-	}
-	lg, err := s.store.LogByTown(c.Request.Context(), town)
+	lg, err := s.logByTown(c, town)
 	if ledger.IsNotFound(err) {
 		failCode(c, ledger.CodeNotFound, "没有这个乡镇")
 		return ledger.Log{}, false
@@ -278,8 +274,27 @@ func (s *Server) townLog(c *gin.Context) (ledger.Log, bool) {
 		fail(c, err)
 		return ledger.Log{}, false
 	}
+	return lg, true
+}
+
+// logByTown returns a town's log (ledger.ErrNotFound for an unknown town),
+// remembered after the first read.
+func (s *Server) logByTown(c *gin.Context, town string) (ledger.Log, error) {
+	s.logsMu.Lock()
+	lg, ok := s.logs[town]
+	s.logsMu.Unlock()
+	if ok {
+		return lg, nil
+	}
+	if len(town) > 32 {
+		return ledger.Log{}, ledger.ErrNotFound
+	}
+	lg, err := s.store.LogByTown(c.Request.Context(), town)
+	if err != nil {
+		return ledger.Log{}, err
+	}
 	s.logsMu.Lock()
 	s.logs[town] = lg
 	s.logsMu.Unlock()
-	return lg, true
+	return lg, nil
 }

@@ -65,7 +65,8 @@ func (s *Server) staffRoutes(v1 *gin.RouterGroup) {
 	v1.POST("/loans/:contract/repayments", s.authed(writers), s.createRepayment)
 
 	v1.GET("/households/:id/year/:year", s.authed(anyStaff), s.householdYear)
-	v1.GET("/ledger/entries", s.authed(fullReaders), s.listEntries)
+	v1.GET("/ledger/entries", s.authed(entryReaders), s.listEntries)
+	v1.GET("/county/summary", s.authed(countyOnly), s.getCountySummary)
 
 	v1.GET("/rules", s.authed(anyStaff), s.listRules)
 	v1.GET("/flags", s.authed(anyStaff), s.listFlags)

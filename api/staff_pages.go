@@ -86,6 +86,11 @@ func (s *Server) staffPage(roles []string) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		if !townAllowed(c, u) {
+			s.staffRender(c, http.StatusForbidden, "login", "无权访问", pages.Page{Error: "您只能查看本乡镇的数据"})
+			c.Abort()
+			return
+		}
 		c.Next()
 	}
 }
@@ -115,6 +120,9 @@ func (s *Server) staffRender(c *gin.Context, status int, name, title string, p p
 
 // logOf returns the log of the user's town; ErrNotFound when there is none.
 func (s *Server) logOf(c *gin.Context, u ledger.User) (ledger.Log, error) {
+	if t := countyTown(c, u); t != "" && t != u.Town {
+		return s.logByTown(c, t)
+	}
 	s.logsMu.Lock()
 	lg, ok := s.logsByID[u.LogID]
 	s.logsMu.Unlock()

@@ -71,6 +71,14 @@ var envUsers = []envUser{
 
 const otherTownUser = "o_admin"
 
+// countyUser is the county office's account (caller "county"): created by
+// the installer in a third town's log (countyHome), it reads this town with
+// ?town=.
+const (
+	countyUser = "c_county"
+	countyHome = "430181119"
+)
+
 type townEnv struct {
 	t         *testing.T
 	dialect   string
@@ -164,15 +172,23 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 	if _, err := svc.RegisterTown(ctx, other, "system", ledger.Town{Name: "永安镇", Phones: []string{"0731-83111111"}}); err != nil {
 		t.Fatal(err)
 	}
-	all := append(slices.Clone(envUsers), envUser{caller: "other_town", username: otherTownUser, role: ledger.RoleAdmin})
+	home, err := svc.L.EnsureLog(ctx, countyHome, "ledger.test/log/"+countyHome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(slices.Clone(envUsers), envUser{caller: "other_town", username: otherTownUser, role: ledger.RoleAdmin},
+		envUser{caller: "county", username: countyUser, role: ledger.RoleCounty})
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make(chan error, len(all))
 	for _, u := range all {
 		wg.Go(func() {
 			town := lg
-			if u.caller == "other_town" {
+			switch u.caller {
+			case "other_town":
 				town = other
+			case "county":
+				town = home
 			}
 			nu, err := e.auth.CreateUser(ctx, town, "system", ledger.NewUser{Username: u.username, Password: envPassword, Role: u.role, Villages: u.villages}, nil, nil)
 			if err != nil {

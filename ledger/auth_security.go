@@ -211,6 +211,9 @@ func (a *Auth) ResetPassword(ctx context.Context, lg Log, actor, id, password st
 	if id == actor {
 		return invalid("id", "不能重置自己的密码，请使用“修改密码”")
 	}
+	if err := countyAccount(rec.Role, actor); err != nil {
+		return err
+	}
 	if err := checkPassword(rec.Username, password); err != nil {
 		return withFieldName(err, "new_password")
 	}
@@ -246,6 +249,12 @@ func (a *Auth) SetRole(ctx context.Context, lg Log, actor, id, role string) (Use
 	}
 	if !slices.Contains(Roles, role) {
 		return User{}, invalid("role", "角色必须是%s之一", strings.Join(Roles, "、"))
+	}
+	if err := countyAccount(rec.Role, actor); err != nil {
+		return User{}, err
+	}
+	if err := countyAccount(role, actor); err != nil {
+		return User{}, err
 	}
 	if id == actor {
 		return User{}, invalid("role", "不能修改自己的角色")
@@ -345,4 +354,14 @@ func withFieldName(err error, field string) error {
 		return &c
 	}
 	return err
+}
+
+// countyAccount refuses a town admin's change to a county account (its
+// password, its role) or the giving of the county role: a county account
+// reads every town, so only the installer (actor "system") manages it.
+func countyAccount(role, actor string) error {
+	if role == RoleCounty && actor != "system" {
+		return Errorf(CodeForbidden, "县级账户只能由系统安装人员管理（sunshine user add --role county）")
+	}
+	return nil
 }

@@ -17,14 +17,15 @@ const (
 	AudienceSelf
 	// AudienceOversight: monitors, the discipline office, approvers.
 	AudienceOversight
-	// AudienceFull: finance, admin, auditors (every read is recorded).
+	// AudienceFull: finance, admin, auditors and the county office (every
+	// read is recorded).
 	AudienceFull
 )
 
 // AudienceOf returns the audience of a staff role.
 func AudienceOf(role string) Audience {
 	switch role {
-	case RoleFinance, RoleAdmin, RoleAuditor:
+	case RoleFinance, RoleAdmin, RoleAuditor, RoleCounty:
 		return AudienceFull
 	case RoleMonitor, RoleDiscipline, RoleApprover:
 		return AudienceOversight

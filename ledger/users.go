@@ -24,10 +24,15 @@ const (
 	RoleMonitor    = "monitor"
 	RoleDiscipline = "discipline"
 	RoleAuditor    = "auditor"
+	// RoleCounty is the county office (县乡村振兴局、县财政局): reads every
+	// town's books in the service, as an auditor does, and writes nothing.
+	// Only the installer creates its accounts (sunshine user add --role
+	// county); no town's admin can create one or give the role.
+	RoleCounty = "county"
 )
 
 // Roles lists every role.
-var Roles = []string{RoleAdmin, RoleFinance, RoleApprover, RoleMonitor, RoleDiscipline, RoleAuditor}
+var Roles = []string{RoleAdmin, RoleFinance, RoleApprover, RoleMonitor, RoleDiscipline, RoleAuditor, RoleCounty}
 
 // User is a staff account. Every user belongs to one town (log); a monitor
 // sees only their villages.
@@ -164,6 +169,12 @@ func (a *Auth) CreateUser(ctx context.Context, lg Log, actor string, nu NewUser,
 	if !slices.Contains(Roles, nu.Role) {
 		return User{}, invalid("role", "角色必须是%s之一", strings.Join(Roles, "、"))
 	}
+	if err := countyAccount(nu.Role, actor); err != nil {
+		return User{}, err
+	}
+	if nu.Role == RoleCounty && len(nu.Villages) > 0 {
+		return User{}, invalid("villages", "县级账户不属于某个村，不能指定村")
+	}
 	if err := checkPassword(nu.Username, nu.Password); err != nil {
 		return User{}, err
 	}
@@ -216,6 +227,9 @@ func (a *Auth) UpdateAccess(ctx context.Context, lg Log, actor, id string, villa
 	rec, err := a.Accounts.UserByID(ctx, id)
 	if err != nil || rec.LogID != lg.ID {
 		return User{}, ErrNotFound
+	}
+	if err := countyAccount(rec.Role, actor); err != nil {
+		return User{}, err
 	}
 	if rec.Role == RoleMonitor && len(villages) == 0 {
 		return User{}, invalid("villages", "村级监督员须指定所监督的村")

@@ -24,7 +24,7 @@ func New(loc *time.Location) (*Pages, error) {
 	}
 	t, err := template.New("staff").Funcs(template.FuncMap{
 		"severity": SeverityText, "status": FlagStatusText, "action": ActionText,
-		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText, "outcome": OutcomeText, "when": func(s string) string { return When(s, loc) },
+		"yuan": func(f ledger.Fen) string { return f.Yuan() }, "role": RoleText, "job": JobText, "verify": VerifyText, "outcome": OutcomeText, "when": func(s string) string { return When(s, loc) },
 		"paystatus": ledger.PaymentStatusText, "entrytext": EntryText, "contains": slices.Contains[[]string, string],
 		"time": func(t time.Time) string {
 			if t.IsZero() {

@@ -43,6 +43,8 @@ func Nav(role string) []NavItem {
 		return []NavItem{ledgerNav, funds, projects, payments, notices, complaints, jobs}
 	case ledger.RoleAdmin:
 		return []NavItem{users, jobs, imports, record, payments, notices, funds, projects, complaints, ledgerNav}
+	case ledger.RoleCounty:
+		return []NavItem{{"/staff/county", "全县汇总"}, flags, funds, projects, payments, notices, ledgerNav, jobs}
 	}
 	return nil
 }
@@ -67,6 +69,8 @@ func RoleText(r string) string {
 		return "纪检监察"
 	case ledger.RoleAuditor:
 		return "审计"
+	case ledger.RoleCounty:
+		return "县级主管部门（只读）"
 	}
 	return r
 }
@@ -269,6 +273,28 @@ type UsersData struct {
 type JobView struct {
 	Name, Label, Schedule string
 	Runs                  []ledger.JobRun
+}
+
+// CountyTown is one town's line of the county summary page (amounts in
+// yuan; Verify is passed, failed, not_verified or "" when no verify ran).
+type CountyTown struct {
+	Town, Name                string
+	Received, Allocated, Paid string
+	Notices, High, Warn, Info int
+	VerifiedAt, Verify        string
+}
+
+// VerifyText is a town's last verification in plain words.
+func VerifyText(r string) string {
+	switch r {
+	case "passed":
+		return "通过"
+	case "failed":
+		return "不通过"
+	case "not_verified":
+		return "未完成"
+	}
+	return "尚未核验"
 }
 
 // JobsData is the jobs page.

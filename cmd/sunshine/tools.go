@@ -376,7 +376,7 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 	var username, role, villages string
 	cfg, _, err := loadConfig("user add", args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "username", "", "the new user's login name")
-		fs.StringVar(&role, "role", "", "admin, finance, approver, monitor, discipline or auditor")
+		fs.StringVar(&role, "role", "", "admin, finance, approver, monitor, discipline, auditor or county (the county office: reads every town, belongs to no village)")
 		fs.StringVar(&villages, "villages", "", "comma-separated village codes (monitors)")
 	})
 	if err != nil {

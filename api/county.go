@@ -1,0 +1,128 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/pages"
+)
+
+// The county office (县乡村振兴局、县财政局) reads every town of the service:
+// its reads take ?town=CODE (countyTown), and it has the summary below.
+
+// CountyTownDTO is one town's line of the county summary. Amounts are
+// yuan strings (API.md).
+type CountyTownDTO struct {
+	Town             string         `json:"town"`
+	Name             string         `json:"name"`
+	FundsReceived    string         `json:"funds_received"`
+	FundsAllocated   string         `json:"funds_allocated"`
+	FundsPaid        string         `json:"funds_paid"`
+	NoticesPublished int            `json:"notices_published"`
+	OpenFlags        map[string]int `json:"open_flags"` // by severity: info, warn, high
+	// LastVerify is the last run of the verify job (every town's log in
+	// one run) and what it found for this town: passed, failed, or
+	// not_verified (the run stopped before it, or none has run).
+	LastVerify *CountyVerifyDTO `json:"last_verify"`
+}
+
+// CountyVerifyDTO is the last verify run as a town's line shows it.
+type CountyVerifyDTO struct {
+	FinishedAt string `json:"finished_at"`
+	Result     string `json:"result"`
+}
+
+// countySummary computes every town's line, in the order the towns were
+// added.
+func (s *Server) countySummary(c *gin.Context) ([]CountyTownDTO, error) {
+	ctx := c.Request.Context()
+	logs, err := s.store.Logs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var last *ledger.JobRun
+	if js, ok := s.store.(ledger.JobStore); ok {
+		if runs, err := js.JobRuns(ctx, "verify", 1); err == nil && len(runs) == 1 {
+			last = &runs[0]
+		}
+	}
+	out := make([]CountyTownDTO, 0, len(logs))
+	for _, lg := range logs {
+		line := CountyTownDTO{Town: lg.Town, Name: lg.Town, OpenFlags: map[string]int{ledger.SeverityInfo: 0, ledger.SeverityWarn: 0, ledger.SeverityHigh: 0}}
+		if t, err := s.svc.Town(ctx, lg); err == nil && t.Name != "" {
+			line.Name = t.Name
+		}
+		funds, err := s.svc.Funds(ctx, lg)
+		if err != nil {
+			return nil, err
+		}
+		var received, allocated, paid ledger.Fen
+		for _, f := range funds {
+			if f.Reversed {
+				continue
+			}
+			received += f.Amount
+			allocated += f.Allocated
+			paid += f.Paid
+		}
+		line.FundsReceived, line.FundsAllocated, line.FundsPaid = received.Yuan(), allocated.Yuan(), paid.Yuan()
+		ns, err := s.svc.Notices(ctx, lg, ledger.NoticePublished, "", "")
+		if err != nil {
+			return nil, err
+		}
+		line.NoticesPublished = len(ns)
+		fs, err := s.svc.Flags(ctx, lg, ledger.FlagFilter{Status: ledger.FlagOpen}, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			line.OpenFlags[f.Severity]++
+		}
+		if last != nil {
+			v := &CountyVerifyDTO{FinishedAt: last.FinishedAt.UTC().Format(time.RFC3339), Result: "passed"}
+			switch {
+			case strings.Contains(last.Error, lg.Origin+": "):
+				v.Result = "failed"
+			case last.Outcome != "success":
+				v.Result = "not_verified"
+			}
+			line.LastVerify = v
+		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// GET /api/v1/county/summary (county): per town funds received, allocated
+// and paid, notices published, open flags by severity and the last verify.
+func (s *Server) getCountySummary(c *gin.Context) {
+	lines, err := s.countySummary(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": lines})
+}
+
+// GET /staff/county: the county summary page.
+func (s *Server) staffCounty(c *gin.Context) {
+	lines, err := s.countySummary(c)
+	if err != nil {
+		s.staffRender(c, statusOf(err), "county", "全县汇总", pages.Page{Error: problemDetail(err)})
+		return
+	}
+	d := make([]pages.CountyTown, 0, len(lines))
+	for _, l := range lines {
+		t := pages.CountyTown{Town: l.Town, Name: l.Name, Received: l.FundsReceived, Allocated: l.FundsAllocated, Paid: l.FundsPaid,
+			Notices: l.NoticesPublished, High: l.OpenFlags[ledger.SeverityHigh], Warn: l.OpenFlags[ledger.SeverityWarn], Info: l.OpenFlags[ledger.SeverityInfo]}
+		if l.LastVerify != nil {
+			t.VerifiedAt, t.Verify = l.LastVerify.FinishedAt, l.LastVerify.Result
+		}
+		d = append(d, t)
+	}
+	s.staffRender(c, http.StatusOK, "county", "全县汇总", pages.Page{Data: d})
+}

@@ -1,0 +1,101 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// TestCountyReads: the county office (an account of a third town) reads
+// this town's books with ?town= (funds, payments with full ID numbers as an
+// auditor sees them, flags), has the county summary, and writes nothing;
+// no other role gains a cross-town read with ?town=, and no town's admin
+// can make or take over a county account.
+func TestCountyReads(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	q := "?town=" + envTown
+
+	if r := e.call("GET", "/api/v1/funds"+q, "county", nil); r.status != 200 || !bytes.Contains(r.body, []byte(envFundDoc)) {
+		t.Errorf("county's funds of %s: %v", envTown, r)
+	}
+	if r := e.call("GET", "/api/v1/funds", "county", nil); r.status != 200 || bytes.Contains(r.body, []byte(envFundDoc)) {
+		t.Errorf("county's funds without ?town= (its own town's): %v", r)
+	}
+	pay := fmt.Sprintf("/api/v1/payments/%d", e.pending.ID)
+	if r, a := e.call("GET", pay+q, "county", nil), e.call("GET", pay, "auditor", nil); r.status != 200 || !bytes.Equal(r.body, a.body) {
+		t.Errorf("county's payment is not the auditor's view: %v, auditor %v", r, a)
+	}
+	if r := e.call("POST", "/api/v1/persons/search"+q, "county", map[string]any{"id_number": e.ids["tp1"]}); r.status != 200 || !bytes.Contains(r.body, []byte(e.ids["tp1"])) {
+		t.Errorf("county's person search (the auditor's view: full ID number): %v", r)
+	}
+	if r := e.call("GET", fmt.Sprintf("/api/v1/flags/%d", e.flag)+q, "county", nil); r.status != 200 {
+		t.Errorf("county's flag: %v", r)
+	}
+	wantProblem(t, "county names an unknown town", e.call("GET", "/api/v1/funds?town=439901999", "county", nil), 404, ledger.CodeNotFound)
+
+	// No other role reads another town with ?town=: a finance clerk and the
+	// other town's admin are refused, and this town's data is not shown.
+	if _, err := e.auth.CreateUser(context.Background(), e.other, "system", ledger.NewUser{Username: "o_fin2", Password: envPassword,
+		Role: ledger.RoleFinance}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens["other_finance"] = e.login("o_fin2", envPassword)
+	for _, caller := range []string{"other_finance", "other_town"} {
+		for _, path := range []string{"/api/v1/funds", "/api/v1/payments", "/api/v1/flags", fmt.Sprintf("/api/v1/funds/%d", e.fund.ID), "/staff/funds"} {
+			r := e.call("GET", path+q, caller, nil)
+			if r.status != 403 || bytes.Contains(r.body, []byte(envFundDoc)) {
+				t.Errorf("%s reads %s of another town: %v", caller, path, r)
+			}
+		}
+	}
+	if r := e.call("GET", "/api/v1/funds?town="+envOtherTown, "finance", nil); r.status != 403 {
+		t.Errorf("this town's finance reads the other town: %v", r)
+	}
+	if r := e.call("GET", "/api/v1/funds"+q, "finance", nil); r.status != 200 {
+		t.Errorf("finance naming its own town: %v", r)
+	}
+
+	// The county writes nothing, in this town or its own.
+	n0, o0 := e.size(), e.otherSize()
+	for _, w := range []struct{ method, path string }{{"POST", "/api/v1/funds"}, {"POST", "/api/v1/payments"}, {"POST", fmt.Sprintf("/api/v1/flags/%d/review", e.flag)},
+		{"POST", "/api/v1/notices"}, {"POST", "/api/v1/jobs/scan/run"}, {"PUT", "/api/v1/town"}} {
+		for _, path := range []string{w.path, w.path + q} {
+			wantProblem(t, "county "+w.method+" "+path, e.call(w.method, path, "county", map[string]any{"note": "x"}), 403, ledger.CodeForbidden)
+		}
+	}
+	if e.size() != n0 || e.otherSize() != o0 {
+		t.Errorf("the county's requests wrote entries: %d here, %d in the other town", e.size()-n0, e.otherSize()-o0)
+	}
+
+	// The summary: every town, this one with its fund.
+	r := e.call("GET", "/api/v1/county/summary", "county", nil)
+	var sum struct {
+		Items []struct {
+			Town      string         `json:"town"`
+			OpenFlags map[string]int `json:"open_flags"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(r.body, &sum); err != nil || r.status != 200 || len(sum.Items) < 2 {
+		t.Fatalf("county summary: %v %v", r, err)
+	}
+	if !bytes.Contains(r.body, []byte(`"town":"`+envTown+`"`)) || !bytes.Contains(r.body, []byte(`"funds_received":"`)) ||
+		!bytes.Contains(r.body, []byte(`"name":"永安镇"`)) {
+		t.Errorf("county summary lacks a town: %s", r.body)
+	}
+	if r := e.call("GET", "/staff/county", "county", nil); r.status != 200 || !bytes.Contains(r.body, []byte("全县汇总")) || !bytes.Contains(r.body, []byte(envTown)) {
+		t.Errorf("county page: %v", r)
+	}
+	for _, c := range []string{"admin", "auditor", "discipline", "other_town"} {
+		wantProblem(t, c+" reads the county summary", e.call("GET", "/api/v1/county/summary", c, nil), 403, ledger.CodeForbidden)
+	}
+
+	// A town's admin can neither create a county account nor give the role.
+	wantProblem(t, "admin creates a county account", e.call("POST", "/api/v1/users", "admin",
+		map[string]any{"username": "t_cty", "password": envPassword, "role": "county"}), 403, ledger.CodeForbidden)
+	wantProblem(t, "admin makes an auditor county", e.call("POST", "/api/v1/users/"+e.users["auditor"].ID+"/role", "admin",
+		map[string]any{"role": "county"}), 403, ledger.CodeForbidden)
+}
