@@ -28,7 +28,11 @@ type galeraBenchConfig struct {
 	name  string
 	about string
 	plain bool // the single MariaDB (SUNSHINE_TEST_MYSQL_DSN), not the cluster
-	towns int
+	// haproxy: node k is reached through HAProxy frontend k
+	// (SUNSHINE_BENCH_GALERA_HAPROXY), which sends to node k while it is
+	// up and to the other nodes (backup servers) when it is not.
+	haproxy bool
+	towns   int
 	// node returns the cluster node (0, 1, 2) writer w of town t writes through.
 	node func(w, t int) int
 }
@@ -42,6 +46,8 @@ var galeraBenchConfigs = []galeraBenchConfig{
 		node: func(w, t int) int { return (w / 3) % 3 }},
 	{name: "d-galera-3towns-affinity", about: "Galera, 3 towns, town k's writers all through node k (affinity)", towns: 3,
 		node: func(w, t int) int { return t }},
+	{name: "d-galera-3towns-haproxy", about: "Galera, 3 towns, town k's writers through HAProxy frontend k (node k, the others as backups)", towns: 3,
+		haproxy: true, node: func(w, t int) int { return t }},
 }
 
 // galeraBenchResult is one run of one configuration.
@@ -68,7 +74,8 @@ func benchEnvInt(name string, def int) int {
 // (SUNSHINE_TEST_MYSQL_DSN, start it with the durable settings), and a
 // 3-node Galera cluster (SUNSHINE_TEST_GALERA_DSNS, .ci/galera.sh) with the
 // writers on one node, on two or three nodes, and with three towns spread
-// or routed one town to one node. Each writer has its own ledger.Ledger and
+// or routed one town to one node (directly, or through HAProxy frontends
+// in SUNSHINE_BENCH_GALERA_HAPROXY). Each writer has its own ledger.Ledger and
 // gormstore.Store per node it writes through, as separate `serve`
 // processes would. The configurations run interleaved,
 // SUNSHINE_BENCH_GALERA_ROUNDS (default 3) rounds, the order rotated each
@@ -88,9 +95,26 @@ func BenchmarkGaleraAppend(b *testing.B) {
 	if plainDSN == "" && nodes == nil {
 		b.Skip("neither SUNSHINE_TEST_MYSQL_DSN nor SUNSHINE_TEST_GALERA_DSNS is set (make bench-galera)")
 	}
+	// HAProxy frontends (scripts/bench-galera.sh starts them when haproxy is
+	// installed): the node DSNs with the frontends' addresses.
+	var proxied []string
+	if raw := os.Getenv("SUNSHINE_BENCH_GALERA_HAPROXY"); raw != "" && nodes != nil {
+		for i, addr := range strings.Split(raw, ",") {
+			cfg, err := mysql.ParseDSN(nodes[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.Addr = addr
+			proxied = append(proxied, cfg.FormatDSN())
+		}
+		if len(proxied) != 3 {
+			b.Fatalf("SUNSHINE_BENCH_GALERA_HAPROXY: want 3 addresses, got %d", len(proxied))
+		}
+	}
 	var configs []galeraBenchConfig
 	for _, c := range galeraBenchConfigs {
-		if (c.plain && plainDSN != "") || (!c.plain && nodes != nil) {
+		switch {
+		case c.plain && plainDSN != "", c.haproxy && proxied != nil, !c.plain && !c.haproxy && nodes != nil:
 			configs = append(configs, c)
 		}
 	}
@@ -113,8 +137,11 @@ func BenchmarkGaleraAppend(b *testing.B) {
 			for k := range configs {
 				c := configs[(k+r)%len(configs)]
 				dsns := nodes
-				if c.plain {
+				switch {
+				case c.plain:
 					dsns = []string{plainDSN}
+				case c.haproxy:
+					dsns = proxied
 				}
 				res := galeraBenchRun(b, c, dsns, writers, dur)
 				results[c.name] = append(results[c.name], res)
