@@ -20,13 +20,15 @@ bench:
 # restarted under load; then exactly-once, the witnesses' checkpoints all
 # consistent, verify --deep on every node and rebuild (TestGaleraTwoWriters).
 # .ci/galera.sh starts the cluster (as root it installs galera-4 and rsync
-# when missing) and stops it afterwards. About 2 minutes; not in .ci/run.
+# when missing) and stops it afterwards. About 95 s (25-35 s of it the
+# cluster's start); not in .ci/run.
 galera-test:
 	bash .ci/galera.sh run go test -count=1 -timeout 20m -run '^TestGaleraTwoWriters$$' -v ./cmd/sunshine
 
 # Issue 21: appends/s and p99 on one plain durable MariaDB and on a 3-node
 # Galera cluster (writers on one node, on two or three, three towns spread
-# or one town per node), interleaved in one session; BENCHMARKS.md "Galera
-# (issue 21)". Figures go to bench-results-galera.txt. About 5 minutes.
+# or one town per node, directly or through HAProxy when Debian's haproxy is
+# installed), interleaved in one session; BENCHMARKS.md "Galera (issue 21)".
+# Figures go to bench-results-galera.txt. About 6 minutes.
 bench-galera:
 	bash scripts/bench-galera.sh
