@@ -230,6 +230,9 @@ func (a *Auth) Unlock(ctx context.Context, lg Log, actor, id string) error {
 	if err != nil || rec.LogID != lg.ID {
 		return ErrNotFound
 	}
+	if err := countyAccount(rec.Role, actor); err != nil {
+		return err
+	}
 	if _, _, err := Do(ctx, a.L, lg, nil, func(b *Batch) (struct{}, error) {
 		_, err := b.Append(AppendInput{Type: "user_unlocked", Actor: actor, Payload: map[string]any{"id": id, "username": rec.Username}})
 		return struct{}{}, err
@@ -357,11 +360,13 @@ func withFieldName(err error, field string) error {
 }
 
 // countyAccount refuses a town admin's change to a county account (its
-// password, its role) or the giving of the county role: a county account
-// reads every town, so only the installer (actor "system") manages it.
+// password, its role, its unlocking, its enabling) or the giving of the
+// county role: a county account reads every town, so only the installer
+// (actor "system": sunshine user add/enable/reset/unlock) manages it. The
+// one thing its home-town admin may do is disable it (UpdateAccess).
 func countyAccount(role, actor string) error {
 	if role == RoleCounty && actor != "system" {
-		return Errorf(CodeForbidden, "县级账户只能由系统安装人员管理（sunshine user add --role county）")
+		return Errorf(CodeForbidden, "县级账户只能由系统安装人员管理（sunshine user add/enable/reset/unlock）；本镇管理员只能停用")
 	}
 	return nil
 }

@@ -228,8 +228,11 @@ func (a *Auth) UpdateAccess(ctx context.Context, lg Log, actor, id string, villa
 	if err != nil || rec.LogID != lg.ID {
 		return User{}, ErrNotFound
 	}
-	if err := countyAccount(rec.Role, actor); err != nil {
-		return User{}, err
+	if rec.Role == RoleCounty && actor != ActorSystem && !disabled {
+		// The county account's home-town admin may disable it (a lost
+		// laptop, a person who left); enabling it again, like its password
+		// and role, stays with the installer (sunshine user enable).
+		return User{}, Errorf(CodeForbidden, "县级账户只能由本镇管理员停用；重新启用须由系统安装人员执行（sunshine user enable）")
 	}
 	if rec.Role == RoleMonitor && len(villages) == 0 {
 		return User{}, invalid("villages", "村级监督员须指定所监督的村")

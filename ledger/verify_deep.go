@@ -66,8 +66,11 @@ var nonAccountWriters = map[string]map[string]bool{
 		"notice_drafted", "notice_published", "notice_ended", "person_board_printed", "payment_effective", "project_transitioned",
 		// the rule, verify and cosign jobs' flags; a flag or complaint escalated when overdue
 		"flag_raised", "flag_updated", "flag_reviewed", "complaint_escalated",
-		// the bootstrap admin, `sunshine user add`, the demo's staff
-		"user_created",
+		// the bootstrap admin, `sunshine user add`, the demo's staff;
+		// `sunshine user disable|enable` (user_updated), `sunshine user
+		// reset` (user_password_reset) and `sunshine user unlock`
+		// (user_unlocked)
+		"user_created", "user_updated", "user_password_reset", "user_unlocked",
 	),
 	ActorPublic: setOf("complaint_filed"),
 }

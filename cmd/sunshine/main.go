@@ -51,7 +51,7 @@ var commands = map[string]struct {
 	"keygen":        {"write a new checkpoint signing key pair and master key", cmdKeygen},
 	"erase-person":  {"erase one person's personal data (PIPL); the log is untouched", cmdErasePerson},
 	"run-job":       {"run a scheduled job now (scan, verify, checkpoint, notices, publicity, escalate, loans) and print its record", cmdRunJob},
-	"user":          {"add a staff user: user add --username NAME --role ROLE [--villages CODES] < password", cmdUser},
+	"user":          {"staff accounts: user add --username NAME --role ROLE [--villages CODES] < password; user disable|enable|unlock --username NAME; user reset --username NAME < password", cmdUser},
 	"healthcheck":   {"exit 0 when the local service answers /healthz (for container health checks)", cmdHealthcheck},
 	"export":        {"write the town's log, checkpoints, encrypted personal data and stored notices as one file (backup; SQLite ⇄ MySQL)", cmdExport},
 	"import-log":    {"read an export into a database without that town's log; the tree root must match", cmdImportLog},

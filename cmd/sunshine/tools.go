@@ -370,8 +370,14 @@ func cmdErasePerson(ctx context.Context, args []string, out io.Writer) error {
 // ROLE [--villages CODE,CODE]`, reading the password from standard input
 // (never a command-line argument).
 func cmdUser(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "disable", "enable", "reset", "unlock":
+			return cmdUserManage(ctx, args[0], args[1:], out)
+		}
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("usage: sunshine user add --username NAME --role ROLE [--villages CODE,...] < password")
+		return fmt.Errorf("%s", userUsage)
 	}
 	var username, role, villages string
 	cfg, _, err := loadConfig("user add", args[1:], func(fs *flag.FlagSet) {
@@ -419,6 +425,72 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "created user %s (%s, %s) in town %s\n", u.Username, u.ID, u.Role, u.Town)
+	return nil
+}
+
+const userUsage = `usage: sunshine user add --username NAME --role ROLE [--villages CODE,...] < password
+       sunshine user disable --username NAME
+       sunshine user enable --username NAME
+       sunshine user reset --username NAME < new password   (must be changed at the next login)
+       sunshine user unlock --username NAME`
+
+// cmdUserManage disables, enables, unlocks or resets the password of any
+// account of any town of the database, the county office's included (no
+// town admin may enable, reset or unlock those). It acts as "system": the
+// entries (user_updated, user_password_reset, user_unlocked) are in the
+// account's own town log, and verify --deep accepts them from "system".
+func cmdUserManage(ctx context.Context, verb string, args []string, out io.Writer) error {
+	var username string
+	cfg, _, err := loadConfig("user "+verb, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "the account's login name")
+	})
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		return fmt.Errorf("%s", userUsage)
+	}
+	var password string
+	if verb == "reset" {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read the new password from standard input: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rec, err := a.auth.Accounts.UserByName(ctx, username)
+	if ledger.IsNotFound(err) {
+		return fmt.Errorf("no user %q", username)
+	}
+	if err != nil {
+		return err
+	}
+	lg, err := a.store.LogByTown(ctx, rec.Town)
+	if err != nil {
+		return fmt.Errorf("the town %s of user %s: %w", rec.Town, username, err)
+	}
+	switch verb {
+	case "disable", "enable":
+		_, err = a.auth.UpdateAccess(ctx, lg, ledger.ActorSystem, rec.ID, rec.Villages, verb == "disable", nil)
+	case "reset":
+		err = a.auth.ResetPassword(ctx, lg, ledger.ActorSystem, rec.ID, password)
+	case "unlock":
+		err = a.auth.Unlock(ctx, lg, ledger.ActorSystem, rec.ID)
+	}
+	if err != nil {
+		var le *ledger.Error
+		if errors.As(err, &le) {
+			return errors.New(le.Detail)
+		}
+		return err
+	}
+	done := map[string]string{"disable": "disabled", "enable": "enabled", "reset": "reset the password of (must change it at the next login)", "unlock": "unlocked"}[verb]
+	fmt.Fprintf(out, "%s user %s (%s, %s) in town %s\n", done, rec.Username, rec.ID, rec.Role, rec.Town)
 	return nil
 }
 
