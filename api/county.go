@@ -83,18 +83,33 @@ func (s *Server) countySummary(c *gin.Context) ([]CountyTownDTO, error) {
 			line.OpenFlags[f.Severity]++
 		}
 		if last != nil {
-			v := &CountyVerifyDTO{FinishedAt: last.FinishedAt.UTC().Format(time.RFC3339), Result: "passed"}
-			switch {
-			case strings.Contains(last.Error, lg.Origin+": "):
-				v.Result = "failed"
-			case last.Outcome != "success":
-				v.Result = "not_verified"
-			}
-			line.LastVerify = v
+			line.LastVerify = &CountyVerifyDTO{FinishedAt: last.FinishedAt.UTC().Format(time.RFC3339), Result: countyVerifyResult(*last, lg.Origin)}
 		}
 		out = append(out, line)
 	}
 	return out, nil
+}
+
+// verifyTampered starts the error of a verify run that verified every log
+// and found some bad (jobs.VerifyJob: "ledger tampered: [ORIGIN: first bad
+// seq N (kind) ORIGIN: …]"); any other error stopped the run part-way.
+const verifyTampered = "ledger tampered: ["
+
+// countyVerifyResult is one town's result of the last verify run: failed
+// when the run's error names its log, passed when the run succeeded or
+// verified every log and named others only, not_verified when the run
+// stopped (or was skipped) before saying anything about it.
+func countyVerifyResult(run ledger.JobRun, origin string) string {
+	named := strings.HasPrefix(run.Error, verifyTampered+origin+": ") || strings.Contains(run.Error, " "+origin+": ")
+	switch {
+	case run.Outcome == ledger.OutcomeSuccess:
+		return "passed"
+	case named:
+		return "failed"
+	case run.Outcome == ledger.OutcomeFailure && strings.HasPrefix(run.Error, verifyTampered):
+		return "passed"
+	}
+	return "not_verified"
 }
 
 // GET /api/v1/county/summary (county): per town funds received, allocated
