@@ -99,3 +99,48 @@ func TestCountyReads(t *testing.T) {
 	wantProblem(t, "admin makes an auditor county", e.call("POST", "/api/v1/users/"+e.users["auditor"].ID+"/role", "admin",
 		map[string]any{"role": "county"}), 403, ledger.CodeForbidden)
 }
+
+// TestCountyComplaints: the county office reads a town's complaints as the
+// auditor does - the API list byte for byte the auditor's, the staff page
+// with the text and no reply form - and never the complainant's contact
+// (which the discipline office sees); it still cannot reply.
+func TestCountyComplaints(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	const contact = "13907310042"
+	if r := e.call("POST", "/api/public/complaints", "none", map[string]any{"village": village1, "text": "县里请看：村道路灯不亮", "contact": contact}); r.status/100 != 2 {
+		t.Fatalf("file a complaint: %v", r)
+	}
+	q := "?town=" + envTown
+	r, a := e.call("GET", "/api/v1/complaints"+q, "county", nil), e.call("GET", "/api/v1/complaints", "auditor", nil)
+	if r.status != 200 || !bytes.Equal(r.body, a.body) || !bytes.Contains(r.body, []byte("县里请看")) || bytes.Contains(r.body, []byte(contact)) {
+		t.Fatalf("county's complaints of %s: %v (auditor: %v)", envTown, r, a)
+	}
+	if d := e.call("GET", "/api/v1/complaints", "discipline", nil); !bytes.Contains(d.body, []byte(contact)) {
+		t.Fatalf("the discipline office does not see the contact (the test proves nothing): %v", d)
+	}
+	var list struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	e.decode(r, &list)
+	if len(list.Items) == 0 {
+		t.Fatalf("no complaint listed: %s", r.body)
+	}
+	id := list.Items[0].ID
+	for _, it := range list.Items {
+		id = max(id, it.ID)
+	}
+	p := e.call("GET", fmt.Sprintf("/staff/complaints/%d", id)+q, "county", nil)
+	if p.status != 200 || !bytes.Contains(p.body, []byte("县里请看")) || bytes.Contains(p.body, []byte(contact)) || bytes.Contains(p.body, []byte(`id="reply"`)) {
+		t.Errorf("county's complaint page: %v", p)
+	}
+	if l := e.call("GET", "/staff/complaints"+q, "county", nil); l.status != 200 || !bytes.Contains(l.body, []byte("县里请看")) {
+		t.Errorf("county's complaints page: %v", l)
+	}
+	n := e.size()
+	wantProblem(t, "county replies", e.call("POST", fmt.Sprintf("/api/v1/complaints/%d/reply", id)+q, "county", map[string]any{"text": "x"}), 403, ledger.CodeForbidden)
+	if e.size() != n {
+		t.Error("the county's reply wrote an entry")
+	}
+}

@@ -14,7 +14,10 @@ import (
 var (
 	// complaintHandlers read and answer complaints (they see the contact).
 	complaintHandlers = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleDiscipline}
-	complaintReaders  = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleDiscipline, ledger.RoleAuditor}
+	// complaintReaders read complaints; the county office as the auditor
+	// does (the complainant's words and receipt, which the town's entries
+	// show it anyway; never the contact: contactReaders).
+	complaintReaders = []string{ledger.RoleAdmin, ledger.RoleFinance, ledger.RoleDiscipline, ledger.RoleAuditor, ledger.RoleCounty}
 )
 
 func (s *Server) noticeRoutes(v1 *gin.RouterGroup) {

@@ -44,7 +44,7 @@ func Nav(role string) []NavItem {
 	case ledger.RoleAdmin:
 		return []NavItem{users, jobs, imports, record, payments, notices, funds, projects, complaints, ledgerNav}
 	case ledger.RoleCounty:
-		return []NavItem{{"/staff/county", "全县汇总"}, flags, funds, projects, payments, notices, ledgerNav, jobs}
+		return []NavItem{{"/staff/county", "全县汇总"}, flags, funds, projects, payments, notices, complaints, ledgerNav, jobs}
 	}
 	return nil
 }
