@@ -116,8 +116,23 @@ func countyTown(c *gin.Context, u ledger.User) string {
 	if c.Request.Method != http.MethodGet && c.FullPath() != "/api/v1/persons/search" {
 		return ""
 	}
-	return c.Query("town")
+	if t := c.Query("town"); t != "" {
+		return t
+	}
+	return c.GetString(ctxCountyTown)
 }
+
+// ctxCountyTown holds, on a county office's staff page GET without ?town=,
+// the town it chose last (the countyTownCookie, when it names a town of the
+// service): staffPage sets it, for the county role only.
+const ctxCountyTown = "county_town"
+
+// countyTownCookie keeps the town a county office's staff pages read: set
+// by any of its staff page GETs with a valid ?town= (the summary's links),
+// so the links of that page (which carry no ?town=) stay in that town. It
+// is read only for the county role, only on staff page GETs, and selects
+// nothing ?town= could not.
+const countyTownCookie = "sunshine_county_town"
 
 func user(c *gin.Context) ledger.User {
 	u, _ := c.Get(ctxUser)

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -142,5 +145,100 @@ func TestCountyComplaints(t *testing.T) {
 	wantProblem(t, "county replies", e.call("POST", fmt.Sprintf("/api/v1/complaints/%d/reply", id)+q, "county", map[string]any{"text": "x"}), 403, ledger.CodeForbidden)
 	if e.size() != n {
 		t.Error("the county's reply wrote an entry")
+	}
+}
+
+// TestCountyStickyTown: the county office opens its summary, follows a
+// town's link, and every link of that page (which carries no ?town=) stays
+// in that town: the funds list and a fund, the flag, the ledger and an
+// entry are the chosen town's, each page saying which town it reads. The
+// cookie that keeps the choice is HttpOnly and SameSite=Strict, is ignored
+// by the API, and another role's request carrying it by hand still reads
+// only its own town.
+func TestCountyStickyTown(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	var jar []*http.Cookie
+	get := func(caller, path string) response {
+		t.Helper()
+		var hs []string
+		if len(jar) > 0 {
+			var parts []string
+			for _, ck := range jar {
+				parts = append(parts, ck.Name+"="+ck.Value)
+			}
+			hs = []string{"Cookie", strings.Join(parts, "; ")}
+		}
+		r := e.call("GET", path, caller, nil, hs...)
+		for _, ck := range (&http.Response{Header: r.header}).Cookies() {
+			if ck.Name != "sunshine_county_town" {
+				continue
+			}
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
+				t.Errorf("the county town cookie is not HttpOnly and SameSite=Strict: %v", ck)
+			}
+			jar = []*http.Cookie{ck}
+		}
+		return r
+	}
+	link := func(r response, re string) string {
+		t.Helper()
+		m := regexp.MustCompile(re).FindSubmatch(r.body)
+		if m == nil {
+			t.Fatalf("no link %s in %s", re, r.body)
+		}
+		return string(m[1])
+	}
+	sum := get("county", "/staff/county")
+	funds := link(sum, `href="(/staff/funds\?town=`+envTown+`)"`)
+	r := get("county", funds)
+	if r.status != 200 || !bytes.Contains(r.body, []byte(envFundDoc)) || len(jar) != 1 || jar[0].Value != envTown {
+		t.Fatalf("the summary's funds link of %s: %v (cookie %v)", envTown, r, jar)
+	}
+	viewing := func(what string, r response) {
+		t.Helper()
+		if r.status != 200 || !bytes.Contains(r.body, []byte(`id="viewing"`)) || !bytes.Contains(r.body, []byte("正在查看：")) ||
+			!bytes.Contains(r.body, []byte(envTown)) || !bytes.Contains(r.body, []byte(`href="/staff/county"`)) {
+			t.Errorf("%s does not say it reads %s: %v", what, envTown, r)
+		}
+	}
+	viewing("the funds page", r)
+	// the links of that page carry no ?town=
+	fund := link(r, `href="(/staff/funds/[^"?]+)"`)
+	if f := get("county", fund); f.status != 200 || !bytes.Contains(f.body, []byte(envFundDoc)) {
+		t.Errorf("county follows %s: %v", fund, f)
+	} else {
+		viewing("the fund page", f)
+	}
+	if r := get("county", "/staff/funds"); !bytes.Contains(r.body, []byte(envFundDoc)) {
+		t.Errorf("the funds nav link after choosing %s: %v", envTown, r)
+	}
+	flag := fmt.Sprintf("/staff/flags/%d", e.flag)
+	if f, a := get("county", flag), e.call("GET", flag+"?town="+envTown, "county", nil); f.status != 200 || !bytes.Equal(f.body, a.body) {
+		t.Errorf("county follows %s: %v, with ?town=: %v", flag, f, a)
+	}
+	led := get("county", "/staff/ledger")
+	entry := link(led, `href="(/staff/entries/\d+)"`)
+	withTown := e.call("GET", entry+"?town="+envTown, "county", nil)
+	if f := get("county", entry); f.status != 200 || !bytes.Equal(f.body, withTown.body) {
+		t.Errorf("county follows %s: %v, with ?town=: %v", entry, f, withTown)
+	}
+	// the API ignores the cookie: its own town
+	if r := get("county", "/api/v1/funds"); r.status != 200 || bytes.Contains(r.body, []byte(envFundDoc)) {
+		t.Errorf("the API read the county's cookie: %v", r)
+	}
+	// another town's admin with the cookie set by hand: its own town only
+	if r := get("other_town", "/staff/funds"); r.status != 200 || bytes.Contains(r.body, []byte(envFundDoc)) || bytes.Contains(r.body, []byte(`id="viewing"`)) {
+		t.Errorf("another town's admin with the county cookie read %s: %v", envTown, r)
+	}
+	if r := get("auditor", "/staff/funds"); r.status != 200 || !bytes.Contains(r.body, []byte(envFundDoc)) {
+		t.Errorf("the auditor with the county cookie: %v", r)
+	}
+	jar = []*http.Cookie{{Name: "sunshine_county_town", Value: envOtherTown}}
+	if r := get("auditor", "/staff/funds"); r.status != 200 || !bytes.Contains(r.body, []byte(envFundDoc)) {
+		t.Errorf("the auditor with a cookie naming another town: %v", r)
+	}
+	jar = []*http.Cookie{{Name: "sunshine_county_town", Value: "439901999"}}
+	if r := get("county", "/staff/funds"); r.status != 200 || bytes.Contains(r.body, []byte(envFundDoc)) {
+		t.Errorf("county with a cookie naming an unknown town: %v", r)
 	}
 }

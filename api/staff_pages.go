@@ -91,8 +91,34 @@ func (s *Server) staffPage(roles []string) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		if u.Role == ledger.RoleCounty && c.Request.Method == http.MethodGet {
+			s.countyStickyTown(c)
+		}
 		c.Next()
 	}
+}
+
+// countyStickyTown keeps the county office's chosen town across its staff
+// pages: a GET naming a town of the service with ?town= stores it in the
+// countyTownCookie; a GET without ?town= reads that cookie (a town no
+// longer known is dropped), so countyTown answers it.
+func (s *Server) countyStickyTown(c *gin.Context) {
+	secure := strings.HasPrefix(s.cfg.PublicURL, "https://")
+	if t := c.Query("town"); t != "" {
+		if _, err := s.logByTown(c, t); err == nil {
+			http.SetCookie(c.Writer, &http.Cookie{Name: countyTownCookie, Value: t, Path: "/staff", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+		}
+		return
+	}
+	t, err := c.Cookie(countyTownCookie)
+	if err != nil || t == "" {
+		return
+	}
+	if _, err := s.logByTown(c, t); err != nil {
+		http.SetCookie(c.Writer, &http.Cookie{Name: countyTownCookie, Value: "", Path: "/staff", MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+		return
+	}
+	c.Set(ctxCountyTown, t)
 }
 
 // staffRender writes a staff page for the caller (if logged in).
@@ -105,6 +131,13 @@ func (s *Server) staffRender(c *gin.Context, status int, name, title string, p p
 		if lg, err := s.logOf(c, u); err == nil {
 			if t, err := s.svc.Town(c.Request.Context(), lg); err == nil {
 				p.Town = t.Name
+			}
+			if u.Role == ledger.RoleCounty && name != "county" && name != "login" {
+				// which town the county office is reading, on every page
+				p.Viewing = lg.Town
+				if p.Town != "" {
+					p.Viewing = p.Town + "（" + lg.Town + "）"
+				}
 			}
 		}
 	}
@@ -199,6 +232,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 func (s *Server) staffLogout(c *gin.Context) {
 	_ = s.auth.Logout(c.Request.Context(), c.GetString(ctxToken))
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: countyTownCookie, Value: "", Path: "/staff", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	c.Redirect(http.StatusSeeOther, "/staff/login")
 }
 

@@ -51,9 +51,12 @@ func New(loc *time.Location) (*Pages, error) {
 type Page struct {
 	Title string
 	Town  string
-	User  *ledger.User
-	CSRF  string // the form token of the session
-	Error string
+	// Viewing names the town a county office's page reads ("" for
+	// everyone else): shown under the top bar, with the way back.
+	Viewing string
+	User    *ledger.User
+	CSRF    string // the form token of the session
+	Error   string
 	// Fields are the refusal's field errors (row, column, reason).
 	Fields []ledger.FieldError
 	Note   string
