@@ -176,6 +176,11 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A town of the service, as SUNSHINE_TOWN is registered at start: the
+	// jobs run over every log and draft its notices.
+	if _, err := svc.RegisterTown(ctx, home, "system", ledger.Town{Name: "沙市镇", Phones: []string{"0731-83222222"}}); err != nil {
+		t.Fatal(err)
+	}
 	all := append(slices.Clone(envUsers), envUser{caller: "other_town", username: otherTownUser, role: ledger.RoleAdmin},
 		envUser{caller: "county", username: countyUser, role: ledger.RoleCounty})
 	var mu sync.Mutex
