@@ -236,14 +236,9 @@ func (s *Service) RecordProjectContract(ctx context.Context, lg Log, actor, code
 		p := contractPayload{Project: pr.ID, ContractNo: strings.TrimSpace(in.ContractNo), Contractor: strings.TrimSpace(in.Contractor),
 			Supervisor: strings.TrimSpace(in.Supervisor), ProcurementMethod: strings.TrimSpace(in.ProcurementMethod), Amount: int64(in.Amount),
 			StartOn: dateStr(in.StartOn), EndOn: dateStr(in.EndOn)}
-		for _, f := range []struct{ field, label, v string }{{"contract_no", "合同号", p.ContractNo}, {"contractor", "施工单位", p.Contractor},
-			{"supervisor", "监理单位", p.Supervisor}, {"procurement_method", "采购方式", p.ProcurementMethod}} {
-			if err := required(f.field, f.label, f.v); err != nil {
-				return Project{}, err
-			}
-			if len([]rune(f.v)) > 100 {
-				return Project{}, invalid(f.field, "%s不能超过 100 字", f.label)
-			}
+		if err := shortTexts(textField{"contract_no", "合同号", p.ContractNo}, textField{"contractor", "施工单位", p.Contractor},
+			textField{"supervisor", "监理单位", p.Supervisor}, textField{"procurement_method", "采购方式", p.ProcurementMethod}); err != nil {
+			return Project{}, err
 		}
 		if !slices.Contains(ProcurementMethods, p.ProcurementMethod) {
 			return Project{}, invalid("procurement_method", "采购方式须是以下之一：%s", strings.Join(ProcurementMethods, "、"))
@@ -281,13 +276,8 @@ func (s *Service) RecordProjectAsset(ctx context.Context, lg Log, actor, code st
 		}
 		p := assetPayload{Project: pr.ID, Name: strings.TrimSpace(a.Name), Kind: strings.TrimSpace(a.Kind), Value: int64(a.Value),
 			Custodian: strings.TrimSpace(a.Custodian), HandedOverOn: dateStr(a.HandedOverOn)}
-		for _, f := range []struct{ field, label, v string }{{"name", "资产名称", p.Name}, {"custodian", "管护主体", p.Custodian}} {
-			if err := required(f.field, f.label, f.v); err != nil {
-				return Project{}, err
-			}
-			if len([]rune(f.v)) > 100 {
-				return Project{}, invalid(f.field, "%s不能超过 100 字", f.label)
-			}
+		if err := shortTexts(textField{"name", "资产名称", p.Name}, textField{"custodian", "管护主体", p.Custodian}); err != nil {
+			return Project{}, err
 		}
 		if !slices.Contains(AssetKinds, p.Kind) {
 			return Project{}, invalid("kind", "资产类别须是以下之一：%s", strings.Join(AssetKinds, "、"))

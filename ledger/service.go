@@ -102,6 +102,24 @@ func required(field, label, v string) error {
 	return nil
 }
 
+// textField is a required short text of a form: its field, its label in
+// the refusal, its value.
+type textField struct{ field, label, v string }
+
+// shortTexts refuses the first field that is empty or longer than 100
+// characters.
+func shortTexts(fs ...textField) error {
+	for _, f := range fs {
+		if err := required(f.field, f.label, f.v); err != nil {
+			return err
+		}
+		if len([]rune(f.v)) > 100 {
+			return invalid(f.field, "%s不能超过 100 字", f.label)
+		}
+	}
+	return nil
+}
+
 // ---- town, villages, aliases, items ----
 
 // RegisterTown records a town on its log (the log's first entries) with the

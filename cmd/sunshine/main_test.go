@@ -254,17 +254,7 @@ func TestUsage(t *testing.T) {
 
 func TestUserAdd(t *testing.T) {
 	data := t.TempDir()
-	withStdin := func(s string) {
-		f, err := os.CreateTemp(t.TempDir(), "stdin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.WriteString(s)
-		f.Seek(0, 0)
-		old := os.Stdin
-		os.Stdin = f
-		t.Cleanup(func() { os.Stdin = old; f.Close() })
-	}
+	withStdin := func(s string) { withStdin(t, s) }
 	withStdin("finance-pass-1\n")
 	code, text := runCmd(t, "user", "add", "--data", data, "--username", "fin1", "--role", "finance")
 	if code != 0 || !strings.Contains(text, "created user fin1") {
@@ -293,4 +283,18 @@ func TestUserAdd(t *testing.T) {
 	if _, _, u, err := a.Login(context.Background(), "fin1", "finance-pass-1"); err != nil || u.Role != "finance" {
 		t.Fatalf("login as the new user: %v", err)
 	}
+}
+
+// withStdin makes s the command's standard input until the test ends.
+func withStdin(t *testing.T, s string) {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(s)
+	f.Seek(0, 0)
+	old := os.Stdin
+	os.Stdin = f
+	t.Cleanup(func() { os.Stdin = old; f.Close() })
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,17 +15,7 @@ import (
 // entries those commands write under "system" are no tamper alarm).
 func TestUserManageCounty(t *testing.T) {
 	data := t.TempDir()
-	withStdin := func(s string) {
-		f, err := os.CreateTemp(t.TempDir(), "stdin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.WriteString(s)
-		f.Seek(0, 0)
-		old := os.Stdin
-		os.Stdin = f
-		t.Cleanup(func() { os.Stdin = old; f.Close() })
-	}
+	withStdin := func(s string) { withStdin(t, s) }
 	cli := func(args ...string) string {
 		t.Helper()
 		code, text := runCmd(t, append(args[:1:1], append([]string{args[1], "--data", data}, args[2:]...)...)...)
