@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -165,7 +166,9 @@ const ScheduleScan = "0 * * * *"
 // at every payment sharing a payee, household, account, invoice or item
 // and period with a change. An incremental scan keeps the findings of the
 // payment rules that cite a change; the rules over loans, funds, notices and
-// complaints see all of them every time.
+// complaints see all of them every time. With several towns, a full scan
+// also compares them (B7, the same person or account paid the same item for
+// the same period by two towns: ledger.CrossTownIndex).
 func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 	return Job{Name: "scan", Schedule: ScheduleScan, Run: func(ctx context.Context) (map[string]int64, error) {
 		logs, err := s.L.Store().Logs(ctx)
@@ -184,6 +187,16 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 				debug.SetGCPercent(old)
 			} else {
 				defer debug.SetGCPercent(old)
+			}
+		}
+		// B7 compares the towns: the full scans read every town's payments
+		// once more, for the keys (item, period, ID or account blind index)
+		// two towns paid. Incremental scans do not (B7 is a daily check).
+		var cross *ledger.CrossTown
+		if len(logs) > 1 && (fullDue || slices.ContainsFunc(logs, func(lg ledger.Log) bool { _, ok := prev[throughKey(lg)]; return !ok })) {
+			Progress(ctx, "正在比对全县 %d 个乡镇的发放记录（跨乡镇重复领取）", len(logs))
+			if cross, err = s.CrossTownIndex(ctx, logs); err != nil {
+				return counts, err
 			}
 		}
 		for _, lg := range logs {
@@ -213,6 +226,8 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 				}
 				counts["full"] = 1
 				counts["payments"] += int64(len(d.Payments))
+				d.CrossTown = cross
+				counts["cross_town_payments"] += int64(cross.Matched(lg.Town))
 				counts[throughKey(lg)] = size
 				// Each rule's findings are recorded as they come, so that
 				// the snapshot and all the findings of a town (a first scan

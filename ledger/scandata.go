@@ -42,6 +42,10 @@ type ScanData struct {
 	// Orgs are the payee organisations, with the registry persons behind
 	// them (F1, F3, F9).
 	Orgs map[int64]Organisation
+	// CrossTown holds the other towns' payments of the same item and
+	// period to the same ID number or account (B7), set by the scan job's
+	// full scan when the service keeps several towns; nil otherwise.
+	CrossTown *CrossTown
 
 	strs symTable
 }

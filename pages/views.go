@@ -127,6 +127,8 @@ func CountText(k string) string {
 		return "乡镇"
 	case "full":
 		return "全量扫描"
+	case "cross_town_payments":
+		return "与其他乡镇同一对象同期发放的支付"
 	case "entries":
 		return "记录"
 	}

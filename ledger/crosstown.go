@@ -1,0 +1,212 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"slices"
+)
+
+// The cross-town rule (B7, 跨镇重复领取) compares the towns of one service:
+// the same person, or the same account, paid by two towns for the same item
+// and period. Persons are registered per town, but the vault's blind indexes
+// are service-wide (Vault.Index: one HMAC key for every town), so the same ID
+// number or account number has the same index in every town's books; no
+// personal data is decrypted to compare them.
+
+// CrossRef is one effective payment of a town that shares a cross-town key
+// with a payment of another town.
+type CrossRef struct {
+	Town   string // the town's code (Log.Town)
+	Seq    int64  // the payment's entry in that town's log
+	Amount Fen
+	PaidOn Date
+}
+
+// crossKey is a truncated SHA-256 of (item, period, index kind, blind
+// index): 16 bytes a key whatever the lengths.
+type crossKey [16]byte
+
+func crossKeyOf(item, period, kind, index string) crossKey {
+	h := sha256.New()
+	for _, s := range []string{item, period, kind, index} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	var k crossKey
+	copy(k[:], h.Sum(nil))
+	return k
+}
+
+// CrossTown is the county-wide index B7 reads: which effective payments of
+// a town share a key with payments of other towns, and those payments.
+type CrossTown struct {
+	hits  map[string]map[int64][]CrossHit // town → payment seq → its matches
+	names map[string]string               // town code → name
+}
+
+// CrossHit is a match of one payment: by which index (IndexID: the
+// recipient's, or for a household item a member's, ID number; IndexAccount:
+// the receiving account) and the other towns' payments under it.
+type CrossHit struct {
+	Kind   string
+	Others []CrossRef
+}
+
+// Hits returns the matches of the payment with entry seq in town.
+func (c *CrossTown) Hits(town string, seq int64) []CrossHit {
+	if c == nil {
+		return nil
+	}
+	return c.hits[town][seq]
+}
+
+// Matched returns how many payments of town have a match.
+func (c *CrossTown) Matched(town string) int {
+	if c == nil {
+		return 0
+	}
+	return len(c.hits[town])
+}
+
+// TownName returns a town's name (its code when it has none).
+func (c *CrossTown) TownName(code string) string {
+	if c != nil && c.names[code] != "" {
+		return c.names[code]
+	}
+	return code
+}
+
+// CrossTownIndex reads every effective payment with an item and a period of
+// every log and keeps the payments whose key (item, period, ID number or
+// account) another town paid too. With fewer than two logs it returns nil
+// (nothing to compare). It reads the registry's persons (for households'
+// members), the ID blind indexes and the payments; it decrypts nothing.
+// Memory while it reads: a 16-byte key and a 40-byte reference per key and
+// payment of every town.
+func (s *Service) CrossTownIndex(ctx context.Context, logs []Log) (*CrossTown, error) {
+	if len(logs) < 2 {
+		return nil, nil
+	}
+	type group struct {
+		kind string
+		refs []CrossRef
+	}
+	keys := map[crossKey]*group{}
+	c := &CrossTown{hits: map[string]map[int64][]CrossHit{}, names: map[string]string{}}
+	for _, lg := range logs {
+		if t, err := s.Town(ctx, lg); err == nil && t.Name != "" {
+			c.names[lg.Town] = t.Name
+		}
+		if err := s.crossTownKeys(ctx, lg, func(k crossKey, kind string, r CrossRef) {
+			g := keys[k]
+			if g == nil {
+				g = &group{kind: kind}
+				keys[k] = g
+			}
+			g.refs = append(g.refs, r)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range keys {
+		if len(g.refs) < 2 || !slices.ContainsFunc(g.refs[1:], func(r CrossRef) bool { return r.Town != g.refs[0].Town }) {
+			continue
+		}
+		for _, r := range g.refs {
+			var others []CrossRef
+			for _, o := range g.refs {
+				if o.Town != r.Town {
+					others = append(others, o)
+				}
+			}
+			byTown := c.hits[r.Town]
+			if byTown == nil {
+				byTown = map[int64][]CrossHit{}
+				c.hits[r.Town] = byTown
+			}
+			byTown[r.Seq] = append(byTown[r.Seq], CrossHit{Kind: g.kind, Others: others})
+		}
+	}
+	return c, nil
+}
+
+// crossTownKeys calls fn with each cross-town key of each effective
+// payment of a log: per recipient (a person payee, or each member of a
+// household payee) its ID number's blind index, and the account's.
+func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey, kind string, r CrossRef)) error {
+	bk := s.L.Store().Books(ctx, lg.ID)
+	ids := map[int64]string{} // person → ID number's blind index
+	if err := bk.BlindIndexes(func(kind, hash string, person int64) error {
+		if kind == IndexID {
+			ids[person] = hash
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	persons, err := listObjects[Person](bk, objPerson)
+	if err != nil {
+		return err
+	}
+	members := map[int64][]int64{}
+	for _, p := range persons {
+		members[p.Household] = append(members[p.Household], p.ID)
+	}
+	periods := map[string]string{} // as stored → Period.String()
+	add := func(r *ScanRow) error {
+		if string(r.Status) != StatusEffective || len(r.Item) == 0 || len(r.Period) == 0 {
+			return nil
+		}
+		period, ok := periods[string(r.Period)]
+		if !ok {
+			if p, err := ParsePeriod(string(r.Period)); err == nil {
+				period = p.String()
+			}
+			periods[string(r.Period)] = period
+		}
+		if period == "" {
+			return nil
+		}
+		item := string(r.Item)
+		ref := CrossRef{Town: lg.Town, Seq: r.Seq, Amount: Fen(r.Amount)}
+		if d, err := ParseDate(string(r.PaidOn)); err == nil {
+			ref.PaidOn = d
+		}
+		switch string(r.PayeeKind) {
+		case PayeePerson:
+			if h := ids[r.PayeeID]; h != "" {
+				fn(crossKeyOf(item, period, IndexID, h), IndexID, ref)
+			}
+		case PayeeHousehold:
+			for _, m := range members[r.PayeeID] {
+				if h := ids[m]; h != "" {
+					fn(crossKeyOf(item, period, IndexID, h), IndexID, ref)
+				}
+			}
+		default:
+			return nil // organisations: F-rules' business, not a person's double pay
+		}
+		if len(r.AccountIndex) > 0 {
+			fn(crossKeyOf(item, period, IndexAccount, string(r.AccountIndex)), IndexAccount, ref)
+		}
+		return nil
+	}
+	if sr, ok := bk.(ScanReader); ok {
+		return sr.ScanPayments(add)
+	}
+	ps, err := bk.Payments(PaymentFilter{})
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		r := ScanRow{Seq: p.Seq, PayeeID: p.Payee.ID, Amount: int64(p.Amount), Item: []byte(p.Item), PayeeKind: []byte(p.Payee.Kind),
+			AccountIndex: []byte(p.AccountIndex), Period: []byte(p.Period.String()), PaidOn: []byte(p.PaidOn.String()), Status: []byte(p.Status)}
+		if p.Period.Year == 0 {
+			r.Period = nil
+		}
+		if err := add(&r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
