@@ -21,7 +21,7 @@ bench:
 # consistent, verify --deep on every node and rebuild (TestGaleraTwoWriters).
 # .ci/galera.sh starts the cluster (as root it installs galera-4 and rsync
 # when missing) and stops it afterwards. About 95 s (25-35 s of it the
-# cluster's start); not in .ci/run.
+# cluster's start); .ci/run runs it too.
 galera-test:
 	bash .ci/galera.sh run go test -count=1 -timeout 20m -run '^TestGaleraTwoWriters$$' -v ./cmd/sunshine
 

@@ -163,6 +163,9 @@ secret_serve ok "keys owned by $NONROOT, 0600 (README: chown 65532:65532 secrets
 # ---- 4. the Dockerfile and compose say what was run above, and the Dockerfile lints
 grep -q '^COPY --from=build --chown=65532:65532 /out/data /data$' "$REPO_ROOT/Dockerfile" || fail "the Dockerfile does not give /data to 65532"
 grep -q '^USER nonroot:nonroot$' "$REPO_ROOT/Dockerfile" || fail "the Dockerfile does not run as nonroot"
+if grep -E '^FROM ' "$REPO_ROOT/Dockerfile" | grep -vqE '^FROM [^ ]+@sha256:[0-9a-f]{64}( |$)'; then
+    fail "a FROM of the Dockerfile is not pinned by digest (IMAGE:TAG@sha256:...)"
+fi
 grep -q 'tmpfs: \[/tmp\]' "$REPO_ROOT/docker-compose.yml" || fail "docker-compose.yml: the read-only app has no tmpfs at /tmp"
 for f in secrets/ .env data/ test-output/ .git; do
     grep -qx "$f" "$REPO_ROOT/.dockerignore" || fail ".dockerignore does not keep out $f"
