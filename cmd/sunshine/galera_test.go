@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -63,8 +64,10 @@ const (
 // TestGaleraTwoWriters is issue 21's "several writers on a multi-primary
 // cluster", on a real 3-node MariaDB Galera cluster (.ci/galera.sh): two
 // `serve` processes share a fresh database (and the keys) and the same
-// town. Serve A writes through node 1; serve B's SUNSHINE_DB lists node 2,
-// node 1 and node 3, so it moves on when node 2 goes away. Both have two
+// town. Serve A writes through node 1 (through HAProxy, node 1 first and
+// nodes 2 and 3 as backups, when Debian's haproxy is on PATH, as in CI);
+// serve B's SUNSHINE_DB lists node 2, node 1 and node 3, so it moves on
+// when node 2 goes away. Both have two
 // witnesses (in-process witness.Witness servers that record every
 // checkpoint they cosign), quorum 2. Six paying clients post payments,
 // each with its own Idempotency-Key, alternating the servers and retrying
@@ -73,7 +76,8 @@ const (
 // `serve` processes are killed with SIGKILL and restarted (a restart waits
 // until its database answers, as a supervisor would), and one database
 // node, chosen at random, is killed with SIGKILL and rejoined (IST or
-// SST). Then:
+// SST); with HAProxy, node 1 and node 2 in turn (random order), and serve
+// A must have acknowledged payments while node 1 was down. Then:
 //   - every payment is acknowledged in the end, and listed exactly once,
 //     under the id of its acknowledgement, by both servers;
 //   - a payment that needed retries was answered with its own payment, and
@@ -287,6 +291,20 @@ func TestGaleraTwoWriters(t *testing.T) {
 		spec = append(spec, vkey+"@"+srv.URL+"#"+[]string{"县纪委监委", "县审计局"}[i])
 	}
 
+	// With Debian's haproxy on PATH (CI installs it), serve A reaches the
+	// cluster through HAProxy: one TCP frontend, node 1 first and nodes 2
+	// and 3 as backups (the README's configuration), so that when node 1
+	// goes away HAProxy moves serve A's new connections to a backup.
+	dsnA, viaProxy := dsns[0], false
+	if hp, err := exec.LookPath("haproxy"); err == nil {
+		front := freeAddr(t)
+		dsnA = galeraHAProxy(t, hp, front, addrs, dbName, nodeDSNs[0])
+		viaProxy = true
+		t.Logf("serve A through HAProxy at %s (node 1, then nodes 2 and 3 as backups)", front)
+	} else {
+		t.Logf("haproxy not found: serve A writes through node 1 directly, and one node is killed")
+	}
+
 	// Serve A through node 1 migrates; serve B through node 2 (then 1,
 	// then 3) shares the data folder and the keys.
 	const pw = "Galera-two-writers-2026"
@@ -301,7 +319,7 @@ func TestGaleraTwoWriters(t *testing.T) {
 		t.Cleanup(g.kill)
 		return g
 	}
-	a := mk("A", dsns[0])
+	a := mk("A", dsnA)
 	if err := a.launch(time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -361,13 +379,23 @@ func TestGaleraTwoWriters(t *testing.T) {
 	slices.SortFunc(serveKills, func(x, y serveKill) int { return int(x.at - y.at) })
 	// Node 2 half the time (serve B moves to node 1), else node 1 (serve A
 	// answers 503 until it is back) or node 3 (no server's node).
-	nodeKill := []int{2, 2, 1, 3}[rng.IntN(4)]
+	nodeKills := []int{[]int{2, 2, 1, 3}[rng.IntN(4)]}
+	if viaProxy {
+		// Both failovers, in turn: node 1 (HAProxy moves serve A) and
+		// node 2 (serve B moves down its SUNSHINE_DB list).
+		nodeKills = []int{1, 2}
+		if rng.IntN(2) == 1 {
+			nodeKills = []int{2, 1}
+		}
+	}
+	nodeKill := nodeKills[0]
 	nodeKillAt := galeraNodeKillFrom + time.Duration(rng.Int64N(int64(galeraNodeKillTo-galeraNodeKillFrom)))
 	var plan []string
 	for _, k := range serveKills {
 		plan = append(plan, fmt.Sprintf("kill serve %s at %s, restart %s later", servers[k.srv].name, k.at.Round(time.Millisecond), k.down.Round(time.Millisecond)))
 	}
-	t.Logf("schedule: %s; kill node %d at %s and rejoin it", strings.Join(plan, "; "), nodeKill, nodeKillAt.Round(time.Millisecond))
+	t.Logf("schedule: %s; kill node %d at %s and rejoin it%s", strings.Join(plan, "; "), nodeKill, nodeKillAt.Round(time.Millisecond),
+		map[bool]string{true: fmt.Sprintf(", then node %d once node %d is Synced", nodeKills[len(nodeKills)-1], nodeKill)}[len(nodeKills) > 1])
 
 	paymentBody := func(voucher string, i int) []byte {
 		b, _ := json.Marshal(map[string]any{"voucher_no": voucher, "project_code": "P-GALERA", "doc_no": "F-GALERA", "payment_kind": "补助",
@@ -490,24 +518,29 @@ func TestGaleraTwoWriters(t *testing.T) {
 	})
 	var rejoin time.Duration
 	var duringOutage int
+	var acksThroughA []int64 // serve A's acknowledgements while node k of nodeKills was down
 	chaos.Go(func() {
 		if d := nodeKillAt - time.Since(loadStart); d > 0 {
 			time.Sleep(d)
 		}
-		before := len(snapshot(&mu, &payments))
-		if out, err := galera("kill", strconv.Itoa(nodeKill)); err != nil {
-			t.Errorf("kill node %d: %v\n%s", nodeKill, err, out)
+		for _, nodeKill := range nodeKills {
+			before, beforeA := len(snapshot(&mu, &payments)), nByNode[0].Load()
+			if out, err := galera("kill", strconv.Itoa(nodeKill)); err != nil {
+				t.Errorf("kill node %d: %v\n%s", nodeKill, err, out)
+			}
+			event("node %d killed", nodeKill)
+			t0 := time.Now()
+			out, err := galera("start", strconv.Itoa(nodeKill))
+			if err != nil {
+				t.Errorf("restart node %d: %v\n%s", nodeKill, err, out)
+			}
+			rejoin = max(rejoin, time.Since(t0))
+			n, nA := len(snapshot(&mu, &payments))-before, nByNode[0].Load()-beforeA
+			duringOutage += n
+			acksThroughA = append(acksThroughA, nA)
+			event("node %d Synced again after %s (%d payments acknowledged meanwhile, %d through serve A): %s", nodeKill,
+				time.Since(t0).Round(time.Millisecond), n, nA, strings.TrimSpace(lastLine(out)))
 		}
-		event("node %d killed", nodeKill)
-		t0 := time.Now()
-		out, err := galera("start", strconv.Itoa(nodeKill))
-		if err != nil {
-			t.Errorf("restart node %d: %v\n%s", nodeKill, err, out)
-		}
-		rejoin = time.Since(t0)
-		duringOutage = len(snapshot(&mu, &payments)) - before
-		event("node %d Synced again after %s (%d payments acknowledged meanwhile): %s", nodeKill, rejoin.Round(time.Millisecond), duringOutage,
-			strings.TrimSpace(lastLine(out)))
 	})
 	chaos.Wait()
 	time.Sleep(galeraAfterChaos)
@@ -521,6 +554,13 @@ func TestGaleraTwoWriters(t *testing.T) {
 	close(readerStop)
 	readerWG.Wait()
 	t.Logf("events:\n%s", strings.Join(events, "\n"))
+	if viaProxy {
+		for k, n := range nodeKills {
+			if n == 1 && k < len(acksThroughA) && acksThroughA[k] == 0 {
+				t.Errorf("serve A (through HAProxy) acknowledged no payment while node 1 was down: HAProxy did not move it to a backup node")
+			}
+		}
+	}
 
 	for _, x := range bad {
 		t.Errorf("answer neither 2xx nor 503: %s", x)
@@ -735,10 +775,10 @@ func TestGaleraTwoWriters(t *testing.T) {
 
 	t.Logf("setup %s; load %s: %d payments acknowledged (%d through serve A/node 1, %d through serve B/node 2 or its failover), %.1f payments/s; "+
 		"%d payments needed retries (%d tries in all: %d answers 503, %d without an answer); %d replays through each server; "+
-		"serve B moved to another database address %d times; node %d rejoined in %s (%d payments acknowledged meanwhile); "+
+		"serve B moved to another database address %d times; node(s) %v killed, each rejoined within %s (%d payments acknowledged while one was down); "+
 		"cluster: at least %d certification failures, %d brute-force aborts (sampled every 0.7 s)",
 		setup.Round(time.Millisecond), load.Round(time.Millisecond), acked, nByNode[0].Load(), nByNode[1].Load(), float64(acked)/load.Seconds(),
-		retried, tries, n503.Load(), nLost.Load(), len(replay), failovers, nodeKill, rejoin.Round(time.Millisecond), duringOutage, cert1-cert0, bf1-bf0)
+		retried, tries, n503.Load(), nLost.Load(), len(replay), failovers, nodeKills, rejoin.Round(time.Millisecond), duringOutage, cert1-cert0, bf1-bf0)
 	t.Logf("witnesses: final checkpoint size %d cosigned by %d; %d cosigned checkpoints (%d sizes) all prefixes of it; %s; checked in %s\n%s",
 		final.Size, galeraQuorum(t, finalNote, wits), cosigned, len(sizes), strings.Join(witnessLog, "; "), witnessCheck.Round(time.Millisecond), lastLine(string(finalNote)))
 	t.Logf("verify --deep on 3 nodes + rebuild %s; whole test %s", checks.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
@@ -972,4 +1012,60 @@ func waitConverged(t *testing.T, dbs []*sql.DB, status func(*sql.DB, string) int
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the nodes did not converge: wsrep_last_committed %v", last)
+}
+
+// galeraHAProxy starts Debian's haproxy in the foreground with one TCP
+// frontend at front: node 1 first, nodes 2 and 3 as backups, a TCP check
+// every 500 ms (down after 2 failures, up after 3 successes), and a killed
+// server's sessions shut so that clients reconnect at once. It returns the
+// sunshine DSN of dbName through it (user and password of nodeDSN).
+func galeraHAProxy(t *testing.T, bin, front string, nodes []string, dbName, nodeDSN string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`global
+    maxconn 512
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 1h
+    timeout server 1h
+    default-server inter 500ms fall 2 rise 3 on-marked-down shutdown-sessions
+frontend galera
+    bind %s
+    default_backend nodes
+backend nodes
+    server node1 %s check
+    server node2 %s check backup
+    server node3 %s check backup
+`, front, nodes[0], nodes[1], nodes[2])
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(bin, "-db", "-f", path)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("haproxy: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.DialTimeout("tcp", front, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("haproxy did not listen on %s: %v\n%s", front, err, out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c, err := mysql.ParseDSN(nodeDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Addr, c.DBName, c.ParseTime = front, dbName, true
+	return "mysql://" + c.FormatDSN()
 }
