@@ -89,6 +89,10 @@ var Planted = append([]Plant{
 // Summary is what the demo loaded.
 type Summary struct {
 	Villages, Households, Persons, Users, Funds, Projects, Payments, Loans, Notices int
+	// Wage is a wage earner who heads their household, paid a 公益岗位
+	// wage for November into their 一卡通 (another demo town pays them
+	// again: planted B7).
+	Wage *Paid
 }
 
 // Options set the demo's seed and size.
@@ -98,6 +102,59 @@ type Options struct {
 	PoorHouseholds int
 	// OtherHouseholds is the number of other households (300).
 	OtherHouseholds int
+
+	// The town, 镇头镇 when Code is empty. A further demo town
+	// (--demo-towns) sets them all: see Further.
+	Code, Name, ShortName, Phone, Address, Email string
+	// Villages are the town's villages and community (default Villages).
+	Villages []ledger.Village
+	// UserSuffix follows the logins' names: caiwu2, jiandu2-01 (usernames
+	// are service-wide).
+	UserSuffix string
+	// IDCode is the first 顺序码 of the town's ID numbers (default 100) and
+	// IDCodes how many it may use (0: no limit), so that two towns of one
+	// service never draw the same number by chance.
+	IDCode, IDCodes int
+	// AccountBase numbers the households' bank accounts (default 1000000).
+	AccountBase int
+	// Twin is a person another demo town paid: registered and paid again
+	// here (planted B7); nil for none.
+	Twin *Paid
+}
+
+// Paid is one per-person payment of a demo town: the person, their
+// account and what they were paid (the other half of the planted B7).
+type Paid struct {
+	Name, IDNumber, Bank, AccountNo  string
+	Village, Group, Kind, Monitoring string
+	ItemCode, ProjectCode, DocNo     string
+	Period                           ledger.Period
+	Amount                           ledger.Fen
+	JoinedOn                         ledger.Date
+}
+
+// defaults fills the options of 镇头镇 left empty.
+func (o Options) defaults() Options {
+	if o.PoorHouseholds == 0 {
+		o.PoorHouseholds = 710
+	}
+	if o.OtherHouseholds == 0 {
+		o.OtherHouseholds = 300
+	}
+	if o.Code == "" {
+		o.Code, o.Name, o.ShortName, o.Phone = TownCode, TownName, "镇头", "0731-83421234"
+		o.Address, o.Email = "浏阳市镇头镇人民政府（镇头镇镇头社区）", "ztzzf@example.cn"
+	}
+	if o.Villages == nil {
+		o.Villages = Villages
+	}
+	if o.IDCode == 0 {
+		o.IDCode, o.IDCodes = 100, 40
+	}
+	if o.AccountBase == 0 {
+		o.AccountBase = 1000000
+	}
+	return o
 }
 
 var shanghai = func() *time.Location {
@@ -155,11 +212,13 @@ type loader struct {
 	auth    *ledger.Auth
 	pub     *disclosure.Publisher
 	lg      ledger.Log
+	o       Options
 	clock   *Clock
 	r       *rand.Rand
 	persons []person
 	houses  []household
 	idSeq   map[string]int
+	idOver  bool // a 顺序码 beyond the town's range
 	voucher int
 	users   map[string]ledger.User
 	sum     Summary
@@ -173,16 +232,14 @@ type loader struct {
 // clock is set to each step's business date and released at the end. The
 // same seed, master key and empty database give the same tree root.
 func Load(ctx context.Context, s *ledger.Service, auth *ledger.Auth, pub *disclosure.Publisher, lg ledger.Log, clock *Clock, o Options) (Summary, error) {
-	if o.PoorHouseholds == 0 {
-		o.PoorHouseholds = 710
-	}
-	if o.OtherHouseholds == 0 {
-		o.OtherHouseholds = 300
-	}
-	l := &loader{ctx: ctx, s: s, auth: auth, pub: pub, lg: lg, clock: clock, r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed)),
+	o = o.defaults()
+	l := &loader{ctx: ctx, s: s, auth: auth, pub: pub, lg: lg, o: o, clock: clock, r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed)),
 		idSeq: map[string]int{}, users: map[string]ledger.User{}}
 	defer clock.Release()
 	steps := []func(o Options) error{l.town, l.people, l.staff, l.year, l.bank, l.stages}
+	if o.Twin != nil {
+		steps = append(steps, l.twin)
+	}
 	for _, step := range steps {
 		if err := step(o); err != nil {
 			return l.sum, err
@@ -199,21 +256,22 @@ func (l *loader) date(month, day int) ledger.Date {
 
 func (l *loader) town(Options) error {
 	l.set(1, 2, 9)
-	if _, err := l.s.RegisterTown(l.ctx, l.lg, "system", ledger.Town{Code: TownCode, Name: TownName}); err != nil {
+	o := l.o
+	if _, err := l.s.RegisterTown(l.ctx, l.lg, "system", ledger.Town{Code: o.Code, Name: o.Name}); err != nil {
 		return err
 	}
-	if _, err := l.s.UpdateTown(l.ctx, l.lg, "system", ledger.Town{Name: TownName, ShortName: "镇头", Phones: []string{"0731-83421234"},
-		Address: "浏阳市镇头镇人民政府（镇头镇镇头社区）", Email: "ztzzf@example.cn", CountyOffice: CountyOffice, CountyPhone: CountyPhone,
+	if _, err := l.s.UpdateTown(l.ctx, l.lg, "system", ledger.Town{Name: o.Name, ShortName: o.ShortName, Phones: []string{o.Phone},
+		Address: o.Address, Email: o.Email, CountyOffice: CountyOffice, CountyPhone: CountyPhone,
 		AutoPublish: stageAuto}, nil); err != nil {
 		return err
 	}
-	for _, v := range Villages {
+	for _, v := range l.o.Villages {
 		v.Groups = groups[:6+l.r.IntN(3)]
 		if _, err := l.s.AddVillage(l.ctx, l.lg, "system", v, nil); err != nil {
 			return err
 		}
 	}
-	l.sum.Villages = len(Villages)
+	l.sum.Villages = len(l.o.Villages)
 	return l.villageContacts()
 }
 
@@ -233,7 +291,10 @@ func (l *loader) idNumber(birth time.Time, male bool) string {
 	k := birth.Format("20060102")
 	seq := l.idSeq[k]
 	l.idSeq[k] = seq + 1
-	code := 100 + seq*2 // odd for men, even for women
+	code := l.o.IDCode + seq*2 // odd for men, even for women
+	if l.o.IDCodes > 0 && seq*2+1 >= l.o.IDCodes {
+		l.idOver = true
+	}
 	if male {
 		code++
 	}
@@ -252,7 +313,7 @@ func (l *loader) people(o Options) error {
 	total := o.PoorHouseholds + o.OtherHouseholds
 	poorPeople := 0
 	for h := range total {
-		v := Villages[h%len(Villages)]
+		v := l.o.Villages[h%len(l.o.Villages)]
 		hh := household{village: v, group: groups[l.r.IntN(6)], kind: ledger.KindOrdinary}
 		if h < o.PoorHouseholds {
 			hh.kind = ledger.KindLifted
@@ -296,7 +357,7 @@ func (l *loader) people(o Options) error {
 			l.persons = append(l.persons, p)
 		}
 		head := &l.persons[hh.members[0]]
-		hh.account = fmt.Sprintf("623090107%010d", 1000000+h*37)
+		hh.account = fmt.Sprintf("623090107%010d", l.o.AccountBase+h*37)
 		for _, m := range hh.members {
 			l.persons[m].row.HeadIDNumber = head.row.IDNumber
 		}
@@ -305,6 +366,9 @@ func (l *loader) people(o Options) error {
 		l.houses = append(l.houses, hh)
 	}
 	// planted A7: someone joins a poor household in July 2026
+	if l.idOver {
+		return fmt.Errorf("demo town %s: more people born on one day than its ID numbers' 顺序码 hold", l.o.Code)
+	}
 	joiner := l.houses[5].members[len(l.houses[5].members)-1]
 	l.persons[joiner].row.JoinedOn = l.date(7, 1)
 	l.persons[joiner].row.Relation = "子女"
@@ -324,9 +388,9 @@ func (l *loader) people(o Options) error {
 	l.sum.Households, l.sum.Persons = len(l.houses), len(l.persons)
 	// registers: cadres and their relatives, public employees, students
 	var regs []ledger.RegisterRow
-	for vi := range Villages {
+	for vi := range l.o.Villages {
 		for k := 0; k < 2; k++ {
-			h := l.houses[o.PoorHouseholds+vi+k*len(Villages)] // ordinary households hold the cadres
+			h := l.houses[o.PoorHouseholds+vi+k*len(l.o.Villages)] // ordinary households hold the cadres
 			regs = append(regs, ledger.RegisterRow{IDNumber: l.persons[h.members[0]].row.IDNumber, Kind: "村干部", On: l.date(1, 3)})
 		}
 	}
@@ -378,11 +442,16 @@ func (l *loader) staff(Options) error {
 		key, name, role string
 		villages        []string
 	}
-	all := []nu{{"finance", "caiwu", ledger.RoleFinance, nil}, {"approver", "shenpi", ledger.RoleApprover, nil},
-		{"discipline", "jijian", ledger.RoleDiscipline, nil}, {"auditor", "shenji", ledger.RoleAuditor, nil}, {"admin", "guanli", ledger.RoleAdmin, nil}}
+	sfx := l.o.UserSuffix
+	all := []nu{{"finance", "caiwu" + sfx, ledger.RoleFinance, nil}, {"approver", "shenpi" + sfx, ledger.RoleApprover, nil},
+		{"discipline", "jijian" + sfx, ledger.RoleDiscipline, nil}, {"auditor", "shenji" + sfx, ledger.RoleAuditor, nil}, {"admin", "guanli" + sfx, ledger.RoleAdmin, nil}}
 	for i := range 37 {
-		v := Villages[i%len(Villages)]
-		all = append(all, nu{fmt.Sprintf("monitor%02d", i+1), fmt.Sprintf("jiandu%02d", i+1), ledger.RoleMonitor, []string{v.Code}})
+		v := l.o.Villages[i%len(l.o.Villages)]
+		name := fmt.Sprintf("jiandu%02d", i+1)
+		if sfx != "" {
+			name = fmt.Sprintf("jiandu%s-%02d", sfx, i+1)
+		}
+		all = append(all, nu{fmt.Sprintf("monitor%02d", i+1), name, ledger.RoleMonitor, []string{v.Code}})
 	}
 	for _, u := range all {
 		made, err := l.auth.CreateUser(l.ctx, l.lg, "system", ledger.NewUser{Username: u.name, Password: Password, Role: u.role, Villages: u.villages}, nil, nil)

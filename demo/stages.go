@@ -31,7 +31,7 @@ var supervisors = []string{"周立新", "李长庆", "陈冬梅", "刘永胜", "
 
 // villageContacts records each village's 村务监督委员会 contact.
 func (l *loader) villageContacts() error {
-	for i, v := range Villages {
+	for i, v := range l.o.Villages {
 		if _, _, err := l.s.SetVillageContacts(l.ctx, l.lg, "system", v.Code, supervisors[i%len(supervisors)],
 			fmt.Sprintf("1380731%04d", 2100+i), nil); err != nil {
 			return fmt.Errorf("village contacts %s: %w", v.Name, err)
@@ -139,7 +139,7 @@ func (l *loader) stages(Options) error {
 			return fmt.Errorf("complete %s: %w", f.code, err)
 		}
 		custodian := ""
-		for _, v := range Villages {
+		for _, v := range l.o.Villages {
 			if v.Code == f.village {
 				custodian = v.Name + "村民委员会"
 				if strings.HasSuffix(v.Name, "社区") {

@@ -106,14 +106,14 @@ func (l *loader) year(o Options) error {
 	// the library: 4 town projects with a fixed role, 36 village projects in every state
 	l.set(1, 6, 14)
 	town := []ledger.ProjectRow{
-		{Code: pWages, Name: "镇头镇公益性岗位开发", Category: "就业", Nature: "续建", Budget: 900_000_00},
-		{Code: pIndustry, Name: "镇头镇到户产业奖补", Category: "产业", Nature: "续建", Budget: 1_000_000_00},
-		{Code: pEducation, Name: "镇头镇教育资助", Category: "教育", Nature: "续建", Budget: 600_000_00},
-		{Code: pRelief, Name: "镇头镇临时救助", Category: "兜底保障", Nature: "续建", Budget: 300_000_00},
+		{Code: pWages, Name: l.o.ShortName + "镇公益性岗位开发", Category: "就业", Nature: "续建", Budget: 900_000_00},
+		{Code: pIndustry, Name: l.o.ShortName + "镇到户产业奖补", Category: "产业", Nature: "续建", Budget: 1_000_000_00},
+		{Code: pEducation, Name: l.o.ShortName + "镇教育资助", Category: "教育", Nature: "续建", Budget: 600_000_00},
+		{Code: pRelief, Name: l.o.ShortName + "镇临时救助", Category: "兜底保障", Nature: "续建", Budget: 300_000_00},
 	}
 	var rows []ledger.ProjectRow
 	for _, p := range town {
-		p.Location, p.Task, p.ResponsibleUnit, p.ResponsiblePerson, p.Implementer = "镇头镇各村（社区）", p.Name, "镇头镇人民政府", "刘建华", "镇头镇人民政府"
+		p.Location, p.Task, p.ResponsibleUnit, p.ResponsiblePerson, p.Implementer = l.o.ShortName+"镇各村（社区）", p.Name, l.o.ShortName+"镇人民政府", "刘建华", l.o.ShortName+"镇人民政府"
 		p.StartOn, p.EndOn, p.Beneficiaries, p.PoorBeneficiaries = l.date(1, 5), l.date(12, 31), 700, 700
 		p.Targets, p.Participation, p.Mechanism = "脱贫户稳定增收", "村民代表会议评议", "直接到户到人"
 		p.BudgetBySource = []ledger.FundBudget{{SourceLevel: "中央", Amount: p.Budget}}
@@ -124,7 +124,7 @@ func (l *loader) year(o Options) error {
 	}
 	cats := []struct{ cat, name string }{{"基础设施", "村组道路硬化"}, {"产业", "油茶基地提质改造"}, {"人居环境", "农村人居环境整治"}, {"基础设施", "安全饮水巩固提升"}}
 	n := 10
-	for vi, v := range Villages {
+	for vi, v := range l.o.Villages {
 		for k := range 3 + vi%2 {
 			if len(rows) >= 40 {
 				break
@@ -194,10 +194,26 @@ func (l *loader) year(o Options) error {
 	youths := l.pick(35, func(p person) bool { return p.age >= 16 && p.age <= 21 })
 	deceased := -1
 	for _, w := range wageEarners {
-		if l.persons[w].row.Village == Villages[1].Code {
+		if l.persons[w].row.Village == l.o.Villages[1].Code {
 			deceased = w
 			break
 		}
+	}
+	// the wage earner another demo town pays again for November (planted
+	// B7 there): one who heads their household, so that the bank pays
+	// November's wage into their own 一卡通, away from the planted A2, C1,
+	// C2 and R1–R5
+	for i, w := range wageEarners {
+		p := l.persons[w]
+		if w == deceased || i < 10 || l.houses[p.house].members[0] != w {
+			continue
+		}
+		item := []string{"GY01", "GY02", "GY03", "GY04"}[i%4]
+		l.sum.Wage = &Paid{Name: p.row.Name, IDNumber: p.row.IDNumber, Bank: p.row.Bank, AccountNo: p.row.AccountNo,
+			Village: p.row.Village, Group: p.row.Group, Kind: p.row.HouseholdKind, Monitoring: p.row.MonitoringKind, ItemCode: item, ProjectCode: pWages, DocNo: funds[1].doc,
+			Period: ledger.Period{Year: 2026, Month: 11}, JoinedOn: p.row.JoinedOn,
+			Amount: map[string]ledger.Fen{"GY01": 800_00, "GY02": 600_00, "GY03": 600_00, "GY04": 500_00}[item]}
+		break
 	}
 
 	for m := 1; m <= 11; m++ {
@@ -395,7 +411,7 @@ func (l *loader) listed(m int, households, people []int, fin string) error {
 		l.sum.Payments++
 	}
 	l.set(m, 12, 9)
-	for _, v := range Villages {
+	for _, v := range l.o.Villages {
 		if err := l.publish(ledger.NoticeDraftInput{Type: ledger.NoticeRecipients, Village: v.Code}); err != nil {
 			return err
 		}
@@ -489,7 +505,7 @@ func (l *loader) loans(m int, o Options, fin string) error {
 	}
 	if m == 4 {
 		l.set(4, 20, 9)
-		for _, v := range Villages {
+		for _, v := range l.o.Villages {
 			if err := l.publish(ledger.NoticeDraftInput{Type: ledger.NoticeLoans, Village: v.Code, Period: "2026-04"}); err != nil {
 				return err
 			}
@@ -585,13 +601,13 @@ func (l *loader) plants(o Options, fin string) error {
 	l.sum.Loans += len(old)
 	// the library's projects in 公示 get their notice
 	l.set(11, 20, 9)
-	for _, v := range Villages {
+	for _, v := range l.o.Villages {
 		if err := l.publish(ledger.NoticeDraftInput{Type: ledger.NoticeLibrary, Village: v.Code}); err != nil {
 			return err
 		}
 	}
 	// a complaint and an objection from villagers
-	if _, err := l.s.FileComplaint(l.ctx, l.lg, ledger.ComplaintInput{Village: Villages[0].Code, Text: "村里公益岗位人员长期不在岗，希望核实。"}); err != nil {
+	if _, err := l.s.FileComplaint(l.ctx, l.lg, ledger.ComplaintInput{Village: l.o.Villages[0].Code, Text: "村里公益岗位人员长期不在岗，希望核实。"}); err != nil {
 		return err
 	}
 	return l.plants17(o, fin) // issue 17's rules (plants17.go)

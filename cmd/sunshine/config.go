@@ -12,9 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sunshine-ledger/sunshine/demo"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 )
+
+// demoMaxTowns is the most demo towns --demo-towns loads.
+const demoMaxTowns = demo.MaxTowns
 
 // Config holds the settings of API.md. Each is read from its environment
 // variable and may be overridden by a flag of the same name in lower case
@@ -37,11 +41,13 @@ type Config struct {
 	TrustedProxies    []string
 	Demo              bool
 	DemoSeed          uint64
+	DemoTowns         int // SUNSHINE_DEMO_TOWNS: how many demo towns (1: 镇头镇 only)
 	DevClock          string
 	Witnesses         string // SUNSHINE_WITNESSES: <verifier key>@<base URL>[#display name], comma-separated
 	WitnessQuorum     string // SUNSHINE_WITNESS_QUORUM: how many must cosign (default: all)
 
 	Location *time.Location
+	badTowns string // a SUNSHINE_DEMO_TOWNS validate refuses
 }
 
 // The demo's town: 镇头镇, 浏阳市, Hunan.
@@ -99,6 +105,11 @@ func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*Conf
 		}
 	}
 	fs.Uint64Var(&seed, "demo-seed", seed, "the demo town's seed (same seed and master key → same tree root) [SUNSHINE_DEMO_SEED]")
+	towns := "1"
+	if v, ok := os.LookupEnv("SUNSHINE_DEMO_TOWNS"); ok {
+		towns = v
+	}
+	fs.StringVar(&towns, "demo-towns", towns, fmt.Sprintf("only with --demo: how many demo towns to load, 1 to %d (镇头镇, then 东岭镇（演示） … coded 4399011xx, and the county login xian) [SUNSHINE_DEMO_TOWNS]", demoMaxTowns))
 	if extra != nil {
 		extra(fs)
 	}
@@ -106,6 +117,11 @@ func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*Conf
 		return nil, nil, err
 	}
 	c.Demo, c.DemoSeed = demo, seed
+	if n, err := strconv.Atoi(strings.TrimSpace(towns)); err == nil && n >= 1 && n <= demoMaxTowns {
+		c.DemoTowns = n
+	} else {
+		c.badTowns = towns
+	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			c.TrustedProxies = append(c.TrustedProxies, p)
@@ -171,6 +187,9 @@ func (c *Config) validate() error {
 	}
 	if _, _, err := c.witnesses(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.DemoTowns == 0 {
+		errs = append(errs, fmt.Errorf("SUNSHINE_DEMO_TOWNS (--demo-towns) must be a whole number from 1 to %d, not %q", demoMaxTowns, c.badTowns))
 	}
 	return errors.Join(errs...)
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/api"
@@ -238,25 +239,80 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
+// demoSize sizes the demo towns: zero (the full towns) but in tests,
+// which load small ones.
+var demoSize demo.Options
+
+// demoOptions are the first demo town's options: the seed and size.
+func (a *app) demoOptions() demo.Options {
+	return demo.Options{Seed: a.cfg.DemoSeed, PoorHouseholds: demoSize.PoorHouseholds, OtherHouseholds: demoSize.OtherHouseholds}
+}
+
+// furtherDemoTowns are the demo towns after 镇头镇 (--demo-towns).
+func (a *app) furtherDemoTowns() []demo.Options {
+	var ts []demo.Options
+	for i := 2; i <= a.cfg.DemoTowns; i++ {
+		ts = append(ts, demo.Further(i, a.demoOptions()))
+	}
+	return ts
+}
+
 // loadDemo loads the demo town when the configured town's log holds no
-// village yet (an empty database), and says what it planted.
+// village yet (an empty database), then the further demo towns
+// (--demo-towns) into logs of their own, each when its log holds no
+// village, logging each town as it loads and, at the end, all of them.
 func (a *app) loadDemo(ctx context.Context, clock *demo.Clock) error {
+	n := max(1, a.cfg.DemoTowns)
+	var first demo.Summary
 	if vs, err := a.service.Villages(ctx, a.log); err == nil && len(vs) > 0 {
-		slog.Info("demo: the town has villages already; nothing loaded")
-		return nil
+		slog.Info("demo: the town has villages already; nothing loaded", "town", a.cfg.Town)
+	} else {
+		if a.cfg.Town != demo.TownCode {
+			return fmt.Errorf("the demo town is %s (%s), not SUNSHINE_TOWN=%s", demo.TownCode, demo.TownName, a.cfg.Town)
+		}
+		start := time.Now()
+		sum, err := demo.Load(ctx, a.service, a.auth, a.publisher, a.log, clock, a.demoOptions())
+		if err != nil {
+			return err
+		}
+		first = sum
+		took := time.Since(start).Round(time.Second)
+		slog.Info(fmt.Sprintf("demo town 1/%d %s loaded in %s", n, demo.TownName, took), "town", demo.TownCode, "took", took,
+			"villages", sum.Villages, "households", sum.Households, "persons", sum.Persons, "users", sum.Users, "funds", sum.Funds,
+			"projects", sum.Projects, "payments", sum.Payments, "loans", sum.Loans, "notices", sum.Notices)
 	}
-	if a.cfg.Town != demo.TownCode {
-		return fmt.Errorf("the demo town is %s (%s), not SUNSHINE_TOWN=%s", demo.TownCode, demo.TownName, a.cfg.Town)
+	towns := []string{fmt.Sprintf("%s (%s)", demo.TownName, demo.TownCode)}
+	if n > 1 {
+		open := func(code string) (ledger.Log, error) { return a.ledger.EnsureLog(ctx, code, a.cfg.Origin(code)) }
+		_, err := demo.LoadFurther(ctx, a.service, a.auth, a.publisher, open, clock, a.demoOptions(), first, n, func(t demo.Loaded) {
+			towns = append(towns, fmt.Sprintf("%s (%s)", t.Name, t.Code))
+			if t.Skipped {
+				slog.Info(fmt.Sprintf("demo town %d/%d %s: its log has villages already; nothing loaded", t.Index, n, t.Name), "town", t.Code)
+				return
+			}
+			took := t.Took.Round(time.Second)
+			sum := t.Summary
+			slog.Info(fmt.Sprintf("demo town %d/%d %s loaded in %s", t.Index, n, t.Name, took), "town", t.Code, "took", took,
+				"villages", sum.Villages, "households", sum.Households, "persons", sum.Persons, "users", sum.Users, "payments", sum.Payments,
+				"notices", sum.Notices)
+		})
+		if err != nil {
+			return err
+		}
+		if first.Wage == nil {
+			slog.Info("demo: 镇头镇 was loaded before; the cross-town case B7 is not planted")
+		}
 	}
-	start := time.Now()
-	sum, err := demo.Load(ctx, a.service, a.auth, a.publisher, a.log, clock, demo.Options{Seed: a.cfg.DemoSeed})
-	if err != nil {
-		return err
-	}
-	slog.Info("demo town loaded", "took", time.Since(start).Round(time.Millisecond), "villages", sum.Villages, "households", sum.Households,
-		"persons", sum.Persons, "users", sum.Users, "funds", sum.Funds, "projects", sum.Projects, "payments", sum.Payments,
-		"loans", sum.Loans, "notices", sum.Notices)
+	slog.Info(fmt.Sprintf("demo: %d town(s): %s", n, strings.Join(towns, ", ")), "county_login", countyLogin(n))
 	return nil
+}
+
+// countyLogin is the demo's county-office login, when it has one.
+func countyLogin(n int) string {
+	if n > 1 {
+		return demo.CountyUser
+	}
+	return ""
 }
 
 // cmdDemo loads the demo town into the configured (empty) database and
@@ -280,11 +336,39 @@ func cmdDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "demo town %s (%s): %d entries, root %s\nplanted irregularities (run `sunshine run-job scan`, then see the flags):\n",
-		demo.TownName, demo.TownCode, size, base64.StdEncoding.EncodeToString(root[:]))
+	fmt.Fprintf(out, "demo town %s (%s): %d entries, root %s\n", demo.TownName, demo.TownCode, size, base64.StdEncoding.EncodeToString(root[:]))
+	further := a.furtherDemoTowns()
+	for _, t := range further {
+		lg, err := a.store.LogByTown(ctx, t.Code)
+		if err != nil {
+			return err
+		}
+		size, err := a.store.Size(ctx, lg.ID)
+		if err != nil {
+			return err
+		}
+		root, err := a.ledger.TreeHash(ctx, lg, size)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "demo town %s (%s): %d entries, root %s\n", t.Name, t.Code, size, base64.StdEncoding.EncodeToString(root[:]))
+	}
+	fmt.Fprintf(out, "planted irregularities (run `sunshine run-job scan`, then see the flags):\n")
 	for _, p := range demo.Planted {
 		fmt.Fprintf(out, "  %s  %s\n", p.Rule, p.What)
 	}
-	fmt.Fprintf(out, "logins: caiwu (finance), shenpi (approver), jijian (discipline), shenji (auditor), guanli (admin), jiandu01…jiandu37 (monitors); password %s\n", demo.Password)
+	if len(further) > 0 {
+		fmt.Fprintf(out, "planted across towns (for the cross-town rules):\n")
+		for _, p := range demo.PlantedCounty {
+			fmt.Fprintf(out, "  %s  %s\n", p.Rule, p.What)
+		}
+	}
+	fmt.Fprintf(out, "logins of %s: %s; password %s\n", demo.TownName, demo.Logins(demo.Options{}), demo.Password)
+	for _, t := range further {
+		fmt.Fprintf(out, "logins of %s: %s; password %s\n", t.Name, demo.Logins(t), demo.Password)
+	}
+	if len(further) > 0 {
+		fmt.Fprintf(out, "county office (all towns, read-only): %s; password %s\n", demo.CountyUser, demo.Password)
+	}
 	return nil
 }

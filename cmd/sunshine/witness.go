@@ -159,6 +159,12 @@ var demoWitnesses = []struct{ file, name string }{{"jiwei", "县纪委监委"}, 
 // demo's clock: the business dates while the town loads, so that the same
 // seed and keys give the same notices and root). stop shuts them down.
 func startDemoWitnesses(data, logVkey string, now func() time.Time) (ws []ledger.Witness, stop func(), err error) {
+	return startDemoWitnessesOf(data, []string{logVkey}, now)
+}
+
+// startDemoWitnessesOf is startDemoWitnesses for several logs: the demo
+// towns' (--demo-towns).
+func startDemoWitnessesOf(data string, logVkeys []string, now func() time.Time) (ws []ledger.Witness, stop func(), err error) {
 	dir := filepath.Join(data, "witness")
 	var stops []func()
 	stop = func() {
@@ -189,7 +195,7 @@ func startDemoWitnesses(data, logVkey string, now func() time.Time) (ws []ledger
 			stop()
 			return nil, nil, err
 		}
-		w, err := witness.New(witness.Options{DB: filepath.Join(dir, d.file+".db"), Signer: signer, Logs: []string{logVkey}, Now: now})
+		w, err := witness.New(witness.Options{DB: filepath.Join(dir, d.file+".db"), Signer: signer, Logs: logVkeys, Now: now})
 		if err != nil {
 			stop()
 			return nil, nil, err
@@ -227,7 +233,16 @@ func (a *app) setupWitnesses(now func() time.Time) (*jobs.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		demo, stop, err := startDemoWitnesses(a.cfg.Data, vkey, now)
+		vkeys := []string{vkey}
+		// the further demo towns' logs (--demo-towns), by their origins
+		for _, t := range a.furtherDemoTowns() {
+			k, err := a.ledger.VerifierKey(ledger.Log{Town: t.Code, Origin: a.cfg.Origin(t.Code)})
+			if err != nil {
+				return nil, err
+			}
+			vkeys = append(vkeys, k)
+		}
+		demo, stop, err := startDemoWitnessesOf(a.cfg.Data, vkeys, now)
 		if err != nil {
 			return nil, fmt.Errorf("demo witnesses: %w", err)
 		}
