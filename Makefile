@@ -32,3 +32,14 @@ galera-test:
 # Figures go to bench-results-galera.txt. About 6 minutes.
 bench-galera:
 	bash scripts/bench-galera.sh
+
+# Issue 22: the ledger side by side with Tessera v1.0.4 (POSIX and MySQL
+# drivers), immudb v1.9.5 embedded and raw-INSERT baselines, durable, 64
+# writers, interleaved rounds, same-round ratios (BENCHMARKS.md "Peers
+# (issue 22)"). Its own module, bench/peers, so the peers stay out of the
+# product's go.mod. Starts and stops a throwaway MariaDB. Figures go to
+# bench-results-peers.txt. Pass flags with ARGS, e.g. ARGS='-n 20000 -rounds 5';
+# ARGS=--small is CI's round (2,000 appends, under a minute).
+.PHONY: bench-peers
+bench-peers:
+	bash scripts/bench-peers.sh $(ARGS)
