@@ -1,7 +1,7 @@
 // Command sunshine runs Sunshine Ledger (阳光账本) and its tools.
 //
 //	sunshine serve [--demo]     run the service (settings: README)
-//	sunshine demo [--demo-seed N] load the demo town into an empty database
+//	sunshine demo [--demo-seed N] [--demo-towns N]  load the demo town (or N towns) into an empty database
 //	sunshine migrate            apply the embedded schema migrations
 //	sunshine verify             recompute and check every log; exit 1 on a mismatch
 //	sunshine rebuild            compare the live projections with a rebuild from the log
