@@ -15,6 +15,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -35,7 +36,7 @@ func BenchmarkLoginAnswers(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("SUNSHINE_BENCH_LOGINS")); err == nil && v > 0 {
 		tries = v
 	}
-	store := gormstore.OpenTest(b, "sqlite")
+	store := gormstoretest.Open(b, "sqlite")
 	s, lg := lt.NewService(b, store, nil)
 	ctx := context.Background()
 	clock := lt.NewClock(time.Now().UTC())

@@ -20,7 +20,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -28,7 +28,7 @@ import (
 // town ready for payments: a person, a fund, a project in 实施 holding
 // 100,000,000.00, and a logged-in finance user.
 func benchServer(b *testing.B) (*ledger.Service, ledger.Log, string, string, string) {
-	store := gormstore.OpenTest(b, "sqlite")
+	store := gormstoretest.Open(b, "sqlite")
 	s, lg := lt.NewService(b, store, nil)
 	ctx := context.Background()
 	id := lt.ID(1, 1970)

@@ -24,7 +24,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -188,7 +188,7 @@ func squash(s string) string { return spaces.ReplaceAllString(s, "") }
 // stored bytes; the same content renders byte-identical again; page 1 is
 // rendered to PNG as an artefact.
 func TestNoticesEveryType(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			e := newTownEnv(t, dialect)
 			all := e.disclosureTown()
@@ -310,7 +310,7 @@ func TestPublishRefusesMissingFields(t *testing.T) {
 // its payments waiting after the period ends; without one they become
 // effective; a rejected objection releases them at the next run.
 func TestObjectionHoldsPayments(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			e := newTownEnv(t, dialect)
 			ctx := context.Background()
@@ -564,7 +564,7 @@ func TestVerifyFromOutside(t *testing.T) {
 	}
 	st.Checkpoint = string(note)
 	tampered, _ := json.Marshal(st)
-	if err := e.store.TamperBlobForTest(e.lg.ID, n.ContentSHA256, tampered); err != nil {
+	if err := gormstoretest.TamperBlob(e.store, e.lg.ID, n.ContentSHA256, tampered); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(st.VerifyURL)

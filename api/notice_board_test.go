@@ -14,7 +14,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -26,7 +26,7 @@ import (
 // entry naming who and which notice; other roles and the public are
 // refused, and a notice that lists no one has no board copy.
 func TestBoardCopy(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			e := newTownEnv(t, dialect)
 			all := e.disclosureTown()

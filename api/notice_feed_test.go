@@ -13,7 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 )
 
 // TestNoticeFeedVerifies (issue 16): /api/public/notices.jsonl, read page
@@ -25,7 +25,7 @@ import (
 // show no full name or ID number; the CSV starts with a BOM and holds
 // every row's seq and the checkpoint; a bad cursor is refused in Chinese.
 func TestNoticeFeedVerifies(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			e := newTownEnv(t, dialect)
 			all := e.disclosureTown()

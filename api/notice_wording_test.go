@@ -8,7 +8,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 )
 
 // TestNoticeWording (issue 16): a village's notices are numbered in the
@@ -18,7 +18,7 @@ import (
 // say what they count, and every PDF has the 盖章 area, the checkpoint in
 // Courier and no 草稿; a preview carries 草稿.
 func TestNoticeWording(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			e := newTownEnv(t, dialect)
 			all := e.disclosureTown()

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -58,7 +58,7 @@ func (e *townEnv) stageNotice(typ, project string) (ledger.Notice, int) {
 // asset register takes assets only after acceptance and shows them on the
 // project's public page.
 func TestProjectStages(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			e := newTownEnv(t, dialect)
 			code := "ZT-2026-031"

@@ -17,6 +17,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -75,9 +76,9 @@ func openCheckpoint(t *testing.T, cp []byte, vkey string) (int64, tlog.Hash) {
 // TestOutsiderVerifiesWithStandardTools checks the public ledger endpoints
 // with nothing but note and tlog and the served public key.
 func TestOutsiderVerifiesWithStandardTools(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			store := gormstore.OpenTest(t, dialect)
+			store := gormstoretest.Open(t, dialect)
 			clock := ledgertest.NewClock(ledgertest.FixedTime)
 			l, lg := ledgertest.NewLedger(t, store, clock, "430181117")
 			for i := 0; i < 9; i++ {
@@ -162,7 +163,7 @@ func TestOutsiderVerifiesWithStandardTools(t *testing.T) {
 }
 
 func TestPublicLedgerBadInput(t *testing.T) {
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	l, lg := ledgertest.NewLedger(t, store, nil, "430181117")
 	l.Append(t.Context(), lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: ledgertest.Payload(1)})
 	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: l})
@@ -195,7 +196,7 @@ func TestPublicLedgerBadInput(t *testing.T) {
 }
 
 func TestHealthAndReady(t *testing.T) {
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	l, _ := ledgertest.NewLedger(t, store, nil, "430181117")
 	srv, _ := api.New(api.Config{Town: "430181117", PublicURL: "http://ledger.test"}, api.Deps{Ledger: l})
 	ts := httptest.NewServer(srv.Handler())
@@ -207,7 +208,7 @@ func TestHealthAndReady(t *testing.T) {
 		t.Fatal("readyz", st, string(b))
 	}
 	// A database that is behind on migrations is not ready, and says why.
-	behind, err := gormstore.Open(gormstore.NewTestDSN(t, "sqlite"))
+	behind, err := gormstore.Open(gormstoretest.NewDSN(t, "sqlite"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 	"github.com/sunshine-ledger/sunshine/witness"
 )
@@ -22,9 +22,9 @@ import (
 // note and the keys /api/public/witnesses lists; without witnesses both
 // endpoints answer as before (no cosignatures, an empty list).
 func TestPublicCheckpointWitnessed(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			store := gormstore.OpenTest(t, dialect)
+			store := gormstoretest.Open(t, dialect)
 			l, lg := ledgertest.NewLedger(t, store, ledgertest.NewClock(ledgertest.FixedTime), "430181117")
 			for i := range 7 {
 				if _, err := l.Append(t.Context(), lg, ledger.AppendInput{Type: "fund_recorded", Actor: "u1", Payload: ledgertest.Payload(i)}); err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 )
 
 // TestScanEndToEndBank: the planted town of TestScanEndToEnd, with wages
@@ -22,7 +22,7 @@ import (
 // near miss is flagged by R1–R5; a second scan adds nothing. SQLite and,
 // with SUNSHINE_TEST_MYSQL_DSN, MariaDB.
 func TestScanEndToEndBank(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) { scanEndToEndBank(t, dialect) })
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/importer"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -195,7 +195,7 @@ func newPlantedTown(t *testing.T) plantedTown {
 // existing problem updates its flag instead of adding one. SQLite and, with
 // SUNSHINE_TEST_MYSQL_DSN, MariaDB.
 func TestScanEndToEnd(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) { scanEndToEnd(t, dialect) })
 	}
 }
@@ -344,7 +344,7 @@ func (e *townEnv) flagSignatures() map[string]int {
 // left out: it raises one flag per import batch with back-dated rows, and
 // the batches differ.) SQLite and, with SUNSHINE_TEST_MYSQL_DSN, MariaDB.
 func TestIncrementalScanEqualsFull(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			pt := newPlantedTown(t)
 			base := []struct {

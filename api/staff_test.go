@@ -15,6 +15,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -39,7 +40,7 @@ const testPassword = "correct-horse-1"
 
 func newStaffEnv(t *testing.T) *staffEnv {
 	t.Helper()
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	clock := lt.NewClock(time.Now().UTC().Truncate(time.Second))
 	s, lg := lt.NewService(t, store, clock)
 	ctx := context.Background()

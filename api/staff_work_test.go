@@ -21,7 +21,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/importer"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -372,7 +372,7 @@ func TestStaffPagesWork(t *testing.T) {
 // notices or flags): each renders whole, without a template or server
 // error. (cmd/sunshine's TestBrowserWalk does the same on the demo town.)
 func TestStaffPagesEmptyTown(t *testing.T) {
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	clock := lt.NewClock(lt.FixedTime)
 	svc, lg := lt.NewService(t, store, clock)
 	auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}

@@ -27,6 +27,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -113,7 +114,7 @@ type townEnv struct {
 // ("sqlite", or "mysql", skipped without SUNSHINE_TEST_MYSQL_DSN).
 func newTownEnv(t *testing.T, dialect string) *townEnv {
 	t.Helper()
-	store := gormstore.OpenTest(t, dialect)
+	store := gormstoretest.Open(t, dialect)
 	clock := lt.NewClock(lt.FixedTime)
 	svc, lg := lt.NewService(t, store, clock)
 	svc.MissingGlyph = disclosure.MissingGlyph

@@ -14,6 +14,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -27,7 +28,7 @@ func TestDatabaseDown(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "mysql"} {
 		t.Run(dialect, func(t *testing.T) {
 			var sw lt.DownSwitch
-			store := gormstore.OpenTestWith(t, gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: sw.Wrap})
+			store := gormstoretest.OpenWith(t, gormstoretest.NewDSN(t, dialect), gormstore.Options{WrapConnector: sw.Wrap})
 			svc, lg := lt.NewService(t, store, nil)
 			auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
 			if _, err := auth.CreateUser(t.Context(), lg, "system", ledger.NewUser{Username: "caiwu", Password: "Sunshine-2026!", Role: ledger.RoleFinance}, nil, nil); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 )
 
 // noticePDF builds a PDF a visitor might upload: the two embedded files a
@@ -187,7 +188,7 @@ func TestVerifyPageShowsThePaper(t *testing.T) {
 	// The stored copy altered: one row's leaf changed; the page marks it ✘.
 	st.Rows[0].LeafHash = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
 	tampered, _ := json.Marshal(st)
-	if err := e.store.TamperBlobForTest(e.lg.ID, n.ContentSHA256, tampered); err != nil {
+	if err := gormstoretest.TamperBlob(e.store, e.lg.ID, n.ContentSHA256, tampered); err != nil {
 		t.Fatal(err)
 	}
 	page = string(e.call("GET", "/verify?"+u.RawQuery, "none", nil).body)

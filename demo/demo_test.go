@@ -10,7 +10,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -23,7 +23,7 @@ type town struct {
 func load(t testing.TB, o demo.Options) town {
 	t.Helper()
 	ctx := context.Background()
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	clock := demo.NewClock(time.Now)
 	l := ledger.New(ledger.Options{Store: store, Key: lt.MustKey(t), Now: clock.Now, Location: lt.Shanghai(t), Rand: demo.BlindRand(o.Seed)})
 	t.Cleanup(l.Close)

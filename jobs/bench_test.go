@@ -15,7 +15,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -33,7 +33,7 @@ func BenchmarkScan(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("SUNSHINE_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
-	store := gormstore.OpenTest(b, "sqlite")
+	store := gormstoretest.Open(b, "sqlite")
 	s, lg := lt.NewService(b, store, lt.NewClock(time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)))
 	ctx := context.Background()
 	var people []ledger.PersonRow

@@ -10,7 +10,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -21,9 +21,9 @@ import (
 // near misses (another item, another period, a reversed payment, a person
 // in one town only) are not. An incremental scan raises nothing more.
 func TestScanCrossTown(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			store := gormstore.OpenTest(t, dialect)
+			store := gormstoretest.Open(t, dialect)
 			clock := lt.NewClock(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
 			s, home := lt.NewService(t, store, clock)
 			ctx := context.Background()

@@ -13,7 +13,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -29,10 +29,10 @@ func shanghai(t *testing.T) *time.Location {
 // instances, as two serve processes would have), the same job due: it runs
 // once; the other run is recorded as skipped.
 func TestOneRunAcrossProcesses(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			dsn := gormstore.NewTestDSN(t, dialect)
-			a, b := gormstore.OpenTestDSN(t, dsn), gormstore.OpenTestDSN(t, dsn)
+			dsn := gormstoretest.NewDSN(t, dialect)
+			a, b := gormstoretest.OpenDSN(t, dsn), gormstoretest.OpenDSN(t, dsn)
 			var runs atomic.Int64
 			release := make(chan struct{})
 			started := make(chan struct{}, 2)
@@ -76,7 +76,7 @@ func TestOneRunAcrossProcesses(t *testing.T) {
 // TestPanicIsAFailure: a job that panics is recorded as failed, and the
 // scheduler goes on.
 func TestPanicIsAFailure(t *testing.T) {
-	s := gormstore.OpenTest(t, "sqlite")
+	s := gormstoretest.Open(t, "sqlite")
 	sc, err := jobs.New(jobs.Options{Store: s, Holder: "h"},
 		jobs.Job{Name: "boom", Schedule: "@daily", Run: func(ctx context.Context) (map[string]int64, error) { panic("nil map") }},
 		jobs.Job{Name: "fails", Schedule: "@daily", Run: func(ctx context.Context) (map[string]int64, error) { return nil, errors.New("no") }},
@@ -105,7 +105,7 @@ func TestPanicIsAFailure(t *testing.T) {
 // TestMissedRunAndTimeZone: a run missed while the service was down is due
 // once; schedules follow SUNSHINE_TZ (02:00 in Shanghai is 18:00 UTC).
 func TestMissedRunAndTimeZone(t *testing.T) {
-	s := gormstore.OpenTest(t, "sqlite")
+	s := gormstoretest.Open(t, "sqlite")
 	// 2026-03-01 02:30 in Shanghai.
 	clock := lt.NewClock(time.Date(2026, 2, 28, 18, 30, 0, 0, time.UTC))
 	var runs atomic.Int64
@@ -136,7 +136,7 @@ func TestMissedRunAndTimeZone(t *testing.T) {
 // TestLedgerJobs: checkpoint signs only when a log grew; verify succeeds on
 // a sound log and fails, naming the seq, on a tampered one.
 func TestLedgerJobs(t *testing.T) {
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	svc, lg := lt.NewService(t, store, nil)
 	l := svc.L
 	before, _ := store.Size(context.Background(), lg.ID)
@@ -172,7 +172,7 @@ func TestLedgerJobs(t *testing.T) {
 
 // TestEscalateJob: a flag open past its SLA is escalated by the job.
 func TestEscalateJob(t *testing.T) {
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	clock := lt.NewClock(lt.FixedTime)
 	s, lg := lt.NewService(t, store, clock)
 	if _, _, err := s.RecordFindings(context.Background(), lg, "system", []ledger.Finding{{Rule: "C2", SubjectKey: "acct|2026-03",
@@ -197,9 +197,9 @@ func TestEscalateJob(t *testing.T) {
 // flagged once each with their village and evidence; a second scan adds
 // nothing; one more row of an existing problem updates its flag.
 func TestScanEndToEnd(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			store := gormstore.OpenTest(t, dialect)
+			store := gormstoretest.Open(t, dialect)
 			clock := lt.NewClock(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
 			s, lg := lt.NewService(t, store, clock)
 			ctx := context.Background()

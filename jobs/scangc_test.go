@@ -8,7 +8,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -19,7 +19,7 @@ func TestScanRestoresGOGC(t *testing.T) {
 	orig := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(orig)
 	for _, gogc := range []int{100, 5, -1} {
-		store := gormstore.OpenTest(t, "sqlite")
+		store := gormstoretest.Open(t, "sqlite")
 		s, _ := lt.NewService(t, store, nil)
 		sc, _ := jobs.New(jobs.Options{Store: store, Holder: "h", Now: s.L.Now}, jobs.Scan(s, anomaly.DefaultConfig, store))
 		debug.SetGCPercent(gogc)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -25,9 +25,9 @@ func TestExportImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dialects := gormstore.TestDialects()
+	dialects := gormstoretest.Dialects()
 	target := dialects[len(dialects)-1] // mysql when configured
-	dst := gormstore.OpenTest(t, target)
+	dst := gormstoretest.Open(t, target)
 	lg2, h2, err := ledger.ImportLog(ctx, dst, bytes.NewReader(file.Bytes()), lt.FixedTime)
 	if err != nil {
 		t.Fatal(err)

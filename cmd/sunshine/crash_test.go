@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -70,7 +70,7 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a service 20 times")
 	}
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) { testCrashRecovery(t, dialect) })
 	}
 }
@@ -222,7 +222,7 @@ func testCrashRecovery(t *testing.T, dialect string) {
 	args := []string{"serve", "--data", data, "--addr", addr, "--public-url", "http://ledger.test", "--admin-password", pw}
 	cmdArgs := []string{"--data", data}
 	if dialect == "mysql" {
-		dsn := gormstore.NewTestDSN(t, "mysql") // a fresh empty database, dropped at the end
+		dsn := gormstoretest.NewDSN(t, "mysql") // a fresh empty database, dropped at the end
 		args = append(args, "--db", dsn, "--migrate", "auto")
 		cmdArgs = append(cmdArgs, "--db", dsn)
 	}

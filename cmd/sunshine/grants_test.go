@@ -19,6 +19,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -29,8 +30,8 @@ import (
 // UPDATE, DELETE or TRUNCATE the log tables or the stored notices. MariaDB
 // only (SUNSHINE_TEST_MYSQL_DSN).
 func TestComposeGrants(t *testing.T) {
-	dsn := gormstore.NewTestDSN(t, "mysql")
-	gormstore.OpenTestDSN(t, dsn) // migrated by the admin, as the migrate service does
+	dsn := gormstoretest.NewDSN(t, "mysql")
+	gormstoretest.OpenDSN(t, dsn) // migrated by the admin, as the migrate service does
 	app := composeAppUser(t, dsn)
 	store, err := gormstore.Open("mysql://" + app.FormatDSN())
 	if err != nil {

@@ -53,6 +53,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -160,7 +161,7 @@ func loadE2EBase(t *testing.T, dialect string) *e2eBase {
 	b := &e2eBase{dialect: dialect, data: t.TempDir()}
 	args := []string{"--data", b.data, "--public-url", e2ePublicURL}
 	if dialect == "mysql" {
-		b.db = gormstore.NewTestDSN(t, "mysql")
+		b.db = gormstoretest.NewDSN(t, "mysql")
 		args = append(args, "--db", b.db)
 	}
 	if code, out := runCmd(t, append([]string{"migrate"}, args...)...); code != 0 {
@@ -234,7 +235,7 @@ func (b *e2eBase) clone(t *testing.T) []string {
 		}
 		return args
 	}
-	dsn := gormstore.NewTestDSN(t, "mysql")
+	dsn := gormstoretest.NewDSN(t, "mysql")
 	args = append(args, "--db", dsn)
 	if code, out := runCmd(t, append([]string{"migrate"}, args...)...); code != 0 {
 		t.Fatalf("migrate: %d %s", code, out)
@@ -600,7 +601,7 @@ func TestTamperE2E(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer slog.SetDefault(old)
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) { testTamperE2E(t, dialect) })
 	}
 }

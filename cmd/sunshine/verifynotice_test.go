@@ -16,7 +16,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 	"github.com/sunshine-ledger/sunshine/witness"
 )
@@ -27,7 +27,7 @@ import (
 // ledger's Cosigner).
 func publishedNotice(t *testing.T, witnesses ...string) (*httptest.Server, []byte, string, *ledger.Service, ledger.Log) {
 	t.Helper()
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	s, lg := lt.NewService(t, store, nil)
 	if len(witnesses) > 0 {
 		lt.Witnessed(t, s.L, store, lg, witnesses...)

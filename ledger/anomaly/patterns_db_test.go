@@ -10,7 +10,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -22,14 +22,14 @@ import (
 // organisation), no clean payment is cited by these rules, and a second
 // scan raises and updates nothing.
 func TestPatternsScan(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) { testPatternsScan(t, dialect) })
 	}
 }
 
 func testPatternsScan(t *testing.T, dialect string) {
 	ctx := context.Background()
-	store := gormstore.OpenTest(t, dialect)
+	store := gormstoretest.Open(t, dialect)
 	clock := lt.NewClock(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC)) // 10:00 in Shanghai
 	s, lg := lt.NewService(t, store, clock)
 	lt.Town(t, s, lg)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -20,7 +20,7 @@ import (
 // rebuilds every checkpoint's root.
 func TestImportLogBatches(t *testing.T) {
 	ctx := t.Context()
-	src := gormstore.OpenTest(t, "sqlite")
+	src := gormstoretest.Open(t, "sqlite")
 	l, lg := ledgertest.NewLedger(t, src, nil, "430181117")
 	const n = 5000
 	for i := 0; i < n; {
@@ -66,9 +66,9 @@ func TestImportLogBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			dst := gormstore.OpenTest(t, dialect)
+			dst := gormstoretest.Open(t, dialect)
 			lg2, h2, err := ledger.ImportLog(ctx, dst, bytes.NewReader(file.Bytes()), ledgertest.FixedTime)
 			if err != nil {
 				t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	. "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -19,7 +19,7 @@ import (
 // bankPayments imported as records of fact. The clock reads 2026-05-01.
 func bankTown(t *testing.T, dialect string) (*ledger.Service, ledger.Log) {
 	t.Helper()
-	store := gormstore.OpenTest(t, dialect)
+	store := gormstoretest.Open(t, dialect)
 	clock := NewClock(time.Date(2026, 5, 1, 2, 0, 0, 0, time.UTC))
 	s, lg := NewService(t, store, clock)
 	ctx := context.Background()
@@ -116,7 +116,7 @@ var bankRows = []ledger.BankReturnRow{
 // (SQLite, and MariaDB when set), and R1–R5 each flag their planted case
 // and none of its near misses; the payments' bank states follow.
 func TestBankReconciliation(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			s, lg := bankTown(t, dialect)
 			ctx := context.Background()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -42,7 +43,7 @@ func benchPayload(i int) map[string]any {
 }
 
 func benchDialects(b *testing.B) []string {
-	return gormstore.TestDialects()
+	return gormstoretest.Dialects()
 }
 
 // BenchmarkAppend64 measures appends by 64 concurrent writers, each request
@@ -54,7 +55,7 @@ func BenchmarkAppend64(b *testing.B) {
 		b.Run(dialect, func(b *testing.B) {
 			n := benchN()
 			for b.Loop() {
-				store := gormstore.OpenTest(b, dialect)
+				store := gormstoretest.Open(b, dialect)
 				l, lg := ledgertest.NewLedger(b, store, nil, "430181117")
 				var next atomic.Int64
 				start := time.Now()
@@ -208,7 +209,7 @@ func BenchmarkVerify(b *testing.B) {
 	for _, dialect := range benchDialects(b) {
 		b.Run(dialect, func(b *testing.B) {
 			n := benchN()
-			store := gormstore.OpenTest(b, dialect)
+			store := gormstoretest.Open(b, dialect)
 			l, lg := fill(b, store, n)
 			if _, err := l.SignCheckpoint(context.Background(), lg); err != nil {
 				b.Fatal(err)
@@ -273,7 +274,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 	for _, dialect := range benchDialects(b) {
 		b.Run(dialect, func(b *testing.B) {
 			n := benchN()
-			store := gormstore.OpenTest(b, dialect)
+			store := gormstoretest.Open(b, dialect)
 			l, lg := fill(b, store, n)
 			ctx := context.Background()
 			rng := rand.New(rand.NewSource(1))

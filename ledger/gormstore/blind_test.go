@@ -10,7 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -61,7 +61,7 @@ func registerDomain(seq int64, recorded time.Time, try func(payload []byte) bool
 // nothing.
 func TestWithheldEntriesBlinded(t *testing.T) {
 	ctx := context.Background()
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	svc, lg := lt.NewService(t, store, nil)
 	lt.Town(t, svc, lg)
 	if _, err := svc.RecordRegisters(ctx, lg, "fin", []ledger.RegisterRow{

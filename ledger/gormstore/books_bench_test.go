@@ -9,7 +9,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/importer"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -24,7 +24,7 @@ func benchTown(b *testing.B, dialect string, n int) (*ledger.Service, ledger.Log
 }
 
 func benchTownTB(b testing.TB, dialect string, n int) (*ledger.Service, ledger.Log, []string) {
-	store := gormstore.OpenTest(b, dialect)
+	store := gormstoretest.Open(b, dialect)
 	s, lg := lt.NewService(b, store, nil)
 	ctx := context.Background()
 	var rows []ledger.PersonRow

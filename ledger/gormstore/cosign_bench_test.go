@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -43,7 +43,7 @@ func BenchmarkAppendWitnessed(b *testing.B) {
 }
 
 func appendWitnessed(b *testing.B, dialect string, n, witnesses int) (perSecond float64, cosigned int64) {
-	store := gormstore.OpenTest(b, dialect)
+	store := gormstoretest.Open(b, dialect)
 	l := ledger.New(ledger.Options{Store: store, Key: ledgertest.MustKey(b), Location: ledgertest.Shanghai(b)}) // real clock
 	b.Cleanup(l.Close)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -26,7 +26,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 	"github.com/sunshine-ledger/sunshine/witness"
 )
@@ -35,7 +35,7 @@ import (
 var startWitness = ledgertest.StartWitness
 
 func TestCosignWitnesses(t *testing.T) {
-	for _, d := range gormstore.TestDialects() {
+	for _, d := range gormstoretest.Dialects() {
 		t.Run(d, func(t *testing.T) { testCosignWitnesses(t, d) })
 	}
 }
@@ -266,7 +266,7 @@ func hasAlarm(t *testing.T, f *fixture, rule string, size int64) bool {
 // it is shown; either one refuses the other tree when it sees it, and the
 // service raises T1.
 func TestSplitViewDetected(t *testing.T) {
-	for _, d := range gormstore.TestDialects() {
+	for _, d := range gormstoretest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			ctx := t.Context()
 			a := newFixture(t, d, 8)
@@ -321,7 +321,7 @@ func TestSplitViewDetected(t *testing.T) {
 // for checkpoints signed elsewhere (the checkpoint job, a publication),
 // of every log in the database.
 func TestCosignerRun(t *testing.T) {
-	for _, d := range gormstore.TestDialects() {
+	for _, d := range gormstoretest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			ctx := t.Context()
 			f := newFixture(t, d, 5)

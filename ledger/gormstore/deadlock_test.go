@@ -15,7 +15,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -28,8 +28,8 @@ import (
 // with one payment, each voucher stored once, the log verifies (deep) and a
 // rebuild equals the projections.
 func TestWriterRealDeadlocks(t *testing.T) {
-	dsn := gormstore.NewTestDSN(t, "mysql")
-	store := gormstore.OpenTestDSN(t, dsn)
+	dsn := gormstoretest.NewDSN(t, "mysql")
+	store := gormstoretest.OpenDSN(t, dsn)
 	svc, lg := lt.NewService(t, store, nil)
 	lt.Town(t, svc, lg)
 	ctx := context.Background()
@@ -151,7 +151,7 @@ func TestWriterRealDeadlocks(t *testing.T) {
 	if rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true}); err != nil || !rep.OK() {
 		t.Fatalf("verify --deep: %v %+v", err, rep.Problems)
 	}
-	rb, err := svc.L.Rebuild(ctx, lg, gormstore.OpenTest(t, "sqlite"))
+	rb, err := svc.L.Rebuild(ctx, lg, gormstoretest.Open(t, "sqlite"))
 	if err != nil || len(rb.Differences) != 0 {
 		t.Fatalf("rebuild: %v %v", err, rb.Differences)
 	}

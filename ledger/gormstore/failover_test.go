@@ -13,6 +13,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/testdsn"
 )
 
 // tcpProxy forwards connections to target until Kill, which closes its
@@ -72,7 +73,7 @@ func (p *tcpProxy) Kill() {
 // of retries) and the log stays dense. Two proxies to the test server
 // stand in for two nodes.
 func TestSeveralDatabaseAddresses(t *testing.T) {
-	dsn := NewTestDSN(t, "mysql") // skips without SUNSHINE_TEST_MYSQL_DSN
+	dsn := testdsn.New(t, "mysql") // skips without SUNSHINE_TEST_MYSQL_DSN
 	mc, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
 	if err != nil {
 		t.Fatal(err)
@@ -87,13 +88,13 @@ func TestSeveralDatabaseAddresses(t *testing.T) {
 	ctx := context.Background()
 
 	// A dead first address: opened, migrated and written at the second.
-	s0 := OpenTestDSN(t, multi(deadAddr, b.Addr()))
+	s0 := openTestDSN(t, multi(deadAddr, b.Addr()))
 	if got := s0.DB(); got == nil {
 		t.Fatal("no database")
 	}
 	s0.Close()
 
-	s := OpenTestDSN(t, multi(a.Addr(), b.Addr()))
+	s := openTestDSN(t, multi(a.Addr(), b.Addr()))
 	fc := currentConnector(t, s)
 	if fc.Current() != a.Addr() {
 		t.Fatalf("opened at %s, want the first address %s", fc.Current(), a.Addr())

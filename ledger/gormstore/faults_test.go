@@ -16,6 +16,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -280,10 +281,10 @@ func (t *fTx) Rollback() error {
 // its head is signed, a checkpoint is signed, and a rebuild equals the
 // projections. On SQLite and MariaDB.
 func TestWriterUnderFaults(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			f := &faults{mysql: dialect == "mysql", pTx: 0.5, pCommit: 0.3, rng: mrand.New(mrand.NewPCG(14, 2))}
-			store := gormstore.OpenTestWith(t, gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
+			store := gormstoretest.OpenWith(t, gormstoretest.NewDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
 			svc, lg := lt.NewService(t, store, nil)
 			lt.Town(t, svc, lg)
 			ctx := context.Background()
@@ -403,7 +404,7 @@ func TestWriterUnderFaults(t *testing.T) {
 			if _, err := svc.L.SignCheckpoint(ctx, lg); err != nil {
 				t.Fatal(err)
 			}
-			rb, err := svc.L.Rebuild(ctx, lg, gormstore.OpenTest(t, "sqlite"))
+			rb, err := svc.L.Rebuild(ctx, lg, gormstoretest.Open(t, "sqlite"))
 			if err != nil || len(rb.Differences) != 0 {
 				t.Fatalf("rebuild: %v %v", err, rb.Differences)
 			}
@@ -419,10 +420,10 @@ func TestWriterUnderFaults(t *testing.T) {
 // Afterwards no request is stored twice and every acknowledged one is
 // stored once. On SQLite and MariaDB.
 func TestWriterLostCommitNotRepeated(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			f := &faults{mysql: dialect == "mysql", pTx: 0, pCommit: 0.5, rng: mrand.New(mrand.NewPCG(14, 3))}
-			store := gormstore.OpenTestWith(t, gormstore.NewTestDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
+			store := gormstoretest.OpenWith(t, gormstoretest.NewDSN(t, dialect), gormstore.Options{WrapConnector: f.wrap})
 			l, lg := lt.NewLedger(t, store, nil, "430181117")
 			f.armed.Store(true)
 			var acked sync.Map

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -84,7 +85,7 @@ func benchEnvInt(name string, def int) int {
 // append, certification conflicts and brute-force aborts per second, per
 // run and the median per configuration. `make bench-galera` runs it.
 func BenchmarkGaleraAppend(b *testing.B) {
-	plainDSN := os.Getenv(gormstore.TestMySQLEnv)
+	plainDSN := os.Getenv(gormstoretest.MySQLEnv)
 	var nodes []string
 	if raw := os.Getenv("SUNSHINE_TEST_GALERA_DSNS"); raw != "" {
 		nodes = strings.Split(raw, ",")

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -23,7 +23,7 @@ import (
 // first bad seq is the first of them. A complaint by "public" and the
 // fixtures' own entries are no problem. On SQLite and MariaDB.
 func TestDeepVerifyNamesInsiderEntries(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			f := newFixture(t, dialect, 10)
 			ctx := t.Context()
@@ -93,7 +93,7 @@ func TestDeepVerifyNamesInsiderEntries(t *testing.T) {
 // same log with one payment recorded as "system" through the writer (a
 // signed entry, so only the actor check can see it) does not.
 func TestDeepVerifyLegitimateNonAccountActors(t *testing.T) {
-	store := gormstore.OpenTest(t, "sqlite")
+	store := gormstoretest.Open(t, "sqlite")
 	svc, lg := lt.NewService(t, store, nil)
 	lt.Town(t, svc, lg)
 	ctx := context.Background()
@@ -104,7 +104,7 @@ func TestDeepVerifyLegitimateNonAccountActors(t *testing.T) {
 		Subject: ledger.FlagSubject{Kind: "log", ID: lg.ID, Label: lg.Origin}, Reason: "测试"}}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstore.OpenTest(t, "sqlite")})
+	rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstoretest.Open(t, "sqlite")})
 	if err != nil || !rep.OK() {
 		t.Fatalf("deep verify of the service's own entries: %v %+v", err, rep.Problems)
 	}
@@ -128,9 +128,9 @@ func TestDeepVerifyLegitimateNonAccountActors(t *testing.T) {
 // shallow verify passes, the deep verify's replay reports
 // projection_mismatch. On SQLite and MariaDB.
 func TestDeepVerifyProjectionEdited(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			store := gormstore.OpenTest(t, dialect)
+			store := gormstoretest.Open(t, dialect)
 			svc, lg := lt.NewService(t, store, nil)
 			lt.Town(t, svc, lg)
 			ctx := context.Background()
@@ -143,7 +143,7 @@ func TestDeepVerifyProjectionEdited(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstore.OpenTest(t, "sqlite")})
+			rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstoretest.Open(t, "sqlite")})
 			if err != nil || !rep.OK() || !rep.ProjectionsCompared {
 				t.Fatalf("before the edit: %v %+v compared=%v", err, rep.Problems, rep.ProjectionsCompared)
 			}
@@ -151,7 +151,7 @@ func TestDeepVerifyProjectionEdited(t *testing.T) {
 			if rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{}); err != nil || !rep.OK() {
 				t.Fatalf("shallow verify after a projection edit: %v %+v (the log is intact)", err, rep.Problems)
 			}
-			rep, err = svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstore.OpenTest(t, "sqlite")})
+			rep, err = svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstoretest.Open(t, "sqlite")})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -20,7 +20,7 @@ import (
 // signed over it, the writer stops writing the log (in this process and in a
 // fresh one), the alarm names its seq, and CheckHead names it too.
 func TestInsiderAppendNeverSigned(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		for _, withHashes := range []bool{true, false} {
 			name := dialect + "/without_hashes"
 			if withHashes {
@@ -106,7 +106,7 @@ func TestInsiderAppendNeverSigned(t *testing.T) {
 // turns each accept the other's signed head, and a checkpoint is signed over
 // the result.
 func TestHeadNoteMultiProcess(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			f := newFixture(t, dialect, 3)
 			l2, _ := ledgertest.NewLedger(t, f.store, nil, f.lg.Town)
@@ -135,7 +135,7 @@ func TestHeadNoteMultiProcess(t *testing.T) {
 // the log and raises the alarm naming that seq, instead of failing every
 // batch with an internal error.
 func TestInsiderRowPastTheHead(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			f := newFixture(t, dialect, 5)
 			ctx := t.Context()

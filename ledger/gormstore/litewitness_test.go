@@ -27,7 +27,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/witness"
 )
 
@@ -99,7 +99,7 @@ func TestLitewitnessInterop(t *testing.T) {
 	const name = "litewitness.example/county"
 	wvkey := witness.VerifierKey(name, pub)
 
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := t.Context()
 			f := newFixture(t, dialect, 9)

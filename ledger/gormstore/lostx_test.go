@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/testdsn"
 )
 
 // TestWriteLostTransactionNotCommitted: a MySQL server may end a write
@@ -21,7 +22,7 @@ import (
 // transient too, not a conflict that fails the request or looks like
 // rows written past the head.
 func TestWriteLostTransactionNotCommitted(t *testing.T) {
-	s := OpenTest(t, "mysql") // skips without SUNSHINE_TEST_MYSQL_DSN
+	s := openTestDSN(t, testdsn.New(t, "mysql")) // skips without SUNSHINE_TEST_MYSQL_DSN
 	ctx := context.Background()
 	lg, err := s.CreateLog(ctx, "430181117", "ledger.test/log/430181117", time.Now())
 	if err != nil {

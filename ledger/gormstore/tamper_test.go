@@ -12,7 +12,7 @@ package gormstore_test
 //     only on the append-only tables) refuse TRUNCATE, DROP, ALTER, UPDATE,
 //     DELETE and DROP TRIGGER, which triggers cannot stop.
 //
-// Each runs on every dialect of gormstore.TestDialects, as subtests named by
+// Each runs on every dialect of gormstoretest.Dialects, as subtests named by
 // dialect.
 
 import (
@@ -32,6 +32,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -60,7 +61,7 @@ type fixture struct {
 // through the ledger, one request each.
 func newFixture(t *testing.T, dialect string, n int) *fixture {
 	t.Helper()
-	s := gormstore.OpenTest(t, dialect)
+	s := gormstoretest.Open(t, dialect)
 	l, lg := ledgertest.NewLedger(t, s, nil, "430181117")
 	f := &fixture{dialect: dialect, store: s, l: l, lg: lg}
 	f.append(t, n)
@@ -188,7 +189,7 @@ func refusedByTrigger(t *testing.T, err error, q string) {
 }
 
 func TestAppendOnlyTriggers(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) { testAppendOnlyTriggers(t, dialect) })
 	}
 }
@@ -294,7 +295,7 @@ type tamperCase struct {
 }
 
 func TestVerifyDetectsTampering(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) { testVerifyDetectsTampering(t, dialect) })
 	}
 }
@@ -621,8 +622,8 @@ var deniedNumbers = []uint16{
 }
 
 func TestMySQLRestrictedUserGrants(t *testing.T) {
-	dsn := gormstore.NewTestDSN(t, "mysql") // skips without SUNSHINE_TEST_MYSQL_DSN
-	gormstore.OpenTestDSN(t, dsn)           // migrated by the admin (the migrator)
+	dsn := gormstoretest.NewDSN(t, "mysql") // skips without SUNSHINE_TEST_MYSQL_DSN
+	gormstoretest.OpenDSN(t, dsn)           // migrated by the admin (the migrator)
 	cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
 	if err != nil {
 		t.Fatal(err)

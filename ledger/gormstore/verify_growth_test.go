@@ -11,7 +11,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
-	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
 
@@ -28,9 +28,9 @@ import (
 // and MariaDB. `verify-notice` and the verify page over HTTP:
 // TestVerifyNoticeWhileWriting (cmd/sunshine).
 func TestVerifyWhileWriting(t *testing.T) {
-	for _, dialect := range gormstore.TestDialects() {
+	for _, dialect := range gormstoretest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			store := gormstore.OpenTest(t, dialect)
+			store := gormstoretest.Open(t, dialect)
 			svc, lg := lt.NewService(t, store, nil)
 			lt.Town(t, svc, lg)
 			ctx := context.Background()
@@ -126,7 +126,7 @@ func TestVerifyWhileWriting(t *testing.T) {
 				}
 			})
 			verifyJob := jobs.Verify(svc.L, svc, func(ctx context.Context) (ledger.Store, func(), error) {
-				return gormstore.OpenTest(t, "sqlite"), func() {}, nil
+				return gormstoretest.Open(t, "sqlite"), func() {}, nil
 			})
 			var sizes []int64
 			pages, latest := 0, int64(0)
@@ -139,7 +139,7 @@ func TestVerifyWhileWriting(t *testing.T) {
 					}
 					sizes = append(sizes, rep.Head)
 				case 1:
-					rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Chunk: 64, Scratch: gormstore.OpenTest(t, "sqlite")})
+					rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Chunk: 64, Scratch: gormstoretest.Open(t, "sqlite")})
 					if err != nil || !rep.OK() {
 						t.Fatalf("run %d (deep): %v %+v", run, err, rep.Problems)
 					}
@@ -199,7 +199,7 @@ func TestVerifyWhileWriting(t *testing.T) {
 				t.Fatalf("alarms: %+v %v", as, err)
 			}
 			// Quiet now: the deep verify compares the projections too.
-			rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstore.OpenTest(t, "sqlite")})
+			rep, err := svc.L.Verify(ctx, lg, ledger.VerifyOptions{Deep: true, Scratch: gormstoretest.Open(t, "sqlite")})
 			if err != nil || !rep.OK() || !rep.ProjectionsCompared {
 				t.Fatalf("deep verify at rest: %v %+v compared=%v", err, rep.Problems, rep.ProjectionsCompared)
 			}
