@@ -169,7 +169,7 @@ func (a *Auth) ChangePassword(ctx context.Context, lg Log, id, current, next str
 	if err := checkPassword(rec.Username, next); err != nil {
 		return withFieldName(err, "new_password")
 	}
-	return a.setPassword(ctx, lg, rec, id, "user_password_changed", next, func(sec *UserSecurity) {
+	return a.setPassword(ctx, lg, rec, id, TypeUserPasswordChanged, next, func(sec *UserSecurity) {
 		sec.MustChange, sec.Keyholder = false, ""
 	})
 }
@@ -217,7 +217,7 @@ func (a *Auth) ResetPassword(ctx context.Context, lg Log, actor, id, password st
 	if err := checkPassword(rec.Username, password); err != nil {
 		return withFieldName(err, "new_password")
 	}
-	return a.setPassword(ctx, lg, rec, actor, "user_password_reset", password, func(sec *UserSecurity) {
+	return a.setPassword(ctx, lg, rec, actor, TypeUserPasswordReset, password, func(sec *UserSecurity) {
 		sec.MustChange, sec.Keyholder = true, actor
 		sec.SetupBy = addActor(sec.SetupBy, actor)
 	})
@@ -234,7 +234,7 @@ func (a *Auth) Unlock(ctx context.Context, lg Log, actor, id string) error {
 		return err
 	}
 	if _, _, err := Do(ctx, a.L, lg, nil, func(b *Batch) (struct{}, error) {
-		_, err := b.Append(AppendInput{Type: "user_unlocked", Actor: actor, Payload: map[string]any{"id": id, "username": rec.Username}})
+		_, err := b.Append(AppendInput{Type: TypeUserUnlocked, Actor: actor, Payload: map[string]any{"id": id, "username": rec.Username}})
 		return struct{}{}, err
 	}); err != nil {
 		return err
@@ -271,7 +271,7 @@ func (a *Auth) SetRole(ctx context.Context, lg Log, actor, id, role string) (Use
 	}
 	villages = nonNil(villages)
 	if _, _, err := Do(ctx, a.L, lg, nil, func(b *Batch) (struct{}, error) {
-		_, err := b.Append(AppendInput{Type: "user_updated", Actor: actor, Payload: map[string]any{
+		_, err := b.Append(AppendInput{Type: TypeUserUpdated, Actor: actor, Payload: map[string]any{
 			"id": id, "username": rec.Username, "role": role, "role_from": rec.Role, "villages": villages, "disabled": rec.Disabled}})
 		return struct{}{}, err
 	}); err != nil {

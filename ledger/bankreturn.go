@@ -170,7 +170,7 @@ func (w *txn) recordBankReturn(actor string, r BankReturnRow, seen map[string]in
 	} else if !IsNotFound(err) {
 		return BankReturn{}, err
 	}
-	e, err := w.emit("bank_return_recorded", actor, r.TradeOn, bankReturnPayload{BatchNo: b.BatchNo, VoucherNo: b.VoucherNo,
+	e, err := w.emit(TypeBankReturnRecorded, actor, r.TradeOn, bankReturnPayload{BatchNo: b.BatchNo, VoucherNo: b.VoucherNo,
 		Bank: b.Bank, AccountIndex: b.AccountIndex, AccountTail: b.AccountTail, HolderIndex: b.HolderIndex,
 		HolderLabel: b.HolderLabel, Amount: int64(b.Amount), Status: b.Status, TradeOn: b.TradeOn.String(), Note: b.Note, Key: key})
 	if err != nil {

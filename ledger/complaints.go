@@ -75,7 +75,7 @@ type complaintChangePayload struct {
 
 func applyComplaint(bk Books, e Entry) error {
 	at := e.RecordedAt.UTC().Format(time.RFC3339)
-	if e.Type == "complaint_filed" {
+	if e.Type == TypeComplaintFiled {
 		var p complaintFiledPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -94,13 +94,13 @@ func applyComplaint(bk Books, e Entry) error {
 	}
 	c.UpdatedAt = at
 	switch e.Type {
-	case "complaint_replied":
+	case TypeComplaintReplied:
 		c.Status = ComplaintReplied
 		c.Replies = append(c.Replies, ComplaintReply{Seq: e.Seq, At: at, Text: p.Text})
-	case "complaint_resolved":
+	case TypeComplaintResolved:
 		c.Status, c.Outcome = ComplaintResolved, p.Outcome
 		c.Replies = append(c.Replies, ComplaintReply{Seq: e.Seq, At: at, Text: p.Text})
-	case "complaint_escalated":
+	case TypeComplaintEscalated:
 		c.Escalated = true
 	}
 	return bk.PutObject(objComplaint, c.ID, c)
@@ -188,7 +188,7 @@ func (s *Service) FileComplaint(ctx context.Context, lg Log, in ComplaintInput) 
 			}
 			p.Contact = sealed
 		}
-		e, err := w.emit("complaint_filed", "public", Date{}, p)
+		e, err := w.emit(TypeComplaintFiled, "public", Date{}, p)
 		if err != nil {
 			return Complaint{}, err
 		}
@@ -264,7 +264,7 @@ func (s *Service) ReplyComplaint(ctx context.Context, lg Log, actor string, id i
 		if c.Status == ComplaintResolved {
 			return c, &Error{Code: CodeConflict, Detail: "该投诉已办结"}
 		}
-		if _, err := w.emit("complaint_replied", actor, Date{}, complaintChangePayload{Complaint: id, Text: text}); err != nil {
+		if _, err := w.emit(TypeComplaintReplied, actor, Date{}, complaintChangePayload{Complaint: id, Text: text}); err != nil {
 			return c, err
 		}
 		return w.complaint(id)
@@ -290,7 +290,7 @@ func (s *Service) ResolveComplaint(ctx context.Context, lg Log, actor string, id
 		if c.Status == ComplaintResolved {
 			return c, &Error{Code: CodeConflict, Detail: "该投诉已办结"}
 		}
-		if _, err := w.emit("complaint_resolved", actor, Date{}, complaintChangePayload{Complaint: id, Text: note, Outcome: outcome}); err != nil {
+		if _, err := w.emit(TypeComplaintResolved, actor, Date{}, complaintChangePayload{Complaint: id, Text: note, Outcome: outcome}); err != nil {
 			return c, err
 		}
 		return w.complaint(id)
@@ -321,7 +321,7 @@ func (s *Service) EscalateComplaints(ctx context.Context, lg Log, now time.Time)
 	var fs []Finding
 	n, err := write(ctx, s, lg, nil, func(w *txn) (int, error) {
 		for _, c := range cs {
-			if _, err := w.emit("complaint_escalated", "system", Date{}, complaintChangePayload{Complaint: c.ID}); err != nil {
+			if _, err := w.emit(TypeComplaintEscalated, "system", Date{}, complaintChangePayload{Complaint: c.ID}); err != nil {
 				return 0, err
 			}
 			fs = append(fs, Finding{Rule: "H3", SubjectKey: "complaint:" + c.Receipt, Severity: SeverityWarn,

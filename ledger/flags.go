@@ -174,7 +174,7 @@ func assignee(village, status string) string {
 func applyFlag(bk Books, e Entry) error {
 	at := e.RecordedAt.UTC().Format(time.RFC3339)
 	switch e.Type {
-	case "flag_raised":
+	case TypeFlagRaised:
 		var p flagRaisedPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -183,7 +183,7 @@ func applyFlag(bk Books, e Entry) error {
 			Reason: p.Reason, Evidence: p.Evidence, Status: FlagOpen, RaisedAt: at, UpdatedAt: at, AssignedTo: assignee(p.Village, FlagOpen),
 			History: []FlagEvent{{Seq: e.Seq, At: at, Actor: e.Actor, Action: "raised"}}}
 		return bk.CreateObject(objFlag, e.Seq, flagKey(p.Rule, p.SubjectKey), f)
-	case "flag_updated", "flag_reviewed":
+	case TypeFlagUpdated, TypeFlagReviewed:
 		var p flagChangePayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -282,7 +282,7 @@ func (s *Service) recordFindings(ctx context.Context, lg Log, actor string, fs [
 			var old Flag
 			_, err := w.bk.ObjectByKey(objFlag, flagKey(f.Rule, f.SubjectKey), &old)
 			if IsNotFound(err) {
-				if _, err := w.emit("flag_raised", actor, Date{}, flagRaisedPayload{Rule: f.Rule, SubjectKey: f.SubjectKey,
+				if _, err := w.emit(TypeFlagRaised, actor, Date{}, flagRaisedPayload{Rule: f.Rule, SubjectKey: f.SubjectKey,
 					Severity: f.Severity, Village: f.Village, Subject: f.Subject, Reason: f.Reason, Evidence: f.Evidence.capped()}); err != nil {
 					return out, err
 				}
@@ -312,7 +312,7 @@ func (s *Service) recordFindings(ctx context.Context, lg Log, actor string, fs [
 			if higher {
 				p.Severity = f.Severity
 			}
-			if _, err := w.emit("flag_updated", actor, Date{}, p); err != nil {
+			if _, err := w.emit(TypeFlagUpdated, actor, Date{}, p); err != nil {
 				return out, err
 			}
 			out.Updated++
@@ -367,7 +367,7 @@ func (s *Service) ReviewFlag(ctx context.Context, lg Log, u User, id int64, acti
 		if (action == "dismiss" || action == "escalate") && note == "" {
 			return Flag{}, invalid("note", "排除或移交线索须说明理由")
 		}
-		if _, err := w.emit("flag_reviewed", u.ID, Date{}, flagChangePayload{Flag: id, Action: action, From: f.Status, To: to, Note: note}); err != nil {
+		if _, err := w.emit(TypeFlagReviewed, u.ID, Date{}, flagChangePayload{Flag: id, Action: action, From: f.Status, To: to, Note: note}); err != nil {
 			return Flag{}, err
 		}
 		err := w.bk.Object(objFlag, id, &f)
@@ -392,7 +392,7 @@ func (s *Service) EscalateOverdue(ctx context.Context, lg Log, now time.Time) (i
 			if err != nil || now.Sub(raised) < FlagSLA {
 				continue
 			}
-			if _, err := w.emit("flag_reviewed", "system", Date{}, flagChangePayload{Flag: f.ID, Action: "escalate", From: f.Status,
+			if _, err := w.emit(TypeFlagReviewed, "system", Date{}, flagChangePayload{Flag: f.ID, Action: "escalate", From: f.Status,
 				To: FlagEscalated, Note: fmt.Sprintf("超过 %d 天无人处理，自动移交镇纪委", int(FlagSLA.Hours()/24))}); err != nil {
 				return n, err
 			}

@@ -154,7 +154,7 @@ func (s *Service) Import(ctx context.Context, lg Log, actor string, in ImportInp
 			return res, &dryRunResult{res}
 		}
 		res.LastSeq = w.b.NextSeq() - 1
-		e, err := w.emit("import_batch_committed", actor, Date{}, importPayload{Kind: in.Kind, Rows: in.Rows,
+		e, err := w.emit(TypeImportBatchCommitted, actor, Date{}, importPayload{Kind: in.Kind, Rows: in.Rows,
 			FileSHA256: in.FileSHA256, Filename: in.Filename, FirstSeq: res.FirstSeq, LastSeq: res.LastSeq})
 		if err != nil {
 			return res, err

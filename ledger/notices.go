@@ -180,7 +180,7 @@ type noticeChangePayload struct {
 // applyNotice maps the notice entries to the notice projection.
 func applyNotice(bk Books, e Entry) error {
 	switch e.Type {
-	case "notice_drafted":
+	case TypeNoticeDrafted:
 		var p noticeDraftPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -191,7 +191,7 @@ func applyNotice(bk Books, e Entry) error {
 		return bk.CreateObject(objNotice, e.Seq, "", Notice{ID: e.Seq, Type: p.Type, Village: p.Village, Title: p.Title,
 			Period: p.Period, Fund: p.Fund, Project: p.Project, Item: p.Item, Fields: p.Fields, RowCount: len(p.Rows),
 			Supersedes: p.Supersedes, Status: NoticeDraft, Auto: p.Auto, DraftedBy: e.Actor, LastSeq: e.Seq})
-	case "notice_published":
+	case TypeNoticePublished:
 		var p noticePublishedPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -225,7 +225,7 @@ func applyNotice(bk Books, e Entry) error {
 			}
 		}
 		return bk.PutObject(objNotice, n.ID, n)
-	case "notice_withdrawn", "notice_ended":
+	case TypeNoticeWithdrawn, TypeNoticeEnded:
 		var p noticeChangePayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -235,7 +235,7 @@ func applyNotice(bk Books, e Entry) error {
 			return err
 		}
 		n.LastSeq = e.Seq
-		if e.Type == "notice_withdrawn" {
+		if e.Type == TypeNoticeWithdrawn {
 			n.Status, n.WithdrawnOn, n.WithdrawReason = NoticeWithdrawn, p.On, p.Reason
 		} else if n.Status == NoticePublished {
 			n.Status = NoticeEnded
@@ -288,7 +288,7 @@ func (s *Service) DraftNotice(ctx context.Context, lg Log, actor string, in Noti
 		if err != nil {
 			return Notice{}, err
 		}
-		e, err := w.emit("notice_drafted", actor, Date{}, p)
+		e, err := w.emit(TypeNoticeDrafted, actor, Date{}, p)
 		if err != nil {
 			return Notice{}, err
 		}
@@ -847,7 +847,7 @@ func (s *Service) CommitPublish(ctx context.Context, lg Log, actor string, in Pu
 		if err := w.bk.PutBlob(p.ContentSHA256, in.Content); err != nil {
 			return res{}, err
 		}
-		e, err := w.emit("notice_published", actor, Date{}, p)
+		e, err := w.emit(TypeNoticePublished, actor, Date{}, p)
 		if err != nil {
 			return res{}, err
 		}
@@ -875,7 +875,7 @@ func (s *Service) WithdrawNotice(ctx context.Context, lg Log, actor string, id i
 		if reason == "" {
 			return n, invalid("reason", "撤回公告须说明理由")
 		}
-		if _, err := w.emit("notice_withdrawn", actor, Date{}, noticeChangePayload{Notice: id, Reason: reason, On: w.b.Today()}); err != nil {
+		if _, err := w.emit(TypeNoticeWithdrawn, actor, Date{}, noticeChangePayload{Notice: id, Reason: reason, On: w.b.Today()}); err != nil {
 			return n, err
 		}
 		err := w.bk.Object(objNotice, id, &n)
@@ -917,7 +917,7 @@ func (s *Service) PrintBoardCopy(ctx context.Context, lg Log, actor string, n No
 		return nil, err
 	}
 	_, _, err = Do(ctx, s.L, lg, nil, func(b *Batch) (struct{}, error) {
-		_, err := b.Append(AppendInput{Type: "person_board_printed", Actor: actor,
+		_, err := b.Append(AppendInput{Type: TypePersonBoardPrinted, Actor: actor,
 			Payload: map[string]any{"notice": n.Code, "number": n.Number, "rows": len(names)}})
 		return struct{}{}, err
 	})

@@ -137,7 +137,7 @@ func (s *Service) RecordOrganisationPeople(ctx context.Context, lg Log, actor st
 		if p.LegalRepPerson == o.LegalRepPerson && slices.Equal(p.Shareholders, o.Shareholders) {
 			return o, nil // nothing new: no entry
 		}
-		if _, err := w.emit("organisation_people_recorded", actor, Date{}, p); err != nil {
+		if _, err := w.emit(TypeOrganisationPeopleRecorded, actor, Date{}, p); err != nil {
 			return Organisation{}, err
 		}
 		o.ID, o.LegalRepPerson, o.Shareholders = id, p.LegalRepPerson, p.Shareholders

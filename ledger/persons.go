@@ -139,7 +139,7 @@ func (w *txn) registerPersons(actor string, rows []PersonRow) ([]Person, []Field
 			continue
 		}
 		if household == 0 { // a new household, headed by this row
-			e, err := w.emit("household_registered", actor, r.JoinedOn, householdPayload{Village: p.village.Code, Group: r.Group,
+			e, err := w.emit(TypeHouseholdRegistered, actor, r.JoinedOn, householdPayload{Village: p.village.Code, Group: r.Group,
 				Kind: r.HouseholdKind, MonitoringKind: r.MonitoringKind})
 			if err != nil {
 				bad("", err)
@@ -157,9 +157,9 @@ func (w *txn) registerPersons(actor string, rows []PersonRow) ([]Person, []Field
 			continue
 		}
 		personID := existing.ID
-		typ := "person_updated"
+		typ := TypePersonUpdated
 		if personID == 0 {
-			personID, typ = w.b.NextSeq(), "person_registered"
+			personID, typ = w.b.NextSeq(), TypePersonRegistered
 		}
 		rec, sum, err := w.s.Vault.Seal(w.town, personID, priv)
 		if err != nil {
@@ -167,7 +167,7 @@ func (w *txn) registerPersons(actor string, rows []PersonRow) ([]Person, []Field
 			continue
 		}
 		pl := personPayload{Household: household, Relation: r.Relation, JoinedOn: dateStr(r.JoinedOn), Head: isHead, CipherSHA256: sum}
-		if typ == "person_updated" {
+		if typ == TypePersonUpdated {
 			pl.Person = personID
 		}
 		e, err := w.emit(typ, actor, r.JoinedOn, pl)
@@ -175,7 +175,7 @@ func (w *txn) registerPersons(actor string, rows []PersonRow) ([]Person, []Field
 			bad("", err)
 			continue
 		}
-		if typ == "person_registered" && e.Seq != personID {
+		if typ == TypePersonRegistered && e.Seq != personID {
 			bad("", invalid("", "内部错误：人员编号不一致"))
 			continue
 		}
@@ -197,7 +197,7 @@ func (w *txn) registerPersons(actor string, rows []PersonRow) ([]Person, []Field
 			// the head's row carries the household's attributes
 			var h Household
 			if err := w.bk.Object(objHousehold, household, &h); err == nil && (h.Kind != r.HouseholdKind || h.MonitoringKind != r.MonitoringKind || h.Group != r.Group) {
-				if _, err := w.emit("household_updated", actor, Date{}, householdPayload{Household: household, Village: h.Village,
+				if _, err := w.emit(TypeHouseholdUpdated, actor, Date{}, householdPayload{Household: household, Village: h.Village,
 					Group: r.Group, Kind: r.HouseholdKind, MonitoringKind: r.MonitoringKind}); err != nil {
 					bad("", err)
 					continue
@@ -260,7 +260,7 @@ func (w *txn) recordRegisters(actor string, rows []RegisterRow) []FieldError {
 			}
 			pl.Related = rel.ID
 		}
-		if _, err := w.emit("register_marked", actor, r.On, pl); err != nil {
+		if _, err := w.emit(TypeRegisterMarked, actor, r.On, pl); err != nil {
 			bad("", err)
 		}
 	}

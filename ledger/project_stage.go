@@ -75,7 +75,7 @@ type villageContactsPayload struct {
 // village_contacts_set to the projections.
 func applyStage(bk Books, e Entry) error {
 	switch e.Type {
-	case "project_contract_recorded":
+	case TypeProjectContractRecorded:
 		var p contractPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -88,7 +88,7 @@ func applyStage(bk Books, e Entry) error {
 			ProcurementMethod: p.ProcurementMethod, Amount: Fen(p.Amount), StartOn: parseDateOrZero(p.StartOn), EndOn: parseDateOrZero(p.EndOn), Seq: e.Seq}
 		pr.LastSeq = e.Seq
 		return bk.PutObject(objProject, pr.ID, pr)
-	case "project_asset_recorded":
+	case TypeProjectAssetRecorded:
 		var p assetPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -101,7 +101,7 @@ func applyStage(bk Books, e Entry) error {
 			HandedOverOn: parseDateOrZero(p.HandedOverOn), Seq: e.Seq})
 		pr.LastSeq = e.Seq
 		return bk.PutObject(objProject, pr.ID, pr)
-	case "village_contacts_set":
+	case TypeVillageContactsSet:
 		var p villageContactsPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
 			return err
@@ -173,7 +173,7 @@ func (s *Service) SetVillageContacts(ctx context.Context, lg Log, actor, village
 		if !phoneLike(phone) {
 			return res{}, invalid("supervision_phone", "村务监督委员会电话 %q 格式不正确", phone)
 		}
-		e, err := w.emit("village_contacts_set", actor, Date{}, villageContactsPayload{Village: v.Code, SupervisionName: name, SupervisionPhone: phone})
+		e, err := w.emit(TypeVillageContactsSet, actor, Date{}, villageContactsPayload{Village: v.Code, SupervisionName: name, SupervisionPhone: phone})
 		if err != nil {
 			return res{}, err
 		}
@@ -252,7 +252,7 @@ func (s *Service) RecordProjectContract(ctx context.Context, lg Log, actor, code
 		if in.EndOn.Before(in.StartOn) {
 			return Project{}, invalid("ends_on", "完工日期不能早于开工日期")
 		}
-		if _, err := w.emit("project_contract_recorded", actor, in.StartOn, p); err != nil {
+		if _, err := w.emit(TypeProjectContractRecorded, actor, in.StartOn, p); err != nil {
 			return Project{}, err
 		}
 		return w.project(code)
@@ -294,7 +294,7 @@ func (s *Service) RecordProjectAsset(ctx context.Context, lg Log, actor, code st
 		if !pr.AcceptedOn.IsZero() && a.HandedOverOn.Before(pr.AcceptedOn) {
 			return Project{}, invalid("handed_over_on", "移交日期不能早于验收日期（%s）", pr.AcceptedOn)
 		}
-		if _, err := w.emit("project_asset_recorded", actor, a.HandedOverOn, p); err != nil {
+		if _, err := w.emit(TypeProjectAssetRecorded, actor, a.HandedOverOn, p); err != nil {
 			return Project{}, err
 		}
 		return w.project(code)

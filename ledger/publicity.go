@@ -36,7 +36,7 @@ func (s *Service) RunPublicity(ctx context.Context, lg Log, actor string) (Publi
 	if len(ending) > 0 {
 		if _, err := write(ctx, s, lg, nil, func(w *txn) (int, error) {
 			for _, n := range ending {
-				if _, err := w.emit("notice_ended", actor, Date{}, noticeChangePayload{Notice: n.ID, On: today}); err != nil {
+				if _, err := w.emit(TypeNoticeEnded, actor, Date{}, noticeChangePayload{Notice: n.ID, On: today}); err != nil {
 					return 0, err
 				}
 			}

@@ -81,7 +81,7 @@ func (w *txn) recordFund(actor string, r FundRow, imported bool) (Fund, *check, 
 	p := fundPayload{DocNo: strings.TrimSpace(r.DocNo), Name: strings.TrimSpace(r.Name), SourceLevel: level, Nature: r.Nature,
 		FunctionCode: r.FunctionCode, Purpose: r.Purpose, Year: r.Year, Amount: int64(r.Amount), ArrivedOn: r.ArrivedOn.String(),
 		Imported: imported, Postings: []Posting{{Account: acctSource(level), Amount: -int64(r.Amount)}, {Account: acctFund(id), Amount: int64(r.Amount)}}}
-	if _, err := w.emit("fund_recorded", actor, r.ArrivedOn, p); err != nil {
+	if _, err := w.emit(TypeFundRecorded, actor, r.ArrivedOn, p); err != nil {
 		return Fund{}, c, err
 	}
 	f, err := w.fundByID(id)
@@ -184,7 +184,7 @@ func (w *txn) registerProject(actor string, r ProjectRow, imported bool) (Projec
 	if eff.IsZero() {
 		eff = r.StartOn
 	}
-	e, err := w.emit("project_registered", actor, eff, p)
+	e, err := w.emit(TypeProjectRegistered, actor, eff, p)
 	if err != nil {
 		return Project{}, c, err
 	}
@@ -310,7 +310,7 @@ func (w *txn) transitionProject(actor, code string, t Transition) (Project, erro
 	case on.IsZero() && !t.AcceptedOn.IsZero():
 		on = t.AcceptedOn
 	}
-	if _, err := w.emit("project_transitioned", actor, on, pl); err != nil {
+	if _, err := w.emit(TypeProjectTransitioned, actor, on, pl); err != nil {
 		return Project{}, err
 	}
 	return w.project(code)
@@ -362,7 +362,7 @@ func (w *txn) recordAllocation(actor string, r AllocationRow, imported bool) (Fl
 	pl := allocationPayload{Fund: f.ID, Project: p.ID, Amount: int64(r.Amount), AllocatedOn: r.AllocatedOn.String(),
 		DocNo: strings.TrimSpace(r.AllocationDocNo), Imported: imported,
 		Postings: []Posting{{Account: acctFund(f.ID), Amount: -int64(r.Amount)}, {Account: acctHolding(p.ID, f.ID), Amount: int64(r.Amount)}}}
-	if _, err := w.emit("allocation_recorded", actor, r.AllocatedOn, pl); err != nil {
+	if _, err := w.emit(TypeAllocationRecorded, actor, r.AllocatedOn, pl); err != nil {
 		return Flow{}, c, err
 	}
 	return Flow{Fund: f.ID, Project: p.ID, Kind: FlowAllocated, Amount: r.Amount}, c, nil
@@ -546,7 +546,7 @@ func (w *txn) recordPayment(actor string, r PaymentRow, imported bool) (Payment,
 	if pm.Status == StatusEffective {
 		pl.Postings = paymentPostings(pm)
 	}
-	e, err := w.emit("payment_recorded", actor, r.PaidOn, pl)
+	e, err := w.emit(TypePaymentRecorded, actor, r.PaidOn, pl)
 	if err != nil {
 		return Payment{}, c, err
 	}
@@ -596,9 +596,9 @@ func (s *Service) DecidePayment(ctx context.Context, lg Log, approver string, id
 		if pm.Maker == approver {
 			return Payment{}, &Error{Code: CodeSelfApproval, Detail: "经办人不能审核自己录入的支付"}
 		}
-		to, typ := StatusRejected, "payment_rejected"
+		to, typ := StatusRejected, TypePaymentRejected
 		if approve {
-			to, typ = StatusEffective, "payment_approved"
+			to, typ = StatusEffective, TypePaymentApproved
 			if pm.Item != "" {
 				if it, err := w.item(pm.Item); err == nil && it.ListNoticeRequired {
 					to = StatusAwaitingPublicity
@@ -633,7 +633,7 @@ func (s *Service) MakeEffective(ctx context.Context, lg Log, actor string, ids [
 				continue
 			}
 			pl := paymentStatusPayload{Payment: id, From: pm.Status, To: StatusEffective, Note: note, Postings: paymentPostings(pm)}
-			if _, err := w.emit("payment_effective", actor, Date{}, pl); err != nil {
+			if _, err := w.emit(TypePaymentEffective, actor, Date{}, pl); err != nil {
 				return nil, err
 			}
 			pm, _ = w.bk.Payment(id)
@@ -672,7 +672,7 @@ func (s *Service) Reverse(ctx context.Context, lg Log, actor string, seq int64, 
 		}
 		pl := reversalPayload{Entry: seq, Type: e.Type, Reason: strings.TrimSpace(reason), Original: e.Payload, Postings: []Posting{}}
 		switch e.Type {
-		case "payment_recorded":
+		case TypePaymentRecorded:
 			pm, err := w.bk.Payment(seq)
 			if err != nil {
 				return 0, err
@@ -683,7 +683,7 @@ func (s *Service) Reverse(ctx context.Context, lg Log, actor string, seq int64, 
 			if pm.Status == StatusEffective {
 				pl.Postings = negate(paymentPostings(pm))
 			}
-		case "allocation_recorded":
+		case TypeAllocationRecorded:
 			var a allocationPayload
 			if err := jsonUnmarshal(e.Payload, &a); err != nil {
 				return 0, err
@@ -697,7 +697,7 @@ func (s *Service) Reverse(ctx context.Context, lg Log, actor string, seq int64, 
 				return 0, &Error{Code: CodeAllocationOverdrawn, Detail: "该笔拨付的资金已被支付，须先冲正相关支付"}
 			}
 			pl.Postings = negate(a.Postings)
-		case "fund_recorded":
+		case TypeFundRecorded:
 			var f fundPayload
 			if err := jsonUnmarshal(e.Payload, &f); err != nil {
 				return 0, err
@@ -710,11 +710,11 @@ func (s *Service) Reverse(ctx context.Context, lg Log, actor string, seq int64, 
 				return 0, &Error{Code: CodeFundOverdrawn, Detail: "该笔资金已拨付，须先冲正相关拨付"}
 			}
 			pl.Postings = negate(f.Postings)
-		case "loan_granted", "repayment_recorded":
+		case TypeLoanGranted, TypeRepaymentRecorded:
 		default:
 			return 0, invalid("seq", "「%s」类条目不能冲正", e.Type)
 		}
-		re, err := w.emit("reversal_recorded", actor, Date{}, pl)
+		re, err := w.emit(TypeReversalRecorded, actor, Date{}, pl)
 		return re.Seq, err
 	})
 }
@@ -801,7 +801,7 @@ func (w *txn) grantLoan(actor string, r LoanRow, imported bool) (Loan, *check, e
 	pl := loanPayload{ContractNo: strings.TrimSpace(r.ContractNo), Household: per.Household, Borrower: per.ID, Bank: r.Bank,
 		Amount: int64(r.Amount), TermMonths: r.TermMonths, RateBP: r.RateBP, Use: r.Use, GrantedOn: r.GrantedOn.String(),
 		DueOn: due.String(), Imported: imported}
-	if _, err := w.emit("loan_granted", actor, r.GrantedOn, pl); err != nil {
+	if _, err := w.emit(TypeLoanGranted, actor, r.GrantedOn, pl); err != nil {
 		return Loan{}, c, err
 	}
 	l, err := w.loan(r.ContractNo)
@@ -838,7 +838,7 @@ func (w *txn) recordRepayment(actor string, r RepaymentRow, imported bool) (Loan
 			return Loan{}, c, err
 		}
 	}
-	if _, err := w.emit("repayment_recorded", actor, r.RepaidOn, repaymentPayload{ContractNo: l.ContractNo,
+	if _, err := w.emit(TypeRepaymentRecorded, actor, r.RepaidOn, repaymentPayload{ContractNo: l.ContractNo,
 		RepaidOn: r.RepaidOn.String(), Amount: int64(r.Amount), Imported: imported}); err != nil {
 		return Loan{}, c, err
 	}

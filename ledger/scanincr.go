@@ -59,30 +59,30 @@ func (s *Service) ScanDataSince(ctx context.Context, lg Log, since int64) (*Scan
 			n = r.Seq + 1
 			ch.Seqs[r.Seq] = true
 			switch r.Type {
-			case "payment_recorded":
+			case TypePaymentRecorded:
 				ids = append(ids, r.Seq)
-			case "payment_approved", "payment_rejected", "payment_effective", "payment_held":
+			case TypePaymentApproved, TypePaymentRejected, TypePaymentEffective, TypePaymentHeld:
 				var p struct {
 					Payment int64 `json:"payment"`
 				}
 				if e, err := ParseEntry(r.Body); err == nil && json.Unmarshal(e.Payload, &p) == nil {
 					ids = append(ids, p.Payment)
 				}
-			case "reversal_recorded":
+			case TypeReversalRecorded:
 				var p struct {
 					Entry int64 `json:"entry"`
 				}
 				if e, err := ParseEntry(r.Body); err == nil && json.Unmarshal(e.Payload, &p) == nil {
 					ids = append(ids, p.Entry)
 				}
-			case "register_marked", "person_updated":
+			case TypeRegisterMarked, TypePersonUpdated:
 				var p struct {
 					Person int64 `json:"person"`
 				}
 				if e, err := ParseEntry(r.Body); err == nil && json.Unmarshal(e.Payload, &p) == nil && p.Person != 0 {
 					persons = append(persons, p.Person)
 				}
-			case "household_updated":
+			case TypeHouseholdUpdated:
 				var p struct {
 					Household int64 `json:"household"`
 				}

@@ -76,7 +76,7 @@ func (w *txn) emit(typ, actor string, effectiveOn Date, payload any) (Entry, err
 	if err != nil {
 		return Entry{}, err
 	}
-	if p, ok := payload.(paymentPayload); ok && typ == "payment_recorded" {
+	if p, ok := payload.(paymentPayload); ok && typ == TypePaymentRecorded {
 		// the hot path of imports: the payload is at hand, typed
 		if err := applyPayment(w.bk, e, p); err != nil {
 			return Entry{}, fmt.Errorf("apply %s (seq %d): %w", typ, e.Seq, err)
@@ -139,7 +139,7 @@ func (s *Service) RegisterTown(ctx context.Context, lg Log, actor string, t Town
 		if t.ShortName == "" {
 			t.ShortName = strings.TrimSuffix(strings.TrimSuffix(t.Name, "镇"), "乡")
 		}
-		if _, err := w.emit("town_registered", actor, Date{}, townPayload{Code: t.Code, Name: t.Name, ShortName: t.ShortName,
+		if _, err := w.emit(TypeTownRegistered, actor, Date{}, townPayload{Code: t.Code, Name: t.Name, ShortName: t.ShortName,
 			Phones: nonNil(t.Phones), Address: t.Address, Email: t.Email}); err != nil {
 			return Town{}, err
 		}
@@ -149,12 +149,12 @@ func (s *Service) RegisterTown(ctx context.Context, lg Log, actor string, t Town
 		}
 		slices.Sort(aliases)
 		for _, a := range aliases {
-			if _, err := w.emit("source_alias_set", actor, Date{}, aliasPayload{Alias: a, Level: DefaultSourceAliases[a]}); err != nil {
+			if _, err := w.emit(TypeSourceAliasSet, actor, Date{}, aliasPayload{Alias: a, Level: DefaultSourceAliases[a]}); err != nil {
 				return Town{}, err
 			}
 		}
 		for _, it := range DefaultItems() {
-			if _, err := w.emit("item_defined", actor, Date{}, itemToPayload(it)); err != nil {
+			if _, err := w.emit(TypeItemDefined, actor, Date{}, itemToPayload(it)); err != nil {
 				return Town{}, err
 			}
 		}
@@ -194,7 +194,7 @@ func (s *Service) UpdateTown(ctx context.Context, lg Log, actor string, t Town, 
 		if err := checkTownContacts(&t); err != nil {
 			return Town{}, err
 		}
-		if _, err := w.emit("town_updated", actor, Date{}, townPayload{Code: old.Code, Name: t.Name, ShortName: t.ShortName,
+		if _, err := w.emit(TypeTownUpdated, actor, Date{}, townPayload{Code: old.Code, Name: t.Name, ShortName: t.ShortName,
 			Phones: nonNil(t.Phones), Address: t.Address, Email: t.Email, CountyOffice: t.CountyOffice, CountyPhone: t.CountyPhone,
 			AutoPublish: t.AutoPublish, BankColumns: t.BankColumns}); err != nil {
 			return Town{}, err
@@ -241,7 +241,7 @@ func (s *Service) AddVillage(ctx context.Context, lg Log, actor string, v Villag
 			return Village{}, &Error{Code: CodeConflict, Detail: fmt.Sprintf("村名称 %s 已存在", v.Name)}
 		}
 		v.Groups = nonNil(v.Groups)
-		_, err := w.emit("village_registered", actor, Date{}, villagePayload{Code: v.Code, Name: v.Name, Groups: v.Groups})
+		_, err := w.emit(TypeVillageRegistered, actor, Date{}, villagePayload{Code: v.Code, Name: v.Name, Groups: v.Groups})
 		return v, err
 	})
 }
@@ -307,7 +307,7 @@ func (w *txn) ensureGroup(actor string, v Village, group string) error {
 	if slices.Contains(cur.Groups, group) {
 		return nil
 	}
-	_, err = w.emit("village_groups_added", actor, Date{}, groupsPayload{Village: v.Code, Groups: []string{group}})
+	_, err = w.emit(TypeVillageGroupsAdded, actor, Date{}, groupsPayload{Village: v.Code, Groups: []string{group}})
 	return err
 }
 
@@ -324,7 +324,7 @@ func (s *Service) SetSourceAlias(ctx context.Context, lg Log, actor, alias, leve
 		if _, err := w.bk.ObjectByKey(objAlias, alias, &old); err == nil {
 			return struct{}{}, &Error{Code: CodeConflict, Detail: fmt.Sprintf("别名 %s 已对应 %s", alias, old.Level)}
 		}
-		_, err := w.emit("source_alias_set", actor, Date{}, aliasPayload{Alias: alias, Level: level})
+		_, err := w.emit(TypeSourceAliasSet, actor, Date{}, aliasPayload{Alias: alias, Level: level})
 		return struct{}{}, err
 	})
 	return err
@@ -387,10 +387,10 @@ func (s *Service) DefineItem(ctx context.Context, lg Log, actor string, it Item,
 			return Item{}, err
 		}
 		it.Eligible = nonNil(it.Eligible)
-		typ := "item_defined"
+		typ := TypeItemDefined
 		var old Item
 		if _, err := w.bk.ObjectByKey(objItem, it.Code, &old); err == nil {
-			typ = "item_changed"
+			typ = TypeItemChanged
 		} else if !IsNotFound(err) {
 			return Item{}, err
 		}
@@ -430,7 +430,7 @@ func (w *txn) organisation(actor string, o Organisation) (Organisation, error) {
 	if err := required("name", "单位名称", o.Name); err != nil {
 		return Organisation{}, err
 	}
-	e, err := w.emit("organisation_registered", actor, Date{}, orgPayload{Name: strings.TrimSpace(o.Name), USCC: uscc,
+	e, err := w.emit(TypeOrganisationRegistered, actor, Date{}, orgPayload{Name: strings.TrimSpace(o.Name), USCC: uscc,
 		LegalRepresentative: o.LegalRepresentative, AccountNo: NormalizeAccount(o.AccountNo)})
 	if err != nil {
 		return Organisation{}, err

@@ -196,7 +196,7 @@ func (a *Auth) CreateUser(ctx context.Context, lg Log, actor string, nu NewUser,
 	villages := nonNil(nu.Villages)
 	u, _, err := Do(ctx, a.L, lg, idem, func(b *Batch) (User, error) {
 		id := fmt.Sprintf("%s-u%d", lg.Town, b.NextSeq())
-		if _, err := b.Append(AppendInput{Type: "user_created", Actor: actor, Payload: map[string]any{
+		if _, err := b.Append(AppendInput{Type: TypeUserCreated, Actor: actor, Payload: map[string]any{
 			"id": id, "username": nu.Username, "role": nu.Role, "villages": villages}}); err != nil {
 			return User{}, err
 		}
@@ -250,7 +250,7 @@ func (a *Auth) UpdateAccess(ctx context.Context, lg Log, actor, id string, villa
 	}
 	villages = nonNil(villages)
 	if _, _, err := Do(ctx, a.L, lg, nil, func(b *Batch) (struct{}, error) {
-		_, err := b.Append(AppendInput{Type: "user_updated", Actor: actor, Payload: map[string]any{
+		_, err := b.Append(AppendInput{Type: TypeUserUpdated, Actor: actor, Payload: map[string]any{
 			"id": id, "username": rec.Username, "role": rec.Role, "villages": villages, "disabled": disabled}})
 		return struct{}{}, err
 	}); err != nil {

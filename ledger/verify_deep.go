@@ -20,19 +20,19 @@ var writerRoles = map[string][]string{
 	"import_batch": {RoleAdmin, RoleFinance}, "person": {RoleAdmin, RoleFinance}, "household": {RoleAdmin, RoleFinance},
 	"register": {RoleAdmin, RoleFinance}, "organisation": {RoleAdmin, RoleFinance}, "item": {RoleAdmin, RoleFinance},
 	"source_alias": {RoleAdmin, RoleFinance}, "village": {RoleAdmin, RoleFinance}, "town": {RoleAdmin, RoleFinance},
-	"payment_recorded": {RoleAdmin, RoleFinance}, "payment_held": {RoleAdmin, RoleFinance},
+	TypePaymentRecorded: {RoleAdmin, RoleFinance}, TypePaymentHeld: {RoleAdmin, RoleFinance},
 	// the maker–checker step
-	"payment_approved": {RoleApprover}, "payment_rejected": {RoleApprover},
+	TypePaymentApproved: {RoleApprover}, TypePaymentRejected: {RoleApprover},
 	// notices
-	"notice_drafted": {RoleAdmin, RoleFinance}, "notice_published": {RoleAdmin, RoleFinance}, "notice_withdrawn": {RoleAdmin, RoleFinance},
+	TypeNoticeDrafted: {RoleAdmin, RoleFinance}, TypeNoticePublished: {RoleAdmin, RoleFinance}, TypeNoticeWithdrawn: {RoleAdmin, RoleFinance},
 	// oversight
-	"flag_reviewed":      {RoleMonitor, RoleDiscipline},
-	"complaint_replied":  {RoleAdmin, RoleFinance, RoleDiscipline},
-	"complaint_resolved": {RoleAdmin, RoleFinance, RoleDiscipline},
+	TypeFlagReviewed:      {RoleMonitor, RoleDiscipline},
+	TypeComplaintReplied:  {RoleAdmin, RoleFinance, RoleDiscipline},
+	TypeComplaintResolved: {RoleAdmin, RoleFinance, RoleDiscipline},
 	// accounts
 	"user": {RoleAdmin},
 	// a user changes their own password, whatever their role
-	"user_password_changed": nil,
+	TypeUserPasswordChanged: nil,
 }
 
 // allowedRoles returns the roles that may write typ, or nil when any may.
@@ -60,19 +60,19 @@ var accountActor = regexp.MustCompile(`^[0-9A-Za-z]+-u[0-9]+$`)
 var nonAccountWriters = map[string]map[string]bool{
 	ActorSystem: setOf(
 		// the town and its registers: start-up, and the demo's imports
-		"town_", "village_", "item_", "source_alias_", "person_", "household_", "register_", "import_batch_committed",
+		"town_", "village_", "item_", "source_alias_", "person_", "household_", "register_", TypeImportBatchCommitted,
 		// the notices and publicity jobs (a project whose 入库公示 ended
 		// without objection enters the library: project_transitioned)
-		"notice_drafted", "notice_published", "notice_ended", "person_board_printed", "payment_effective", "project_transitioned",
+		TypeNoticeDrafted, TypeNoticePublished, TypeNoticeEnded, TypePersonBoardPrinted, TypePaymentEffective, TypeProjectTransitioned,
 		// the rule, verify and cosign jobs' flags; a flag or complaint escalated when overdue
-		"flag_raised", "flag_updated", "flag_reviewed", "complaint_escalated",
+		TypeFlagRaised, TypeFlagUpdated, TypeFlagReviewed, TypeComplaintEscalated,
 		// the bootstrap admin, `sunshine user add`, the demo's staff;
 		// `sunshine user disable|enable` (user_updated), `sunshine user
 		// reset` (user_password_reset) and `sunshine user unlock`
 		// (user_unlocked)
-		"user_created", "user_updated", "user_password_reset", "user_unlocked",
+		TypeUserCreated, TypeUserUpdated, TypeUserPasswordReset, TypeUserUnlocked,
 	),
-	ActorPublic: setOf("complaint_filed"),
+	ActorPublic: setOf(TypeComplaintFiled),
 }
 
 // Actor names that are no account.
@@ -165,7 +165,7 @@ func (d *deepCheck) entry(e Entry, add problemAdder) {
 	default:
 		add(e.Seq, "actor_not_allowed", "序号 %d 的操作人 %q 既不是本镇的账号，也不是系统或公众", e.Seq, e.Actor)
 	}
-	if e.Type == "user_created" || e.Type == "user_updated" {
+	if e.Type == TypeUserCreated || e.Type == TypeUserUpdated {
 		var p struct {
 			ID       string `json:"id"`
 			Role     string `json:"role"`
