@@ -45,7 +45,7 @@ var families = map[string]bool{
 }
 
 // Family returns the family of an entry type ("payment" for
-// TypePaymentRecorded, "source_alias" for TypeSourceAliasSet) and whether it is
+// "payment_recorded", "source_alias" for "source_alias_set") and whether it is
 // a known family. The longest known prefix wins.
 func Family(entryType string) (string, bool) {
 	for i := len(entryType) - 2; i > 0; i-- {
