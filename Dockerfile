@@ -3,16 +3,20 @@
 # The build steps are exercised without Docker by .ci/run's build check
 # (same go build flags; the binary started as a non-root user).
 #
-# Base images are pinned by digest, so a rebuild gets the same bytes; a tag
-# alone moves. The two digests below are the ones public Dockerfiles pinned
-# for these tags in 2026 (the distroless one dated 2026-08-26); no registry
-# is reachable from the machines this was written on, so check them before
-# a release and refresh them on each Go or distroless update:
-#   docker buildx imagetools inspect golang:1.26-bookworm             (Digest:)
+# Base images are pinned by digest: the digest alone decides what is pulled
+# (the tag beside it is a label Docker does not check), so a rebuild gets the
+# same bytes. The Go image's tag names the exact version go.mod asks for
+# (`go 1.26.8`): the golang images set GOTOOLCHAIN=local, so an older Go
+# would refuse the module (.ci/image.sh checks that the two agree). The two
+# digests are those public Dockerfiles pinned for these tags in 2026 (the
+# distroless one dated 2026-08-26); no registry is reachable from the
+# machines this was written on, so check them before a release and refresh
+# them with each Go or distroless update:
+#   docker buildx imagetools inspect golang:1.26.8-bookworm            (Digest:)
 #   docker buildx imagetools inspect gcr.io/distroless/static-debian12:nonroot
-# (or `crane digest IMAGE`), then replace the sha256 after the tag's "@".
-# A digest that does not match fails the pull; it never builds another image.
-FROM golang:1.26-bookworm@sha256:116d58cbd88c1297624acc6e967a060012422bacf9930927e23fb719189c6f36 AS build
+# (or `crane digest IMAGE`), then replace the sha256 after the "@" and the
+# Go tag with go.mod's version.
+FROM golang:1.26.8-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -166,9 +166,13 @@ grep -q '^USER nonroot:nonroot$' "$REPO_ROOT/Dockerfile" || fail "the Dockerfile
 if grep -E '^FROM ' "$REPO_ROOT/Dockerfile" | grep -vqE '^FROM [^ ]+@sha256:[0-9a-f]{64}( |$)'; then
     fail "a FROM of the Dockerfile is not pinned by digest (IMAGE:TAG@sha256:...)"
 fi
+# The golang images set GOTOOLCHAIN=local: their Go must be the version go.mod asks for.
+gomod_go=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$REPO_ROOT/go.mod")
+grep -qE "^FROM golang:${gomod_go//./\\.}-bookworm@sha256:" "$REPO_ROOT/Dockerfile" ||
+    fail "the Dockerfile's Go image is not golang:${gomod_go}-bookworm, the version go.mod asks for"
 grep -q 'tmpfs: \[/tmp\]' "$REPO_ROOT/docker-compose.yml" || fail "docker-compose.yml: the read-only app has no tmpfs at /tmp"
-for f in secrets/ .env data/ test-output/ .git; do
-    grep -qx "$f" "$REPO_ROOT/.dockerignore" || fail ".dockerignore does not keep out $f"
+for f in secrets/ .env data/ test-output/ .git '**/*.key' '**/*.db' '**/secrets/' '**/data/'; do
+    grep -qxF "$f" "$REPO_ROOT/.dockerignore" || fail ".dockerignore does not keep out $f"
 done
 if command -v npm >/dev/null; then
     LINT=$WORK/lint
