@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -240,5 +241,120 @@ func TestCountyStickyTown(t *testing.T) {
 	jar = []*http.Cookie{{Name: "sunshine_county_town", Value: "439901999"}}
 	if r := get("county", "/staff/funds"); r.status != 200 || bytes.Contains(r.body, []byte(envFundDoc)) {
 		t.Errorf("county with a cookie naming an unknown town: %v", r)
+	}
+}
+
+// TestCountySummaryCounts: the summary's open_flags counts the unresolved
+// flags (未办结: open, acknowledged, escalated), not the confirmed or
+// dismissed ones, and notices_published counts the notices published in
+// or past their posting period (published, ended), not drafts, withdrawn
+// ones, or one superseded by a correction (the correction counts). The
+// page shows the same numbers under 未办结线索 and 已发布公告.
+func TestCountySummaryCounts(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	ctx := context.Background()
+	type line struct {
+		Town             string         `json:"town"`
+		NoticesPublished int            `json:"notices_published"`
+		OpenFlags        map[string]int `json:"open_flags"`
+	}
+	summary := func() line {
+		t.Helper()
+		r := e.call("GET", "/api/v1/county/summary", "county", nil)
+		var sum struct {
+			Items []line `json:"items"`
+		}
+		if err := json.Unmarshal(r.body, &sum); err != nil || r.status != 200 {
+			t.Fatalf("county summary: %v %v", r, err)
+		}
+		for _, l := range sum.Items {
+			if l.Town == envTown {
+				return l
+			}
+		}
+		t.Fatalf("county summary lacks %s: %s", envTown, r.body)
+		return line{}
+	}
+	before := summary()
+	if before.OpenFlags[ledger.SeverityWarn] < 1 {
+		t.Fatalf("the fixture's open flag is not counted: %+v", before)
+	}
+
+	// Flags: five new warn flags of 田坪村; the monitor leaves one open,
+	// acknowledges one, escalates one, confirms one and dismisses one.
+	mon := e.users["monitor"]
+	steps := []string{"", "acknowledge", "escalate", "confirm", "dismiss"}
+	want := map[string]string{"": ledger.FlagOpen, "acknowledge": ledger.FlagAcknowledged, "escalate": ledger.FlagEscalated,
+		"confirm": ledger.FlagConfirmed, "dismiss": ledger.FlagDismissed}
+	for _, action := range steps {
+		id := e.newFlag()
+		if action != "" {
+			if _, err := e.svc.ReviewFlag(ctx, e.lg, mon, id, action, "已到村核实", nil); err != nil {
+				t.Fatalf("%s flag %d: %v", action, id, err)
+			}
+		}
+		if f, err := e.svc.Flag(ctx, e.lg, id); err != nil || f.Status != want[action] || f.Severity != ledger.SeverityWarn {
+			t.Fatalf("flag %d after %q: %+v %v", id, action, f, err)
+		}
+	}
+
+	// Notices: one published and ended (its period over, the publicity
+	// step ends it), one still in its period, a draft, one withdrawn, and
+	// one superseded by a correction that is published.
+	ended := e.noticePublished()
+	e.clock.Advance(11 * 24 * time.Hour)
+	if _, err := e.svc.RunPublicity(ctx, e.lg, "system"); err != nil {
+		t.Fatal(err)
+	}
+	posted := e.noticePublished()
+	draft := e.noticeDraft()
+	withdrawn := e.noticePublished()
+	if _, err := e.svc.WithdrawNotice(ctx, e.lg, e.users["finance"].ID, withdrawn.ID, "数据有误，撤回重发", nil); err != nil {
+		t.Fatal(err)
+	}
+	replaced := e.noticePublished()
+	corr, err := e.svc.DraftNotice(ctx, e.lg, e.users["finance"].ID, ledger.NoticeDraftInput{Type: replaced.Type, Period: replaced.Period,
+		Supersedes: replaced.Code}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	correction, err := e.publisher.Publish(ctx, e.lg, e.users["finance"].ID, corr.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, st := range map[int64]string{ended.ID: ledger.NoticeEnded, posted.ID: ledger.NoticePublished, draft: ledger.NoticeDraft,
+		withdrawn.ID: ledger.NoticeWithdrawn, replaced.ID: ledger.NoticeSuperseded, correction.Notice.ID: ledger.NoticePublished} {
+		if n, err := e.svc.Notice(ctx, e.lg, id); err != nil || n.Status != st {
+			t.Fatalf("notice %d: status %q, want %q (%v)", id, n.Status, st, err)
+		}
+	}
+
+	after := summary()
+	if d := after.OpenFlags[ledger.SeverityWarn] - before.OpenFlags[ledger.SeverityWarn]; d != 3 {
+		t.Errorf("open_flags warn went from %d to %d (+%d), want +3: open, acknowledged and escalated count, confirmed and dismissed do not",
+			before.OpenFlags[ledger.SeverityWarn], after.OpenFlags[ledger.SeverityWarn], d)
+	}
+	if after.OpenFlags[ledger.SeverityHigh] != before.OpenFlags[ledger.SeverityHigh] || after.OpenFlags[ledger.SeverityInfo] != before.OpenFlags[ledger.SeverityInfo] {
+		t.Errorf("open_flags high/info changed: %v → %v", before.OpenFlags, after.OpenFlags)
+	}
+	if d := after.NoticesPublished - before.NoticesPublished; d != 3 {
+		t.Errorf("notices_published went from %d to %d (+%d), want +3: the ended, the posted and the correction; not the draft, the withdrawn or the superseded",
+			before.NoticesPublished, after.NoticesPublished, d)
+	}
+
+	// The page: the same numbers, under labels that say what they count.
+	p := e.call("GET", "/staff/county", "county", nil)
+	card := regexp.MustCompile(`(?s)<div class="card" id="town-` + envTown + `">.*?</div>`).Find(p.body)
+	if p.status != 200 || card == nil {
+		t.Fatalf("county page: %v", p)
+	}
+	for _, s := range []string{"<dt>未办结线索</dt>", fmt.Sprintf("，中 %d，", after.OpenFlags[ledger.SeverityWarn]),
+		"<dt>已发布公告</dt>", fmt.Sprintf("<dd>%d 份</dd>", after.NoticesPublished)} {
+		if !bytes.Contains(card, []byte(s)) {
+			t.Errorf("%s's card lacks %q: %s", envTown, s, card)
+		}
+	}
+	if bytes.Contains(p.body, []byte("待处理线索")) || !bytes.Contains(p.body, []byte("未办结线索指待处理、已签收和已移交纪委的线索")) {
+		t.Errorf("the county page does not say which flags it counts: %s", p.body)
 	}
 }
