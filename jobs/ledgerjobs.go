@@ -178,6 +178,12 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 		prev, lastFull := lastScans(ctx, runs)
 		now := s.L.Now()
 		fullDue := lastFull.IsZero() || ledger.DateOf(lastFull, s.L.Location()) != ledger.DateOf(now, s.L.Location())
+		if len(logs) > 1 && slices.ContainsFunc(logs, func(lg ledger.Log) bool { _, ok := prev[throughKey(lg)]; return !ok }) {
+			// A town new to the scan is compared with every other town
+			// (B7), and they with it: one full scan of all of them, so
+			// that each town flags its own side the same day.
+			fullDue = true
+		}
 		counts := map[string]int64{"towns": 0, "payments": 0, "findings": 0, "raised": 0, "updated": 0, "full": 0}
 		if fullDue {
 			// A full scan holds every payment at once (in compact form,
@@ -193,7 +199,7 @@ func Scan(s *ledger.Service, cfg anomaly.Config, runs ledger.JobStore) Job {
 		// once more, for the keys (item, period, ID or account blind index)
 		// two towns paid. Incremental scans do not (B7 is a daily check).
 		var cross *ledger.CrossTown
-		if len(logs) > 1 && (fullDue || slices.ContainsFunc(logs, func(lg ledger.Log) bool { _, ok := prev[throughKey(lg)]; return !ok })) {
+		if len(logs) > 1 && fullDue {
 			Progress(ctx, "正在比对全县 %d 个乡镇的发放记录（跨乡镇重复领取）", len(logs))
 			if cross, err = s.CrossTownIndex(ctx, logs); err != nil {
 				return counts, err

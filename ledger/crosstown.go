@@ -4,14 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"slices"
+	"strconv"
 )
 
-// The cross-town rule (B7, 跨镇重复领取) compares the towns of one service:
-// the same person, or the same account, paid by two towns for the same item
-// and period. Persons are registered per town, but the vault's blind indexes
-// are service-wide (Vault.Index: one HMAC key for every town), so the same ID
-// number or account number has the same index in every town's books; no
-// personal data is decrypted to compare them.
+// The cross-town rule (B7, 跨乡镇重复领取) compares the towns of one
+// service: the same person, or the same account, paid by two towns for the
+// same item and overlapping periods. Persons are registered per town, but
+// the vault's blind indexes are service-wide (Vault.Index: one HMAC key for
+// every town), so the same ID number or account number has the same index
+// in every town's books; no personal data is decrypted to compare them.
 
 // CrossRef is one effective payment of a town that shares a cross-town key
 // with a payment of another town.
@@ -20,10 +21,23 @@ type CrossRef struct {
 	Seq    int64  // the payment's entry in that town's log
 	Amount Fen
 	PaidOn Date
+	Period string // its 所属期间 ("2026-11", "2026-Q4", "2026")
 }
 
-// crossKey is a truncated SHA-256 of (item, period, index kind, blind
-// index): 16 bytes a key whatever the lengths.
+// crossRef is a CrossRef with the months its period covers (year×12 +
+// month − 1, both ends included): two payments match when their months
+// overlap, so a month paid by one town and the quarter holding it paid by
+// another are the same money twice.
+type crossRef struct {
+	CrossRef
+	from, to int32
+}
+
+func (a crossRef) overlaps(b crossRef) bool { return a.from <= b.to && b.from <= a.to }
+
+// crossKey is a truncated SHA-256 of (item, year — or "once" for an item
+// granted once —, index kind, blind index): 16 bytes a key whatever the
+// lengths. Payments of one key are then compared by their months.
 type crossKey [16]byte
 
 func crossKeyOf(item, period, kind, index string) crossKey {
@@ -77,19 +91,21 @@ func (c *CrossTown) TownName(code string) string {
 }
 
 // CrossTownIndex reads every effective payment with an item and a period of
-// every log and keeps the payments whose key (item, period, ID number or
-// account) another town paid too. With fewer than two logs it returns nil
-// (nothing to compare). It reads the registry's persons (for households'
-// members), the ID blind indexes and the payments; it decrypts nothing.
-// Memory while it reads: a 16-byte key and a 40-byte reference per key and
-// payment of every town.
+// every log and keeps the payments that another town paid too: the same
+// item, the same recipient (ID number) or account, and overlapping periods
+// (or any periods, for an item granted once). With fewer than two logs it
+// returns nil (nothing to compare). It reads the households (for their
+// heads), the items, the ID blind indexes and the payments; it decrypts
+// nothing.
+// Memory while it reads: two keys (ID, account) of 16 bytes and a reference
+// of about 80 bytes per payment of every town.
 func (s *Service) CrossTownIndex(ctx context.Context, logs []Log) (*CrossTown, error) {
 	if len(logs) < 2 {
 		return nil, nil
 	}
 	type group struct {
 		kind string
-		refs []CrossRef
+		refs []crossRef
 	}
 	keys := map[crossKey]*group{}
 	c := &CrossTown{hits: map[string]map[int64][]CrossHit{}, names: map[string]string{}}
@@ -97,7 +113,7 @@ func (s *Service) CrossTownIndex(ctx context.Context, logs []Log) (*CrossTown, e
 		if t, err := s.Town(ctx, lg); err == nil && t.Name != "" {
 			c.names[lg.Town] = t.Name
 		}
-		if err := s.crossTownKeys(ctx, lg, func(k crossKey, kind string, r CrossRef) {
+		if err := s.crossTownKeys(ctx, lg, func(k crossKey, kind string, r crossRef) {
 			g := keys[k]
 			if g == nil {
 				g = &group{kind: kind}
@@ -109,15 +125,18 @@ func (s *Service) CrossTownIndex(ctx context.Context, logs []Log) (*CrossTown, e
 		}
 	}
 	for _, g := range keys {
-		if len(g.refs) < 2 || !slices.ContainsFunc(g.refs[1:], func(r CrossRef) bool { return r.Town != g.refs[0].Town }) {
+		if len(g.refs) < 2 || !slices.ContainsFunc(g.refs[1:], func(r crossRef) bool { return r.Town != g.refs[0].Town }) {
 			continue
 		}
 		for _, r := range g.refs {
 			var others []CrossRef
 			for _, o := range g.refs {
-				if o.Town != r.Town {
-					others = append(others, o)
+				if o.Town != r.Town && o.overlaps(r) {
+					others = append(others, o.CrossRef)
 				}
+			}
+			if len(others) == 0 {
+				continue
 			}
 			byTown := c.hits[r.Town]
 			if byTown == nil {
@@ -131,9 +150,13 @@ func (s *Service) CrossTownIndex(ctx context.Context, logs []Log) (*CrossTown, e
 }
 
 // crossTownKeys calls fn with each cross-town key of each effective
-// payment of a log: per recipient (a person payee, or each member of a
-// household payee) its ID number's blind index, and the account's.
-func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey, kind string, r CrossRef)) error {
+// payment of a log with an item and a period: the recipient's ID number's
+// blind index (the person paid; for a household item the person named as
+// its 收款人, else the household's head: not every member, since members
+// move between households and towns) and the account's. Items granted once
+// (Item.GrantLimit once per household or person) match whatever their
+// periods; the others by year, then by overlapping months.
+func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey, kind string, r crossRef)) error {
 	bk := s.L.Store().Books(ctx, lg.ID)
 	ids := map[int64]string{} // person → ID number's blind index
 	if err := bk.BlindIndexes(func(kind, hash string, person int64) error {
@@ -144,50 +167,64 @@ func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey,
 	}); err != nil {
 		return err
 	}
-	persons, err := listObjects[Person](bk, objPerson)
+	households, err := listObjects[Household](bk, objHousehold)
 	if err != nil {
 		return err
 	}
-	members := map[int64][]int64{}
-	for _, p := range persons {
-		members[p.Household] = append(members[p.Household], p.ID)
+	heads := make(map[int64]int64, len(households))
+	for _, h := range households {
+		heads[h.ID] = h.Head
 	}
-	periods := map[string]string{} // as stored → Period.String()
+	items, err := listObjects[Item](bk, objItem)
+	if err != nil {
+		return err
+	}
+	once := map[string]bool{}
+	for _, it := range items {
+		once[it.Code] = it.GrantLimit == GrantOncePerHousehold || it.GrantLimit == GrantOncePerPerson
+	}
+	periods := map[string]Period{} // as stored → parsed (zero: none)
 	add := func(r *ScanRow) error {
 		if string(r.Status) != StatusEffective || len(r.Item) == 0 || len(r.Period) == 0 {
 			return nil
 		}
-		period, ok := periods[string(r.Period)]
+		p, ok := periods[string(r.Period)]
 		if !ok {
-			if p, err := ParsePeriod(string(r.Period)); err == nil {
-				period = p.String()
-			}
-			periods[string(r.Period)] = period
+			p, _ = ParsePeriod(string(r.Period))
+			periods[string(r.Period)] = p
 		}
-		if period == "" {
+		if p.Year == 0 {
 			return nil
 		}
 		item := string(r.Item)
-		ref := CrossRef{Town: lg.Town, Seq: r.Seq, Amount: Fen(r.Amount)}
+		ref := crossRef{CrossRef: CrossRef{Town: lg.Town, Seq: r.Seq, Amount: Fen(r.Amount), Period: p.String()}}
 		if d, err := ParseDate(string(r.PaidOn)); err == nil {
 			ref.PaidOn = d
 		}
+		bucket := strconv.Itoa(p.Year)
+		if once[item] {
+			bucket, ref.from, ref.to = "once", 0, 0
+		} else {
+			st, en := p.Start(), p.End()
+			ref.from, ref.to = int32(st.Year*12+int(st.Month)-1), int32(en.Year*12+int(en.Month)-1)
+		}
+		var person int64
 		switch string(r.PayeeKind) {
 		case PayeePerson:
-			if h := ids[r.PayeeID]; h != "" {
-				fn(crossKeyOf(item, period, IndexID, h), IndexID, ref)
-			}
+			person = r.PayeeID
 		case PayeeHousehold:
-			for _, m := range members[r.PayeeID] {
-				if h := ids[m]; h != "" {
-					fn(crossKeyOf(item, period, IndexID, h), IndexID, ref)
-				}
+			person = r.Recipient
+			if person == 0 {
+				person = heads[r.PayeeID]
 			}
 		default:
 			return nil // organisations: F-rules' business, not a person's double pay
 		}
+		if h := ids[person]; h != "" {
+			fn(crossKeyOf(item, bucket, IndexID, h), IndexID, ref)
+		}
 		if len(r.AccountIndex) > 0 {
-			fn(crossKeyOf(item, period, IndexAccount, string(r.AccountIndex)), IndexAccount, ref)
+			fn(crossKeyOf(item, bucket, IndexAccount, string(r.AccountIndex)), IndexAccount, ref)
 		}
 		return nil
 	}
@@ -199,7 +236,7 @@ func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey,
 		return err
 	}
 	for _, p := range ps {
-		r := ScanRow{Seq: p.Seq, PayeeID: p.Payee.ID, Amount: int64(p.Amount), Item: []byte(p.Item), PayeeKind: []byte(p.Payee.Kind),
+		r := ScanRow{Seq: p.Seq, PayeeID: p.Payee.ID, Recipient: p.Recipient, Amount: int64(p.Amount), Item: []byte(p.Item), PayeeKind: []byte(p.Payee.Kind),
 			AccountIndex: []byte(p.AccountIndex), Period: []byte(p.Period.String()), PaidOn: []byte(p.PaidOn.String()), Status: []byte(p.Status)}
 		if p.Period.Year == 0 {
 			r.Period = nil
