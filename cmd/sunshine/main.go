@@ -8,6 +8,7 @@
 //	sunshine keygen [--out DIR] write a checkpoint signing key pair and a master key
 //	sunshine run-job NAME       run a scheduled job now and print its record
 //	sunshine user add ...       add a staff user (password on standard input)
+//	sunshine town add|list ...  add a further town of the county (its log); list the towns
 //	sunshine erase-person ID    erase one person's personal data (PIPL)
 //	sunshine export FILE        back up the town's log as one portable file
 //	sunshine import-log FILE    restore an export into an empty database
@@ -51,6 +52,7 @@ var commands = map[string]struct {
 	"keygen":        {"write a new checkpoint signing key pair and master key", cmdKeygen},
 	"erase-person":  {"erase one person's personal data (PIPL); the log is untouched", cmdErasePerson},
 	"run-job":       {"run a scheduled job now (scan, verify, checkpoint, notices, publicity, escalate, loans) and print its record", cmdRunJob},
+	"town":          {"the county's towns: town add --code CODE --name NAME [--short-name S] [--phone P]... (creates its log); town list", cmdTown},
 	"user":          {"staff accounts: user add --username NAME --role ROLE [--villages CODES] < password; user disable|enable|unlock --username NAME; user reset --username NAME < password", cmdUser},
 	"healthcheck":   {"exit 0 when the local service answers /healthz (for container health checks)", cmdHealthcheck},
 	"export":        {"write the town's log, checkpoints, encrypted personal data and stored notices as one file (backup; SQLite ⇄ MySQL)", cmdExport},
@@ -60,7 +62,7 @@ var commands = map[string]struct {
 
 func usage(out io.Writer) {
 	fmt.Fprintln(out, "usage: sunshine <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "demo", "migrate", "verify", "rebuild", "keygen", "run-job", "user", "erase-person", "export", "import-log", "verify-notice", "witness", "healthcheck"} {
+	for _, name := range []string{"serve", "demo", "migrate", "verify", "rebuild", "keygen", "run-job", "town", "user", "erase-person", "export", "import-log", "verify-notice", "witness", "healthcheck"} {
 		fmt.Fprintf(out, "  %-14s %s\n", name, commands[name].help)
 	}
 	fmt.Fprintln(out, "\nRun `sunshine <command> -h` for its flags. Every flag can also be set by its SUNSHINE_* variable.")
