@@ -89,24 +89,24 @@ func TestScanCrossTown(t *testing.T) {
 					PayeeIDNumber: id, AccountNo: accounts[id], Amount: lt.Y("300"), Period: lt.P(period), PaidOn: lt.D(paid)}
 			}
 			imp(home, ledger.ImportInput{Kind: "payments", Payments: []ledger.PaymentRow{
-				row(2, a, "GY01", "2026-04", "2026-04-25"), // a, April, both towns: B7 by ID number
-				row(3, a, "GY02", "2026-05", "2026-05-25"), // another item than the other town's May payment
-				row(4, a, "GY01", "2026-06", "2026-06-25"), // another period than the other town's July payment
-				row(5, b, "GY01", "2026-04", "2026-04-25"), // in one town only
-				row(6, c, "GY01", "2026-04", "2026-04-25"), // the shared account: B7 by account
-				row(8, h1, "CY02", "2026", "2026-03-20"),   // h1's household, e a member then
+				row(2, a, "GY01", "2026-04", "2026-04-25"),   // a, April, both towns: B7 by ID number
+				row(3, a, "GY02", "2026-05", "2026-05-25"),   // another item than the other town's May payment
+				row(4, a, "GY01", "2026-06", "2026-06-25"),   // another period than the other town's July payment
+				row(5, b, "GY01", "2026-04", "2026-04-25"),   // in one town only
+				row(6, c, "GY01", "2026-04", "2026-04-25"),   // the shared account: B7 by account
+				row(8, h1, "CY02", "2026", "2026-03-20"),     // h1's household, e a member then
 				row(9, fid, "GY01", "2026-11", "2026-11-25"), // f's November …
-				row(10, g, "ZF01", "2025", "2026-02-25"),   // g's 危房改造 (granted once) for 2025 …
+				row(10, g, "ZF01", "2025", "2026-02-25"),     // g's 危房改造 (granted once) for 2025 …
 			}})
 			imp(other, ledger.ImportInput{Kind: "payments", Payments: []ledger.PaymentRow{
 				row(2, a, "GY01", "2026-04", "2026-04-28"),
 				row(3, a, "GY01", "2026-05", "2026-05-28"),
 				row(4, a, "GY01", "2026-07", "2026-07-28"),
 				row(5, d, "GY01", "2026-04", "2026-04-28"),
-				row(6, a, "GY02", "2026-06", "2026-06-28"), // reversed below
-				row(7, h2, "CY02", "2026", "2026-10-20"),   // h2's household, e a member now: two households, no B7
+				row(6, a, "GY02", "2026-06", "2026-06-28"),   // reversed below
+				row(7, h2, "CY02", "2026", "2026-10-20"),     // h2's household, e a member now: two households, no B7
 				row(8, fid, "GY01", "2026-Q4", "2026-12-20"), // … inside the other town's fourth quarter: B7
-				row(9, g, "ZF01", "2026", "2026-08-20"),    // … and again for 2026 in the other town: B7
+				row(9, g, "ZF01", "2026", "2026-08-20"),      // … and again for 2026 in the other town: B7
 			}})
 			// The home town pays a GY02 for June too, but the other town's
 			// is reversed: no longer a double payment.
