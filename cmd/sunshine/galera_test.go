@@ -1014,28 +1014,31 @@ func waitConverged(t *testing.T, dbs []*sql.DB, status func(*sql.DB, string) int
 	t.Fatalf("the nodes did not converge: wsrep_last_committed %v", last)
 }
 
-// galeraHAProxy starts Debian's haproxy in the foreground with one TCP
-// frontend at front: node 1 first, nodes 2 and 3 as backups, a TCP check
-// every 500 ms (down after 2 failures, up after 3 successes), and a killed
-// server's sessions shut so that clients reconnect at once. It returns the
-// sunshine DSN of dbName through it (user and password of nodeDSN).
+// galeraHAProxy starts Debian's haproxy in the foreground with the README's
+// configuration at front: node 1 first, nodes 2 and 3 as backups, a TCP
+// check every 2 s (down after 2 failures, up after 30 successes), a killed
+// server's sessions shut so that clients reconnect at once, and the
+// backups' sessions shut when node 1 is up again. It returns the sunshine
+// DSN of dbName through it (user and password of nodeDSN).
 func galeraHAProxy(t *testing.T, bin, front string, nodes []string, dbName, nodeDSN string) string {
 	t.Helper()
+	// The README's sections (step 6 of the county on three machines), with
+	// loopback addresses.
 	cfg := fmt.Sprintf(`global
     maxconn 512
-defaults
+defaults sunshine
     mode tcp
     timeout connect 2s
     timeout client 1h
     timeout server 1h
-    default-server inter 500ms fall 2 rise 3 on-marked-down shutdown-sessions
-frontend galera
+    default-server inter 2s fall 2 rise 30 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions
+frontend galera from sunshine
     bind %s
     default_backend nodes
-backend nodes
-    server node1 %s check
-    server node2 %s check backup
-    server node3 %s check backup
+backend nodes from sunshine
+    server db1 %s check
+    server db2 %s check backup
+    server db3 %s check backup
 `, front, nodes[0], nodes[1], nodes[2])
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
