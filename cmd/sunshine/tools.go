@@ -335,6 +335,9 @@ func cmdErasePerson(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := homeTownKnown(ctx, cfg); err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, true)
 	if err != nil {
 		return err
@@ -393,6 +396,10 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("read the password from standard input: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
+	// A mistyped --town would otherwise make a new town of that code.
+	if err := homeTownKnown(ctx, cfg); err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, true)
 	if err != nil {
 		return err
@@ -457,6 +464,9 @@ func cmdUserManage(ctx context.Context, verb string, args []string, out io.Write
 			return fmt.Errorf("read the new password from standard input: %w", err)
 		}
 		password = strings.TrimRight(line, "\r\n")
+	}
+	if err := homeTownKnown(ctx, cfg); err != nil {
+		return err
 	}
 	a, err := openApp(ctx, cfg, true)
 	if err != nil {

@@ -159,6 +159,20 @@ func TestTownAdd(t *testing.T) {
 	if after := sizes(); after["430181117"] != before["430181117"] || after["430181118"] != before["430181118"]+1 {
 		t.Fatalf("user add --town 430181118: %v → %v (want one entry, in the new town's log)", before, after)
 	}
+	// a mistyped --town is refused, not made a new town
+	mid := sizes()
+	withStdin(t, "typo-admin-1\n")
+	if code, text := runCmd(t, "user", "add", "--data", data, "--town", "430181181", "--username", "typo_admin", "--role", "admin"); code == 0 {
+		t.Errorf("user add --town with an unknown town accepted:\n%s", text)
+	}
+	for _, verb := range []string{"disable", "unlock"} {
+		if code, text := runCmd(t, "user", verb, "--data", data, "--town", "430181181", "--username", "dl_admin"); code == 0 {
+			t.Errorf("user %s --town with an unknown town accepted:\n%s", verb, text)
+		}
+	}
+	if after := sizes(); len(after) != 2 || after["430181117"] != mid["430181117"] || after["430181118"] != mid["430181118"] {
+		t.Fatalf("user commands for an unknown town changed the logs: %v → %v", mid, after)
+	}
 	withStore(func(store *gormstore.Store, svc *ledger.Service) {
 		a := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
 		_, _, u, err := a.Login(ctx, "dl_admin", "dongling-admin-1")
