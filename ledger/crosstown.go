@@ -179,8 +179,13 @@ func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey,
 	if err != nil {
 		return err
 	}
+	// An item is the same item in two towns when code and name agree: the
+	// default catalogue's are, but two towns may give one new code to two
+	// different things.
+	identity := map[string]string{}
 	once := map[string]bool{}
 	for _, it := range items {
+		identity[it.Code] = it.Code + "\x00" + it.Name
 		once[it.Code] = it.GrantLimit == GrantOncePerHousehold || it.GrantLimit == GrantOncePerPerson
 	}
 	periods := map[string]Period{} // as stored → parsed (zero: none)
@@ -196,17 +201,26 @@ func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey,
 		if p.Year == 0 {
 			return nil
 		}
-		item := string(r.Item)
+		item := identity[string(r.Item)]
+		if item == "" {
+			item = string(r.Item)
+		}
 		ref := crossRef{CrossRef: CrossRef{Town: lg.Town, Seq: r.Seq, Amount: Fen(r.Amount), Period: p.String()}}
 		if d, err := ParseDate(string(r.PaidOn)); err == nil {
 			ref.PaidOn = d
 		}
-		bucket := strconv.Itoa(p.Year)
-		if once[item] {
-			bucket, ref.from, ref.to = "once", 0, 0
-		} else {
-			st, en := p.Start(), p.End()
-			ref.from, ref.to = int32(st.Year*12+int(st.Month)-1), int32(en.Year*12+int(en.Month)-1)
+		st, en := p.Start(), p.End()
+		ref.from, ref.to = int32(st.Year*12+int(st.Month)-1), int32(en.Year*12+int(en.Month)-1)
+		// Every payment is keyed by its year (overlapping months match); an
+		// item this town grants once also under "once", where any periods
+		// match, so that a town that does not mark the item once still
+		// meets the other in the year's bucket.
+		buckets := []string{strconv.Itoa(p.Year)}
+		var onceRef crossRef
+		if once[string(r.Item)] {
+			buckets = append(buckets, "once")
+			onceRef = ref
+			onceRef.from, onceRef.to = 0, 0
 		}
 		var person int64
 		switch string(r.PayeeKind) {
@@ -220,11 +234,17 @@ func (s *Service) crossTownKeys(ctx context.Context, lg Log, fn func(k crossKey,
 		default:
 			return nil // organisations: F-rules' business, not a person's double pay
 		}
-		if h := ids[person]; h != "" {
-			fn(crossKeyOf(item, bucket, IndexID, h), IndexID, ref)
-		}
-		if len(r.AccountIndex) > 0 {
-			fn(crossKeyOf(item, bucket, IndexAccount, string(r.AccountIndex)), IndexAccount, ref)
+		for i, bucket := range buckets {
+			rf := ref
+			if i > 0 {
+				rf = onceRef
+			}
+			if h := ids[person]; h != "" {
+				fn(crossKeyOf(item, bucket, IndexID, h), IndexID, rf)
+			}
+			if len(r.AccountIndex) > 0 {
+				fn(crossKeyOf(item, bucket, IndexAccount, string(r.AccountIndex)), IndexAccount, rf)
+			}
 		}
 		return nil
 	}

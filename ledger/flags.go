@@ -40,6 +40,10 @@ type Evidence struct {
 	// BankBatches the bank's batch numbers (R1–R5).
 	Accounts    []string `json:"accounts,omitempty"`
 	BankBatches []string `json:"bank_batches,omitempty"`
+	// Elsewhere are entries of other towns' logs a cross-town finding (B7)
+	// cites, as "<town code>#<seq>": a new one reopens a dismissed flag as
+	// a new entry of its own town does.
+	Elsewhere []string `json:"elsewhere,omitempty"`
 }
 
 // maxEvidence bounds each list of a flag's evidence, so that a finding over
@@ -58,7 +62,7 @@ func capList[T any](l []T) []T {
 func (e Evidence) capped() Evidence {
 	return Evidence{Entries: capList(e.Entries), Vouchers: capList(e.Vouchers), DocNos: capList(e.DocNos),
 		ProjectCodes: capList(e.ProjectCodes), Invoices: capList(e.Invoices), Loans: capList(e.Loans), Batches: capList(e.Batches),
-		Accounts: capList(e.Accounts), BankBatches: capList(e.BankBatches)}
+		Accounts: capList(e.Accounts), BankBatches: capList(e.BankBatches), Elsewhere: capList(e.Elsewhere)}
 }
 
 // merge adds what o cites that e does not (up to maxEvidence items a list),
@@ -88,6 +92,7 @@ func (e *Evidence) merge(o Evidence) bool {
 	addS(&e.Invoices, o.Invoices)
 	addS(&e.Loans, o.Loans)
 	addI(&e.Batches, o.Batches)
+	addS(&e.Elsewhere, o.Elsewhere)
 	slices.Sort(e.Entries)
 	return n > 0
 }

@@ -55,6 +55,13 @@ func (t *newTown) check() error {
 	if utf8.RuneCountInString(t.short) > 20 {
 		errs = append(errs, errors.New("--short-name must be at most 20 characters"))
 	}
+	// The ledger refuses invisible characters in any entry; refused here,
+	// before the town's log is made, nothing is left behind.
+	for flag, v := range map[string]string{"--name": t.name, "--short-name": t.short} {
+		if r, bad := ledger.InvisibleRune(v); bad {
+			errs = append(errs, fmt.Errorf("%s holds an invisible character (U+%04X)", flag, r))
+		}
+	}
 	for i, p := range t.phones {
 		p = strings.TrimSpace(p)
 		t.phones[i] = p
@@ -143,6 +150,11 @@ func cmdTownAdd(ctx context.Context, args []string, out io.Writer) error {
 			return errors.New(le.Detail)
 		}
 		return err
+	}
+	// RegisterTown returns a town registered meanwhile unchanged: another
+	// `town add` of the same code at the same moment won.
+	if town.Name != t.name {
+		return fmt.Errorf("town %s was registered meanwhile by another command (%s, origin %s): nothing changed", t.code, town.Name, lg.Origin)
 	}
 	vkey, err := a.ledger.VerifierKey(lg)
 	if err != nil {

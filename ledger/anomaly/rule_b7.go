@@ -81,11 +81,15 @@ func ruleB7(d *ledger.ScanData, c Config) []ledger.Finding {
 		if it := d.Items[p0.Item]; it.GrantLimit == ledger.GrantOncePerHousehold || it.GrantLimit == ledger.GrantOncePerPerson {
 			when = "也领取过这项限领一次的补贴"
 		}
+		ev := x.evi(g.idx)
+		for _, o := range g.others {
+			ev.Elsewhere = append(ev.Elsewhere, fmt.Sprintf("%s#%d", o.Town, o.Seq))
+		}
 		out = append(out, ledger.Finding{Rule: "B7", SubjectKey: k, Severity: ledger.SeverityWarn,
 			Village: x.village(p0), Subject: x.subject(p0),
 			Reason: fmt.Sprintf("%s在 %s 领取「%s」，%s在其他乡镇%s：%s。请两地核实是否重复领取",
 				x.subject(p0).Label, p0.Period, itemName(d, p0.Item), strings.Join(by, "、"), when, join(where)),
-			Evidence: x.evi(g.idx)})
+			Evidence: ev})
 	}
 	return sorted(out)
 }
