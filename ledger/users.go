@@ -85,6 +85,9 @@ type Accounts interface {
 	// PutSession stores a session; Session returns one by token hash.
 	PutSession(ctx context.Context, s Session) error
 	Session(ctx context.Context, tokenHash string) (Session, error)
+	// SessionUser returns a session by token hash with its user (MustChange
+	// set), in one read; ErrNotFound for an unknown token.
+	SessionUser(ctx context.Context, tokenHash string) (Session, UserRecord, error)
 	// RevokeSession marks a session revoked.
 	RevokeSession(ctx context.Context, tokenHash string) error
 }
@@ -386,7 +389,7 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (User, Session, e
 	if token == "" || len(token) > 200 {
 		return User{}, Session{}, Errorf(CodeUnauthenticated, "请先登录")
 	}
-	s, err := a.Accounts.Session(ctx, HashToken(token))
+	s, rec, err := a.Accounts.SessionUser(ctx, HashToken(token))
 	if IsNotFound(err) {
 		return User{}, Session{}, Errorf(CodeUnauthenticated, "登录凭证无效，请重新登录")
 	}
@@ -399,18 +402,9 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (User, Session, e
 	if !a.Now().Before(s.ExpiresAt) {
 		return User{}, Session{}, Errorf(CodeTokenExpired, "登录已过期，请重新登录")
 	}
-	rec, err := a.Accounts.UserByID(ctx, s.UserID)
-	if err != nil {
-		return User{}, Session{}, err
-	}
 	if rec.Disabled {
 		return User{}, Session{}, Errorf(CodeUnauthenticated, "账户已停用")
 	}
-	sec, err := a.Accounts.UserSecurity(ctx, rec.ID)
-	if err != nil {
-		return User{}, Session{}, err
-	}
-	rec.MustChange = sec.MustChange
 	return rec.User, s, nil
 }
 

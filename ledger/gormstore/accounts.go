@@ -22,17 +22,56 @@ func (s *Store) scanUser(ctx context.Context, where string, arg any) (ledger.Use
 		return ledger.UserRecord{}, ledger.ErrNotFound
 	}
 	var u ledger.UserRecord
-	var villages, locked string
-	var disabled int
-	if err := rows.Scan(&u.ID, &u.LogID, &u.Town, &u.Username, &u.PasswordHash, &u.Role, &villages, &disabled, &u.Failures, &locked); err != nil {
+	var r userRow
+	if err := rows.Scan(r.dest(&u)...); err != nil {
 		return u, translate("user", err)
 	}
-	_ = json.Unmarshal([]byte(villages), &u.Villages)
-	u.Disabled = disabled != 0
-	if locked != "" {
-		u.LockedUntil = parseTime(locked)
-	}
+	r.finish(&u)
 	return u, nil
+}
+
+// userRow holds the columns of userCols that need converting.
+type userRow struct {
+	villages, locked string
+	disabled         int
+}
+
+// dest returns the scan destinations of userCols, in order.
+func (r *userRow) dest(u *ledger.UserRecord) []any {
+	return []any{&u.ID, &u.LogID, &u.Town, &u.Username, &u.PasswordHash, &u.Role, &r.villages, &r.disabled, &u.Failures, &r.locked}
+}
+
+func (r *userRow) finish(u *ledger.UserRecord) {
+	_ = json.Unmarshal([]byte(r.villages), &u.Villages)
+	u.Disabled = r.disabled != 0
+	if r.locked != "" {
+		u.LockedUntil = parseTime(r.locked)
+	}
+}
+
+// SessionUser implements ledger.Accounts: the session, its user and the
+// user's must-change flag in one query (every authenticated request runs it).
+func (s *Store) SessionUser(ctx context.Context, tokenHash string) (ledger.Session, ledger.UserRecord, error) {
+	rows, err := s.db.WithContext(ctx).Raw("SELECT s.expires_at, s.revoked, u.must_change, "+userCols+
+		" FROM sessions s JOIN users u ON u.id = s.user_id JOIN logs l ON l.id = u.log_id WHERE s.token_hash = ?", tokenHash).Rows()
+	if err != nil {
+		return ledger.Session{}, ledger.UserRecord{}, translate("session", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return ledger.Session{}, ledger.UserRecord{}, ledger.ErrNotFound
+	}
+	se := ledger.Session{TokenHash: tokenHash}
+	var u ledger.UserRecord
+	var r userRow
+	var exp string
+	var revoked, must int
+	if err := rows.Scan(append([]any{&exp, &revoked, &must}, r.dest(&u)...)...); err != nil {
+		return se, u, translate("session", err)
+	}
+	r.finish(&u)
+	se.UserID, se.ExpiresAt, se.Revoked, u.MustChange = u.ID, parseTime(exp), revoked != 0, must != 0
+	return se, u, nil
 }
 
 // CreateUser implements ledger.Accounts.
@@ -85,13 +124,11 @@ func (s *Store) Users(ctx context.Context, logID int64) ([]ledger.User, error) {
 	var out []ledger.User
 	for rows.Next() {
 		var u ledger.UserRecord
-		var villages, locked string
-		var disabled int
-		if err := rows.Scan(&u.ID, &u.LogID, &u.Town, &u.Username, &u.PasswordHash, &u.Role, &villages, &disabled, &u.Failures, &locked); err != nil {
+		var r userRow
+		if err := rows.Scan(r.dest(&u)...); err != nil {
 			return nil, translate("users", err)
 		}
-		_ = json.Unmarshal([]byte(villages), &u.Villages)
-		u.Disabled = disabled != 0
+		r.finish(&u)
 		out = append(out, u.User)
 	}
 	return out, translate("users", rows.Err())
