@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"slices"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -91,34 +93,253 @@ func (s *Server) paymentViews(c *gin.Context, lg ledger.Log, ps []ledger.Payment
 	return out
 }
 
-// GET /staff/payments?status=&voucher=: payments, newest first; an
-// approver sees those waiting for approval with the decision form.
+// staffPageSize is how many rows a staff list shows per page.
+const staffPageSize = 50
+
+// maxExportRows bounds one download (a whole town's year is ~20,000
+// payments); a larger one is refused with the advice to filter.
+const maxExportRows = 100_000
+
+// paymentQuery is the staff payments list's filters as the query string
+// gives them: status, voucher (a voucher, invoice or contract number),
+// village, fund (id), item (code), year; before pages.
+type paymentQuery struct {
+	f                                         ledger.PaymentFilter
+	status, search, village, fund, item, year string
+}
+
+func (s *Server) parsePaymentQuery(c *gin.Context, lg ledger.Log) (paymentQuery, error) {
+	q := paymentQuery{status: c.Query("status"), search: strings.TrimSpace(c.Query("voucher")), village: c.Query("village"),
+		fund: c.Query("fund"), item: c.Query("item"), year: c.Query("year")}
+	if _, set := c.GetQuery("status"); !set && user(c).Role == ledger.RoleApprover {
+		q.status = ledger.StatusPendingApproval
+	}
+	bad := func(what string) error {
+		return ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【%s】无法识别，请重新选择", what)
+	}
+	q.f = ledger.PaymentFilter{Search: q.search, Item: q.item, Newest: true}
+	if q.status != "" {
+		if ledger.PaymentStatusText(q.status) == q.status {
+			return q, bad("状态")
+		}
+		q.f.Status = []string{q.status}
+	}
+	if q.fund != "" {
+		id, err := parseID(q.fund)
+		if err != nil || id <= 0 {
+			return q, bad("资金")
+		}
+		q.f.Fund = id
+	}
+	if q.year != "" {
+		y, err := strconv.Atoi(q.year)
+		if err != nil || y < 2000 || y > 2100 {
+			return q, bad("年度")
+		}
+		q.f.Year = y
+	}
+	if q.village != "" {
+		prs, err := s.svc.Projects(c.Request.Context(), lg, q.village, "")
+		if err != nil {
+			return q, err
+		}
+		q.f.Projects = []int64{}
+		for _, p := range prs {
+			if p.Village == q.village {
+				q.f.Projects = append(q.f.Projects, p.ID)
+			}
+		}
+	}
+	if b := c.Query("before"); b != "" {
+		id, err := parseID(b)
+		if err != nil || id <= 0 {
+			return q, bad("页码")
+		}
+		q.f.BeforeID = id
+	}
+	return q, nil
+}
+
+// values is the query string of the filters (without paging).
+func (q paymentQuery) values() url.Values {
+	v := url.Values{}
+	for k, x := range map[string]string{"status": q.status, "voucher": q.search, "village": q.village, "fund": q.fund, "item": q.item, "year": q.year} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return v
+}
+
+// GET /staff/payments?status=&voucher=&village=&fund=&item=&year=&before=:
+// payments, newest first, 50 a page (keyset on the id), with the count of
+// all that match and the download of them; an approver sees those waiting
+// for approval with the decision form.
 func (s *Server) staffPayments(c *gin.Context) {
 	lg, ok := s.staffLog(c)
 	if !ok {
 		return
 	}
-	u := user(c)
-	status := c.Query("status")
-	if _, set := c.GetQuery("status"); !set && u.Role == ledger.RoleApprover {
-		status = ledger.StatusPendingApproval
-	}
-	f := ledger.PaymentFilter{VoucherNo: strings.TrimSpace(c.Query("voucher")), Limit: 200}
-	if status != "" {
-		f.Status = []string{status}
-	}
-	ps, err := s.svc.Payments(c.Request.Context(), lg, f)
+	ctx := c.Request.Context()
+	q, err := s.parsePaymentQuery(c, lg)
 	if err != nil {
 		s.staffFail(c, err)
 		return
 	}
-	slices.Reverse(ps)
-	d := pages.PaymentsData{Status: status, Voucher: f.VoucherNo, Payments: s.paymentViews(c, lg, ps), CanApprove: u.Role == ledger.RoleApprover,
-		Statuses: []pages.Option{{Value: "", Label: "全部"}}}
+	total, err := s.svc.CountPayments(ctx, lg, q.f)
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	page := q.f
+	page.Limit = staffPageSize + 1
+	ps, err := s.svc.Payments(ctx, lg, page)
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	d := pages.PaymentsData{Status: q.status, Voucher: q.search, Village: q.village, Fund: q.fund, Item: q.item, Year: q.year,
+		CanApprove: user(c).Role == ledger.RoleApprover, Statuses: []pages.Option{{Value: "", Label: "全部"}}}
+	base := q.values()
+	d.Pager = pages.Pager{Total: total, Export: "/staff/payments.xlsx?" + base.Encode(), From: 1}
+	if q.f.BeforeID != 0 {
+		d.Pager.First = "/staff/payments?" + base.Encode()
+		// rows newer than this page's first: where this page starts
+		before := q.f
+		before.BeforeID, before.AfterID, before.Newest = 0, q.f.BeforeID-1, false
+		if n, err := s.svc.CountPayments(ctx, lg, before); err == nil {
+			d.Pager.From = n + 1
+		}
+	}
+	if len(ps) > staffPageSize {
+		ps = ps[:staffPageSize]
+		next := q.values()
+		next.Set("before", strconv.FormatInt(ps[len(ps)-1].ID, 10))
+		d.Pager.Next = "/staff/payments?" + next.Encode()
+	}
+	d.Pager.Shown = len(ps)
+	d.Payments = s.paymentViews(c, lg, ps)
 	for _, st := range []string{ledger.StatusPendingApproval, ledger.StatusAwaitingPublicity, ledger.StatusEffective, ledger.StatusRejected, ledger.StatusReversed} {
 		d.Statuses = append(d.Statuses, pages.Option{Value: st, Label: ledger.PaymentStatusText(st)})
 	}
+	d.Villages, d.Funds, d.Items = s.paymentChoices(c, lg)
 	s.staffRender(c, http.StatusOK, "payments", "支付", pages.Page{Note: doneNote(c), Data: d})
+}
+
+// paymentChoices are the payments list's filter choices: villages, funds
+// and items of the town.
+func (s *Server) paymentChoices(c *gin.Context, lg ledger.Log) (villages, funds, items []pages.Option) {
+	ctx := c.Request.Context()
+	if vs, err := s.svc.Villages(ctx, lg); err == nil {
+		for _, v := range vs {
+			villages = append(villages, pages.Option{Value: v.Code, Label: v.Name})
+		}
+	}
+	if fs, err := s.svc.Funds(ctx, lg); err == nil {
+		for _, f := range fs {
+			funds = append(funds, pages.Option{Value: strconv.FormatInt(f.ID, 10), Label: f.DocNo + " " + f.Name})
+		}
+	}
+	if is, err := s.svc.Items(ctx, lg); err == nil {
+		for _, it := range is {
+			items = append(items, pages.Option{Value: it.Code, Label: it.Name})
+		}
+	}
+	return villages, funds, items
+}
+
+// GET /staff/payments.xlsx?(the list's filters): every matching payment,
+// newest first, as the page shows them (the same masking), as an .xlsx.
+func (s *Server) staffPaymentsExport(c *gin.Context) {
+	lg, ok := s.staffLog(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	q, err := s.parsePaymentQuery(c, lg)
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	q.f.BeforeID = 0
+	total, err := s.svc.CountPayments(ctx, lg, q.f)
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	if total > maxExportRows {
+		s.staffFail(c, ledger.Errorf(ledger.CodeValidationFailed, "符合条件的支付有 %d 笔，一次最多导出 %d 笔：请按村、资金、补贴项目或年度筛选后分批导出", total, maxExportRows))
+		return
+	}
+	q.f.SizeHint = total
+	ps, err := s.svc.Payments(ctx, lg, q.f)
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	views := s.paymentViews(c, lg, ps)
+	items := map[string]string{}
+	if is, err := s.svc.Items(ctx, lg); err == nil {
+		for _, it := range is {
+			items[it.Code] = it.Name
+		}
+	}
+	sh := pages.Sheet{Name: "支付明细", Filters: s.paymentFilterWords(c, lg, q, total),
+		Head: []string{"凭证号", "项目编号", "收款人", "补贴项目", "期间", "支付日期", "金额（元）", "状态", "银行回单", "发票号", "合同号", "账本序号"}}
+	for _, p := range views {
+		item := items[p.Item]
+		if item == "" {
+			item = p.Item
+		}
+		sh.Rows = append(sh.Rows, []any{p.VoucherNo, p.ProjectCode, p.Payee, item, p.Period.String(), p.PaidOn.String(), p.Amount, p.StatusText,
+			p.BankState, p.InvoiceNo, p.ContractNo, p.Seq})
+	}
+	b, err := sh.XLSX()
+	if err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	name := "支付明细-" + time.Now().In(s.ledger.Location()).Format("20060102") + ".xlsx"
+	c.Header("Content-Disposition", "attachment; filename=\"payments.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
+}
+
+// paymentFilterWords says in words which payments a download holds.
+func (s *Server) paymentFilterWords(c *gin.Context, lg ledger.Log, q paymentQuery, total int) string {
+	var w []string
+	villages, funds, items := s.paymentChoices(c, lg)
+	label := func(opts []pages.Option, v string) string {
+		for _, o := range opts {
+			if o.Value == v {
+				return o.Label
+			}
+		}
+		return v
+	}
+	if q.status != "" {
+		w = append(w, "状态："+ledger.PaymentStatusText(q.status))
+	}
+	if q.village != "" {
+		w = append(w, "村："+label(villages, q.village))
+	}
+	if q.fund != "" {
+		w = append(w, "资金："+label(funds, q.fund))
+	}
+	if q.item != "" {
+		w = append(w, "补贴项目："+label(items, q.item))
+	}
+	if q.year != "" {
+		w = append(w, "年度："+q.year)
+	}
+	if q.search != "" {
+		w = append(w, "凭证/发票/合同号："+q.search)
+	}
+	cond := "全部支付"
+	if len(w) > 0 {
+		cond = strings.Join(w, "；")
+	}
+	return fmt.Sprintf("筛选条件：%s。共 %d 笔，导出时间 %s。", cond, total, time.Now().In(s.ledger.Location()).Format("2006-01-02 15:04"))
 }
 
 // POST /staff/payments/:id/approval (decision approve|reject, note).

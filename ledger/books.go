@@ -35,6 +35,9 @@ type Books interface {
 	Payment(id int64) (Payment, error)
 	// Payments lists payments matching f, by id.
 	Payments(f PaymentFilter) ([]Payment, error)
+	// CountPayments returns how many payments match f: its Limit,
+	// Newest and BeforeID are ignored; with AfterID, those after it.
+	CountPayments(f PaymentFilter) (int, error)
 	// PaymentCount returns how many payments the log has.
 	PaymentCount() (int, error)
 	// PaymentsByKeys returns every payment matching any of the keys (by id,
@@ -100,9 +103,18 @@ type PaymentFilter struct {
 	Status    []string
 	Year      int
 	VoucherNo string
-	AfterID   int64 // for paging: id > AfterID
-	Limit     int
-	SizeHint  int // how many rows to make room for (a scan's count)
+	// Projects: the payment's project is one of them (a village's
+	// projects); empty means any. A non-nil empty slice matches nothing.
+	Projects []int64
+	// Search: the voucher, invoice or contract number is exactly it.
+	Search  string
+	AfterID int64 // for paging: id > AfterID
+	// Newest lists by id descending (newest first); BeforeID then pages:
+	// id < BeforeID.
+	Newest   bool
+	BeforeID int64
+	Limit    int
+	SizeHint int // how many rows to make room for (a scan's count)
 }
 
 // PaymentKeys select payments for PaymentsByKeys.

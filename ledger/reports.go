@@ -293,6 +293,11 @@ func (s *Service) Payments(ctx context.Context, lg Log, f PaymentFilter) ([]Paym
 	return s.L.Store().Books(ctx, lg.ID).Payments(f)
 }
 
+// CountPayments returns how many payments match f (see Books.CountPayments).
+func (s *Service) CountPayments(ctx context.Context, lg Log, f PaymentFilter) (int, error) {
+	return s.L.Store().Books(ctx, lg.ID).CountPayments(f)
+}
+
 // Loans lists loans, optionally of a status.
 func (s *Service) Loans(ctx context.Context, lg Log, status string) ([]Loan, error) {
 	ls, err := listObjects[Loan](s.L.Store().Books(ctx, lg.ID), objLoan)

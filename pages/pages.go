@@ -40,6 +40,13 @@ func New(loc *time.Location) (*Pages, error) {
 		},
 		"field": func(m map[string]string, k string) string { return m[k] },
 		"list":  func(v ...string) []string { return v },
+		"add": func(v ...int) int {
+			n := 0
+			for _, x := range v {
+				n += x
+			}
+			return n
+		},
 	}).ParseFS(templateFS, "web/*.html")
 	if err != nil {
 		return nil, err

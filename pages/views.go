@@ -179,10 +179,22 @@ type PaymentView struct {
 // PaymentsData is the payments page.
 type PaymentsData struct {
 	Status     string
-	Voucher    string
+	Voucher    string // the search box: a voucher, invoice or contract number
 	Statuses   []Option
 	Payments   []PaymentView
 	CanApprove bool
+	// The filters and their choices.
+	Village, Fund, Item, Year string
+	Villages, Funds, Items    []Option
+	Pager                     Pager
+}
+
+// Pager is a paged list's count and links: Total rows match the filters,
+// this page shows rows From..From+Shown-1 of them, newest first.
+type Pager struct {
+	Total, From, Shown int
+	First, Next        string // links to the first and the next page ("" on it / at the end)
+	Export             string // the .xlsx of every matching row
 }
 
 // ProjectsData is the project library.

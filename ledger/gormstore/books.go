@@ -264,15 +264,28 @@ func (b *books) Payment(id int64) (ledger.Payment, error) {
 	return ps[0], nil
 }
 
-func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
-	var where []string
+// paymentWhere is the condition of a payment filter (without its paging),
+// after "log_id = ?", and its arguments including the log.
+func (b *books) paymentWhere(f ledger.PaymentFilter) (string, []any) {
+	var q strings.Builder
 	args := []any{b.log}
 	add := func(cond string, v any) {
-		where = append(where, cond)
+		q.WriteString(" AND ")
+		q.WriteString(cond)
 		args = append(args, v)
 	}
 	if f.Project != 0 {
 		add("project_id = ?", f.Project)
+	}
+	if f.Projects != nil {
+		if len(f.Projects) == 0 {
+			q.WriteString(" AND 1 = 0")
+		} else {
+			q.WriteString(" AND project_id IN (" + placeholders(len(f.Projects)) + ")")
+			for _, id := range f.Projects {
+				args = append(args, id)
+			}
+		}
 	}
 	if f.Fund != 0 {
 		add("fund_id = ?", f.Fund)
@@ -296,20 +309,35 @@ func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
 	if f.VoucherNo != "" {
 		add("voucher_no = ?", f.VoucherNo)
 	}
-	if f.AfterID != 0 {
-		add("id > ?", f.AfterID)
+	if f.Search != "" {
+		q.WriteString(" AND (voucher_no = ? OR invoice_no = ? OR contract_no = ?)")
+		args = append(args, f.Search, f.Search, f.Search)
 	}
 	if len(f.Status) > 0 {
-		where = append(where, "status IN ("+placeholders(len(f.Status))+")")
+		q.WriteString(" AND status IN (" + placeholders(len(f.Status)) + ")")
 		for _, s := range f.Status {
 			args = append(args, s)
 		}
 	}
-	q := "SELECT " + paymentCols + " FROM payments WHERE log_id = ?"
-	for _, w := range where {
-		q += " AND " + w
+	return q.String(), args
+}
+
+func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
+	where, args := b.paymentWhere(f)
+	q := "SELECT " + paymentCols + " FROM payments WHERE log_id = ?" + where
+	if f.AfterID != 0 {
+		q += " AND id > ?"
+		args = append(args, f.AfterID)
 	}
-	q += " ORDER BY id"
+	if f.Newest {
+		if f.BeforeID != 0 {
+			q += " AND id < ?"
+			args = append(args, f.BeforeID)
+		}
+		q += " ORDER BY id DESC"
+	} else {
+		q += " ORDER BY id"
+	}
 	if f.Limit > 0 {
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
@@ -320,6 +348,17 @@ func (b *books) Payments(f ledger.PaymentFilter) ([]ledger.Payment, error) {
 	}
 	ps, err := scanPaymentsHint(rows, f.SizeHint)
 	return ps, b.q.fail("payments", err)
+}
+
+func (b *books) CountPayments(f ledger.PaymentFilter) (int, error) {
+	where, args := b.paymentWhere(f)
+	if f.AfterID != 0 {
+		where += " AND id > ?"
+		args = append(args, f.AfterID)
+	}
+	var n int
+	err := b.queryOne("payment count", []any{&n}, "SELECT COUNT(*) FROM payments WHERE log_id = ?"+where, args...)
+	return n, err
 }
 
 func (b *books) PaymentCount() (int, error) {

@@ -1,0 +1,175 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+)
+
+var (
+	payRowRe   = regexp.MustCompile(`<tr id="pay-(\d+)">`)
+	nextLinkRe = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+	countRe    = regexp.MustCompile(`共 (\d+) 条`)
+)
+
+// TestStaffPaymentsPaged: with more payments than a page, the staff
+// payments list shows the newest first, 50 a page, says how many match in
+// all, and its next links walk every matching payment exactly once; the
+// filters (village, fund, year, search, status) narrow the count and the
+// rows; the .xlsx download holds every matching row as the page shows it
+// (the same masked payee), amounts as numbers in 元; bad filters are
+// refused in Chinese. On SQLite and, with SUNSHINE_TEST_MYSQL_DSN, MySQL.
+func TestStaffPaymentsPaged(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "mysql"} {
+		t.Run(dialect, func(t *testing.T) {
+			if dialect == "mysql" && os.Getenv("SUNSHINE_TEST_MYSQL_DSN") == "" {
+				t.Skip("SUNSHINE_TEST_MYSQL_DSN not set")
+			}
+			testStaffPaymentsPaged(t, dialect)
+		})
+	}
+}
+
+func testStaffPaymentsPaged(t *testing.T, dialect string) {
+	e := newTownEnv(t, dialect)
+	const tianping, shiniu = 81, 40
+	var last ledger.Payment
+	for i := range tianping + shiniu {
+		r := ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y(strconv.Itoa(100 + i)), PaidOn: lt.D("2026-04-01")}
+		if i >= tianping {
+			r.ProjectCode, r.PayeeIDNumber, r.InvoiceNo = envProject2, e.ids["sn1"], fmt.Sprintf("FP-%d", i)
+		}
+		last = e.payment("finance", r)
+	}
+	all := tianping + shiniu + 1 // and the fixture's pending payment (田坪村)
+	fin := &pageSession{e: e}
+	fin.login("t_fin1")
+
+	// walk follows the next links from path and returns the ids in order and
+	// the count each page states.
+	walk := func(path string) ([]int64, int) {
+		t.Helper()
+		var ids []int64
+		total := -1
+		for pages := 0; path != ""; pages++ {
+			if pages > 10 {
+				t.Fatalf("more pages than rows allow: %s", path)
+			}
+			st, body, _ := fin.do("GET", path, nil)
+			mustStatus(t, path, st, 200, body)
+			m := countRe.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("%s: no count: %s", path, body)
+			}
+			n, _ := strconv.Atoi(m[1])
+			if total >= 0 && n != total {
+				t.Fatalf("%s: count %d changed to %d", path, total, n)
+			}
+			total = n
+			rows := payRowRe.FindAllStringSubmatch(body, -1)
+			if len(rows) > 50 {
+				t.Fatalf("%s: %d rows on a page", path, len(rows))
+			}
+			for _, r := range rows {
+				id, _ := strconv.ParseInt(r[1], 10, 64)
+				ids = append(ids, id)
+			}
+			path = ""
+			if m := nextLinkRe.FindStringSubmatch(body); m != nil {
+				path = strings.ReplaceAll(m[1], "&amp;", "&")
+			}
+		}
+		return ids, total
+	}
+	check := func(what string, ids []int64, total, want int) {
+		t.Helper()
+		if total != want || len(ids) != want {
+			t.Fatalf("%s: count %d, walked %d, want %d", what, total, len(ids), want)
+		}
+		seen := map[int64]bool{}
+		for i, id := range ids {
+			if seen[id] || (i > 0 && id >= ids[i-1]) {
+				t.Fatalf("%s: not newest first, or twice: %v", what, ids)
+			}
+			seen[id] = true
+		}
+	}
+
+	ids, total := walk("/staff/payments")
+	check("all", ids, total, all)
+	if ids[0] != last.ID {
+		t.Fatalf("the newest payment %d is not first: %d", last.ID, ids[0])
+	}
+	_, body, _ := fin.do("GET", "/staff/payments", nil)
+	mustContain(t, "first page", body, "共 122 条，按时间从新到旧，本页第 1–50 条", `href="/staff/payments.xlsx?"`)
+	_, body, _ = fin.do("GET", fmt.Sprintf("/staff/payments?before=%d", ids[49]+0), nil)
+	mustContain(t, "second page", body, "本页第 51–100 条", "« 最新一页")
+
+	ids, total = walk("/staff/payments?village=" + village2)
+	check("石牛村", ids, total, shiniu)
+	ids, total = walk(fmt.Sprintf("/staff/payments?village=%s&fund=%d&year=2026", village1, e.fund.ID))
+	check("田坪村, the fund, 2026", ids, total, tianping+1)
+	ids, total = walk("/staff/payments?year=2025")
+	check("2025", ids, total, 0)
+	ids, total = walk("/staff/payments?voucher=FP-" + strconv.Itoa(tianping+3))
+	check("an invoice number", ids, total, 1)
+	ids, total = walk("/staff/payments?status=" + ledger.StatusPendingApproval)
+	check("pending", ids, total, 1)
+
+	for _, bad := range []string{"?fund=x", "?year=12", "?status=nonsense", "?before=-1"} {
+		st, body, _ := fin.do("GET", "/staff/payments"+bad, nil)
+		if st != http.StatusUnprocessableEntity && st != http.StatusBadRequest {
+			t.Fatalf("%s: %d", bad, st)
+		}
+		mustContain(t, bad, body, "筛选条件")
+	}
+
+	// The download: every row of the filter, with the page's payee text.
+	st, xb, h := fin.do("GET", "/staff/payments.xlsx?village="+village1, nil)
+	mustStatus(t, "export", st, 200, "")
+	if !strings.Contains(h.Get("Content-Disposition"), "attachment") || !strings.Contains(h.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("export headers: %v", h)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(xb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("支付明细")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2+tianping+1 || !strings.Contains(rows[0][0], "村：田坪村") || !strings.Contains(rows[0][0], fmt.Sprintf("共 %d 笔", tianping+1)) || rows[1][0] != "凭证号" {
+		t.Fatalf("export: %d rows, head %q %q", len(rows), rows[0], rows[1])
+	}
+	_, page, _ := fin.do("GET", "/staff/payments?village="+village1, nil)
+	for _, r := range rows[2 : 2+50] { // the first page's rows
+		if !strings.Contains(page, ">"+r[2]+"<") || !strings.Contains(page, ">"+r[0]+"<") {
+			t.Fatalf("export payee %q not as on the page", r[2])
+		}
+		if strings.Contains(r[2], e.ids["tp2"]) {
+			t.Fatalf("export shows an ID number: %q", r[2])
+		}
+	}
+	// the newest payment of 田坪村 first, its amount a number in 元
+	cell, _ := excelize.CoordinatesToCellName(7, 3)
+	typ, _ := f.GetCellType("支付明细", cell)
+	v, _ := f.GetCellValue("支付明细", cell, excelize.Options{RawCellValue: true})
+	if typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString || v != "180" {
+		t.Fatalf("amount cell %s: %v %q, want the number 180", cell, typ, v)
+	}
+	mon := &pageSession{e: e}
+	mon.login(e.usernames["monitor"])
+	if st, _, _ := mon.do("GET", "/staff/payments.xlsx", nil); st != http.StatusForbidden {
+		t.Fatalf("a monitor's download: %d", st)
+	}
+}
