@@ -220,6 +220,8 @@ func (e *townEnv) sample(route string) sample {
 		s.form = url.Values{"csrf": {"@session"}, "username": {fmt.Sprintf("t_pg%d", n)}, "password": {envPassword}, "role": {"auditor"}}
 	case "POST /staff/users/:id":
 		s.path, s.form = "/staff/users/"+e.users["monitor"].ID, url.Values{"csrf": {"@session"}, "villages": {village1}}
+	case "POST /staff/users/:id/unlock":
+		s.path, s.form = "/staff/users/"+e.users["auditor"].ID+"/unlock", url.Values{"csrf": {"@session"}}
 	case "POST /staff/jobs/:name/run":
 		s.path, s.form = "/staff/jobs/checkpoint/run", url.Values{"csrf": {"@session"}}
 	case "GET /api/v1/flags/:id":

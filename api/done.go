@@ -29,6 +29,7 @@ var doneTexts = map[string]string{
 	"resolved":                   "投诉已办结",
 	"user_created":               "已创建用户 {0}",
 	"user_updated":               "已更新用户 {0}",
+	"user_unlocked":              "已解除用户 {0} 的登录限制",
 	"flag_acknowledge":           "线索 {0} 已确认收到",
 	"flag_confirm":               "线索 {0} 已确认属实",
 	"flag_dismiss":               "线索 {0} 已排除",

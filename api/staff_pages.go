@@ -37,7 +37,7 @@ func (s *Server) staffPageRoutes(r *gin.Engine) {
 	r.POST("/staff/logout", s.staffPage(anyStaff), s.staffLogout)
 	r.GET("/staff/password", s.staffPage(anyStaff), s.staffPasswordPage)
 	r.POST("/staff/password", s.staffPage(anyStaff), s.staffPassword)
-	r.GET("/staff/", s.staffPage(anyStaff), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, pages.Home(user(c).Role)) })
+	r.GET("/staff/", s.staffPage(anyStaff), s.staffHome)
 	r.GET("/staff/flags", s.staffPage(anyStaff), s.staffFlags)
 	r.GET("/staff/flags/:id", s.staffPage(anyStaff), s.staffFlag)
 	r.POST("/staff/flags/:id/review", s.staffPage(reviewers), s.staffReview)

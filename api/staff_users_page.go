@@ -21,7 +21,13 @@ func (s *Server) usersData(c *gin.Context, lg ledger.Log) (pages.UsersData, erro
 		return pages.UsersData{}, err
 	}
 	slices.SortFunc(us, func(a, b ledger.User) int { return strings.Compare(a.Role+a.Username, b.Role+b.Username) })
-	return pages.UsersData{Users: us, Villages: vs, Roles: ledger.Roles, VillageNames: s.villageNames(c, lg), Values: map[string]string{}}, nil
+	slowed := map[string]bool{}
+	if ss, err := s.auth.SlowedUsers(c.Request.Context(), us); err == nil {
+		for _, u := range ss {
+			slowed[u.ID] = true
+		}
+	}
+	return pages.UsersData{Users: us, Villages: vs, Roles: ledger.Roles, VillageNames: s.villageNames(c, lg), Values: map[string]string{}, Slowed: slowed}, nil
 }
 
 func (s *Server) staffUsers(c *gin.Context) {
@@ -66,6 +72,24 @@ func (s *Server) staffCreateUser(c *gin.Context) {
 
 // POST /staff/users/:id (villages[], disabled): a monitor's villages, or
 // an account disabled or enabled again.
+// POST /staff/users/:id/unlock: an admin reopens a user's login gates
+// (after checking it was the user who mistyped).
+func (s *Server) staffUnlockUser(c *gin.Context) {
+	lg, ok := s.staffLog(c)
+	if !ok {
+		return
+	}
+	if err := s.auth.Unlock(c.Request.Context(), lg, user(c).ID, c.Param("id")); err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	name := ""
+	if u, err := s.auth.Accounts.UserByID(c.Request.Context(), c.Param("id")); err == nil {
+		name = u.Username
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/users?"+doneQuery("user_unlocked", name))
+}
+
 func (s *Server) staffUpdateUser(c *gin.Context) {
 	lg, ok := s.staffLog(c)
 	if !ok {

@@ -51,6 +51,7 @@ func (s *Server) staffWorkRoutes(r *gin.Engine) {
 	r.GET("/staff/users", s.staffPage(adminOnly), s.staffUsers)
 	r.POST("/staff/users", s.staffPage(adminOnly), s.staffCreateUser)
 	r.POST("/staff/users/:id", s.staffPage(adminOnly), s.staffUpdateUser)
+	r.POST("/staff/users/:id/unlock", s.staffPage(adminOnly), s.staffUnlockUser)
 	r.GET("/staff/jobs", s.staffPage(jobReaders), s.staffJobs)
 	r.POST("/staff/jobs/:name/run", s.staffPage(adminOnly), s.staffRunJob)
 	r.GET("/staff/village", s.staffPage([]string{ledger.RoleMonitor}), s.staffVillageBooks)

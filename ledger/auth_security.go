@@ -58,6 +58,9 @@ type AccountSecurity interface {
 	// ClearGate forgets the gates with these keys (a right password).
 	ClearGates(ctx context.Context, account string) error
 	ClearGate(ctx context.Context, keys ...string) error
+	// SlowedAccounts returns the accounts (as given to Gate) with a gate
+	// that admits no attempt before a time after nowMs.
+	SlowedAccounts(ctx context.Context, nowMs int64) ([]string, error)
 	// Uncount takes back one counted attempt at a gate (a right password).
 	Uncount(ctx context.Context, key string) error
 	UserSecurity(ctx context.Context, id string) (UserSecurity, error)
@@ -240,6 +243,28 @@ func (a *Auth) Unlock(ctx context.Context, lg Log, actor, id string) error {
 		return err
 	}
 	return a.Accounts.ClearGates(ctx, accountKey(rec.Username))
+}
+
+// SlowedUsers returns those of users whose logins are being slowed down
+// now after wrong passwords (a gate of their account delays the next
+// attempt): what an admin's home shows as 登录受限, to unlock if it was
+// the user.
+func (a *Auth) SlowedUsers(ctx context.Context, users []User) ([]User, error) {
+	accts, err := a.Accounts.SlowedAccounts(ctx, a.Now().UnixMilli())
+	if err != nil || len(accts) == 0 {
+		return nil, err
+	}
+	slowed := map[string]bool{}
+	for _, k := range accts {
+		slowed[k] = true
+	}
+	var out []User
+	for _, u := range users {
+		if slowed[accountKey(u.Username)] {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 // SetRole gives a user another role (an admin; not their own account). The

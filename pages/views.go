@@ -30,28 +30,33 @@ func Nav(role string) []NavItem {
 	ledgerNav := NavItem{"/staff/ledger", "账本"}
 	users := NavItem{"/staff/users", "用户"}
 	jobs := NavItem{"/staff/jobs", "任务"}
+	home := NavItem{"/staff/", "工作台"}
 	switch role {
 	case ledger.RoleMonitor:
-		return []NavItem{flags, {"/staff/village", "本村账目"}, payments, projects, {"/staff/loans", "贷款"}, complaints, notices, funds}
+		return []NavItem{home, flags, {"/staff/village", "本村账目"}, payments, projects, {"/staff/loans", "贷款"}, complaints, notices, funds}
 	case ledger.RoleFinance:
-		return []NavItem{imports, record, payments, notices, funds, projects, complaints, ledgerNav}
+		return []NavItem{home, imports, record, payments, notices, funds, projects, complaints, ledgerNav}
 	case ledger.RoleApprover:
-		return []NavItem{{"/staff/payments?status=pending_approval", "待审批"}, payments, funds, projects, notices}
+		return []NavItem{home, {"/staff/payments?status=pending_approval", "待审批"}, payments, funds, projects, notices}
 	case ledger.RoleDiscipline:
-		return []NavItem{flags, complaints, payments, funds, projects, notices, ledgerNav, jobs}
+		return []NavItem{home, flags, complaints, payments, funds, projects, notices, ledgerNav, jobs}
 	case ledger.RoleAuditor:
-		return []NavItem{ledgerNav, funds, projects, payments, notices, complaints, jobs}
+		return []NavItem{home, ledgerNav, funds, projects, payments, notices, complaints, jobs}
 	case ledger.RoleAdmin:
-		return []NavItem{users, jobs, imports, record, payments, notices, funds, projects, complaints, ledgerNav}
+		return []NavItem{home, users, jobs, imports, record, payments, notices, funds, projects, complaints, ledgerNav}
 	case ledger.RoleCounty:
 		return []NavItem{{"/staff/county", "全县汇总"}, flags, funds, projects, payments, notices, complaints, ledgerNav, jobs}
 	}
 	return nil
 }
 
-// Home is a role's first page.
+// Home is a role's first page: the home with its to-dos (the county
+// office: its county summary).
 func Home(role string) string {
-	return Nav(role)[0].Href
+	if role == ledger.RoleCounty {
+		return "/staff/county"
+	}
+	return "/staff/"
 }
 
 // RoleText is a role in plain words.
@@ -281,6 +286,7 @@ type UsersData struct {
 	Roles        []string
 	VillageNames map[string]string
 	Values       map[string]string
+	Slowed       map[string]bool // users whose logins are slowed after wrong passwords, by id
 }
 
 // JobView is a job with its last runs.

@@ -46,6 +46,13 @@ func (s *Store) ClearGates(ctx context.Context, account string) error {
 	return translate("clear gates", s.db.WithContext(ctx).Exec("DELETE FROM login_gates WHERE account = ?", account).Error)
 }
 
+// SlowedAccounts implements ledger.AccountSecurity.
+func (s *Store) SlowedAccounts(ctx context.Context, nowMs int64) ([]string, error) {
+	var out []string
+	err := s.db.WithContext(ctx).Raw("SELECT DISTINCT account FROM login_gates WHERE account <> '' AND next_at > ?", nowMs).Scan(&out).Error
+	return out, translate("slowed accounts", err)
+}
+
 // ClearGate implements ledger.AccountSecurity.
 func (s *Store) ClearGate(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
