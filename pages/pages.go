@@ -40,7 +40,7 @@ func New(loc *time.Location) (*Pages, error) {
 		},
 		"field": func(m map[string]string, k string) string { return m[k] },
 		"list":  func(v ...string) []string { return v },
-		"neg": func(n int) int { return -n },
+		"neg":   func(n int) int { return -n },
 		"add": func(v ...int) int {
 			n := 0
 			for _, x := range v {
