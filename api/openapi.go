@@ -141,7 +141,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /staff/password":                {Summary: "修改本人密码的页面（管理员重置密码后，只能先打开此页）", Tag: "staff pages", Roles: anyStaff, Content: "text/html"},
 	"POST /staff/password":               {Summary: "修改本人密码（current_password、new_password、confirm_password，表单须带 csrf）", Tag: "staff pages", Roles: anyStaff, Body: "form", Status: 303, Content: "text/html"},
 	"GET /staff/":                        {Summary: "工作台首页：本角色的待办事项（数量和链接）；县级主管部门转到全县汇总", Tag: "staff pages", Roles: anyStaff, Query: []string{"done"}, Content: "text/html"},
-	"GET /staff/flags":                   {Summary: "线索列表（监督员限所监督的村）", Tag: "staff pages", Roles: anyStaff, Query: []string{"status"}, Content: "text/html"},
+	"GET /staff/flags":                   {Summary: "线索列表（监督员限所监督的村），风险高的在前，每页 50 条，可按状态、村、规则、风险等级筛选", Tag: "staff pages", Roles: anyStaff, Query: []string{"status", "village", "rule", "severity", "page", "done"}, Content: "text/html"},
 	"GET /staff/flags/:id":               {Summary: "一条线索：理由、证据、处理经过、处理表单", Tag: "staff pages", Roles: anyStaff, Content: "text/html"},
 	"POST /staff/flags/:id/review":       {Summary: "处理线索（表单须带 csrf；排除、移交须说明理由）", Tag: "staff pages", Roles: reviewers, Body: "form", Status: 303, Content: "text/html"},
 	"GET /staff/imports":                 {Summary: "导入页面（选择表格类型、上传）", Tag: "staff pages", Roles: writers, Query: []string{"kind"}, Content: "text/html"},

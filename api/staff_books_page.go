@@ -201,7 +201,7 @@ func (s *Server) staffPayments(c *gin.Context) {
 	d := pages.PaymentsData{Status: q.status, Voucher: q.search, Village: q.village, Fund: q.fund, Item: q.item, Year: q.year,
 		CanApprove: user(c).Role == ledger.RoleApprover, Statuses: []pages.Option{{Value: "", Label: "全部"}}}
 	base := q.values()
-	d.Pager = pages.Pager{Total: total, Export: "/staff/payments.xlsx?" + base.Encode(), From: 1}
+	d.Pager = pages.Pager{Total: total, Order: "按时间从新到旧", Export: "/staff/payments.xlsx?" + base.Encode(), From: 1}
 	if q.f.BeforeID != 0 {
 		d.Pager.First = "/staff/payments?" + base.Encode()
 		// rows newer than this page's first: where this page starts

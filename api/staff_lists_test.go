@@ -173,3 +173,83 @@ func testStaffPaymentsPaged(t *testing.T, dialect string) {
 		t.Fatalf("a monitor's download: %d", st)
 	}
 }
+
+var flagRowRe = regexp.MustCompile(`<a href="/staff/flags/(\d+)">`)
+
+// TestStaffFlagsFiltered: with more flags than a page, the discipline
+// office's flag list says how many match, pages through all of them once,
+// and narrows by village, rule and severity; a monitor is offered only
+// their villages and sees only theirs.
+func TestStaffFlagsFiltered(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	var fs []ledger.Finding
+	for i := range 70 {
+		f := ledger.Finding{Rule: "C2", SubjectKey: fmt.Sprintf("acct-%d|2026-02", i), Severity: ledger.SeverityWarn, Village: village1,
+			Subject: ledger.FlagSubject{Kind: "account", Label: fmt.Sprintf("尾号 %04d", i)}, Reason: "一个账户收到多户款项", Evidence: ledger.Evidence{Entries: []int64{3}}}
+		if i%2 == 1 {
+			f.Village = village2
+		}
+		if i%5 == 0 {
+			f.Rule, f.Severity = "B1", ledger.SeverityHigh
+		}
+		fs = append(fs, f)
+	}
+	if _, _, err := e.svc.RecordFindings(t.Context(), e.lg, "system", fs); err != nil {
+		t.Fatal(err)
+	}
+	jw := &pageSession{e: e}
+	jw.login("t_jw")
+	walk := func(sess *pageSession, path string) (int, int) {
+		t.Helper()
+		seen := map[string]bool{}
+		total := -1
+		for pages := 0; path != ""; pages++ {
+			if pages > 5 {
+				t.Fatalf("too many pages: %s", path)
+			}
+			st, body, _ := sess.do("GET", path, nil)
+			mustStatus(t, path, st, 200, body)
+			if m := countRe.FindStringSubmatch(body); m != nil {
+				total, _ = strconv.Atoi(m[1])
+			}
+			for _, m := range flagRowRe.FindAllStringSubmatch(body, -1) {
+				if seen[m[1]] {
+					t.Fatalf("%s: flag %s twice", path, m[1])
+				}
+				seen[m[1]] = true
+			}
+			path = ""
+			if m := nextLinkRe.FindStringSubmatch(body); m != nil {
+				path = strings.ReplaceAll(m[1], "&amp;", "&")
+			}
+		}
+		return total, len(seen)
+	}
+	want := func(what string, total, walked, n int) {
+		t.Helper()
+		if total != n || walked != n {
+			t.Fatalf("%s: count %d, walked %d, want %d", what, total, walked, n)
+		}
+	}
+	// the fixture's open flag of 田坪村 too
+	total, walked := walk(jw, "/staff/flags?status=open")
+	want("all open", total, walked, 71)
+	total, walked = walk(jw, "/staff/flags?status=open&village="+village2)
+	want("石牛村", total, walked, 35)
+	total, walked = walk(jw, "/staff/flags?status=open&rule=B1&severity=high")
+	want("B1 high", total, walked, 14)
+	total, walked = walk(jw, "/staff/flags?status=open&village="+village2+"&rule=B1")
+	want("石牛村 B1", total, walked, 7)
+	if st, _, _ := jw.do("GET", "/staff/flags?page=x", nil); st != http.StatusBadRequest {
+		t.Fatalf("a bad page: %d", st)
+	}
+	mon := &pageSession{e: e}
+	mon.login("t_mon")
+	st, body, _ := mon.do("GET", "/staff/flags", nil)
+	mustStatus(t, "monitor", st, 200, body)
+	if strings.Contains(body, `value="`+village2+`"`) {
+		t.Fatal("a monitor of 田坪村 is offered 石牛村")
+	}
+	total, walked = walk(mon, "/staff/flags?status=open")
+	want("monitor", total, walked, 36)
+}

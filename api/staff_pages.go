@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/pages"
 )
 
@@ -246,19 +247,77 @@ func (s *Server) staffFlags(c *gin.Context) {
 		return
 	}
 	status := c.DefaultQuery("status", "open")
-	fs, err := s.svc.Flags(c.Request.Context(), lg, ledger.FlagFilter{Status: status}, &u)
+	f := ledger.FlagFilter{Status: status, Village: c.Query("village"), Rule: c.Query("rule"), Severity: c.Query("severity")}
+	d := pages.FlagsData{Status: status, Village: f.Village, Rule: f.Rule, Severity: f.Severity, VillageNames: s.villageNames(c, lg)}
+	fs, err := s.svc.Flags(c.Request.Context(), lg, f, &u)
 	if err != nil {
-		s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: pages.FlagsData{Status: status}})
+		s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: d})
 		return
 	}
 	var alarms []ledger.Alarm
 	if u.Role == ledger.RoleDiscipline || u.Role == ledger.RoleAdmin || u.Role == ledger.RoleAuditor {
 		if alarms, err = s.ledger.Alarms(c.Request.Context(), lg); err != nil {
-			s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: pages.FlagsData{Status: status}})
+			s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: d})
 			return
 		}
 	}
-	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: doneNote(c), Data: pages.FlagsData{Status: status, Flags: fs, Alarms: alarms}})
+	d.Alarms = alarms
+	// Choices: the villages the caller sees, the rules, severities, states.
+	for _, v := range s.villageOptions(c, lg) {
+		if u.Role != ledger.RoleMonitor || watches(u, v.Value) {
+			d.Villages = append(d.Villages, v)
+		}
+	}
+	for _, r := range anomaly.Catalogue() {
+		d.Rules = append(d.Rules, pages.Option{Value: r.Code, Label: r.Code + " " + r.Name})
+	}
+	for _, sv := range []string{ledger.SeverityHigh, ledger.SeverityWarn, ledger.SeverityInfo} {
+		d.Severities = append(d.Severities, pages.Option{Value: sv, Label: pages.SeverityText(sv)})
+	}
+	d.Statuses = []pages.Option{{Value: "", Label: "全部状态"}}
+	for _, st := range []string{ledger.FlagOpen, ledger.FlagAcknowledged, ledger.FlagEscalated, ledger.FlagConfirmed, ledger.FlagDismissed} {
+		d.Statuses = append(d.Statuses, pages.Option{Value: st, Label: pages.FlagStatusText(st)})
+	}
+	// Pages of 50 in the list's order (most severe, newest first): a town's
+	// flags are held in memory by Flags, so the page is an offset.
+	page := 1
+	if p := c.Query("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			s.staffRender(c, http.StatusBadRequest, "flags", "线索", pages.Page{Error: "筛选条件【页码】无法识别，请重新选择", Data: d})
+			return
+		}
+		page = n
+	}
+	q := url.Values{"status": {status}}
+	for k, v := range map[string]string{"village": f.Village, "rule": f.Rule, "severity": f.Severity} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	from := min((page-1)*staffPageSize, len(fs))
+	to := min(from+staffPageSize, len(fs))
+	d.Flags = fs[from:to]
+	d.Pager = pages.Pager{Total: len(fs), Order: "风险高的在前，同等级新的在前", From: from + 1, Shown: to - from}
+	if page > 1 {
+		d.Pager.First = "/staff/flags?" + q.Encode()
+	}
+	if to < len(fs) {
+		q.Set("page", strconv.Itoa(page+1))
+		d.Pager.Next = "/staff/flags?" + q.Encode()
+	}
+	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: doneNote(c), Data: d})
+}
+
+// villageOptions are the town's villages as choices.
+func (s *Server) villageOptions(c *gin.Context, lg ledger.Log) []pages.Option {
+	var out []pages.Option
+	if vs, err := s.svc.Villages(c.Request.Context(), lg); err == nil {
+		for _, v := range vs {
+			out = append(out, pages.Option{Value: v.Code, Label: v.Name})
+		}
+	}
+	return out
 }
 
 // flagFor returns a flag the caller may see, or writes the not-found page.

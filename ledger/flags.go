@@ -224,9 +224,10 @@ func (s *Service) Flag(ctx context.Context, lg Log, id int64) (Flag, error) {
 // FlagFilter selects flags; VisibleTo, when set, keeps only what the user
 // may see (monitors: their villages' flags that are not escalated).
 type FlagFilter struct {
-	Status  string
-	Village string
-	Rule    string
+	Status   string
+	Village  string
+	Rule     string
+	Severity string
 }
 
 // Flags lists flags, most severe and newest first.
@@ -237,7 +238,7 @@ func (s *Service) Flags(ctx context.Context, lg Log, f FlagFilter, u *User) ([]F
 	}
 	fs = slices.DeleteFunc(fs, func(x Flag) bool {
 		return f.Status != "" && x.Status != f.Status || f.Village != "" && x.Village != f.Village ||
-			f.Rule != "" && x.Rule != f.Rule || u != nil && !FlagVisible(*u, x)
+			f.Rule != "" && x.Rule != f.Rule || f.Severity != "" && x.Severity != f.Severity || u != nil && !FlagVisible(*u, x)
 	})
 	slices.SortStableFunc(fs, func(a, b Flag) int {
 		if d := severityRank[b.Severity] - severityRank[a.Severity]; d != 0 {

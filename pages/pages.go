@@ -95,6 +95,12 @@ func (p *Pages) Render(w io.Writer, name string, pg Page) error {
 type FlagsData struct {
 	Status string
 	Flags  []ledger.Flag
+	// The filters and their choices, and the page.
+	Village, Rule, Severity string
+	Villages, Rules         []Option
+	Statuses, Severities    []Option
+	VillageNames            map[string]string
+	Pager                   Pager
 	// Alarms are raised outside the log about a log the service stopped
 	// writing (shown to the discipline office, admins and auditors).
 	Alarms []ledger.Alarm

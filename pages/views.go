@@ -198,6 +198,7 @@ type PaymentsData struct {
 // this page shows rows From..From+Shown-1 of them, newest first.
 type Pager struct {
 	Total, From, Shown int
+	Order              string // the list's order in words
 	First, Next        string // links to the first and the next page ("" on it / at the end)
 	Export             string // the .xlsx of every matching row
 }
