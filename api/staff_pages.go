@@ -365,7 +365,9 @@ func (s *Server) staffReview(c *gin.Context) {
 	action := c.PostForm("action")
 	got, err := s.svc.ReviewFlag(c.Request.Context(), lg, u, f.ID, action, c.PostForm("note"), nil)
 	if err != nil {
-		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: s.flagData(c, f)})
+		d := s.flagData(c, f)
+		d.Action, d.Note = action, c.PostForm("note")
+		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: d})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open&"+doneQuery("flag_"+action, got.Rule))

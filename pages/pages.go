@@ -38,8 +38,11 @@ func New(loc *time.Location) (*Pages, error) {
 			}
 			return code
 		},
-		"field": func(m map[string]string, k string) string { return m[k] },
-		"list":  func(v ...string) []string { return v },
+		"field":     func(m map[string]string, k string) string { return m[k] },
+		"entrytype": EntryTypeText, "actor": ActorText, "schedule": ScheduleText, "joberror": JobErrorText,
+		"took":    func(from, to time.Time) string { return DurationText(to.Sub(from)) },
+		"summary": func(body []byte, actors map[string]string) []SummaryField { return EntrySummary(body, actors, loc) },
+		"list":    func(v ...string) []string { return v },
 	}).ParseFS(templateFS, "web/*.html")
 	if err != nil {
 		return nil, err
@@ -111,6 +114,9 @@ type FlagData struct {
 	Entries, Payments bool
 	// Context is what a monitor needs beside the flag to judge it.
 	Context FlagContext
+	// Action, Note: what was chosen and typed in the review form, kept
+	// after a refusal.
+	Action, Note string
 }
 
 // SeverityText is a severity in plain words.
