@@ -313,6 +313,7 @@ func (s *Server) flagData(c *gin.Context, f ledger.Flag) pages.FlagData {
 	if f.Village != "" {
 		d.VillageName = s.villageNames(c, lg)[f.Village]
 	}
+	d.Actors = s.actorNames(c, lg)
 	var ps []ledger.Payment
 	for i, v := range f.Evidence.Vouchers {
 		if i == 20 {

@@ -93,13 +93,14 @@ func TestStaffPagesPlain(t *testing.T) {
 	}
 	admin := &pageSession{e: e}
 	admin.login("t_admin")
-	for _, job := range []string{"verify", "checkpoint", "scan"} {
+	for _, job := range []string{"verify", "checkpoint", "scan", "publicity", "escalate", "notices"} {
 		st, body, h := admin.do("POST", "/staff/jobs/"+job+"/run", url.Values{"csrf": {admin.csrf()}})
 		if st != http.StatusSeeOther {
 			t.Fatalf("run %s: %d %s", job, st, body)
 		}
-		if res := admin.task(h.Get("Location")); !strings.Contains(res, "运行结果") || strings.Contains(res, "ms。") {
-			t.Fatalf("run %s: %s", job, pageText(res))
+		res := pageText(admin.task(h.Get("Location")))
+		if !strings.Contains(res, "运行结果") || strings.Contains(res, "ms。") || regexp.MustCompile(`[a-z_]{3,} \d`).MatchString(res) {
+			t.Fatalf("run %s: %s", job, res)
 		}
 	}
 	if _, err := e.store.RecordRun(ctx, ledger.JobRun{Job: "notices", Holder: "api-test", StartedAt: time.Now().UTC().Add(-time.Minute),
@@ -174,6 +175,8 @@ func TestStaffPagesPlain(t *testing.T) {
 	if strings.Contains(pageText(jobsPage), "ms") || regexp.MustCompile(`用时 [\d.]+s`).MatchString(jobsPage) {
 		t.Errorf("a duration in Go's units on the jobs page")
 	}
+	_, flagPage, _ := aud.do("GET", fmt.Sprintf("/staff/flags/%d", e.flag), nil)
+	mustContain(t, "flag history", pageText(flagPage), "发现（系统（自动））", "签收（t_mon）：开始核实")
 	_, ledgerPage, _ := aud.do("GET", "/staff/ledger", nil)
 	mustContain(t, "ledger page", pageText(ledgerPage), "线索处理", "t_mon", "系统（自动）")
 	pay := e.pending.Seq

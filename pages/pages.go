@@ -117,6 +117,8 @@ type FlagData struct {
 	// Action, Note: what was chosen and typed in the review form, kept
 	// after a refusal.
 	Action, Note string
+	// Actors names who took each step (user id → username).
+	Actors map[string]string
 }
 
 // SeverityText is a severity in plain words.

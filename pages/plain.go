@@ -38,7 +38,7 @@ func ActorText(names map[string]string, id string) string {
 	return id
 }
 
-// DurationText is a duration rounded for people: "0.3 秒", "1.1 秒",
+// DurationText is a duration rounded for people: "0.1 秒以内", "0.3 秒", "1.1 秒",
 // "12 秒", "2 分 5 秒", "1 小时 3 分".
 func DurationText(d time.Duration) string {
 	if d < 0 {
@@ -46,7 +46,7 @@ func DurationText(d time.Duration) string {
 	}
 	switch {
 	case d < 50*time.Millisecond:
-		return "不到 0.1 秒"
+		return "0.1 秒以内"
 	case d < 10*time.Second:
 		s := strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', 1, 64)
 		return strings.TrimSuffix(s, ".0") + " 秒"
@@ -314,7 +314,7 @@ var summaryFields = []struct {
 	{"rule", "规则", false}, {"action", "处理方式", false}, {"from", "原状态", false}, {"to", "新状态", false},
 	{"status", "状态", false}, {"outcome", "办理结果", false}, {"username", "用户名", false}, {"role", "角色", false},
 	{"id", "账号", false}, {"entry", "涉及的账本序号", false}, {"reason", "原因", false}, {"note", "说明", false},
-	{"text", "内容", false}, {"filename", "文件名", false},
+	{"text", "内容", false}, {"filename", "文件名", false}, {"alias", "简称", false}, {"level", "级别", false},
 }
 
 // rfc3339 is a time as the log stores it.
@@ -382,6 +382,8 @@ func summaryString(key, s string, actors map[string]string, loc *time.Location) 
 	switch {
 	case actorID.MatchString(s) || key == "id" && s == "system":
 		return ActorText(actors, s)
+	case key == "id":
+		return "" // an object's number: in the raw text
 	case rfc3339.MatchString(s):
 		return When(s, loc)
 	case ledger.KnownEntryType(s):
@@ -397,6 +399,17 @@ func summaryString(key, s string, actors map[string]string, loc *time.Location) 
 			return t
 		}
 		return ledger.PaymentStatusText(s)
+	case "period":
+		switch s {
+		case "once":
+			return "一次性"
+		case "year":
+			return "按年"
+		case "quarter":
+			return "按季度"
+		case "month":
+			return "按月"
+		}
 	case "outcome":
 		switch s {
 		case "upheld":

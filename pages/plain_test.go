@@ -70,7 +70,7 @@ func TestScheduleText(t *testing.T) {
 
 func TestDurationText(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		10 * time.Millisecond:            "不到 0.1 秒",
+		10 * time.Millisecond:            "0.1 秒以内",
 		340 * time.Millisecond:           "0.3 秒",
 		1123456789 * time.Nanosecond:     "1.1 秒",
 		2 * time.Second:                  "2 秒",

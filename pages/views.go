@@ -92,6 +92,8 @@ func JobText(n string) string {
 		return "超期移交"
 	case "loans":
 		return "贷款到期提醒"
+	case "cosign":
+		return "见证人联署"
 	}
 	return n
 }
@@ -131,6 +133,42 @@ func CountText(k string) string {
 		return "与其他乡镇同一对象同期发放的支付"
 	case "entries":
 		return "记录"
+	case "logs":
+		return "乡镇账本"
+	case "checkpoints":
+		return "检查点"
+	case "bad_logs":
+		return "未通过核验的账本"
+	case "signed":
+		return "新签署的检查点"
+	case "flags_escalated":
+		return "移交纪委的线索"
+	case "complaints_escalated":
+		return "移交纪委的投诉"
+	case "loans":
+		return "到期提醒的贷款"
+	case "drafted":
+		return "生成的公告草稿"
+	case "published":
+		return "自动发布的公告"
+	case "left_as_draft":
+		return "留待人工发布的草稿"
+	case "refused":
+		return "未能生成的公告"
+	case "ended":
+		return "公示期满的公告"
+	case "effective":
+		return "生效的支付"
+	case "held":
+		return "因异议暂缓的支付"
+	case "projects":
+		return "公示期满入库的项目"
+	case "early_withdrawals":
+		return "公示期内撤回的公告"
+	case "witnessed":
+		return "见证人已联署的账本"
+	case "short":
+		return "见证人联署不足的账本"
 	}
 	return k
 }
