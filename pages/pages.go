@@ -30,7 +30,7 @@ func New(loc *time.Location) (*Pages, error) {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(loc).Format("2006-01-02 15:04:05")
+			return t.In(loc).Format("2006-01-02 15:04")
 		},
 		"village": func(m map[string]string, code string) string {
 			if n, ok := m[code]; ok {
