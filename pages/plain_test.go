@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sunshine-ledger/sunshine/jobs"
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
@@ -114,5 +115,16 @@ func TestEntrySummary(t *testing.T) {
 	}
 	if ActorText(nil, "430181117-u4418") != "其他账号" || ActorText(nil, "system") != "系统（自动）" {
 		t.Error("actors without a name")
+	}
+}
+
+// TestScheduleTextDefaults: every job's configured schedule reads in
+// words, never as the cron spec.
+func TestScheduleTextDefaults(t *testing.T) {
+	for _, spec := range []string{jobs.ScheduleVerify, jobs.ScheduleCheckpoint, jobs.ScheduleEscalate, jobs.ScheduleScan,
+		jobs.ScheduleLoans, jobs.ScheduleNotices, jobs.SchedulePublicity, jobs.ScheduleCosign} {
+		if got := ScheduleText(spec); strings.Contains(got, "自定义") || strings.Contains(got, "*") {
+			t.Errorf("%q: %q", spec, got)
+		}
 	}
 }
