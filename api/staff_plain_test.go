@@ -240,6 +240,23 @@ func TestStaffFormsKeepInput(t *testing.T) {
 	if strings.Contains(newUser, `value="`+village1+`" checked>`) {
 		t.Fatal("a village not ticked is ticked")
 	}
+
+	// A monitor's change refused (no village left): that account's form
+	// opens with the choices made (disabled ticked, 田坪村 not).
+	monID := e.users["monitor"].ID
+	st, body, _ = admin.do("POST", "/staff/users/"+monID, url.Values{"csrf": {admin.csrf()}, "disabled": {"true"}})
+	mustStatus(t, "a monitor without villages", st, http.StatusUnprocessableEntity, body)
+	i := strings.Index(body, `action="/staff/users/`+monID+`"`)
+	if i < 0 {
+		t.Fatal("no form of the monitor")
+	}
+	form := body[i:]
+	form = form[:strings.Index(form, "</form>")]
+	mustContain(t, "refused change", body[strings.LastIndex(body[:i], "<details"):i], "open")
+	mustContain(t, "refused change", form, `name="disabled" value="true" checked>`)
+	if strings.Contains(form, `value="`+village1+`" checked>`) {
+		t.Fatal("the refused form shows the stored villages, not the choice made")
+	}
 }
 
 // TestPlainProblemsCatches: the checks of TestStaffPagesPlain find what
