@@ -225,6 +225,17 @@ func TestStaffFormsKeepInput(t *testing.T) {
 	st, body, _ = fin.do("POST", fmt.Sprintf("/staff/complaints/%d/resolve", cm.ID), url.Values{"csrf": {fin.csrf()}, "outcome": {"rejected"}, "note": {long}})
 	mustStatus(t, "resolve with a long note", st, http.StatusUnprocessableEntity, body)
 	mustContain(t, "refused resolution", body, `<option value="rejected" selected>`, ">"+long+"</textarea>")
+	st, body, _ = fin.do("POST", fmt.Sprintf("/staff/complaints/%d/reply", cm.ID), url.Values{"csrf": {fin.csrf()}, "text": {long}})
+	mustStatus(t, "reply too long", st, http.StatusUnprocessableEntity, body)
+	mustContain(t, "refused reply", body, `name="text">`+long+"</textarea>")
+
+	// A reversal refused (the town's registration is no money entry): the
+	// reason typed is kept.
+	st, body, _ = fin.do("POST", "/staff/entries/0/reversal", url.Values{"csrf": {fin.csrf()}, "reason": {"误录，予以冲正"}})
+	if st < 400 || st >= 500 {
+		t.Fatalf("reversal of the town's registration: %d", st)
+	}
+	mustContain(t, "refused reversal", body, `name="reason">误录，予以冲正</textarea>`)
 
 	// A new user refused (password too short): username, role and villages kept.
 	admin := &pageSession{e: e}
