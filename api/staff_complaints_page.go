@@ -98,7 +98,8 @@ func (s *Server) complaintAction(c *gin.Context, done string, fn func(ctx contex
 	if err := fn(c.Request.Context(), lg, v.ID); err != nil {
 		s.staffRender(c, statusOf(err), "complaint", "投诉 "+v.Receipt, pageError(pages.Page{
 			Data: pages.ComplaintData{ComplaintView: v, CanHandle: true, SeesContact: slices.Contains(contactReaders, user(c).Role),
-				VillageNames: s.villageNames(c, lg)}}, err))
+				VillageNames: s.villageNames(c, lg), Values: map[string]string{"text": c.PostForm("text"), "outcome": c.PostForm("outcome"),
+					"note": c.PostForm("note")}}}, err))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/complaints/%d?%s", v.ID, doneQuery(done)))

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,7 +50,7 @@ func (s *Server) staffRunJob(c *gin.Context) {
 			parts = append(parts, fmt.Sprintf("%s %d", pages.CountText(k), v))
 		}
 		slices.Sort(parts)
-		return fmt.Sprintf("运行结果：%s，用时 %s。%s", pages.OutcomeText(r.Outcome), r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), strings.Join(parts, "，")), nil
+		return fmt.Sprintf("运行结果：%s，用时 %s。%s", pages.OutcomeText(r.Outcome), pages.DurationText(r.FinishedAt.Sub(r.StartedAt)), strings.Join(parts, "，")), nil
 	})
 	t.mu.Lock()
 	t.next, t.nextText = "/staff/jobs", "返回定时任务"

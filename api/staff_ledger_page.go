@@ -46,7 +46,7 @@ func (s *Server) staffLedger(c *gin.Context) {
 		}
 	}
 	slices.Reverse(es)
-	d := pages.LedgerData{Size: size, Checkpoint: string(cp.Note), CheckpointSize: cp.Size, Entries: es, Older: -1, Newer: -1}
+	d := pages.LedgerData{Size: size, Checkpoint: string(cp.Note), CheckpointSize: cp.Size, Entries: es, Older: -1, Newer: -1, Actors: s.actorNames(c, lg)}
 	if cps, err := s.store.Checkpoints(ctx, lg.ID); err == nil {
 		slices.Reverse(cps)
 		d.Checkpoints = cps[:min(len(cps), 20)]
@@ -107,7 +107,7 @@ func (s *Server) staffEntry(c *gin.Context) {
 		return
 	}
 	s.staffRender(c, http.StatusOK, "entry", fmt.Sprintf("账本记录 %d", seq), pages.Page{Note: doneNote(c),
-		Data: pages.EntryData{Entry: es[0], CanReverse: slices.Contains(writers, user(c).Role)}})
+		Data: pages.EntryData{Entry: es[0], CanReverse: slices.Contains(writers, user(c).Role), Actors: s.actorNames(c, lg)}})
 }
 
 // POST /staff/entries/:seq/reversal (reason).
@@ -121,15 +121,32 @@ func (s *Server) staffReverse(c *gin.Context) {
 		s.staffFail(c, ledger.ErrNotFound)
 		return
 	}
-	rs, err := s.svc.Reverse(c.Request.Context(), lg, user(c).ID, seq, strings.TrimSpace(c.PostForm("reason")), nil)
+	reason := c.PostForm("reason")
+	rs, err := s.svc.Reverse(c.Request.Context(), lg, user(c).ID, seq, strings.TrimSpace(reason), nil)
 	if err != nil {
 		es, _ := s.store.Entries(c.Request.Context(), lg.ID, seq, 1)
 		if len(es) == 1 && es[0].Seq == seq {
-			s.staffRender(c, statusOf(err), "entry", fmt.Sprintf("账本记录 %d", seq), pageError(pages.Page{Data: pages.EntryData{Entry: es[0], CanReverse: true}}, err))
+			s.staffRender(c, statusOf(err), "entry", fmt.Sprintf("账本记录 %d", seq), pageError(pages.Page{Data: pages.EntryData{Entry: es[0], CanReverse: true,
+				Actors: s.actorNames(c, lg), Reason: reason}}, err))
 			return
 		}
 		s.staffFail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/entries/%d?%s", rs, doneQuery("reversed", strconv.FormatInt(seq, 10), strconv.FormatInt(rs, 10))))
+}
+
+// actorNames maps the user ids of the town's accounts to their usernames,
+// for the pages that show who wrote an entry (an empty map when the
+// accounts cannot be read: the page then says 其他账号, never the id).
+func (s *Server) actorNames(c *gin.Context, lg ledger.Log) map[string]string {
+	m := map[string]string{}
+	us, err := s.auth.Accounts.Users(c.Request.Context(), lg.ID)
+	if err != nil {
+		return m
+	}
+	for _, u := range us {
+		m[u.ID] = u.Username
+	}
+	return m
 }

@@ -193,6 +193,7 @@ func (s *Server) staffWithdraw(c *gin.Context) {
 			s.staffFail(c, err)
 			return
 		}
+		d.Reason = c.PostForm("reason")
 		s.staffRender(c, statusOf(err), "notice", d.Notice.Title, pageError(pages.Page{Data: d}, err))
 		return
 	}

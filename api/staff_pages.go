@@ -372,6 +372,7 @@ func (s *Server) flagData(c *gin.Context, f ledger.Flag) pages.FlagData {
 	if f.Village != "" {
 		d.VillageName = s.villageNames(c, lg)[f.Village]
 	}
+	d.Actors = s.actorNames(c, lg)
 	var ps []ledger.Payment
 	for i, v := range f.Evidence.Vouchers {
 		if i == 20 {
@@ -424,7 +425,9 @@ func (s *Server) staffReview(c *gin.Context) {
 	action := c.PostForm("action")
 	got, err := s.svc.ReviewFlag(c.Request.Context(), lg, u, f.ID, action, c.PostForm("note"), nil)
 	if err != nil {
-		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: s.flagData(c, f)})
+		d := s.flagData(c, f)
+		d.Action, d.Note = action, c.PostForm("note")
+		s.staffRender(c, statusOf(err), "flag", "线索", pages.Page{Error: problemDetail(err), Data: d})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/flags?status=open&"+doneQuery("flag_"+action, got.Rule))

@@ -64,6 +64,7 @@ func (s *Server) staffCreateUser(c *gin.Context) {
 			return
 		}
 		d.Values["username"], d.Values["role"] = nu.Username, nu.Role
+		d.Chosen = nu.Villages
 		s.staffRender(c, statusOf(err), "users", "用户与监督员", pageError(pages.Page{Data: d}, err))
 		return
 	}
@@ -95,13 +96,15 @@ func (s *Server) staffUpdateUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	u, err := s.auth.UpdateAccess(c.Request.Context(), lg, user(c).ID, c.Param("id"), c.PostFormArray("villages"), c.PostForm("disabled") == "true", s.villageExists(c, lg))
+	villages, disabled := c.PostFormArray("villages"), c.PostForm("disabled") == "true"
+	u, err := s.auth.UpdateAccess(c.Request.Context(), lg, user(c).ID, c.Param("id"), villages, disabled, s.villageExists(c, lg))
 	if err != nil {
 		d, derr := s.usersData(c, lg)
 		if derr != nil {
 			s.staffFail(c, err)
 			return
 		}
+		d.Edit = &pages.UserEdit{ID: c.Param("id"), Villages: villages, Disabled: disabled}
 		s.staffRender(c, statusOf(err), "users", "用户与监督员", pageError(pages.Page{Data: d}, err))
 		return
 	}

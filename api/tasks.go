@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/sunshine-ledger/sunshine/pages"
 )
 
 // Long operations started from a staff page (an import of 10,000 rows, a
@@ -56,7 +58,7 @@ func (t *task) view(now time.Time) TaskView {
 	if t.done {
 		end = t.ended
 	}
-	v := TaskView{ID: t.ID, Title: t.Title, Step: t.step, Elapsed: end.Sub(t.Started).Round(time.Second).String(), Done: t.done,
+	v := TaskView{ID: t.ID, Title: t.Title, Step: t.step, Elapsed: pages.DurationText(end.Sub(t.Started)), Done: t.done,
 		Result: t.result, Next: t.next, NextText: t.nextText}
 	if t.err != nil {
 		v.Failed = true

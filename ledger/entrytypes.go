@@ -1,5 +1,7 @@
 package ledger
 
+import "slices"
+
 // The entry types the service writes: every type any version of it has
 // written, so that a log replays (Rebuild, verify --deep) whatever version
 // wrote it. A type not listed here is refused by apply: a new type is
@@ -75,3 +77,14 @@ var entryTypes = setOf(
 
 // KnownEntryType reports whether the service writes entries of type t.
 func KnownEntryType(t string) bool { return entryTypes[t] }
+
+// EntryTypes returns every type of the table, sorted (for the pages'
+// labels and their tests).
+func EntryTypes() []string {
+	out := make([]string, 0, len(entryTypes))
+	for t := range entryTypes {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -30,7 +30,7 @@ func New(loc *time.Location) (*Pages, error) {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(loc).Format("2006-01-02 15:04:05")
+			return t.In(loc).Format("2006-01-02 15:04")
 		},
 		"village": func(m map[string]string, code string) string {
 			if n, ok := m[code]; ok {
@@ -38,9 +38,12 @@ func New(loc *time.Location) (*Pages, error) {
 			}
 			return code
 		},
-		"field": func(m map[string]string, k string) string { return m[k] },
-		"list":  func(v ...string) []string { return v },
-		"neg":   func(n int) int { return -n },
+		"field":     func(m map[string]string, k string) string { return m[k] },
+		"entrytype": EntryTypeText, "actor": ActorText, "schedule": ScheduleText, "joberror": JobErrorText,
+		"took":    func(from, to time.Time) string { return DurationText(to.Sub(from)) },
+		"summary": func(body []byte, actors map[string]string) []SummaryField { return EntrySummary(body, actors, loc) },
+		"list":    func(v ...string) []string { return v },
+		"neg":     func(n int) int { return -n },
 		"add": func(v ...int) int {
 			n := 0
 			for _, x := range v {
@@ -125,6 +128,11 @@ type FlagData struct {
 	Entries, Payments bool
 	// Context is what a monitor needs beside the flag to judge it.
 	Context FlagContext
+	// Action, Note: what was chosen and typed in the review form, kept
+	// after a refusal.
+	Action, Note string
+	// Actors names who took each step (user id → username).
+	Actors map[string]string
 }
 
 // SeverityText is a severity in plain words.

@@ -97,6 +97,8 @@ func JobText(n string) string {
 		return "超期移交"
 	case "loans":
 		return "贷款到期提醒"
+	case "cosign":
+		return "见证人联署"
 	}
 	return n
 }
@@ -136,6 +138,42 @@ func CountText(k string) string {
 		return "与其他乡镇同一对象同期发放的支付"
 	case "entries":
 		return "记录"
+	case "logs":
+		return "乡镇账本"
+	case "checkpoints":
+		return "检查点"
+	case "bad_logs":
+		return "未通过核验的账本"
+	case "signed":
+		return "新签署的检查点"
+	case "flags_escalated":
+		return "移交纪委的线索"
+	case "complaints_escalated":
+		return "移交纪委的投诉"
+	case "loans":
+		return "到期提醒的贷款"
+	case "drafted":
+		return "生成的公告草稿"
+	case "published":
+		return "自动发布的公告"
+	case "left_as_draft":
+		return "留待人工发布的草稿"
+	case "refused":
+		return "未能生成的公告"
+	case "ended":
+		return "公示期满的公告"
+	case "effective":
+		return "生效的支付"
+	case "held":
+		return "因异议暂缓的支付"
+	case "projects":
+		return "公示期满入库的项目"
+	case "early_withdrawals":
+		return "公示期内撤回的公告"
+	case "witnessed":
+		return "见证人已联署的账本"
+	case "short":
+		return "见证人联署不足的账本"
 	}
 	return k
 }
@@ -223,12 +261,16 @@ type LedgerData struct {
 	Entries        []ledger.StoredEntry
 	Checkpoints    []ledger.Checkpoint // the latest 20 signed, newest first
 	Older, Newer   int64               // the "before" of the neighbouring pages, -1 for none
+	Actors         map[string]string   // user id → username
 }
 
 // EntryData is one entry.
 type EntryData struct {
 	Entry      ledger.StoredEntry
 	CanReverse bool
+	Actors     map[string]string // user id → username
+	// Reason is what was typed in the reversal form, after a refusal.
+	Reason string
 }
 
 // NoticesData is the notices page.
@@ -252,6 +294,8 @@ type NoticeData struct {
 	Shown      int // rows shown when cut (0: all)
 	CanPublish bool
 	Objections []ComplaintView
+	// Reason is what was typed in the withdrawal form, after a refusal.
+	Reason string
 }
 
 // ComplaintView is a complaint with its status in words and, for those
@@ -278,6 +322,9 @@ type ComplaintData struct {
 	// "匿名" for a complainant who left one.
 	SeesContact  bool
 	VillageNames map[string]string
+	// Values are what was typed in the reply or resolve form, after a
+	// refusal (text; outcome, note).
+	Values map[string]string
 }
 
 // UsersData is the users page.
@@ -288,6 +335,19 @@ type UsersData struct {
 	VillageNames map[string]string
 	Values       map[string]string
 	Slowed       map[string]bool // users whose logins are slowed after wrong passwords, by id
+	// Chosen are the villages ticked in the new user's form, after a
+	// refusal.
+	Chosen []string
+	// Edit is the account whose form was refused, with what was chosen in
+	// it (its form opens with those choices instead of the stored ones).
+	Edit *UserEdit
+}
+
+// UserEdit is a refused change of one account's villages or state.
+type UserEdit struct {
+	ID       string
+	Villages []string
+	Disabled bool
 }
 
 // JobView is a job with its last runs.
@@ -332,4 +392,66 @@ func EntryText(b []byte) string {
 		return string(r[:4000]) + "…"
 	}
 	return s
+}
+
+// entryTypeLabels names every entry type of the ledger in plain words
+// (TestEntryTypeLabels fails when a type of ledger.EntryTypes lacks one).
+var entryTypeLabels = map[string]string{
+	ledger.TypeTownRegistered:             "乡镇登记",
+	ledger.TypeTownUpdated:                "乡镇信息变更",
+	ledger.TypeVillageRegistered:          "村登记",
+	ledger.TypeVillageGroupsAdded:         "增设村民小组",
+	ledger.TypeVillageContactsSet:         "村联系人设置",
+	ledger.TypeSourceAliasSet:             "资金来源简称设置",
+	ledger.TypeItemDefined:                "补贴项目设立",
+	ledger.TypeItemChanged:                "补贴项目变更",
+	ledger.TypeOrganisationRegistered:     "单位登记",
+	ledger.TypeOrganisationPeopleRecorded: "单位人员登记",
+	ledger.TypeHouseholdRegistered:        "农户登记",
+	ledger.TypeHouseholdUpdated:           "农户信息变更",
+	ledger.TypePersonRegistered:           "人员登记",
+	ledger.TypePersonUpdated:              "人员信息变更",
+	ledger.TypePersonBoardPrinted:         "打印张贴版",
+	ledger.TypeRegisterMarked:             "名册标注",
+	ledger.TypeFundRecorded:               "资金到账",
+	ledger.TypeProjectRegistered:          "项目登记",
+	ledger.TypeProjectTransitioned:        "项目阶段变更",
+	ledger.TypeProjectContractRecorded:    "项目合同登记",
+	ledger.TypeProjectAssetRecorded:       "项目资产登记",
+	ledger.TypeAllocationRecorded:         "资金拨付",
+	ledger.TypePaymentRecorded:            "支付录入",
+	ledger.TypePaymentApproved:            "支付审批通过",
+	ledger.TypePaymentRejected:            "支付审批退回",
+	ledger.TypePaymentEffective:           "支付生效",
+	ledger.TypePaymentHeld:                "支付暂缓",
+	ledger.TypeReversalRecorded:           "冲正",
+	ledger.TypeLoanGranted:                "贷款发放",
+	ledger.TypeRepaymentRecorded:          "还款登记",
+	ledger.TypeBankReturnRecorded:         "银行回单登记",
+	ledger.TypeImportBatchCommitted:       "批量导入",
+	ledger.TypeNoticeDrafted:              "公告草稿生成",
+	ledger.TypeNoticePublished:            "公告发布",
+	ledger.TypeNoticeWithdrawn:            "公告撤回",
+	ledger.TypeNoticeEnded:                "公示期结束",
+	ledger.TypeFlagRaised:                 "发现线索",
+	ledger.TypeFlagUpdated:                "线索新证据",
+	ledger.TypeFlagReviewed:               "线索处理",
+	ledger.TypeComplaintFiled:             "受理投诉",
+	ledger.TypeComplaintReplied:           "答复投诉",
+	ledger.TypeComplaintResolved:          "投诉办结",
+	ledger.TypeComplaintEscalated:         "投诉移交纪委",
+	ledger.TypeUserCreated:                "新建用户",
+	ledger.TypeUserUpdated:                "用户变更",
+	ledger.TypeUserPasswordChanged:        "用户修改密码",
+	ledger.TypeUserPasswordReset:          "重置密码",
+	ledger.TypeUserUnlocked:               "解除账号锁定",
+}
+
+// EntryTypeText is an entry type in plain words ("其他记录" for a type
+// the table lacks: never the internal name).
+func EntryTypeText(t string) string {
+	if l, ok := entryTypeLabels[t]; ok {
+		return l
+	}
+	return "其他记录"
 }
