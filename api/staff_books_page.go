@@ -180,6 +180,12 @@ func (s *Server) staffPayments(c *gin.Context) {
 	if !ok {
 		return
 	}
+	s.paymentsPage(c, lg, http.StatusOK, nil, nil)
+}
+
+// paymentsPage renders the payments list of the request's filters; after a
+// refused decision, with its error and the notes typed (by payment id).
+func (s *Server) paymentsPage(c *gin.Context, lg ledger.Log, status int, refused error, notes map[int64]string) {
 	ctx := c.Request.Context()
 	q, err := s.parsePaymentQuery(c, lg)
 	if err != nil {
@@ -223,7 +229,53 @@ func (s *Server) staffPayments(c *gin.Context) {
 		d.Statuses = append(d.Statuses, pages.Option{Value: st, Label: ledger.PaymentStatusText(st)})
 	}
 	d.Villages, d.Funds, d.Items = s.paymentChoices(c, lg)
-	s.staffRender(c, http.StatusOK, "payments", "支付", pages.Page{Note: doneNote(c), Data: d})
+	if d.CanApprove {
+		s.decideInfo(c, lg, d.Payments)
+		d.Notes = notes
+	}
+	p := pages.Page{Note: doneNote(c), Data: d}
+	if refused != nil {
+		p = pageError(p, refused)
+	}
+	s.staffRender(c, status, "payments", "支付", p)
+}
+
+// decideInfo adds to each payment waiting for approval what its approver
+// needs to decide: the fund, the project with its budget left, the maker,
+// and the payee's other payments of the year.
+func (s *Server) decideInfo(c *gin.Context, lg ledger.Log, ps []pages.PaymentView) {
+	ctx := c.Request.Context()
+	funds := map[int64]ledger.FundLine{}
+	if fs, err := s.svc.Funds(ctx, lg); err == nil {
+		for _, f := range fs {
+			funds[f.ID] = f
+		}
+	}
+	reports := map[string]ledger.ProjectReport{}
+	makers := s.actorNames(c, lg)
+	for i := range ps {
+		p := &ps[i]
+		if p.Status != ledger.StatusPendingApproval {
+			continue
+		}
+		info := &pages.DecideInfo{FundDoc: funds[p.Fund].DocNo, FundName: funds[p.Fund].Name, FundUnspent: funds[p.Fund].Unspent,
+			Maker: pages.ActorText(makers, p.Maker)}
+		r, ok := reports[p.ProjectCode]
+		if !ok {
+			r, _ = s.svc.ProjectReport(ctx, lg, p.ProjectCode)
+			reports[p.ProjectCode] = r
+		}
+		info.ProjectName, info.Budget, info.ProjectPaid, info.BudgetLeft = r.Name, r.Budget, r.Paid, r.Budget-r.Paid
+		if others, err := s.svc.Payments(ctx, lg, ledger.PaymentFilter{Payee: p.Payment.Payee, Year: p.PaidOn.Year}); err == nil {
+			for _, o := range others {
+				if o.ID != p.ID && o.Status != ledger.StatusRejected && o.Status != ledger.StatusReversed {
+					info.PayeeYearCount++
+					info.PayeeYearSum += o.Amount
+				}
+			}
+		}
+		p.Decide = info
+	}
 }
 
 // paymentChoices are the payments list's filter choices: villages, funds
@@ -350,7 +402,8 @@ func (s *Server) staffApprove(c *gin.Context) {
 	}
 	decision := c.PostForm("decision")
 	if decision != "approve" && decision != "reject" {
-		s.staffFail(c, &ledger.Error{Code: ledger.CodeValidationFailed, Detail: "请选择同意或不同意"})
+		s.paymentsPage(c, lg, http.StatusUnprocessableEntity, &ledger.Error{Code: ledger.CodeValidationFailed, Detail: "请选择同意或不同意"},
+			map[int64]string{id: c.PostForm("note")})
 		return
 	}
 	if !s.approvalAllowed(c, lg, id, func(err error) { s.staffFail(c, err) }) {
@@ -358,7 +411,8 @@ func (s *Server) staffApprove(c *gin.Context) {
 	}
 	p, err := s.svc.DecidePayment(c.Request.Context(), lg, user(c).ID, id, decision == "approve", strings.TrimSpace(c.PostForm("note")), nil)
 	if err != nil {
-		s.staffFail(c, err)
+		// the list again, with the reason and the note as typed
+		s.paymentsPage(c, lg, statusOf(err), err, map[int64]string{id: c.PostForm("note")})
 		return
 	}
 	word := map[string]string{"approve": "payment_approved", "reject": "payment_rejected"}[decision]

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -252,4 +253,32 @@ func TestStaffFlagsFiltered(t *testing.T) {
 	}
 	total, walked = walk(mon, "/staff/flags?status=open")
 	want("monitor", total, walked, 36)
+}
+
+// TestApproverCard: the approver's card of a payment waiting for approval
+// shows the fund with its balance, the project with its budget left, the
+// maker, the invoice and contract numbers, and the payee's other payments
+// of the year; a refused decision shows the reason and keeps the note
+// typed.
+func TestApproverCard(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp1"], Amount: lt.Y("300"), PaidOn: lt.D("2026-02-01")})
+	apr := &pageSession{e: e}
+	apr.login("t_appr")
+	st, body, _ := apr.do("GET", "/staff/payments", nil)
+	mustStatus(t, "approver", st, 200, body)
+	mustContain(t, "approver's card", body, envFundDoc, "剩余 ", "录入人</dt><dd>t_fin1</dd>", "收款人本年其他支付</dt><dd>1 笔，共 300.00 元</dd>", "无发票号")
+	// no decision chosen: refused, the note kept on the card
+	st, body, _ = apr.do("POST", fmt.Sprintf("/staff/payments/%d/approval", e.pending.ID), url.Values{"csrf": {apr.csrf()}, "note": {"金额与合同不符"}})
+	mustStatus(t, "no decision", st, http.StatusUnprocessableEntity, body)
+	mustContain(t, "no decision", body, "请选择同意或不同意", fmt.Sprintf(`id="note-%d" name="note" value="金额与合同不符"`, e.pending.ID))
+	// decided elsewhere meanwhile: the second decision is refused
+	if _, err := e.svc.DecidePayment(t.Context(), e.lg, e.users["approver"].ID, e.pending.ID, true, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	st, body, _ = apr.do("POST", fmt.Sprintf("/staff/payments/%d/approval", e.pending.ID), url.Values{"csrf": {apr.csrf()}, "decision": {"reject"}, "note": {"金额与合同不符"}})
+	if st < 400 {
+		t.Fatalf("a second decision: %d", st)
+	}
+	mustContain(t, "refused decision", body, `role="alert"`, "该笔支付不在待审核状态", "<h1>待审批支付</h1>")
 }

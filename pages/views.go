@@ -217,6 +217,21 @@ type PaymentView struct {
 	// BankState is what the bank's return file says of it (到账, 退回,
 	// 失败, 未见银行回单); "" where the bank does not pay it.
 	BankState string
+	// Decide is what an approver needs to decide (payments waiting for
+	// approval on the approver's page).
+	Decide *DecideInfo
+}
+
+// DecideInfo is what an approver reads before deciding on a payment.
+type DecideInfo struct {
+	FundDoc, FundName   string
+	FundUnspent         ledger.Fen
+	ProjectName         string
+	Budget, ProjectPaid ledger.Fen
+	BudgetLeft          ledger.Fen // budget − paid (before this payment)
+	Maker               string
+	PayeeYearCount      int // the payee's other payments of the year
+	PayeeYearSum        ledger.Fen
 }
 
 // PaymentsData is the payments page.
@@ -226,6 +241,7 @@ type PaymentsData struct {
 	Statuses   []Option
 	Payments   []PaymentView
 	CanApprove bool
+	Notes      map[int64]string // an approval note typed before a refusal, by payment
 	// The filters and their choices.
 	Village, Fund, Item, Year string
 	Villages, Funds, Items    []Option
