@@ -294,8 +294,13 @@ func (s *Server) monitorNoticesPage(c *gin.Context) {
 		return
 	}
 	ns = slices.DeleteFunc(ns, func(n ledger.Notice) bool { return !noticeVisible(user(c), n) })
-	slices.Reverse(ns)
-	d := pages.NoticesData{Status: status, Notices: ns, VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
+	vs, _ := s.svc.Villages(c.Request.Context(), lg)
+	vs = slices.DeleteFunc(vs, func(v ledger.Village) bool { return !watches(user(c), v.Code) })
+	d := pages.NoticesData{Status: status, Types: ledger.NoticeTypes, Villages: vs, VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
+	if err := s.noticeList(c, ns, &d); err != nil {
+		s.staffFail(c, err)
+		return
+	}
 	s.staffRender(c, http.StatusOK, "notices", "公告公示", pages.Page{Data: d})
 }
 

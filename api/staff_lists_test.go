@@ -282,3 +282,54 @@ func TestApproverCard(t *testing.T) {
 	}
 	mustContain(t, "refused decision", body, `role="alert"`, "该笔支付不在待审核状态", "<h1>待审批支付</h1>")
 }
+
+var noticeRowRe = regexp.MustCompile(`<a href="/staff/notices/(\d+)">`)
+
+// TestStaffNoticesPaged: the staff notice list puts the draft form above
+// the list, folded; lists newest first, 50 a page with the count, and
+// filters by type, village and a search of the title.
+func TestStaffNoticesPaged(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	var last int64
+	for i := range 56 {
+		in := ledger.NoticeDraftInput{Type: "季度资金使用情况", Period: "2026-Q1", Title: fmt.Sprintf("2026年第一季度资金使用情况（第%d稿）", i+1)}
+		if i%4 == 0 {
+			in = ledger.NoticeDraftInput{Type: ledger.NoticeRecipients, Village: village1, Period: "2026-03", Title: fmt.Sprintf("田坪村补助对象公示（第%d稿）", i+1)}
+		}
+		n, err := e.svc.DraftNotice(t.Context(), e.lg, e.users["finance"].ID, in, nil)
+		if err != nil {
+			t.Fatalf("draft %d: %v", i, err)
+		}
+		last = n.ID
+	}
+	fin := &pageSession{e: e}
+	fin.login("t_fin1")
+	st, body, _ := fin.do("GET", "/staff/notices", nil)
+	mustStatus(t, "notices", st, 200, body)
+	if strings.Index(body, `id="newdraft"`) > strings.Index(body, `id="notices"`) || strings.Contains(body, `id="newdraft" open`) {
+		t.Fatal("the draft form is not folded above the list")
+	}
+	mustContain(t, "notices", body, "共 56 条，新的在前，本页第 1–50 条")
+	rows := noticeRowRe.FindAllStringSubmatch(body, -1)
+	if len(rows) != 50 || rows[0][1] != strconv.FormatInt(last, 10) {
+		t.Fatalf("first page: %d rows, first %v, want %d", len(rows), rows[0], last)
+	}
+	next := nextLinkRe.FindStringSubmatch(body)
+	if next == nil {
+		t.Fatal("no next page")
+	}
+	_, body, _ = fin.do("GET", strings.ReplaceAll(next[1], "&amp;", "&"), nil)
+	if n := len(noticeRowRe.FindAllStringSubmatch(body, -1)); n != 6 {
+		t.Fatalf("second page: %d rows", n)
+	}
+	_, body, _ = fin.do("GET", "/staff/notices?village="+village1, nil)
+	mustContain(t, "village", body, "共 14 条")
+	_, body, _ = fin.do("GET", "/staff/notices?q="+url.QueryEscape("第7稿"), nil)
+	mustContain(t, "search", body, "共 1 条", "第7稿")
+	// a refused draft opens the form with what was typed
+	st, body, _ = fin.do("POST", "/staff/notices", url.Values{"csrf": {fin.csrf()}, "type": {"季度资金使用情况"}, "period": {"2026-Q9"}})
+	if st < 400 {
+		t.Fatalf("a bad period: %d", st)
+	}
+	mustContain(t, "refused draft", body, `id="newdraft" open`, `value="2026-Q9"`)
+}

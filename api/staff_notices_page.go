@@ -1,9 +1,12 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -25,11 +28,51 @@ func (s *Server) staffNotices(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
-	slices.Reverse(ns)
 	vs, _ := s.svc.Villages(ctx, lg)
-	d := pages.NoticesData{Status: status, Notices: ns, Types: ledger.NoticeTypes, Villages: vs, Fields: noticeFieldOptions(),
+	d := pages.NoticesData{Status: status, Types: ledger.NoticeTypes, Villages: vs, Fields: noticeFieldOptions(),
 		CanDraft: slices.Contains(writers, user(c).Role), VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
+	if err := s.noticeList(c, ns, &d); err != nil {
+		s.staffFail(c, err)
+		return
+	}
 	s.staffRender(c, http.StatusOK, "notices", "公告公示", pages.Page{Note: doneNote(c), Data: d})
+}
+
+// noticeList puts into d the page of notices that the request's filters select, newest first: type,
+// village, a search of title, number and code; 50 a page.
+func (s *Server) noticeList(c *gin.Context, ns []ledger.Notice, d *pages.NoticesData) error {
+	d.Type, d.Village, d.Search = c.Query("type"), c.Query("village"), strings.TrimSpace(c.Query("q"))
+	ns = slices.DeleteFunc(slices.Clone(ns), func(n ledger.Notice) bool {
+		return d.Type != "" && n.Type != d.Type || d.Village != "" && n.Village != d.Village ||
+			d.Search != "" && !strings.Contains(n.Title, d.Search) && !strings.Contains(n.Number, d.Search) && n.Code != d.Search
+	})
+	slices.SortFunc(ns, func(a, b ledger.Notice) int { return cmp.Compare(b.ID, a.ID) }) // newest first
+	page := 1
+	if p := c.Query("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【页码】无法识别，请重新选择")
+		}
+		page = n
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"status": d.Status, "type": d.Type, "village": d.Village, "q": d.Search} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	from := min((page-1)*staffPageSize, len(ns))
+	to := min(from+staffPageSize, len(ns))
+	d.Notices = ns[from:to]
+	d.Pager = pages.Pager{Total: len(ns), Order: "新的在前", From: from + 1, Shown: to - from}
+	if page > 1 {
+		d.Pager.First = "/staff/notices?" + q.Encode()
+	}
+	if to < len(ns) {
+		q.Set("page", strconv.Itoa(page+1))
+		d.Pager.Next = "/staff/notices?" + q.Encode()
+	}
+	return nil
 }
 
 func noticeFieldOptions() []pages.Option {
@@ -58,10 +101,10 @@ func (s *Server) staffDraftNotice(c *gin.Context) {
 	if err != nil {
 		ctx := c.Request.Context()
 		ns, _ := s.svc.Notices(ctx, lg, "", "", "")
-		slices.Reverse(ns)
 		vs, _ := s.svc.Villages(ctx, lg)
-		d := pages.NoticesData{Notices: ns, Types: ledger.NoticeTypes, Villages: vs, Fields: noticeFieldOptions(), CanDraft: true,
+		d := pages.NoticesData{Types: ledger.NoticeTypes, Villages: vs, Fields: noticeFieldOptions(), CanDraft: true,
 			VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
+		_ = s.noticeList(c, ns, &d)
 		for k, v := range c.Request.PostForm {
 			if k != "csrf" && len(v) > 0 {
 				d.Values[k] = v[0]

@@ -299,6 +299,9 @@ type NoticesData struct {
 	Fields       []Option
 	CanDraft     bool
 	Values       map[string]string
+	// The filters (type, village, a search) and the page.
+	Type, Village, Search string
+	Pager                 Pager
 }
 
 // NoticeData is one notice.

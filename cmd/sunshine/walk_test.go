@@ -232,6 +232,7 @@ func TestBrowserWalk(t *testing.T) {
 	// ---- finance drafts a notice, publishes it; it is on the public site ----
 	b.login("caiwu")
 	b.run(chromedp.Navigate(base + "/staff/notices"))
+	b.run(chromedp.Click(`#newdraft summary`, chromedp.ByQuery)) // the draft form opens above the list
 	b.run(chromedp.SetValue(`#type`, "季度资金使用情况", chromedp.ByQuery), chromedp.SendKeys(`#period`, "2026-Q4", chromedp.ByQuery),
 		chromedp.Click(`#draft button`, chromedp.ByQuery))
 	b.waitVisible("#publish", 30*time.Second)
