@@ -51,7 +51,7 @@ func (n *Notifier) Digest(ctx context.Context, retryOnly bool) (map[string]int64
 		subject := "阳光账本每日提醒（" + day + "）"
 		body = "您好！以下是截至 " + now.In(n.loc()).Format("2006-01-02 15:04") + " 需要您处理或知悉的事项：\n\n" + body +
 			"\n本邮件由阳光账本自动发送，只列数量；详情请登录查看。"
-		err = SendMail(ctx, *n.Cfg.SMTP, m.To, subject, body, now)
+		err = SendMail(ctx, *n.Cfg.SMTP, m.To, subject, body, time.Now()) // the Date header: the real time
 		if err = n.record(ctx, target, due, recs, err); err != nil {
 			counts["failed"]++
 			errs = append(errs, fmt.Errorf("邮件接收人 %s 的每日提醒发送失败：%w", maskMail(m.To), err))

@@ -293,7 +293,7 @@ func (n *Notifier) Webhooks(ctx context.Context) (map[string]int64, error) {
 			send = append(send, byKey[k])
 		}
 		title, text := n.render(send)
-		err = SendWebhook(ctx, n.client(), w, title, Clip(text), n.now())
+		err = SendWebhook(ctx, n.client(), w, title, Clip(text), time.Now()) // 钉钉 checks the timestamp against its clock
 		if err = n.record(ctx, "bot:"+w.Name, due, recs, err); err != nil {
 			counts["failed"]++
 			errs = append(errs, fmt.Errorf("群机器人“%s”（%s）发送失败：%w", w.Name, kindText(w.Kind), err))
