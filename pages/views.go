@@ -97,6 +97,10 @@ func JobText(n string) string {
 		return "超期移交"
 	case "loans":
 		return "贷款到期提醒"
+	case "notify":
+		return "消息提醒（群机器人）"
+	case "digest":
+		return "每日邮件提醒"
 	}
 	return n
 }
