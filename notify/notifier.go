@@ -381,9 +381,31 @@ func (n *Notifier) render(evs []event) (title, text string) {
 			lines = append(lines, fmt.Sprintf("%s有 %d 笔支付等待审批已超过 1 天（凭证号 %s%s），请登录审批：%s", head, c,
 				strings.Join(vs, "、"), more, n.link("/staff/payments?status="+ledger.StatusPendingApproval)))
 		case evJobFailed:
+			// one line a job: a job failing every run is one line, not many
+			byJob := map[string][]event{}
+			var names []string
 			for _, e := range g.evs {
-				lines = append(lines, fmt.Sprintf("【阳光账本】定时任务“%s”于 %s 运行失败，请登录查看：%s", n.jobLabel(e.Job),
-					e.At.In(n.loc()).Format("2006-01-02 15:04"), n.link("/staff/jobs")))
+				if byJob[e.Job] == nil {
+					names = append(names, e.Job)
+				}
+				byJob[e.Job] = append(byJob[e.Job], e)
+			}
+			slices.Sort(names)
+			for _, j := range names {
+				es := byJob[j]
+				last := es[0].At
+				for _, e := range es {
+					if e.At.After(last) {
+						last = e.At
+					}
+				}
+				when := "于 " + last.In(n.loc()).Format("2006-01-02 15:04") + " "
+				if len(es) > 1 {
+					when = fmt.Sprintf("%d 次（最近一次 %s）", len(es), last.In(n.loc()).Format("2006-01-02 15:04"))
+					lines = append(lines, fmt.Sprintf("【阳光账本】定时任务“%s”运行失败 %s，请登录查看：%s", n.jobLabel(j), when, n.link("/staff/jobs")))
+					continue
+				}
+				lines = append(lines, fmt.Sprintf("【阳光账本】定时任务“%s”%s运行失败，请登录查看：%s", n.jobLabel(j), when, n.link("/staff/jobs")))
 			}
 		}
 	}

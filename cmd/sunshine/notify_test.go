@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sunshine-ledger/sunshine/ledger"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	"github.com/sunshine-ledger/sunshine/notify/notifytest"
 )
 
@@ -52,5 +57,34 @@ func TestNotifySettings(t *testing.T) {
 	}
 	if code, text := runCmd(t, "run-job", "--data", data, "notify"); code == 0 {
 		t.Fatalf("notify ran without SUNSHINE_NOTIFY_FILE: %s", text)
+	}
+}
+
+// TestNotifyGrant: the app user of deploy/grants.sql keeps the
+// notifications' records (MariaDB only: SUNSHINE_TEST_MYSQL_DSN).
+func TestNotifyGrant(t *testing.T) {
+	dsn := gormstoretest.NewDSN(t, "mysql")
+	gormstoretest.OpenDSN(t, dsn)
+	app := composeAppUser(t, dsn)
+	store, err := gormstore.Open("mysql://" + app.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	n := ledger.Notification{Target: "bot:镇纪委群", Key: "flag:430181117:7", Attempts: 1, LastTry: now, Error: "对方返回 HTTP 500"}
+	if err := store.PutNotification(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	n.Attempts, n.SentAt, n.Error = 2, now, ""
+	for range 2 { // the second changes nothing: MySQL reports no row
+		if err := store.PutNotification(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := store.Notifications(ctx, "bot:镇纪委群", []string{"flag:430181117:7", "flag:430181117:8"})
+	if err != nil || len(got) != 1 || !got["flag:430181117:7"].Sent() || got["flag:430181117:7"].Attempts != 2 || !got["flag:430181117:7"].LastTry.Equal(now) {
+		t.Fatalf("%+v %v", got, err)
 	}
 }
