@@ -70,7 +70,7 @@ func (n *Notifier) client() *http.Client {
 	if n.Client != nil {
 		return n.Client
 	}
-	return &http.Client{Timeout: SendTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return noRedirects
 }
 
 func (n *Notifier) link(path string) string { return strings.TrimRight(n.PublicURL, "/") + path }

@@ -48,6 +48,10 @@ func Clip(s string) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
+// noRedirects is the default client: a bot's answer is final (a redirect
+// would carry the message elsewhere).
+var noRedirects = &http.Client{Timeout: SendTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // DingTalkSign returns the timestamp and sign query values of a 钉钉 bot
 // with 加签: base64(HMAC-SHA256(secret, timestamp + "\n" + secret)),
 // timestamp in milliseconds.
@@ -91,7 +95,7 @@ func SendWebhook(ctx context.Context, client *http.Client, w Webhook, title, tex
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	if client == nil {
-		client = http.DefaultClient
+		client = noRedirects
 	}
 	resp, err := client.Do(req)
 	if err != nil {
