@@ -29,3 +29,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.job_runs TO 'sunshine'@'%';
 GRANT SELECT ON sunshine.schema_migrations TO 'sunshine'@'%';
 -- Login gates (issue 18): counted guesses per account and address, hashed keys.
 GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.login_gates TO 'sunshine'@'%';
+-- Notifications sent to group bots and by e-mail (issue 19): which event reached which target.
+GRANT SELECT, INSERT, UPDATE, DELETE ON sunshine.notifications TO 'sunshine'@'%';

@@ -38,3 +38,29 @@ type JobStore interface {
 	// JobRuns lists the latest runs, newest first (job "" for every job).
 	JobRuns(ctx context.Context, job string, limit int) ([]JobRun, error)
 }
+
+// Notification is the record of one event sent (or being sent) to one
+// notification target: a group bot or an e-mail recipient (issue 19). Not a
+// ledger entry.
+type Notification struct {
+	Target   string    // the target's name in SUNSHINE_NOTIFY_FILE
+	Key      string    // the event, e.g. "flag:430181117:42"
+	Attempts int       // sends tried
+	LastTry  time.Time // when the latest was tried
+	SentAt   time.Time // zero while not sent
+	Error    string    // the latest failure, "" once sent
+}
+
+// Sent reports whether the event reached the target.
+func (n Notification) Sent() bool { return !n.SentAt.IsZero() }
+
+// NotifyStore keeps which events were sent to which target, so that each
+// reaches each target once, and a failed one is retried.
+type NotifyStore interface {
+	// Notifications returns the records of the given events for a target,
+	// by key (events never tried are absent).
+	Notifications(ctx context.Context, target string, keys []string) (map[string]Notification, error)
+	// PutNotification stores a record, replacing the target's record of
+	// the same event.
+	PutNotification(ctx context.Context, n Notification) error
+}

@@ -99,6 +99,10 @@ func JobText(n string) string {
 		return "贷款到期提醒"
 	case "cosign":
 		return "见证人联署"
+	case "notify":
+		return "消息提醒（群机器人）"
+	case "digest":
+		return "每日邮件提醒"
 	}
 	return n
 }

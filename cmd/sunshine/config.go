@@ -15,6 +15,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/demo"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/notify"
 )
 
 // demoMaxTowns is the most demo towns --demo-towns loads.
@@ -45,6 +46,10 @@ type Config struct {
 	DevClock          string
 	Witnesses         string // SUNSHINE_WITNESSES: <verifier key>@<base URL>[#display name], comma-separated
 	WitnessQuorum     string // SUNSHINE_WITNESS_QUORUM: how many must cosign (default: all)
+	NotifyFile        string // SUNSHINE_NOTIFY_FILE: the group bots and e-mail recipients told of what waits (issue 19)
+
+	// Notify is the content of NotifyFile (nil: notifications off).
+	Notify *notify.Config
 
 	Location *time.Location
 	badTowns string // a SUNSHINE_DEMO_TOWNS validate refuses
@@ -80,6 +85,7 @@ func (c *Config) settings() []setting {
 		{"SUNSHINE_DEV_CLOCK", "dev-clock", "", "fixed (RFC 3339) or offset (Go duration, e.g. -720h) clock; only with SUNSHINE_DEMO", &c.DevClock},
 		{"SUNSHINE_WITNESSES", "witnesses", "", "witnesses that cosign every checkpoint: comma-separated <witness verifier key>@<base URL>, the URL optionally ending in #<display name>", &c.Witnesses},
 		{"SUNSHINE_WITNESS_QUORUM", "witness-quorum", "", "how many of the witnesses must cosign a checkpoint (default: all)", &c.WitnessQuorum},
+		{"SUNSHINE_NOTIFY_FILE", "notify-file", "", "JSON file of the 企业微信/钉钉 group bots and the e-mail digest's recipients and SMTP server told of new flags, deadlines, approvals and failed jobs (default: notifications off)", &c.NotifyFile},
 	}
 }
 
@@ -187,6 +193,14 @@ func (c *Config) validate() error {
 	}
 	if _, _, err := c.witnesses(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.NotifyFile != "" {
+		n, err := notify.Load(c.NotifyFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SUNSHINE_NOTIFY_FILE: %w", err))
+		} else if !n.Empty() {
+			c.Notify = n
+		}
 	}
 	if c.DemoTowns == 0 {
 		errs = append(errs, fmt.Errorf("SUNSHINE_DEMO_TOWNS (--demo-towns) must be a whole number from 1 to %d, not %q", demoMaxTowns, c.badTowns))

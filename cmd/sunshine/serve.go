@@ -21,6 +21,8 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"github.com/sunshine-ledger/sunshine/notify"
+	"github.com/sunshine-ledger/sunshine/pages"
 )
 
 // app is everything serve and the tools wire together.
@@ -164,11 +166,22 @@ func openApp(ctx context.Context, cfg *Config, migrate bool) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	// Notifications (SUNSHINE_NOTIFY_FILE): the group bots every 10
+	// minutes, the e-mail digest at 08:00.
+	var notifyJobs []jobs.Job
+	if n := cfg.Notify; n != nil {
+		nt := &notify.Notifier{Cfg: n, Svc: a.service, Store: store, Jobs: store, PublicURL: cfg.PublicURL, JobLabel: pages.JobText, Location: cfg.Location}
+		notifyJobs = append(notifyJobs, jobs.Notify(nt))
+		if len(n.Emails) > 0 {
+			notifyJobs = append(notifyJobs, jobs.Digest(nt))
+		}
+		slog.Info("notifications on", "group_bots", len(n.Webhooks), "mail_recipients", len(n.Emails))
+	}
 	host, _ := os.Hostname()
 	a.jobs, err = jobs.New(jobs.Options{Store: store, Location: cfg.Location, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		Now: clock, Observe: a.metrics.ObserveJob}, append([]jobs.Job{jobs.Verify(a.ledger, a.service, scratchStore), jobs.Checkpoint(a.ledger), jobs.Escalate(a.service),
 		jobs.Scan(a.service, a.rules, store), jobs.Loans(a.service, a.rules),
-		jobs.Notices(a.publisher, nil), jobs.Publicity(a.service)}, witnessJobs...)...)
+		jobs.Notices(a.publisher, nil), jobs.Publicity(a.service)}, append(witnessJobs, notifyJobs...)...)...)
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -513,7 +513,7 @@ func cmdRunJob(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return fmt.Errorf("usage: sunshine run-job NAME (one of scan, verify, checkpoint, notices, publicity, escalate, loans)")
+		return fmt.Errorf("usage: sunshine run-job NAME (one of scan, verify, checkpoint, notices, publicity, escalate, loans; notify and digest with SUNSHINE_NOTIFY_FILE)")
 	}
 	a, err := openApp(ctx, cfg, true)
 	if err != nil {
