@@ -98,6 +98,9 @@ type Summary struct {
 // Options set the demo's seed and size.
 type Options struct {
 	Seed uint64
+	// Progress, when set, is told each step of the load before it starts
+	// (step i of n, what it loads): serve prints it.
+	Progress func(i, n int, what string)
 	// PoorHouseholds is the number of registered poor households (710).
 	PoorHouseholds int
 	// OtherHouseholds is the number of other households (300).
@@ -237,10 +240,16 @@ func Load(ctx context.Context, s *ledger.Service, auth *ledger.Auth, pub *disclo
 		idSeq: map[string]int{}, users: map[string]ledger.User{}}
 	defer clock.Release()
 	steps := []func(o Options) error{l.town, l.people, l.staff, l.year, l.bank, l.stages}
+	names := []string{"the town and its villages", "households and people", "staff logins", "the year's funds, projects, payments and notices",
+		"the bank's return file", "project stage notices"}
 	if o.Twin != nil {
 		steps = append(steps, l.twin)
+		names = append(names, "the other town's entries")
 	}
-	for _, step := range steps {
+	for i, step := range steps {
+		if o.Progress != nil {
+			o.Progress(i+1, len(steps), names[i])
+		}
 		if err := step(o); err != nil {
 			return l.sum, err
 		}

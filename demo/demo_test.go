@@ -3,6 +3,8 @@ package demo_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,9 +39,17 @@ func load(t testing.TB, o demo.Options) town {
 	}
 	svc := &ledger.Service{L: l, Vault: vault, ApprovalThreshold: 5000_00, MissingGlyph: disclosure.MissingGlyph}
 	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now}
+	var steps []string
+	if o.Progress == nil {
+		o.Progress = func(i, n int, what string) { steps = append(steps, fmt.Sprintf("%d/%d %s", i, n, what)) }
+	}
 	sum, err := demo.Load(ctx, svc, auth, &disclosure.Publisher{Svc: svc, PublicURL: "http://ledger.test"}, lg, clock, o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// serve prints each step while the demo loads
+	if len(steps) < 6 || !strings.HasPrefix(steps[0], "1/") || !strings.HasPrefix(steps[len(steps)-1], fmt.Sprintf("%d/%d", len(steps), len(steps))) {
+		t.Fatalf("progress: %q", steps)
 	}
 	return town{svc, lg, sum}
 }

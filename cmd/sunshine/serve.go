@@ -221,6 +221,9 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	hs := api.NewHTTPServer(srv.Handler()) // read, header and idle timeouts; uploads their own deadline
 	slog.Info("serving", "addr", ln.Addr().String(), "db", a.store.Dialect(), "town", cfg.Town, "origin", a.log.Origin, "public_url", cfg.PublicURL)
 	fmt.Fprintf(out, "Sunshine Ledger is serving on http://%s (town %s, %s)\n", ln.Addr(), cfg.Town, a.store.Dialect())
+	if cfg.Demo {
+		printDemoWelcome(out, "http://"+ln.Addr().String(), cfg.PublicURL, a.cfg.DemoTowns)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	stopJobs, err := a.jobs.Start(ctx)
@@ -284,7 +287,11 @@ func (a *app) loadDemo(ctx context.Context, clock *demo.Clock) error {
 			return fmt.Errorf("the demo town is %s (%s), not SUNSHINE_TOWN=%s", demo.TownCode, demo.TownName, a.cfg.Town)
 		}
 		start := time.Now()
-		sum, err := demo.Load(ctx, a.service, a.auth, a.publisher, a.log, clock, a.demoOptions())
+		o := a.demoOptions()
+		o.Progress = func(i, n int, what string) {
+			slog.Info(fmt.Sprintf("demo: loading %s, step %d/%d: %s (%s so far)", demo.TownName, i, n, what, time.Since(start).Round(time.Second)))
+		}
+		sum, err := demo.Load(ctx, a.service, a.auth, a.publisher, a.log, clock, o)
 		if err != nil {
 			return err
 		}
@@ -318,6 +325,22 @@ func (a *app) loadDemo(ctx context.Context, clock *demo.Clock) error {
 	}
 	slog.Info(fmt.Sprintf("demo: %d town(s): %s", n, strings.Join(towns, ", ")), "county_login", countyLogin(n))
 	return nil
+}
+
+// printDemoWelcome says, once the demo is served, where to look and how to
+// log in.
+func printDemoWelcome(out io.Writer, base, publicURL string, towns int) {
+	fmt.Fprintf(out, `
+  public site (no login):  %[1]s/          notices, self-query, verify, complaints
+  staff pages:             %[1]s/staff/login
+  demo logins, password %[2]s:
+    caiwu (finance)  shenpi (approver)  jijian (discipline)  shenji (auditor)  guanli (admin)
+    jiandu01 … jiandu11 (village monitors, one village each)
+`, base, demo.Password)
+	if towns > 1 {
+		fmt.Fprintf(out, "    %s (county office, every town, read only)\n", demo.CountyUser)
+	}
+	fmt.Fprintf(out, "  QR codes on printed notices point to %s: a phone follows them only if it reaches that address (set SUNSHINE_PUBLIC_URL).\n\n", publicURL)
 }
 
 // countyLogin is the demo's county-office login, when it has one.

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func TestBrowserWalk(t *testing.T) {
 	base := "http://" + addr
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var out bytes.Buffer
+	var out lockedBuffer
 	go func() {
 		done <- run(ctx, []string{"serve", "--data", data, "--addr", addr, "--public-url", base, "--demo"}, &out)
 	}()
@@ -92,6 +93,12 @@ func TestBrowserWalk(t *testing.T) {
 	}
 	if !up {
 		t.Fatalf("serve did not come up: %s", out.String())
+	}
+	// when ready, serve says where to look and how to log in
+	for _, want := range []string{base + "/staff/login", "sunshine-demo-2026", "caiwu (finance)", "jiandu01", "SUNSHINE_PUBLIC_URL"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("serve --demo's welcome lacks %q: %s", want, out.String())
+		}
 	}
 
 	// Every page, as every role, renders without an error on the demo town.
@@ -695,4 +702,22 @@ func checkStartupVerify(t *testing.T, base, db string) {
 	if err := json.NewDecoder(res.Body).Decode(&run); err != nil || run.Outcome != ledger.OutcomeSuccess {
 		t.Fatalf("the verify job after every start-up job: %d %+v %v", res.StatusCode, run, err)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
