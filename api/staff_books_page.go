@@ -37,12 +37,22 @@ func (s *Server) staffFunds(c *gin.Context) {
 // GET /staff/funds/:id: where a fund's money went (project by project, and
 // by kind of payee).
 func (s *Server) staffFund(c *gin.Context) {
-	staffView(s, c, "fund", "资金去向", func(ctx context.Context, lg ledger.Log) (ledger.FundReport, error) {
+	staffView(s, c, "fund", "资金去向", func(ctx context.Context, lg ledger.Log) (pages.FundData, error) {
 		id, err := parseID(c.Param("id"))
 		if err != nil {
-			return ledger.FundReport{}, ledger.ErrNotFound
+			return pages.FundData{}, ledger.ErrNotFound
 		}
-		return s.svc.FundReport(ctx, lg, id)
+		r, err := s.svc.FundReport(ctx, lg, id)
+		if err != nil {
+			return pages.FundData{}, err
+		}
+		year := r.Year
+		if year == 0 {
+			year = r.ArrivedOn.Year
+		}
+		// a fund is spent within its year (支出进度 against the calendar)
+		p := pages.NewProgress(r.Paid, r.Amount, ledger.Date{Year: year, Month: 1, Day: 1}, ledger.Date{Year: year, Month: 12, Day: 31}, s.today())
+		return pages.FundData{FundReport: r, Progress: p}, nil
 	})
 }
 
@@ -71,8 +81,21 @@ func (s *Server) staffProject(c *gin.Context) {
 		if err != nil {
 			return pages.ProjectData{}, err
 		}
-		ps, err := s.svc.Payments(ctx, lg, ledger.PaymentFilter{Project: r.ID, Limit: 500})
-		return pages.ProjectData{Report: r, Payments: s.paymentViews(c, lg, ps)}, err
+		f := ledger.PaymentFilter{Project: r.ID, Newest: true}
+		n, err := s.svc.CountPayments(ctx, lg, f)
+		if err != nil {
+			return pages.ProjectData{}, err
+		}
+		f.Limit = staffPageSize
+		ps, err := s.svc.Payments(ctx, lg, f)
+		start, end := r.StartOn, r.EndOn
+		if start.IsZero() || end.IsZero() || end.Before(start) {
+			y := s.today().Year
+			start, end = ledger.Date{Year: y, Month: 1, Day: 1}, ledger.Date{Year: y, Month: 12, Day: 31}
+		}
+		d := pages.ProjectData{Report: r, Payments: s.paymentViews(c, lg, ps), Progress: pages.NewProgress(r.Paid, r.Budget, start, end, s.today()),
+			Pager: pages.Pager{Total: n, From: 1, Shown: len(ps), Order: "按时间从新到旧", Next: "/staff/payments?project=" + url.QueryEscape(r.Code)}}
+		return d, err
 	})
 }
 
@@ -104,13 +127,13 @@ const maxExportRows = 100_000
 // gives them: status, voucher (a voucher, invoice or contract number),
 // village, fund (id), item (code), year; before pages.
 type paymentQuery struct {
-	f                                         ledger.PaymentFilter
-	status, search, village, fund, item, year string
+	f                                                  ledger.PaymentFilter
+	status, search, village, fund, item, year, project string
 }
 
 func (s *Server) parsePaymentQuery(c *gin.Context, lg ledger.Log) (paymentQuery, error) {
 	q := paymentQuery{status: c.Query("status"), search: strings.TrimSpace(c.Query("voucher")), village: c.Query("village"),
-		fund: c.Query("fund"), item: c.Query("item"), year: c.Query("year")}
+		fund: c.Query("fund"), item: c.Query("item"), year: c.Query("year"), project: strings.TrimSpace(c.Query("project"))}
 	if _, set := c.GetQuery("status"); !set && user(c).Role == ledger.RoleApprover {
 		q.status = ledger.StatusPendingApproval
 	}
@@ -150,6 +173,13 @@ func (s *Server) parsePaymentQuery(c *gin.Context, lg ledger.Log) (paymentQuery,
 			}
 		}
 	}
+	if q.project != "" {
+		r, err := s.svc.ProjectReport(c.Request.Context(), lg, q.project)
+		if err != nil {
+			return q, bad("项目")
+		}
+		q.f.Project = r.ID
+	}
 	if b := c.Query("before"); b != "" {
 		id, err := parseID(b)
 		if err != nil || id <= 0 {
@@ -163,7 +193,8 @@ func (s *Server) parsePaymentQuery(c *gin.Context, lg ledger.Log) (paymentQuery,
 // values is the query string of the filters (without paging).
 func (q paymentQuery) values() url.Values {
 	v := url.Values{}
-	for k, x := range map[string]string{"status": q.status, "voucher": q.search, "village": q.village, "fund": q.fund, "item": q.item, "year": q.year} {
+	for k, x := range map[string]string{"status": q.status, "voucher": q.search, "village": q.village, "fund": q.fund, "item": q.item, "year": q.year,
+		"project": q.project} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -278,6 +309,11 @@ func (s *Server) decideInfo(c *gin.Context, lg ledger.Log, ps []pages.PaymentVie
 	}
 }
 
+// today is the business date now, in the town's zone.
+func (s *Server) today() ledger.Date {
+	return ledger.DateOf(s.ledger.Now(), s.ledger.Location())
+}
+
 // paymentChoices are the payments list's filter choices: villages, funds
 // and items of the town.
 func (s *Server) paymentChoices(c *gin.Context, lg ledger.Log) (villages, funds, items []pages.Option) {
@@ -386,6 +422,9 @@ func (s *Server) paymentFilterWords(c *gin.Context, lg ledger.Log, q paymentQuer
 	}
 	if q.search != "" {
 		w = append(w, "凭证/发票/合同号："+q.search)
+	}
+	if q.project != "" {
+		w = append(w, "项目："+q.project)
 	}
 	cond := "全部支付"
 	if len(w) > 0 {

@@ -333,3 +333,33 @@ func TestStaffNoticesPaged(t *testing.T) {
 	}
 	mustContain(t, "refused draft", body, `id="newdraft" open`, `value="2026-Q9"`)
 }
+
+// TestStaffSpendingProgress: the fund and project pages show spending
+// against time (支出进度, 时间进度, months left) as a chart with its table,
+// a fund lagging the calendar says so; the project page counts all its
+// payments and links to the list of them, which the payments list filters
+// by project.
+func TestStaffSpendingProgress(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	for i := range 53 {
+		e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y(strconv.Itoa(10 + i))})
+	}
+	fin := &pageSession{e: e}
+	fin.login("t_fin1")
+	st, body, _ := fin.do("GET", fmt.Sprintf("/staff/funds/%d", e.fund.ID), nil)
+	mustStatus(t, "fund", st, 200, body)
+	// 2026-03-01 (the fixture's clock): 60 of 365 days, 9 months left
+	mustContain(t, "fund", body, `<svg class="chart"`, `role="img" aria-label="支出进度 0%，时间进度 16%"`, "时间进度</th><td class=\"n\">16%（2026-01-01 至 2026-12-31）",
+		"9 个月", `id="behind"`, "落后于时间进度 16 个百分点")
+	st, body, _ = fin.do("GET", "/staff/projects/"+envProject1, nil)
+	mustStatus(t, "project", st, 200, body)
+	mustContain(t, "project", body, `<svg class="chart"`, "2026-03-01 至 2026-12-31", "共 54 笔，下面是最新的 50 笔", `href="/staff/payments?project=`+envProject1+`"`)
+	if n := len(payRowRe.FindAllString(body, -1)); n != 50 {
+		t.Fatalf("project page: %d payments shown", n)
+	}
+	_, body, _ = fin.do("GET", "/staff/payments?project="+envProject1, nil)
+	mustContain(t, "payments of the project", body, "共 54 条")
+	if st, _, _ := fin.do("GET", "/staff/payments?project=NOPE", nil); st < 400 {
+		t.Fatalf("an unknown project: %d", st)
+	}
+}

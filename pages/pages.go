@@ -44,6 +44,7 @@ func New(loc *time.Location) (*Pages, error) {
 		"summary": func(body []byte, actors map[string]string) []SummaryField { return EntrySummary(body, actors, loc) },
 		"list":    func(v ...string) []string { return v },
 		"neg":     func(n int) int { return -n },
+		"sub":     func(a, b int) int { return a - b },
 		"add": func(v ...int) int {
 			n := 0
 			for _, x := range v {

@@ -270,7 +270,15 @@ type ProjectsData struct {
 // ProjectData is one project.
 type ProjectData struct {
 	Report   ledger.ProjectReport
-	Payments []PaymentView
+	Payments []PaymentView // the newest of them
+	Progress Progress
+	Pager    Pager // how many payments in all, and the link to the list of them
+}
+
+// FundData is where a fund's money went, with its spending progress.
+type FundData struct {
+	ledger.FundReport
+	Progress Progress
 }
 
 // LedgerData is the ledger browser.
