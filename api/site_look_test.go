@@ -1,0 +1,215 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/sunshine-ledger/sunshine/ledger"
+)
+
+// get makes a GET without following redirects, with a cookie header if
+// given, and returns the response.
+func (e *townEnv) getPage(path, cookie string) response {
+	e.t.Helper()
+	req, err := http.NewRequest("GET", e.ts.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := res.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return response{status: res.StatusCode, header: res.Header, body: []byte(b.String())}
+}
+
+// escaped is a path as html/template writes it into a link's query (the
+// query escape with lower-case hex).
+func escaped(p string) string {
+	return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(p), strings.ToLower)
+}
+
+var bodyClassRe = regexp.MustCompile(`<body class="([^"]*)">`)
+
+// bodyClass is the class attribute of a page's <body>.
+func bodyClass(t *testing.T, page string) string {
+	t.Helper()
+	m := bodyClassRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the page has no <body class>: %.300s", page)
+	}
+	return m[1]
+}
+
+// TestSiteNotFoundPages (issue 19): an unknown public address is a Chinese
+// page with status 404 and a way home (never the home page with 暂无…, never
+// JSON); a notice code that does not exist says 未找到该公告; an unknown
+// town says 未找到该乡镇; addresses under /api/ keep their JSON problems.
+func TestSiteNotFoundPages(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	for _, c := range []struct{ path, heading string }{
+		{"/nope", "未找到该页面"},
+		{"/notices/a/b", "未找到该页面"},
+		{"/staff-nope", "未找到该页面"},
+		{"/notices/NOPE", "未找到该公告"},
+		{"/notices/NOPE.pdf", "未找到该公告"},
+		{"/projects/NOPE", "未找到该项目"},
+		{"/?town=439999999", "未找到该乡镇"},
+		{"/notices?town=439999999", "未找到该乡镇"},
+	} {
+		r := e.getPage(c.path, "")
+		page := string(r.body)
+		if r.status != http.StatusNotFound || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: %d %s, want a 404 HTML page", c.path, r.status, r.header.Get("Content-Type"))
+			continue
+		}
+		mustContain(t, c.path, page, "<h1>"+c.heading+"</h1>", "<title>"+c.heading+" - ", `<a class="button" href="/">返回首页</a>`, `href="/staff/login"`)
+		if strings.Contains(page, "暂无") || strings.Contains(page, `"code"`) {
+			t.Errorf("%s: the 404 page shows the home page or JSON: %.400s", c.path, page)
+		}
+		if r.header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s: the 404 page lacks the Content-Security-Policy", c.path)
+		}
+	}
+	for _, p := range []string{"/api/v1/nope", "/api/public/nope", "/api/nope", "/api"} {
+		r := e.getPage(p, "")
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") && !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: %s, want JSON", p, r.header.Get("Content-Type"))
+		}
+		wantProblem(t, p, r, http.StatusNotFound, ledger.CodeNotFound)
+	}
+}
+
+// TestSiteTextSizeToggle (issue 19, 适老化): /display?size=large sets a
+// year-long SameSite=Lax cookie on / and sends the reader back (303) to a
+// local path only; the next page's <body> has the class large and offers
+// 标准字号; size=standard forgets it. The notice page cache keeps the two
+// sizes apart.
+func TestSiteTextSizeToggle(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	all := e.disclosureTown()
+
+	r := e.getPage("/display?size=large&back="+url.QueryEscape("/notices?village="+village1), "")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/notices?village="+village1 {
+		t.Fatalf("size=large: %d, Location %q", r.status, r.header.Get("Location"))
+	}
+	ck := r.header.Get("Set-Cookie")
+	for _, w := range []string{"sunshine_size=large", "Path=/", "Max-Age=31536000", "SameSite=Lax", "HttpOnly"} {
+		if !strings.Contains(ck, w) {
+			t.Errorf("the cookie %q lacks %s", ck, w)
+		}
+	}
+	// never an open redirect: anything but a local path goes home
+	for _, back := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "\\\\evil.example", "evil.example",
+		"", "javascript:alert(1)", "/\r\nLocation: https://evil.example", "/\t/evil.example", "http:/evil.example"} {
+		r := e.getPage("/display?size=large&back="+url.QueryEscape(back), "")
+		if loc := r.header.Get("Location"); r.status != http.StatusSeeOther || loc != "/" {
+			t.Errorf("back=%q: %d, Location %q, want /", back, r.status, loc)
+		}
+	}
+	if r := e.getPage("/display?size=large&back=/verify?notice%3DX%26n%3D3", ""); r.header.Get("Location") != "/verify?notice=X&n=3" {
+		t.Errorf("a local path with a query: Location %q", r.header.Get("Location"))
+	}
+	// forgetting the choice
+	r = e.getPage("/display?size=standard&back=/query", "sunshine_size=large")
+	if ck := r.header.Get("Set-Cookie"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/query" ||
+		!strings.Contains(ck, "sunshine_size=;") || !strings.Contains(ck, "Max-Age=0") {
+		t.Errorf("size=standard: %d %q, cookie %q", r.status, r.header.Get("Location"), ck)
+	}
+
+	const large = "sunshine_size=large"
+	notice := "/notices/" + all[ledger.NoticeRecipients].Code
+	for _, p := range []string{"/", "/notices", notice, "/query", "/verify", "/complaints", "/projects/ZT-2026-011", "/nope"} {
+		std, big := string(e.getPage(p, "").body), string(e.getPage(p, large).body)
+		if c := bodyClass(t, std); c != "site" {
+			t.Errorf("%s standard: body class %q", p, c)
+		}
+		if c := bodyClass(t, big); c != "site large" {
+			t.Errorf("%s 大字: body class %q", p, c)
+		}
+		back := escaped(p)
+		mustContain(t, p+" standard", std, `href="/display?size=large&amp;back=`+back+`"`, ">大字</a>")
+		mustContain(t, p+" 大字", big, `href="/display?size=standard&amp;back=`+back+`"`, ">标准字号</a>")
+		if strings.Contains(big, ">大字</a>") {
+			t.Errorf("%s: the 大字 page still offers 大字", p)
+		}
+	}
+	// the notice page is cached: each size keeps its own copy, in any order
+	for i, ck := range []string{"", large, "", large, "sunshine_size=other"} {
+		r := e.getPage(notice, ck)
+		want := "site"
+		if ck == large {
+			want = "site large"
+		}
+		if got := bodyClass(t, string(r.body)); r.status != 200 || got != want {
+			t.Errorf("notice page, request %d (cookie %q): %d, body class %q, want %q", i, ck, r.status, got, want)
+		}
+	}
+	// another town's notice page returns to itself with its ?town=
+	r = e.getPage(notice+"?town="+envTown, "")
+	mustContain(t, "the notice page with ?town=", string(r.body), `back=`+escaped(notice)+`"`)
+}
+
+var titleRe = regexp.MustCompile(`<title>(.*?) - (.*?)阳光账本</title>`)
+
+// TestSitePublicChrome (issue 19): every public page links 工作人员登录 in
+// its footer, has the favicon and the 大字 toggle, a title that says where
+// one is, and no inline style or script (the CSP forbids them); the
+// favicon is served.
+func TestSitePublicChrome(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	all := e.disclosureTown()
+	n := all[ledger.NoticeRecipients]
+	titles := map[string]string{
+		"/":                            "首页",
+		"/notices":                     "全部公告公示",
+		"/notices?village=" + village1: "田坪村公告公示",
+		"/query":                       "补助发放查询",
+		"/verify":                      "核验公告",
+		"/complaints":                  "异议与投诉",
+		"/nope":                        "未找到该页面",
+	}
+	seen := map[string]string{}
+	for p, want := range titles {
+		seen[p] = want
+	}
+	seen["/notices/"+n.Code] = ""
+	seen["/projects/ZT-2026-011"] = ""
+	for p, want := range seen {
+		r := e.getPage(p, "")
+		page := string(r.body)
+		m := titleRe.FindStringSubmatch(page)
+		if m == nil || m[2] != "镇头镇" || strings.TrimSpace(m[1]) == "" || (want != "" && m[1] != want) {
+			t.Errorf("%s: title %q, want %q - 镇头镇阳光账本", p, m, want)
+		}
+		mustContain(t, p, page, `<footer>`, `<a href="/staff/login">工作人员登录</a>`, `<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">`,
+			`<a class="size" href="/display?size=large`)
+		if i := strings.Index(page, "<footer>"); i < 0 || !strings.Contains(page[i:], "/staff/login") {
+			t.Errorf("%s: 工作人员登录 is not in the footer", p)
+		}
+		if strings.Contains(page, " style=") || strings.Contains(page, "<style") || regexp.MustCompile(`<script>`).MatchString(page) {
+			t.Errorf("%s: an inline style or script, which the CSP blocks", p)
+		}
+	}
+	for _, p := range []string{"/favicon.ico", "/static/favicon.svg"} {
+		r := e.getPage(p, "")
+		if r.status != 200 || r.header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(r.body), "<svg") {
+			t.Errorf("%s: %d %s", p, r.status, r.header.Get("Content-Type"))
+		}
+	}
+}
