@@ -1,11 +1,20 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
@@ -210,6 +219,191 @@ func TestSitePublicChrome(t *testing.T) {
 		r := e.getPage(p, "")
 		if r.status != 200 || r.header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(r.body), "<svg") {
 			t.Errorf("%s: %d %s", p, r.status, r.header.Get("Content-Type"))
+		}
+	}
+}
+
+// siteLayout is what siteLayoutJS reads from a public page.
+type siteLayout struct {
+	InnerWidth     float64  `json:"innerWidth"`
+	ScrollWidth    float64  `json:"scrollWidth"`
+	BodyWidth      float64  `json:"bodyScrollWidth"`
+	MainWidth      float64  `json:"mainWidth"`
+	Overflowing    []string `json:"overflowing"` // elements sticking out of the viewport on the right
+	NavDisplay     string   `json:"navDisplay"`
+	BodyFontSize   float64  `json:"bodyFontSize"`
+	TableDisplay   string   `json:"tableDisplay"` // the first table.rows: "table" or "block" (cards)
+	ToggleHeight   float64  `json:"toggleHeight"`
+	SmallTargets   []string `json:"smallTargets"` // header and footer links under 44 px tall
+	Text           string   `json:"text"`
+	FooterHasStaff bool     `json:"footerHasStaff"`
+}
+
+const siteLayoutJS = `(function () {
+  var w = window.innerWidth, over = [], small = [];
+  Array.prototype.forEach.call(document.querySelectorAll('body *'), function (el) {
+    var r = el.getBoundingClientRect(), hid = el.closest('thead');
+    if (hid && hid.getBoundingClientRect().width <= 1) { return; } // the phone's visually hidden column titles
+    if (r.width > 0 && r.right > w + 0.5) { over.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' ' + Math.round(r.right)); }
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('header a, footer .links a'), function (a) {
+    var r = a.getBoundingClientRect();
+    if (r.height < 44) { small.push(a.innerText + ' ' + Math.round(r.height)); }
+  });
+  var nav = document.querySelector('header nav'), t = document.querySelector('table.rows'), tg = document.querySelector('header a.size');
+  var f = document.querySelector('footer a[href="/staff/login"]');
+  return {innerWidth: w, scrollWidth: document.documentElement.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
+    mainWidth: document.querySelector('main').getBoundingClientRect().width, overflowing: over.slice(0, 10),
+    navDisplay: nav ? getComputedStyle(nav).display : '', bodyFontSize: parseFloat(getComputedStyle(document.body).fontSize),
+    tableDisplay: t ? getComputedStyle(t).display : '', toggleHeight: tg ? tg.getBoundingClientRect().height : 0,
+    smallTargets: small, text: document.body.innerText, footerHasStaff: !!f && f.innerText.trim() === '工作人员登录'};
+})()`
+
+// TestSiteLookInChromium (issue 19) loads the home page, /notices and two
+// notices (the 12-column 项目入库公示 and 补助对象公示) in headless Chromium
+// at 360×740 and 1280×800, in 标准字号 and 大字: nothing scrolls sideways
+// or sticks out; at 1280 <main> is wider than 1000 px and the rows are a
+// table, at 360 cards; 大字's body text is at least 1.3× the standard and
+// its header and footer links at least 44 px tall (the toggle is in every
+// mode); in print emulation the navigation is hidden and the rows are a
+// table. Screenshots go to $SUNSHINE_ARTIFACTS/screenshots/look/.
+func TestSiteLookInChromium(t *testing.T) {
+	browser := chromium(t)
+	e := newTownEnv(t, "sqlite")
+	all := e.disclosureTown()
+	ctx := context.Background()
+	dir := filepath.Join(artifacts, "screenshots", "look")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))...)
+	defer cancelAlloc()
+	bctx, cancel := chromedp.NewContext(alloc, chromedp.WithErrorf(func(string, ...any) {}))
+	defer cancel()
+	bctx, cancelT := context.WithTimeout(bctx, 4*time.Minute)
+	defer cancelT()
+	base := e.ts.URL
+
+	shoot := func(t *testing.T, name string) {
+		t.Helper()
+		var png []byte
+		if err := chromedp.Run(bctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+			t.Errorf("screenshot %s: %v", name, err)
+			return
+		}
+		if len(png) < 2000 {
+			t.Errorf("screenshot %s is %d bytes", name, len(png))
+		}
+		f := filepath.Join(dir, name+".png")
+		if err := os.WriteFile(f, png, 0o644); err != nil {
+			t.Error(err)
+		}
+		t.Logf("screenshot: %s", f)
+	}
+	measure := func(t *testing.T, path string) siteLayout {
+		t.Helper()
+		var lay siteLayout
+		if err := chromedp.Run(bctx, chromedp.Navigate(base+path), chromedp.WaitVisible(`footer`, chromedp.ByQuery),
+			chromedp.Evaluate(siteLayoutJS, &lay)); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return lay
+	}
+
+	library, recipients := all[ledger.NoticeLibrary], all[ledger.NoticeRecipients]
+	pages := []struct{ name, path, want string }{
+		{"home", "/", "最新公告"},
+		{"notices", "/notices", recipients.Number},
+		{"notice-library", "/notices/" + library.Code, "项目入库公示"},
+		{"notice-recipients", "/notices/" + recipients.Code, "欧**华"},
+	}
+	fontSize := map[string]float64{}
+	for _, size := range []string{"standard", "large"} {
+		if err := chromedp.Run(bctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/display?size="+size+"&back=/"),
+			chromedp.WaitVisible(`footer`, chromedp.ByQuery)); err != nil {
+			t.Fatalf("the %s toggle: %v", size, err)
+		}
+		for _, vp := range []struct{ w, h int64 }{{360, 740}, {1280, 800}} {
+			for _, p := range pages {
+				t.Run(fmt.Sprintf("%s-%dpx-%s", p.name, vp.w, size), func(t *testing.T) {
+					if err := chromedp.Run(bctx, chromedp.EmulateViewport(vp.w, vp.h)); err != nil {
+						t.Fatal(err)
+					}
+					lay := measure(t, p.path)
+					shoot(t, fmt.Sprintf("%s-%dpx-%s", p.name, vp.w, size))
+					w := float64(vp.w)
+					if lay.InnerWidth != w {
+						t.Fatalf("innerWidth %v, want %v", lay.InnerWidth, w)
+					}
+					if lay.ScrollWidth > w || lay.BodyWidth > w || len(lay.Overflowing) > 0 {
+						t.Errorf("scrolls sideways: scroll width %v (body %v), viewport %v; sticking out: %v", lay.ScrollWidth, lay.BodyWidth, w, lay.Overflowing)
+					}
+					if !strings.Contains(lay.Text, p.want) || !lay.FooterHasStaff {
+						t.Errorf("the page lacks %q or the footer's 工作人员登录", p.want)
+					}
+					if lay.ToggleHeight < 44 {
+						t.Errorf("the 大字 toggle is %v px tall, want ≥ 44", lay.ToggleHeight)
+					}
+					if vp.w == 1280 && lay.MainWidth <= 1000 {
+						t.Errorf("at 1280 px main is %v px wide, want > 1000", lay.MainWidth)
+					}
+					if strings.HasPrefix(p.name, "notice-") {
+						want := map[int64]string{360: "block", 1280: "table"}[vp.w]
+						if lay.TableDisplay != want {
+							t.Errorf("the rows display as %q at %d px, want %q", lay.TableDisplay, vp.w, want)
+						}
+					}
+					if size == "large" && len(lay.SmallTargets) > 0 {
+						t.Errorf("大字: links under 44 px tall: %v", lay.SmallTargets)
+					}
+					if p.name == "home" && vp.w == 360 {
+						fontSize[size] = lay.BodyFontSize
+					}
+				})
+			}
+		}
+	}
+	if fontSize["standard"] == 0 || fontSize["large"] < 1.3*fontSize["standard"] {
+		t.Errorf("body font size: 大字 %v px, standard %v px, want ≥ 1.3×", fontSize["large"], fontSize["standard"])
+	}
+
+	// print: no navigation, the rows a table across the page (700 px is
+	// an A4 page's width within its margins)
+	if err := chromedp.Run(bctx, chromedp.Navigate(base+"/display?size=standard&back=/"), chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	for _, vp := range []int64{700, 1280} {
+		for _, p := range pages {
+			t.Run(fmt.Sprintf("print-%s-%dpx", p.name, vp), func(t *testing.T) {
+				if err := chromedp.Run(bctx, chromedp.EmulateViewport(vp, 800), emulation.SetEmulatedMedia().WithMedia("print")); err != nil {
+					t.Fatal(err)
+				}
+				defer chromedp.Run(bctx, emulation.SetEmulatedMedia().WithMedia(""))
+				lay := measure(t, p.path)
+				if vp == 700 {
+					shoot(t, "print-"+p.name)
+					var pdf []byte
+					if err := chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) error {
+						var err error
+						pdf, _, err = page.PrintToPDF().WithPaperWidth(8.27).WithPaperHeight(11.69).WithPreferCSSPageSize(true).Do(ctx)
+						return err
+					})); err != nil || len(pdf) < 1000 {
+						t.Errorf("print to PDF: %v (%d bytes)", err, len(pdf))
+					} else if err := os.WriteFile(filepath.Join(dir, "print-"+p.name+".pdf"), pdf, 0o644); err != nil {
+						t.Error(err)
+					}
+				}
+				if lay.NavDisplay != "none" {
+					t.Errorf("print: the navigation displays as %q", lay.NavDisplay)
+				}
+				if strings.HasPrefix(p.name, "notice-") && lay.TableDisplay != "table" {
+					t.Errorf("print: the rows display as %q, want a table", lay.TableDisplay)
+				}
+				if lay.ScrollWidth > float64(vp) {
+					t.Errorf("print: scroll width %v at %d px", lay.ScrollWidth, vp)
+				}
+			})
 		}
 	}
 }
