@@ -176,7 +176,11 @@ func (s *Server) noticeFile(c *gin.Context) {
 	code, isPDF := strings.CutSuffix(file, ".pdf")
 	n, err := s.svc.NoticeByCode(c.Request.Context(), lg, code)
 	if ledger.IsNotFound(err) {
-		s.notFoundPage(c, lg, "未找到该公告", "没有编号为 "+code+" 的已发布公告，请核对公告编号。")
+		msg := "没有编号为 " + code + " 的已发布公告，请核对公告编号。"
+		if len(code) > 40 {
+			msg = "没有这个编号的已发布公告，请核对公告编号。"
+		}
+		s.notFoundPage(c, lg, "未找到该公告", msg)
 		return
 	}
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
 )
 
@@ -312,11 +313,26 @@ func TestSiteLookInChromium(t *testing.T) {
 	}
 
 	library, recipients := all[ledger.NoticeLibrary], all[ledger.NoticeRecipients]
+	n, err := e.svc.NoticeByCode(ctx, e.lg, recipients.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := disclosure.LoadStored(ctx, e.svc, e.lg, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr, _ := url.Parse(st.VerifyURL)
 	pages := []struct{ name, path, want string }{
 		{"home", "/", "最新公告"},
 		{"notices", "/notices", recipients.Number},
 		{"notice-library", "/notices/" + library.Code, "项目入库公示"},
 		{"notice-recipients", "/notices/" + recipients.Code, "欧**华"},
+		// the other public pages, for their screenshots and width
+		{"verify", "/verify?" + qr.RawQuery, "核验通过"},
+		{"query", "/query", "补助发放查询"},
+		{"complaints", "/complaints", "异议与投诉"},
+		{"project", "/projects/ZT-2026-011", "形成资产（共 1 项）"},
+		{"not-found", "/notices/NOPE", "未找到该公告"},
 	}
 	fontSize := map[string]float64{}
 	for _, size := range []string{"standard", "large"} {
@@ -348,7 +364,7 @@ func TestSiteLookInChromium(t *testing.T) {
 					if vp.w == 1280 && lay.MainWidth <= 1000 {
 						t.Errorf("at 1280 px main is %v px wide, want > 1000", lay.MainWidth)
 					}
-					if strings.HasPrefix(p.name, "notice-") {
+					if strings.HasPrefix(p.name, "notice-") || p.name == "verify" || p.name == "project" {
 						want := map[int64]string{360: "block", 1280: "table"}[vp.w]
 						if lay.TableDisplay != want {
 							t.Errorf("the rows display as %q at %d px, want %q", lay.TableDisplay, vp.w, want)
@@ -374,7 +390,7 @@ func TestSiteLookInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, vp := range []int64{700, 1280} {
-		for _, p := range pages {
+		for _, p := range pages[:4] {
 			t.Run(fmt.Sprintf("print-%s-%dpx", p.name, vp), func(t *testing.T) {
 				if err := chromedp.Run(bctx, chromedp.EmulateViewport(vp, 800), emulation.SetEmulatedMedia().WithMedia("print")); err != nil {
 					t.Fatal(err)
