@@ -235,7 +235,7 @@ type siteLayout struct {
 	BodyFontSize   float64  `json:"bodyFontSize"`
 	TableDisplay   string   `json:"tableDisplay"` // the first table.rows: "table" or "block" (cards)
 	ToggleHeight   float64  `json:"toggleHeight"`
-	SmallTargets   []string `json:"smallTargets"` // header and footer links under 44 px tall
+	SmallTargets   []string `json:"smallTargets"` // links under 44 px tall: the header's and footer's, with 大字 main's too
 	Text           string   `json:"text"`
 	FooterHasStaff bool     `json:"footerHasStaff"`
 }
@@ -247,7 +247,7 @@ const siteLayoutJS = `(function () {
     if (hid && hid.getBoundingClientRect().width <= 1) { return; } // the phone's visually hidden column titles
     if (r.width > 0 && r.right > w + 0.5) { over.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' ' + Math.round(r.right)); }
   });
-  Array.prototype.forEach.call(document.querySelectorAll('header a, footer .links a'), function (a) {
+  Array.prototype.forEach.call(document.querySelectorAll(document.body.classList.contains('large') ? 'header a, main a, footer .links a' : 'header a, footer .links a'), function (a) {
     var r = a.getBoundingClientRect();
     if (r.height < 44) { small.push(a.innerText + ' ' + Math.round(r.height)); }
   });
@@ -260,14 +260,15 @@ const siteLayoutJS = `(function () {
     smallTargets: small, text: document.body.innerText, footerHasStaff: !!f && f.innerText.trim() === '工作人员登录'};
 })()`
 
-// TestSiteLookInChromium (issue 19) loads the home page, /notices and two
-// notices (the 12-column 项目入库公示 and 补助对象公示) in headless Chromium
+// TestSiteLookInChromium (issue 19) loads the home page, /notices, two
+// notices (the 12-column 项目入库公示 and 补助对象公示), and the verify (QR),
+// query, complaints, project and 404 pages in headless Chromium
 // at 360×740 and 1280×800, in 标准字号 and 大字: nothing scrolls sideways
 // or sticks out; at 1280 <main> is wider than 1000 px and the rows are a
 // table, at 360 cards; 大字's body text is at least 1.3× the standard and
-// its header and footer links at least 44 px tall (the toggle is in every
-// mode); in print emulation the navigation is hidden and the rows are a
-// table. Screenshots go to $SUNSHINE_ARTIFACTS/screenshots/look/.
+// its links (header, main, footer) at least 44 px tall (the toggle is in every
+// mode); in print emulation (the first four pages) the navigation is
+// hidden and the rows are a table; each prints to an A4 PDF. Screenshots go to $SUNSHINE_ARTIFACTS/screenshots/look/.
 func TestSiteLookInChromium(t *testing.T) {
 	browser := chromium(t)
 	e := newTownEnv(t, "sqlite")
