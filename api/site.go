@@ -80,9 +80,12 @@ func (s *Server) renderTo(c *gin.Context, lg ledger.Log, w io.Writer, name, titl
 // never inline; fetches only to the site itself.
 const pageCSP = "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// writePage sends an HTML page with the site's security headers.
+// writePage sends an HTML page with the site's security headers. A page
+// differs by cookie (the staff session, the public 大字 choice): Vary says
+// so to any cache on the way.
 func writePage(c *gin.Context, status int, b []byte) {
 	c.Header("Content-Security-Policy", pageCSP)
+	c.Header("Vary", "Cookie")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(status, "text/html; charset=utf-8", b)
 }

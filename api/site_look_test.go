@@ -152,6 +152,9 @@ func TestSiteTextSizeToggle(t *testing.T) {
 		if c := bodyClass(t, big); c != "site large" {
 			t.Errorf("%s 大字: body class %q", p, c)
 		}
+		if v := e.getPage(p, large).header.Get("Vary"); v != "Cookie" {
+			t.Errorf("%s: Vary %q, want Cookie (the page differs by the 大字 cookie)", p, v)
+		}
 		back := escaped(p)
 		mustContain(t, p+" standard", std, `href="/display?size=large&amp;back=`+back+`"`, ">大字</a>")
 		mustContain(t, p+" 大字", big, `href="/display?size=standard&amp;back=`+back+`"`, ">标准字号</a>")
