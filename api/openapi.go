@@ -134,6 +134,9 @@ var apiDocs = map[string]routeDoc{
 	"POST /complaints":                    {Summary: "提出异议或投诉（表单）", Tag: "site", Body: "form", Status: 201, Content: "text/html"},
 	"GET /static/site.css":                {Summary: "公开网站样式表", Tag: "site", Content: "text/css"},
 	"GET /static/verify.js":               {Summary: "核验页的脚本（可选增强）：在手机上记住上次核验的检查点，下次取一致性证明自行核对", Tag: "site", Content: "text/javascript"},
+	"GET /display":                        {Summary: "大字（适老化）开关：size=large 记住大字、size=standard 恢复标准字号（Cookie，一年，SameSite=Lax），303 转回 back（仅限本站路径，否则转到首页）", Tag: "site", Query: []string{"size", "back"}, Status: 303, Content: "text/html"},
+	"GET /favicon.ico":                    {Summary: "网站图标（SVG）", Tag: "site", Content: "image/svg+xml"},
+	"GET /static/favicon.svg":             {Summary: "网站图标（SVG）", Tag: "site", Content: "image/svg+xml"},
 
 	"GET /staff/login":                   {Summary: "工作人员登录页面", Tag: "staff pages", Content: "text/html"},
 	"POST /staff/login":                  {Summary: "登录（设置 HttpOnly、SameSite=Strict 会话 Cookie 与设备 Cookie）", Tag: "staff pages", Body: "form", Status: 303, Content: "text/html"},

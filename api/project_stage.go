@@ -128,7 +128,7 @@ func (s *Server) setVillageContacts(c *gin.Context) {
 // formed and who looks after them, and the notices about it. Only public
 // facts: organisations and the people acting for them (DOMAIN.md §3).
 func (s *Server) projectPage(c *gin.Context) {
-	lg, ok := s.townLog(c)
+	lg, ok := s.siteTownLog(c)
 	if !ok {
 		return
 	}

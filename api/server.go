@@ -115,7 +115,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s.engine.HandleMethodNotAllowed = false
 	s.engine.Use(requestID, accessLog, s.measure, recovery, s.limitBody, s.timeout)
-	s.engine.NoRoute(func(c *gin.Context) { failCode(c, ledger.CodeNotFound, "没有这个地址") })
+	s.engine.NoRoute(s.noRoute)
 	s.routes()
 	return s, nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,9 @@ func (s *Server) siteRoutes(r *gin.Engine) {
 		c.Header("Cache-Control", "public, max-age=3600")
 		c.Data(http.StatusOK, "text/css; charset=utf-8", disclosure.SiteCSS())
 	})
+	r.GET("/display", s.displayChoice)
+	r.GET("/favicon.ico", serveFavicon)
+	r.GET("/static/favicon.svg", serveFavicon)
 	r.GET("/static/verify.js", func(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=3600")
 		c.Header("X-Content-Type-Options", "nosniff")
@@ -61,6 +65,10 @@ func (s *Server) render(c *gin.Context, lg ledger.Log, status int, name, title s
 
 func (s *Server) renderTo(c *gin.Context, lg ledger.Log, w io.Writer, name, title string, p disclosure.Page) error {
 	p.Title = title
+	p.Large = largeText(c)
+	if p.Back == "" {
+		p.Back = backPath(c)
+	}
 	if t, err := s.svc.Town(c.Request.Context(), lg); err == nil {
 		p.Town, p.Phones = t.Name, append(append([]string{}, t.Phones...), "12317")
 	}
@@ -72,9 +80,12 @@ func (s *Server) renderTo(c *gin.Context, lg ledger.Log, w io.Writer, name, titl
 // never inline; fetches only to the site itself.
 const pageCSP = "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// writePage sends an HTML page with the site's security headers.
+// writePage sends an HTML page with the site's security headers. A page
+// differs by cookie (the staff session, the public 大字 choice): Vary says
+// so to any cache on the way.
 func writePage(c *gin.Context, status int, b []byte) {
 	c.Header("Content-Security-Policy", pageCSP)
+	c.Header("Vary", "Cookie")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(status, "text/html; charset=utf-8", b)
 }
@@ -104,19 +115,6 @@ func (p *pageCache) put(k string, b []byte) {
 	p.m[k] = b
 }
 
-// pageError shows a problem as a page.
-func (s *Server) pageError(c *gin.Context, lg ledger.Log, err error) {
-	status := statusOf(err)
-	msg := "服务暂时不可用，请稍后再试"
-	var le *ledger.Error
-	if errors.As(err, &le) && status < 500 {
-		msg = le.Detail
-	} else {
-		slog.Error("public page", "route", c.FullPath(), "err", err)
-	}
-	s.render(c, lg, status, "home", "出错了", disclosure.Page{Error: msg, Data: disclosure.HomeData{}})
-}
-
 func (s *Server) noticeItems(ns []ledger.Notice, names map[string]string) []disclosure.NoticeItem {
 	out := make([]disclosure.NoticeItem, 0, len(ns))
 	for _, n := range ns {
@@ -128,7 +126,7 @@ func (s *Server) noticeItems(ns []ledger.Notice, names map[string]string) []disc
 
 // GET /
 func (s *Server) homePage(c *gin.Context) {
-	lg, ok := s.townLog(c)
+	lg, ok := s.siteTownLog(c)
 	if !ok {
 		return
 	}
@@ -147,7 +145,7 @@ func (s *Server) homePage(c *gin.Context) {
 
 // GET /notices?village=
 func (s *Server) noticesPage(c *gin.Context) {
-	lg, ok := s.townLog(c)
+	lg, ok := s.siteTownLog(c)
 	if !ok {
 		return
 	}
@@ -173,13 +171,21 @@ func (s *Server) noticesPage(c *gin.Context) {
 
 // GET /notices/:file: a notice's page, or with .pdf its stored PDF bytes.
 func (s *Server) noticeFile(c *gin.Context) {
-	lg, ok := s.townLog(c)
+	lg, ok := s.siteTownLog(c)
 	if !ok {
 		return
 	}
 	file := c.Param("file")
 	code, isPDF := strings.CutSuffix(file, ".pdf")
 	n, err := s.svc.NoticeByCode(c.Request.Context(), lg, code)
+	if ledger.IsNotFound(err) {
+		msg := "没有编号为 " + code + " 的已发布公告，请核对公告编号。"
+		if len(code) > 40 {
+			msg = "没有这个编号的已发布公告，请核对公告编号。"
+		}
+		s.notFoundPage(c, lg, "未找到该公告", msg)
+		return
+	}
 	if err != nil {
 		s.pageError(c, lg, err)
 		return
@@ -197,8 +203,10 @@ func (s *Server) noticeFile(c *gin.Context) {
 		return
 	}
 	// A published notice's page changes only with its status (a later
-	// entry): the rendered page is kept by (town, code, last entry).
-	key := fmt.Sprintf("%s|%s|%d", lg.Town, n.Code, n.LastSeq)
+	// entry): the rendered page is kept by (town, code, last entry) and
+	// the reader's text size (大字 or not).
+	large := largeText(c)
+	key := fmt.Sprintf("%s|%s|%d|%t", lg.Town, n.Code, n.LastSeq, large)
 	if b, ok := s.pages.get(key); ok {
 		writePage(c, http.StatusOK, b)
 		return
@@ -217,7 +225,13 @@ func (s *Server) noticeFile(c *gin.Context) {
 	}
 	verify := strings.TrimPrefix(st.VerifyURL, strings.TrimRight(s.cfg.PublicURL, "/"))
 	var b bytes.Buffer
-	if err := s.renderTo(c, lg, &b, "notice", st.Content.Title, disclosure.Page{Data: disclosure.NoticeData{Code: n.Code, Content: st.Content,
+	// the toggle's way back is the notice's own address, the same for
+	// every reader of this cached page
+	back := "/notices/" + url.PathEscape(n.Code)
+	if lg.Town != s.cfg.Town {
+		back += "?town=" + url.QueryEscape(lg.Town)
+	}
+	if err := s.renderTo(c, lg, &b, "notice", st.Content.Title, disclosure.Page{Back: back, Data: disclosure.NoticeData{Code: n.Code, Content: st.Content,
 		Checkpoint: st.Checkpoint, Witnesses: st.Witnesses, VerifyPath: verify, StatusNote: note}}); err != nil {
 		s.pageError(c, lg, err)
 		return
@@ -240,7 +254,7 @@ const maxVerifyUpload = 20 << 20
 // attachment's inflated size in disclosure). The page shows what the paper
 // must say (the notice's web copy) with each row's ✔ or ✘.
 func (s *Server) verifyPage(c *gin.Context) {
-	lg, ok := s.townLog(c)
+	lg, ok := s.siteTownLog(c)
 	if !ok {
 		return
 	}
@@ -416,7 +430,7 @@ func normalizeNote(s string) string {
 
 // GET/POST /query: the self-query form and its answer.
 func (s *Server) queryPage(c *gin.Context) {
-	lg, ok := s.townLog(c)
+	lg, ok := s.siteTownLog(c)
 	if !ok {
 		return
 	}
@@ -449,7 +463,7 @@ func (s *Server) queryPage(c *gin.Context) {
 
 // GET/POST /complaints: the form, a new receipt, or a complaint's status.
 func (s *Server) complaintsPage(c *gin.Context) {
-	lg, ok := s.townLog(c)
+	lg, ok := s.siteTownLog(c)
 	if !ok {
 		return
 	}

@@ -42,6 +42,14 @@ func NewSite() (*Site, error) {
 	t, err := template.New("site").Funcs(template.FuncMap{
 		"colTitle": func(c ledger.ContentColumn) string { return c.Title },
 		"tel":      telOf,
+		"anySeq": func(rows []ledger.ContentRow) bool {
+			for _, r := range rows {
+				if r.Seq >= 0 {
+					return true
+				}
+			}
+			return false
+		},
 	}).ParseFS(templateFS, "web/*.html")
 	if err != nil {
 		return nil, err
@@ -57,9 +65,22 @@ type Page struct {
 	Phones []string
 	Error  string
 	Data   any
+	// Large is the reader's 大字 choice (a cookie): the body gets the class
+	// "large" and the toggle offers 标准字号.
+	Large bool
+	// Back is the page's own local address, where the text-size toggle
+	// (/display) returns to.
+	Back string
 }
 
-// Render writes a page (home, notices, notice, verify, query, complaints).
+// ProblemData is the page of a problem: the not-found page (未找到该页面,
+// 未找到该公告) or another error, with a way home.
+type ProblemData struct {
+	Heading, Message string
+}
+
+// Render writes a page (home, notices, notice, verify, query, complaints,
+// project, problem).
 // It renders into a buffer first, so a template error writes nothing.
 func (s *Site) Render(w io.Writer, name string, p Page) error {
 	var b bytes.Buffer
