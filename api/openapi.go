@@ -123,7 +123,7 @@ var apiDocs = map[string]routeDoc{
 	"POST /api/public/complaints":         {Summary: "提出异议或投诉（可匿名），返回回执号", Tag: "public", Body: complaintBody{}, Status: 201, Query: []string{"town"}},
 	"GET /api/public/complaints/:receipt": {Summary: "凭回执号查看办理情况", Tag: "public", Query: []string{"town"}},
 	"GET /":                               {Summary: "公开网站首页", Tag: "site", Content: "text/html"},
-	"GET /notices":                        {Summary: "公告公示列表（按村）", Tag: "site", Query: []string{"village"}, Content: "text/html"},
+	"GET /notices":                        {Summary: "公告公示列表：最新发布的在前，每页 20 条，可按村、类型、年度筛选，按标题或编号查找", Tag: "site", Query: []string{"village", "type", "year", "q", "page"}, Content: "text/html"},
 	"GET /notices/:file":                  {Summary: "公告页面；{code}.pdf 为发布时保存的 PDF 原件", Tag: "site", Content: "text/html"},
 	"GET /projects/:code":                 {Summary: "项目公开页：项目库信息、施工合同、验收、资金，形成资产及管护主体，相关公告", Tag: "site", Query: []string{"town"}, Content: "text/html"},
 	"GET /verify":                         {Summary: "核验页面（二维码：notice、n、r）", Tag: "site", Query: []string{"notice", "n", "r"}, Content: "text/html"},

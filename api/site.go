@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,10 +11,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -165,8 +168,47 @@ func (s *Server) noticesPage(c *gin.Context) {
 			village, heading = v.Code, v.Name+"公告公示"
 		}
 	}
-	s.render(c, lg, http.StatusOK, "notices", heading, disclosure.Page{Data: disclosure.NoticesData{Heading: heading, Village: village,
-		Villages: vs, Notices: s.noticeItems(ns, names)}})
+	d := disclosure.NoticesData{Heading: heading, Village: village, Villages: vs, Type: c.Query("type"), Year: c.Query("year"),
+		Search: strings.TrimSpace(c.Query("q")), Types: ledger.NoticeTypes}
+	page := 1
+	if p := c.Query("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 100_000 {
+			s.render(c, lg, http.StatusBadRequest, "notices", heading, disclosure.Page{Error: "页码无法识别", Data: d})
+			return
+		}
+		page = n
+	}
+	if utf8.RuneCountInString(d.Search) > 50 {
+		s.render(c, lg, http.StatusBadRequest, "notices", heading, disclosure.Page{Error: "查找的文字过长：请输入公告标题或编号中的几个字", Data: d})
+		return
+	}
+	ns = slices.DeleteFunc(ns, func(n ledger.Notice) bool {
+		return d.Type != "" && n.Type != d.Type || d.Year != "" && !strings.HasPrefix(n.PublishedOn, d.Year+"-") ||
+			d.Search != "" && !strings.Contains(n.Title, d.Search) && !strings.Contains(n.Number, d.Search) && n.Code != d.Search
+	})
+	// newest published first
+	slices.SortStableFunc(ns, func(a, b ledger.Notice) int { return cmp.Compare(b.PublishSeq, a.PublishSeq) })
+	q := url.Values{}
+	for k, v := range map[string]string{"village": village, "type": d.Type, "year": d.Year, "q": d.Search} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	const size = 20
+	from := min((page-1)*size, len(ns))
+	to := min(from+size, len(ns))
+	d.Total, d.From, d.To = len(ns), from+1, to
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page-1))
+		d.Prev = "/notices?" + q.Encode()
+	}
+	if to < len(ns) {
+		q.Set("page", strconv.Itoa(page+1))
+		d.Next = "/notices?" + q.Encode()
+	}
+	d.Notices = s.noticeItems(ns[from:to], names)
+	s.render(c, lg, http.StatusOK, "notices", heading, disclosure.Page{Data: d})
 }
 
 // GET /notices/:file: a notice's page, or with .pdf its stored PDF bytes.

@@ -427,3 +427,67 @@ func TestSiteLookInChromium(t *testing.T) {
 		}
 	}
 }
+
+var publicNoticeRe = regexp.MustCompile(`<a class="title" href="/notices/([^"]+)">`)
+
+// TestPublicNoticesPaged: /notices lists the newest published first, 20 a
+// page, says how many match, and its page links walk every notice once;
+// the filters (village, type, year, a search of title and number) narrow
+// it; bad paging and an over-long search are refused in Chinese.
+func TestPublicNoticesPaged(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	all := e.disclosureTown()
+	var last published
+	for range 12 {
+		last = e.publish(e.draft(map[string]any{"type": ledger.NoticeQuarterly, "period": "2026-Q1"}))
+	}
+	total := len(all) + 12
+	get := func(path string) string {
+		t.Helper()
+		r := e.call("GET", path, "", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, r.status, r.body)
+		}
+		return string(r.body)
+	}
+	body := get("/notices")
+	if !strings.Contains(body, fmt.Sprintf("共 %d 条，最新发布的在前，本页第 1–20 条", total)) {
+		t.Fatalf("first page: %s", body)
+	}
+	codes := publicNoticeRe.FindAllStringSubmatch(body, -1)
+	if len(codes) != 20 || codes[0][1] != last.Code {
+		t.Fatalf("first page: %d notices, first %v, want %s", len(codes), codes[0], last.Code)
+	}
+	seen := map[string]bool{}
+	for path := "/notices"; path != ""; {
+		body := get(path)
+		for _, m := range publicNoticeRe.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Fatalf("%s twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if len(seen) != total {
+		t.Fatalf("walked %d of %d notices", len(seen), total)
+	}
+	for path, want := range map[string]int{
+		"/notices?type=" + url.QueryEscape(ledger.NoticeQuarterly):           13,
+		"/notices?village=" + village1:                                       4,
+		"/notices?q=" + url.QueryEscape(all[ledger.NoticeRecipients].Number): 1,
+	} {
+		body := get(path)
+		if !strings.Contains(body, fmt.Sprintf("共 %d 条", want)) {
+			t.Fatalf("%s: want %d: %s", path, want, regexp.MustCompile(`id="count">[^<]*`).FindString(body))
+		}
+	}
+	for _, bad := range []string{"/notices?page=0", "/notices?page=x", "/notices?q=" + strings.Repeat("公", 51)} {
+		if r := e.call("GET", bad, "", nil); r.status != http.StatusBadRequest || !hasHan(string(r.body)) {
+			t.Fatalf("%s: %d", bad, r.status)
+		}
+	}
+}

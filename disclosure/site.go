@@ -122,7 +122,14 @@ type NoticesData struct {
 	Heading  string
 	Village  string
 	Villages []ledger.Village
-	Notices  []NoticeItem
+	Notices  []NoticeItem // this page of them, newest published first
+	// Filters: the notice type, the year published, a search of title and
+	// number; Types are the choices.
+	Type, Year, Search string
+	Types              []string
+	// Total match; this page shows From..To; Prev and Next link the pages.
+	Total, From, To int
+	Prev, Next      string
 }
 
 // NoticeData is one notice's page: the stored content.
