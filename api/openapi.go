@@ -131,7 +131,7 @@ var apiDocs = map[string]routeDoc{
 	"GET /query":                          {Summary: "本人发放查询页面", Tag: "site", Content: "text/html"},
 	"POST /query":                         {Summary: "本人发放查询（表单）", Tag: "site", Body: "form", Content: "text/html"},
 	"GET /complaints":                     {Summary: "异议投诉页面；receipt 查询办理进度", Tag: "site", Query: []string{"notice", "receipt"}, Content: "text/html"},
-	"POST /complaints":                    {Summary: "提出异议或投诉（表单）", Tag: "site", Body: "form", Status: 201, Content: "text/html"},
+	"POST /complaints":                    {Summary: "提出异议或投诉（表单）；成功后 303 转到 /complaints?receipt=回执号&new=1，刷新不会重复提交", Tag: "site", Body: "form", Status: 303, Content: "text/html"},
 	"GET /static/site.css":                {Summary: "公开网站样式表", Tag: "site", Content: "text/css"},
 	"GET /static/verify.js":               {Summary: "核验页的脚本（可选增强）：在手机上记住上次核验的检查点，下次取一致性证明自行核对", Tag: "site", Content: "text/javascript"},
 	"GET /display":                        {Summary: "大字（适老化）开关：size=large 记住大字、size=standard 恢复标准字号（Cookie，一年，SameSite=Lax），303 转回 back（仅限本站路径，否则转到首页）", Tag: "site", Query: []string{"size", "back"}, Status: 303, Content: "text/html"},

@@ -529,13 +529,24 @@ func (s *Server) complaintsPage(c *gin.Context) {
 			status, msg = statusOf(err), problemDetail(err)
 			break
 		}
-		d.Receipt = cm.Receipt
-		status = http.StatusCreated
+		// Redirect after the post: a reload shows the receipt again and
+		// never files the complaint twice. The receipt is in the address
+		// like a typed progress query (it is not personal data; the page
+		// shows what its holder wrote).
+		q := url.Values{"receipt": {cm.Receipt}, "new": {"1"}}
+		if t := c.Query("town"); t != "" {
+			q.Set("town", t)
+		}
+		c.Redirect(http.StatusSeeOther, "/complaints?"+q.Encode())
+		return
 	case c.Query("receipt") != "":
 		cm, err := s.svc.ComplaintByReceipt(ctx, lg, c.Query("receipt"))
 		if err != nil {
 			status, msg = statusOf(err), problemDetail(err)
 			break
+		}
+		if c.Query("new") == "1" {
+			d.Receipt = cm.Receipt
 		}
 		d.Status = &disclosure.ComplaintStatus{Receipt: cm.Receipt, Kind: cm.Kind, NoticeCode: cm.NoticeCode, Text: cm.Text,
 			StatusText: disclosure.ComplaintStatusText(cm), FiledAt: cm.FiledAt, Replies: cm.Replies}

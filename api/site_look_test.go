@@ -491,3 +491,46 @@ func TestPublicNoticesPaged(t *testing.T) {
 		}
 	}
 }
+
+// TestComplaintRedirectAfterPost: a complaint filed on the page answers
+// 303 to its receipt's page (已收到 and the receipt, then its progress), so
+// a reload files nothing twice; the progress query takes the receipt in any
+// case, with or without the dash, in full-width characters.
+func TestComplaintRedirectAfterPost(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	req, _ := http.NewRequest("POST", e.ts.URL+"/complaints", strings.NewReader(url.Values{"village": {village1}, "text": {"希望公开村集体收益分配"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	m := regexp.MustCompile(`^/complaints\?new=1&receipt=([A-Z2-9]{5}-[A-Z2-9]{5})$`).FindStringSubmatch(loc)
+	if res.StatusCode != http.StatusSeeOther || m == nil {
+		t.Fatalf("post: %d to %q", res.StatusCode, loc)
+	}
+	receipt := m[1]
+	for range 2 { // the page, then a reload
+		r := e.call("GET", loc, "", nil)
+		if r.status != 200 || !strings.Contains(string(r.body), "已收到您的反映") || !strings.Contains(string(r.body), "回执号：<strong>"+receipt) ||
+			!strings.Contains(string(r.body), "希望公开村集体收益分配") {
+			t.Fatalf("receipt page: %d %s", r.status, r.body)
+		}
+	}
+	if cs, _ := e.svc.Complaints(t.Context(), e.lg, ""); len(cs) != 1 {
+		t.Fatalf("%d complaints after a reload, want 1", len(cs))
+	}
+	fullWidth := strings.Map(func(r rune) rune {
+		if r > ' ' && r < 0x7f {
+			return r + 0xFEE0
+		}
+		return r
+	}, strings.ToLower(receipt))
+	for _, typed := range []string{strings.ToLower(receipt), strings.ReplaceAll(receipt, "-", ""), " " + strings.ReplaceAll(strings.ToLower(receipt), "-", " ") + " ", fullWidth} {
+		r := e.call("GET", "/complaints?receipt="+url.QueryEscape(typed), "", nil)
+		if r.status != 200 || !strings.Contains(string(r.body), "办理情况（回执号 "+receipt+"）") || strings.Contains(string(r.body), "已收到您的反映") {
+			t.Fatalf("progress by %q: %d", typed, r.status)
+		}
+	}
+}

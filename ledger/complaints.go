@@ -198,10 +198,38 @@ func (s *Service) FileComplaint(ctx context.Context, lg Log, in ComplaintInput) 
 	})
 }
 
-// ComplaintByReceipt returns a complaint by its receipt code, or not_found.
+// NormalizeReceipt reads a receipt code as people type it: any case, with
+// or without the dash (or with another dash or spaces), in full-width
+// characters from a Chinese input method.
+func NormalizeReceipt(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
+			r -= 0xFEE0
+		}
+		switch {
+		case r >= 'a' && r <= 'z':
+			b.WriteRune(r - 'a' + 'A')
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '-' || r == ' ' || r == '\u3000' || r == '—' || r == '–' || r == '－' || r == '_':
+			// separators people type
+		default:
+			return strings.ToUpper(strings.TrimSpace(s)) // not a receipt: not found as typed
+		}
+	}
+	k := b.String()
+	if len(k) == 10 {
+		return k[:5] + "-" + k[5:]
+	}
+	return k
+}
+
+// ComplaintByReceipt returns a complaint by its receipt code (as
+// NormalizeReceipt reads it), or not_found.
 func (s *Service) ComplaintByReceipt(ctx context.Context, lg Log, receipt string) (Complaint, error) {
 	var c Complaint
-	_, err := s.L.Store().Books(ctx, lg.ID).ObjectByKey(objComplaint, strings.ToUpper(strings.TrimSpace(receipt)), &c)
+	_, err := s.L.Store().Books(ctx, lg.ID).ObjectByKey(objComplaint, NormalizeReceipt(receipt), &c)
 	if IsNotFound(err) {
 		return c, Errorf(CodeNotFound, "未找到该回执号，请核对后重试")
 	}

@@ -116,3 +116,14 @@ func FuzzCheckPersonName(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalizeReceipt(t *testing.T) {
+	for in, want := range map[string]string{
+		"ABCDE-FGH23": "ABCDE-FGH23", "abcde-fgh23": "ABCDE-FGH23", "ABCDEFGH23": "ABCDE-FGH23", " abcde fgh23 ": "ABCDE-FGH23",
+		"ＡＢＣＤＥ－ＦＧＨ２３": "ABCDE-FGH23", "abcde—fgh23": "ABCDE-FGH23", "ABC": "ABC", "ABCDE-FGH23X": "ABCDEFGH23X", "回执": "回执",
+	} {
+		if got := NormalizeReceipt(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
