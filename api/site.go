@@ -527,6 +527,7 @@ func (s *Server) complaintsPage(c *gin.Context) {
 			Text: c.PostForm("text"), Contact: c.PostForm("contact")})
 		if err != nil {
 			status, msg = statusOf(err), problemDetail(err)
+			d.Notice, d.Village, d.Text, d.Contact = c.PostForm("notice_code"), c.PostForm("village"), c.PostForm("text"), c.PostForm("contact")
 			break
 		}
 		// Redirect after the post: a reload shows the receipt again and

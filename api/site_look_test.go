@@ -518,6 +518,13 @@ func TestComplaintRedirectAfterPost(t *testing.T) {
 			t.Fatalf("receipt page: %d %s", r.status, r.body)
 		}
 	}
+	// a refusal keeps what was typed
+	page := e.postForm("/complaints", url.Values{"village": {village1}, "notice_code": {"NOPE-1"}, "text": {"路灯不亮已三个月"}, "contact": {"13800000000"}})
+	for _, want := range []string{`value="` + village1 + `" selected`, ">路灯不亮已三个月</textarea>", `value="NOPE-1"`, `value="13800000000"`, `class="error"`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("refused complaint lacks %q", want)
+		}
+	}
 	if cs, _ := e.svc.Complaints(t.Context(), e.lg, ""); len(cs) != 1 {
 		t.Fatalf("%d complaints after a reload, want 1", len(cs))
 	}

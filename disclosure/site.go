@@ -206,6 +206,8 @@ type ComplaintsData struct {
 	Villages []ledger.Village
 	Receipt  string
 	Status   *ComplaintStatus
+	// What was typed, shown again after a refusal.
+	Village, Text, Contact string
 }
 
 // ComplaintStatus is what the complainant sees with a receipt.
