@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +53,7 @@ func (s *Server) staffFund(c *gin.Context) {
 		}
 		// a fund is spent within its year (支出进度 against the calendar)
 		p := pages.NewProgress(r.Paid, r.Amount, ledger.Date{Year: year, Month: 1, Day: 1}, ledger.Date{Year: year, Month: 12, Day: 31}, s.today())
-		return pages.FundData{FundReport: r, Progress: p}, nil
+		return pages.FundData{FundReport: r, Progress: p, EntryLink: slices.Contains(entryReaders, user(c).Role)}, nil
 	})
 }
 
@@ -108,10 +109,11 @@ func (s *Server) paymentViews(c *gin.Context, lg ledger.Log, ps []ledger.Payment
 		}
 	}
 	banks, _ := s.svc.BankStates(c.Request.Context(), lg, ps) // the page shows what it has
+	entries := slices.Contains(entryReaders, user(c).Role)
 	out := make([]pages.PaymentView, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, pages.PaymentView{Payment: p, Payee: labels[p.Payee], ProjectCode: codes[p.Project], StatusText: ledger.PaymentStatusText(p.Status),
-			BankState: banks[p.ID]})
+			BankState: banks[p.ID], EntryLink: entries})
 	}
 	return out
 }

@@ -224,6 +224,8 @@ type PaymentView struct {
 	// Decide is what an approver needs to decide (payments waiting for
 	// approval on the approver's page).
 	Decide *DecideInfo
+	// EntryLink: the reader may open ledger entries (its seq links there).
+	EntryLink bool
 }
 
 // DecideInfo is what an approver reads before deciding on a payment.
@@ -278,7 +280,8 @@ type ProjectData struct {
 // FundData is where a fund's money went, with its spending progress.
 type FundData struct {
 	ledger.FundReport
-	Progress Progress
+	Progress  Progress
+	EntryLink bool // the reader may open ledger entries
 }
 
 // LedgerData is the ledger browser.
