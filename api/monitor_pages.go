@@ -297,7 +297,7 @@ func (s *Server) monitorNoticesPage(c *gin.Context) {
 	vs, _ := s.svc.Villages(c.Request.Context(), lg)
 	vs = slices.DeleteFunc(vs, func(v ledger.Village) bool { return !watches(user(c), v.Code) })
 	d := pages.NoticesData{Status: status, Types: ledger.NoticeTypes, Villages: vs, VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
-	if err := s.noticeList(c, ns, &d); err != nil {
+	if err := s.noticeList(c, ns, &d, staffPageSize); err != nil {
 		s.staffFail(c, err)
 		return
 	}

@@ -31,7 +31,7 @@ func (s *Server) staffNotices(c *gin.Context) {
 	vs, _ := s.svc.Villages(ctx, lg)
 	d := pages.NoticesData{Status: status, Types: ledger.NoticeTypes, Villages: vs, Fields: noticeFieldOptions(),
 		CanDraft: slices.Contains(writers, user(c).Role), VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
-	if err := s.noticeList(c, ns, &d); err != nil {
+	if err := s.noticeList(c, ns, &d, staffPageSize); err != nil {
 		s.staffFail(c, err)
 		return
 	}
@@ -39,8 +39,8 @@ func (s *Server) staffNotices(c *gin.Context) {
 }
 
 // noticeList puts into d the page of notices that the request's filters select, newest first: type,
-// village, a search of title, number and code; 50 a page.
-func (s *Server) noticeList(c *gin.Context, ns []ledger.Notice, d *pages.NoticesData) error {
+// village, a search of title, number and code; size a page.
+func (s *Server) noticeList(c *gin.Context, ns []ledger.Notice, d *pages.NoticesData, size int) error {
 	d.Type, d.Village, d.Search = c.Query("type"), c.Query("village"), strings.TrimSpace(c.Query("q"))
 	ns = slices.DeleteFunc(slices.Clone(ns), func(n ledger.Notice) bool {
 		return d.Type != "" && n.Type != d.Type || d.Village != "" && n.Village != d.Village ||
@@ -61,8 +61,8 @@ func (s *Server) noticeList(c *gin.Context, ns []ledger.Notice, d *pages.Notices
 			q.Set(k, v)
 		}
 	}
-	from := min((page-1)*staffPageSize, len(ns))
-	to := min(from+staffPageSize, len(ns))
+	from := min((page-1)*size, len(ns))
+	to := min(from+size, len(ns))
 	d.Notices = ns[from:to]
 	d.Pager = pages.Pager{Total: len(ns), Order: "新的在前", From: from + 1, Shown: to - from}
 	if page > 1 {
@@ -104,7 +104,7 @@ func (s *Server) staffDraftNotice(c *gin.Context) {
 		vs, _ := s.svc.Villages(ctx, lg)
 		d := pages.NoticesData{Types: ledger.NoticeTypes, Villages: vs, Fields: noticeFieldOptions(), CanDraft: true,
 			VillageNames: s.villageNames(c, lg), Values: map[string]string{}}
-		_ = s.noticeList(c, ns, &d)
+		_ = s.noticeList(c, ns, &d, staffPageSize)
 		for k, v := range c.Request.PostForm {
 			if k != "csrf" && len(v) > 0 {
 				d.Values[k] = v[0]

@@ -32,6 +32,7 @@ func (s *Server) staffWorkRoutes(r *gin.Engine) {
 	r.GET("/staff/projects/:code", s.staffPage(villageReaders), byRole(s.staffProject, s.monitorProjectPage))
 	r.GET("/staff/payments", s.staffPage(villageReaders), byRole(s.staffPayments, s.monitorPaymentsPage))
 	r.GET("/staff/payments.xlsx", s.staffPage(allReaders), s.staffPaymentsExport)
+	s.staffExportRoutes(r)
 	r.POST("/staff/payments/:id/approval", s.staffPage(approvers), s.staffApprove)
 	r.GET("/staff/ledger", s.staffPage(entryReaders), s.staffLedger)
 	r.GET("/staff/county", s.staffPage(countyOnly), s.staffCounty)

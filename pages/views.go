@@ -489,3 +489,20 @@ func EntryTypeText(t string) string {
 	}
 	return "其他记录"
 }
+
+// NoticeStatusText is a notice's state in the words staff pages use.
+func NoticeStatusText(s string) string {
+	switch s {
+	case ledger.NoticeDraft:
+		return "草稿"
+	case ledger.NoticePublished:
+		return "公示中"
+	case ledger.NoticeEnded:
+		return "已结束"
+	case ledger.NoticeWithdrawn:
+		return "已撤回"
+	case ledger.NoticeSuperseded:
+		return "已更正"
+	}
+	return s
+}
