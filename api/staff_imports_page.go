@@ -83,13 +83,30 @@ func (s *Server) staffImportForm(c *gin.Context) {
 	s.staffRender(c, http.StatusOK, "imports", "导入", pages.Page{Data: pages.ImportData{Kinds: importKinds(), Kind: c.Query("kind")}})
 }
 
-// GET /staff/imports/template?kind=: an empty workbook of the kind, its
-// sheet named as DOMAIN.md §9 names it, with the header row (columns that
-// must hold text, such as ID and account numbers, formatted as text so
-// that Excel keeps their digits).
+// GET /staff/imports/template?kind=: the kind's template (importer.Template):
+// its sheet named as DOMAIN.md §9 names it, the header row with a note on
+// each column, an example row to delete or overwrite, every column as text
+// (so that Excel keeps the digits of ID and account numbers) and dropdowns
+// of the allowed values, the town's villages and item codes among them.
 func (s *Server) staffImportTemplate(c *gin.Context) {
 	kind := c.Query("kind")
-	b, err := importer.Workbook(kind, nil)
+	opt := importer.TemplateOptions{Lists: map[string][]string{}}
+	lg, ok := s.staffLog(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if vs, err := s.svc.Villages(ctx, lg); err == nil {
+		for _, v := range vs {
+			opt.Lists["村"] = append(opt.Lists["村"], v.Name)
+		}
+	}
+	if is, err := s.svc.Items(ctx, lg); err == nil {
+		for _, it := range is {
+			opt.Lists["补贴项目代码"] = append(opt.Lists["补贴项目代码"], it.Code)
+		}
+	}
+	b, err := importer.Template(kind, opt)
 	if err != nil {
 		s.staffFail(c, err)
 		return

@@ -479,11 +479,24 @@ func TestStaffImportTemplate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("template %s: %v", kind, err)
 		}
+		// The header row, then the example row (to delete or overwrite).
 		rows, err := f.GetRows(importer.SheetName(kind))
-		if err != nil || len(rows) != 1 || strings.Join(rows[0], ",") != strings.Join(importer.Headers(kind), ",") {
+		if err != nil || len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(importer.Headers(kind), ",") ||
+			strings.Join(rows[1], ",") != strings.TrimRight(strings.Join(importer.ExampleRow(kind), ","), ",") {
 			t.Fatalf("template %s: %v %v", kind, rows, err)
 		}
-		if kind == "funds" {
+		if kind == "persons" {
+			// The town's villages as a dropdown.
+			dvs, _ := f.GetDataValidations(importer.SheetName(kind))
+			var lists []string
+			for _, dv := range dvs {
+				lists = append(lists, dv.Formula1)
+			}
+			if !strings.Contains(strings.Join(lists, "|"), `"田坪村,石牛村"`) {
+				t.Fatalf("template %s: the town's villages are not a dropdown: %v", kind, lists)
+			}
+		}
+		if kind == "funds" { // a filled template (the example overwritten) passes
 			for i, v := range []string{"浏财农〔2026〕931号", "县级衔接资金", "县级", "衔接资金", "2130599", "产业", "2026", "30000", "2026-05-06"} {
 				cell, _ := excelize.CoordinatesToCellName(i+1, 2)
 				f.SetCellStr("资金", cell, v)
