@@ -195,3 +195,39 @@ func TestTemplateExampleRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPreview: the first rows as read, amounts with two decimals, dates
+// as 2026-03-10, ID numbers and accounts masked, the rest counted.
+func TestPreview(t *testing.T) {
+	ex := ExampleRow("payments")
+	var rows [][]string
+	for i := range 12 {
+		r := slices.Clone(ex)
+		r[0] = "PZ-" + string(rune('A'+i))
+		r[slices.Index(Headers("payments"), "金额(元)")] = "1200.5"
+		rows = append(rows, r)
+	}
+	b, _ := Workbook("payments", rows)
+	p, err := Parse("payments", "发放明细.xlsx", b, Options{})
+	if err != nil || len(p.Errors) != 0 {
+		t.Fatalf("%+v %v", p, err)
+	}
+	pv := MakePreview(ledger.ImportInput{Kind: "payments", Payments: p.Payments}, PreviewRows)
+	if len(pv.Rows) != 10 || pv.More != 2 || pv.Headers[0] != "行号" || !slices.Equal(pv.Headers[1:], Headers("payments")) {
+		t.Fatalf("preview %d rows, %d more, headers %v", len(pv.Rows), pv.More, pv.Headers)
+	}
+	got := map[string]string{}
+	for i, h := range pv.Headers {
+		got[h] = pv.Rows[0][i]
+	}
+	want := map[string]string{"行号": "2", "凭证号": "PZ-A", "金额(元)": "1200.50", "支付日期": "2026-04-10", "所属期间": "2026-04",
+		"收款人身份证号": exampleID[:6] + "********" + exampleID[14:], "收款账号": "****" + exampleAccount[len(exampleAccount)-4:], "付款类型": "补助"}
+	for h, v := range want {
+		if got[h] != v {
+			t.Fatalf("%s: %q, want %q (%v)", h, got[h], v, got)
+		}
+	}
+	if MaskID("439901196803040129") != "439901********0129" {
+		t.Fatal(MaskID("439901196803040129"))
+	}
+}
