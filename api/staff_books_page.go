@@ -408,6 +408,9 @@ func (s *Server) paymentFilterWords(c *gin.Context, lg ledger.Log, q paymentQuer
 	if q.search != "" {
 		w = append(w, "凭证/发票/合同号："+q.search)
 	}
+	if q.fromSeq != "" || q.toSeq != "" {
+		w = append(w, fmt.Sprintf("账本序号：%s 至 %s", cmp.Or(q.fromSeq, "开始"), cmp.Or(q.toSeq, "最新")))
+	}
 	cond := "全部支付"
 	if len(w) > 0 {
 		cond = strings.Join(w, "；")

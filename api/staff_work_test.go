@@ -570,6 +570,26 @@ func TestStaffImportPreviewAndLinks(t *testing.T) {
 			if strings.Contains(list, e.pending.VoucherNo) {
 				t.Fatalf("the imported payments' list shows another payment (%s)", e.pending.VoucherNo)
 			}
+			// Its download holds the same 12 and says the range.
+			st, xb, _ := fin.do("GET", strings.ReplaceAll(strings.Replace(m[1], "/staff/payments?", "/staff/payments.xlsx?", 1), "&amp;", "&"), nil)
+			mustStatus(t, "the imported payments' download", st, 200, "")
+			xf, err := excelize.OpenReader(strings.NewReader(xb))
+			if err != nil {
+				t.Fatal(err)
+			}
+			xrows, _ := xf.GetRows(xf.GetSheetName(0))
+			xf.Close()
+			var vouchers int
+			var all string
+			for _, r := range xrows {
+				all += strings.Join(r, "|") + "\n"
+				if len(r) > 0 && strings.HasPrefix(r[0], "预览-") {
+					vouchers++
+				}
+			}
+			if vouchers != 12 || !strings.Contains(all, "账本序号："+m[2]+" 至 "+m[3]) || strings.Contains(all, e.pending.VoucherNo) {
+				t.Fatalf("the download of the imported payments: %d rows of the import in %s", vouchers, all)
+			}
 			last, _ := strconv.ParseInt(m[3], 10, 64)
 			ledgerLink := fmt.Sprintf(`href="/staff/ledger?before=%d"`, last+1)
 			mustContain(t, "the import task", done, ledgerLink, "查看账本记录（序号 "+m[2]+" 至 "+m[3]+"）")
