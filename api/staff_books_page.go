@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -127,15 +128,19 @@ const maxExportRows = 100_000
 
 // paymentQuery is the staff payments list's filters as the query string
 // gives them: status, voucher (a voucher, invoice or contract number),
-// village, fund (id), item (code), year; before pages.
+// village, fund (id), item (code), year; from_seq and to_seq (the
+// payments recorded by the entries between them, both included: one
+// import's, the link of its finished task); before pages.
 type paymentQuery struct {
 	f                                                  ledger.PaymentFilter
 	status, search, village, fund, item, year, project string
+	fromSeq, toSeq                                     string
 }
 
 func (s *Server) parsePaymentQuery(c *gin.Context, lg ledger.Log) (paymentQuery, error) {
 	q := paymentQuery{status: c.Query("status"), search: strings.TrimSpace(c.Query("voucher")), village: c.Query("village"),
-		fund: c.Query("fund"), item: c.Query("item"), year: c.Query("year"), project: strings.TrimSpace(c.Query("project"))}
+		fund: c.Query("fund"), item: c.Query("item"), year: c.Query("year"), project: strings.TrimSpace(c.Query("project")),
+		fromSeq: c.Query("from_seq"), toSeq: c.Query("to_seq")}
 	if _, set := c.GetQuery("status"); !set && user(c).Role == ledger.RoleApprover {
 		q.status = ledger.StatusPendingApproval
 	}
@@ -182,6 +187,19 @@ func (s *Server) parsePaymentQuery(c *gin.Context, lg ledger.Log) (paymentQuery,
 		}
 		q.f.Project = r.ID
 	}
+	for _, r := range []struct {
+		v  string
+		to *int64
+	}{{q.fromSeq, &q.f.FromID}, {q.toSeq, &q.f.ToID}} {
+		if r.v == "" {
+			continue
+		}
+		n, err := parseID(r.v)
+		if err != nil || n <= 0 {
+			return q, bad("账本序号")
+		}
+		*r.to = n
+	}
 	if b := c.Query("before"); b != "" {
 		id, err := parseID(b)
 		if err != nil || id <= 0 {
@@ -196,7 +214,7 @@ func (s *Server) parsePaymentQuery(c *gin.Context, lg ledger.Log) (paymentQuery,
 func (q paymentQuery) values() url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"status": q.status, "voucher": q.search, "village": q.village, "fund": q.fund, "item": q.item, "year": q.year,
-		"project": q.project} {
+		"project": q.project, "from_seq": q.fromSeq, "to_seq": q.toSeq} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -267,6 +285,9 @@ func (s *Server) paymentsPage(c *gin.Context, lg ledger.Log, status int, refused
 		d.Notes = notes
 	}
 	p := pages.Page{Note: doneNote(c), Data: d}
+	if p.Note == "" && (q.f.FromID != 0 || q.f.ToID != 0) {
+		p.Note = fmt.Sprintf("只列出账本序号 %s 至 %s 记录的支付（一次导入写入的）；重新筛选即列出全部支付。", cmp.Or(q.fromSeq, "开始"), cmp.Or(q.toSeq, "最新"))
+	}
 	if refused != nil {
 		p = pageError(p, refused)
 	}
@@ -427,6 +448,9 @@ func (s *Server) paymentFilterWords(c *gin.Context, lg ledger.Log, q paymentQuer
 	}
 	if q.project != "" {
 		w = append(w, "项目："+q.project)
+	}
+	if q.fromSeq != "" || q.toSeq != "" {
+		w = append(w, fmt.Sprintf("账本序号：%s 至 %s", cmp.Or(q.fromSeq, "开始"), cmp.Or(q.toSeq, "最新")))
 	}
 	cond := "全部支付"
 	if len(w) > 0 {

@@ -83,13 +83,30 @@ func (s *Server) staffImportForm(c *gin.Context) {
 	s.staffRender(c, http.StatusOK, "imports", "导入", pages.Page{Data: pages.ImportData{Kinds: importKinds(), Kind: c.Query("kind")}})
 }
 
-// GET /staff/imports/template?kind=: an empty workbook of the kind, its
-// sheet named as DOMAIN.md §9 names it, with the header row (columns that
-// must hold text, such as ID and account numbers, formatted as text so
-// that Excel keeps their digits).
+// GET /staff/imports/template?kind=: the kind's template (importer.Template):
+// its sheet named as DOMAIN.md §9 names it, the header row with a note on
+// each column, an example row to delete or overwrite, every column as text
+// (so that Excel keeps the digits of ID and account numbers) and dropdowns
+// of the allowed values, the town's villages and item codes among them.
 func (s *Server) staffImportTemplate(c *gin.Context) {
 	kind := c.Query("kind")
-	b, err := importer.Workbook(kind, nil)
+	opt := importer.TemplateOptions{Lists: map[string][]string{}}
+	lg, ok := s.staffLog(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if vs, err := s.svc.Villages(ctx, lg); err == nil {
+		for _, v := range vs {
+			opt.Lists["村"] = append(opt.Lists["村"], v.Name)
+		}
+	}
+	if is, err := s.svc.Items(ctx, lg); err == nil {
+		for _, it := range is {
+			opt.Lists["补贴项目代码"] = append(opt.Lists["补贴项目代码"], it.Code)
+		}
+	}
+	b, err := importer.Template(kind, opt)
 	if err != nil {
 		s.staffFail(c, err)
 		return
@@ -215,6 +232,8 @@ func (s *Server) staffImportCheck(c *gin.Context) {
 		s.staffRender(c, status, "imports", "导入", pages.Page{Error: fmt.Sprintf("有 %d 处数据有误，未写入任何记录，请修改后重新上传", total) + notListed(rest), Data: d})
 		return
 	}
+	pv := importer.MakePreview(in, importer.PreviewRows)
+	d.PreviewHeaders, d.PreviewRows, d.PreviewMore = pv.Headers, pv.Rows, pv.More
 	d.Token = s.uploads.put(pendingUpload{owner: user(c).ID, kind: kind, filename: fh.Filename, data: data, at: time.Now()})
 	s.staffRender(c, status, "imports", "导入", pages.Page{Note: fmt.Sprintf("检查通过：共 %d 行，尚未写入。确认无误后请点击“确认导入”。", in.Rows), Data: d})
 }
@@ -245,7 +264,8 @@ func (s *Server) staffImportCommit(c *gin.Context) {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("已导入 %d 行，账本序号 %d 至 %d（导入批次 %d）。", res.Rows, res.FirstSeq, res.LastSeq, res.BatchID), nil
+		importLinks(t, p.kind, res)
+		return fmt.Sprintf("已导入 %d 行%s，账本序号 %d 至 %d（导入批次 %d）。", res.Rows, importedWhat(p.kind, res.Rows), res.FirstSeq, res.LastSeq, res.BatchID), nil
 	})
 	s.taskRedirect(c, t)
 }
@@ -268,4 +288,42 @@ func (s *Server) staffTask(c *gin.Context) {
 		p.Refresh = 2
 	}
 	s.staffRender(c, http.StatusOK, "task", t.Title, p)
+}
+
+// importedWhat names what a finished import's rows became, for its
+// result line ("（花名册 12 人）").
+func importedWhat(kind string, rows int) string {
+	switch kind {
+	case "persons":
+		return fmt.Sprintf("（花名册 %d 人）", rows)
+	case "registers":
+		return fmt.Sprintf("（其他登记 %d 条）", rows)
+	case "payments":
+		return fmt.Sprintf("（支付 %d 笔）", rows)
+	}
+	return ""
+}
+
+// importLinks are the finished import's links to what it made. Payments:
+// the payments list of exactly the import's entries (from_seq, to_seq:
+// each payment's id is the seq of its entry), the most useful view, with
+// the filters, the count, the download and, for the approver, the
+// decisions. Funds and allocations: the funds' book; projects: the project
+// library; loans and repayments: the loans. Persons and registers have no
+// list of their own (the result line counts them). Every import: its
+// entries in the ledger (the page of entries ending with its last).
+func importLinks(t *task, kind string, res ledger.ImportResult) {
+	switch kind {
+	case "payments":
+		t.addLink(fmt.Sprintf("/staff/payments?from_seq=%d&to_seq=%d", res.FirstSeq, res.LastSeq), fmt.Sprintf("查看本次导入的 %d 笔支付", res.Rows))
+	case "funds", "allocations":
+		t.addLink("/staff/funds", "查看资金台账")
+	case "projects":
+		t.addLink("/staff/projects", "查看项目库")
+	case "loans", "repayments":
+		t.addLink("/staff/loans", "查看小额信贷")
+	}
+	if res.LastSeq > 0 {
+		t.addLink(fmt.Sprintf("/staff/ledger?before=%d", res.LastSeq+1), fmt.Sprintf("查看账本记录（序号 %d 至 %d）", res.FirstSeq, res.LastSeq))
+	}
 }

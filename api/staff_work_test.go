@@ -479,11 +479,24 @@ func TestStaffImportTemplate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("template %s: %v", kind, err)
 		}
+		// The header row, then the example row (to delete or overwrite).
 		rows, err := f.GetRows(importer.SheetName(kind))
-		if err != nil || len(rows) != 1 || strings.Join(rows[0], ",") != strings.Join(importer.Headers(kind), ",") {
+		if err != nil || len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(importer.Headers(kind), ",") ||
+			strings.Join(rows[1], ",") != strings.TrimRight(strings.Join(importer.ExampleRow(kind), ","), ",") {
 			t.Fatalf("template %s: %v %v", kind, rows, err)
 		}
-		if kind == "funds" {
+		if kind == "persons" {
+			// The town's villages as a dropdown.
+			dvs, _ := f.GetDataValidations(importer.SheetName(kind))
+			var lists []string
+			for _, dv := range dvs {
+				lists = append(lists, dv.Formula1)
+			}
+			if !strings.Contains(strings.Join(lists, "|"), `"田坪村,石牛村"`) {
+				t.Fatalf("template %s: the town's villages are not a dropdown: %v", kind, lists)
+			}
+		}
+		if kind == "funds" { // a filled template (the example overwritten) passes
 			for i, v := range []string{"浏财农〔2026〕931号", "县级衔接资金", "县级", "衔接资金", "2130599", "产业", "2026", "30000", "2026-05-06"} {
 				cell, _ := excelize.CoordinatesToCellName(i+1, 2)
 				f.SetCellStr("资金", cell, v)
@@ -498,5 +511,91 @@ func TestStaffImportTemplate(t *testing.T) {
 	}
 	if st, _, _ := fin.do("GET", "/staff/imports/template?kind=nonsense", nil); st != 404 {
 		t.Fatalf("an unknown kind's template: %d", st)
+	}
+}
+
+// TestStaffImportPreviewAndLinks (issue 19), on SQLite and MariaDB: a
+// passing check shows the first 10 rows as read (amounts with two
+// decimals, dates, ID numbers and accounts masked), the finished import
+// links to the payments list of exactly its rows and to its ledger
+// entries; a template uploaded with its example row untouched is refused.
+func TestStaffImportPreviewAndLinks(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "mysql"} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newTownEnv(t, dialect)
+			fin := &pageSession{e: e}
+			fin.login("t_fin1")
+
+			// The untouched template: refused, the example row named.
+			st, tpl, _ := fin.do("GET", "/staff/imports/template?kind=payments", nil)
+			mustStatus(t, "template", st, 200, "")
+			st, body, _ := fin.upload("/staff/imports", map[string]string{"csrf": fin.csrf(), "kind": "payments"}, "发放明细（模板）.xlsx", []byte(tpl))
+			mustStatus(t, "the untouched template", st, 422, body)
+			mustContain(t, "the untouched template", body, "示例行", "未写入任何记录")
+			if strings.Contains(body, `id="commit"`) {
+				t.Fatal("the untouched template offers the commit")
+			}
+
+			id, acct := e.ids["tp1"], e.accounts["tp1"]
+			var b strings.Builder
+			b.WriteString(strings.Join(importer.Headers("payments"), ",") + "\n")
+			for i := range 12 {
+				fmt.Fprintf(&b, "预览-%d,%s,%s,,补助,%s,,,%s,,,12.5,2026-03,2026-03-01,,,\n", i+1, envProject1, envFundDoc, id, acct)
+			}
+			st, body, _ = fin.upload("/staff/imports", map[string]string{"csrf": fin.csrf(), "kind": "payments"}, "发放明细.csv", []byte(b.String()))
+			mustStatus(t, "check", st, 200, body)
+			masked := id[:6] + "********" + id[14:]
+			mustContain(t, "the preview", body, `id="preview"`, "<th>行号</th><th>凭证号</th>", "<td>2</td><td>预览-1</td>",
+				"<td>预览-10</td>", "<td>"+masked+"</td>", "<td>****"+acct[len(acct)-4:]+"</td>", "<td>12.50</td>",
+				"<td>2026-03-01</td>", "<td>2026-03</td>", "其余 2 行未列出", `id="commit"`)
+			if strings.Contains(body, "<td>预览-11</td>") || strings.Contains(body, id) || strings.Contains(body, acct) {
+				t.Fatal("the preview shows more than 10 rows, or an ID number or account whole")
+			}
+
+			token := regexp.MustCompile(`name="token" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+			st, body, h := fin.do("POST", "/staff/imports/commit", url.Values{"csrf": {fin.csrf()}, "token": {token[1]}})
+			mustStatus(t, "commit", st, 303, body)
+			done := fin.task(h.Get("Location"))
+			mustContain(t, "the import task", done, "已完成", "已导入 12 行（支付 12 笔）", "查看本次导入的 12 笔支付")
+			m := regexp.MustCompile(`href="(/staff/payments\?from_seq=(\d+)&amp;to_seq=(\d+))"`).FindStringSubmatch(done)
+			if m == nil {
+				t.Fatalf("no link to the imported payments: %s", done)
+			}
+			st, list, _ := fin.do("GET", strings.ReplaceAll(m[1], "&amp;", "&"), nil)
+			mustStatus(t, "the imported payments", st, 200, list)
+			for i := range 12 {
+				mustContain(t, "the imported payments", list, fmt.Sprintf("预览-%d<", i+1))
+			}
+			mustContain(t, "the imported payments", list, "只列出账本序号 "+m[2]+" 至 "+m[3])
+			if strings.Contains(list, e.pending.VoucherNo) {
+				t.Fatalf("the imported payments' list shows another payment (%s)", e.pending.VoucherNo)
+			}
+			// Its download holds the same 12 and says the range.
+			st, xb, _ := fin.do("GET", strings.ReplaceAll(strings.Replace(m[1], "/staff/payments?", "/staff/payments.xlsx?", 1), "&amp;", "&"), nil)
+			mustStatus(t, "the imported payments' download", st, 200, "")
+			xf, err := excelize.OpenReader(strings.NewReader(xb))
+			if err != nil {
+				t.Fatal(err)
+			}
+			xrows, _ := xf.GetRows(xf.GetSheetName(0))
+			xf.Close()
+			var vouchers int
+			var all string
+			for _, r := range xrows {
+				all += strings.Join(r, "|") + "\n"
+				if len(r) > 0 && strings.HasPrefix(r[0], "预览-") {
+					vouchers++
+				}
+			}
+			if vouchers != 12 || !strings.Contains(all, "账本序号："+m[2]+" 至 "+m[3]) || strings.Contains(all, e.pending.VoucherNo) {
+				t.Fatalf("the download of the imported payments: %d rows of the import in %s", vouchers, all)
+			}
+			last, _ := strconv.ParseInt(m[3], 10, 64)
+			ledgerLink := fmt.Sprintf(`href="/staff/ledger?before=%d"`, last+1)
+			mustContain(t, "the import task", done, ledgerLink, "查看账本记录（序号 "+m[2]+" 至 "+m[3]+"）")
+			st, entries, _ := fin.do("GET", fmt.Sprintf("/staff/ledger?before=%d", last+1), nil)
+			mustStatus(t, "the import's entries", st, 200, entries)
+			mustContain(t, "the import's entries", entries, "/staff/entries/"+m[3]+`"`)
+		})
 	}
 }

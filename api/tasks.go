@@ -29,7 +29,8 @@ type task struct {
 	result   string // Chinese, shown when done
 	next     string // a link to follow when done
 	nextText string
-	finished chan struct{} // closed when the task ends
+	links    []pages.Option // links to what the task made (Value the href)
+	finished chan struct{}  // closed when the task ends
 }
 
 // TaskView is what the task page shows.
@@ -43,6 +44,14 @@ type TaskView struct {
 	Result   string
 	Next     string
 	NextText string
+	Links    []pages.Option // to what the task made: Value the href, Label its words
+}
+
+// addLink adds a link to what the task made, shown when it ends.
+func (t *task) addLink(href, text string) {
+	t.mu.Lock()
+	t.links = append(t.links, pages.Option{Value: href, Label: text})
+	t.mu.Unlock()
 }
 
 func (t *task) setStep(s string) {
@@ -59,7 +68,7 @@ func (t *task) view(now time.Time) TaskView {
 		end = t.ended
 	}
 	v := TaskView{ID: t.ID, Title: t.Title, Step: t.step, Elapsed: pages.DurationText(end.Sub(t.Started)), Done: t.done,
-		Result: t.result, Next: t.next, NextText: t.nextText}
+		Result: t.result, Next: t.next, NextText: t.nextText, Links: t.links}
 	if t.err != nil {
 		v.Failed = true
 		v.Result = problemDetail(t.err)

@@ -108,4 +108,23 @@
 //     贷款银行, 指标文号, 项目编号, 凭证号 …) also when they hold '?' or '？' (a
 //     生僻字 lost to GBK); long text (建设任务, 绩效目标, 用途 …) may hold them.
 //   - A cell holding an Excel error value (#N/A, #VALUE!) is refused.
+//
+// # Templates
+//
+// Template is the workbook staff download: the header row (a note on each
+// header cell saying whether it must be filled, what it holds and its
+// format: HeaderNote), an example row in grey italics (ExampleRow; its
+// ID numbers fictitious, of area 439901, with a valid check digit), every
+// column as text, and a dropdown (list data validation to row
+// ValidationRows) on each enumerated column: the strict choices above
+// refuse other values in Excel, the usual values of 与户主关系, 资金来源级次,
+// 资金性质 and the bank's 状态 only warn, and the town's villages (村) and item
+// codes (补贴项目代码) come in TemplateOptions. A list longer than Excel's
+// 255 characters of a dropdown's formula is a range on the hidden sheet
+// ListSheet. A row that still holds every filled cell of the example is
+// refused ("这是模板自带的示例行……"), so that an example is never imported.
+//
+// MakePreview renders the first rows of an import as read (amounts with
+// two decimals, dates as 2026-03-10), ID numbers, accounts and phones
+// masked: the staff import page's check.
 package importer

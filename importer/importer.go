@@ -390,6 +390,10 @@ func parseTable(spec *sheetSpec, t *table, opt Options, maxRows int) (*Parsed, e
 				r.fail(spec.cols[i].Header, ledger.CodeValidationFailed, "含有不可见的格式字符（U+%04X，如双向文字控制符或零宽字符），可能使内容显示得与实际不同，请删除后重新导入", ch)
 			}
 		}
+		if isExample(spec, r.vals) {
+			r.fail(spec.cols[0].Header, ledger.CodeValidationFailed, "%s", msgExampleRow)
+			continue
+		}
 		spec.row(r, p)
 		if uniq != nil {
 			if c, ok := r.cell(spec.unique); ok {

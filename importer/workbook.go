@@ -12,9 +12,9 @@ import (
 // Excel: one sheet named as DOMAIN.md §9 names it (SheetName), the header
 // row of Headers in bold, every column formatted as text so that Excel
 // keeps the digits of ID and account numbers, then rows, each a list of
-// cells in header order. With no rows it is the kind's blank template
-// (the staff import page offers it for download); tests write their sheets
-// with it. It refuses an unknown kind (not_found).
+// cells in header order; tests and tools write their sheets with it (the
+// template staff download, with an example row, notes and dropdowns, is
+// Template). It refuses an unknown kind (not_found).
 func Workbook(kind string, rows [][]string) ([]byte, error) {
 	hs := Headers(kind)
 	if hs == nil {

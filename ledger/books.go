@@ -107,8 +107,12 @@ type PaymentFilter struct {
 	// projects); empty means any. A non-nil empty slice matches nothing.
 	Projects []int64
 	// Search: the voucher, invoice or contract number is exactly it.
-	Search  string
-	AfterID int64 // for paging: id > AfterID
+	Search string
+	// FromID, ToID: the payment's id (its recording entry's seq) is within
+	// them, both included; 0 leaves that end open. One import's payments
+	// are the ids of its entries (issue 19: the finished import's link).
+	FromID, ToID int64
+	AfterID      int64 // for paging: id > AfterID
 	// Newest lists by id descending (newest first); BeforeID then pages:
 	// id < BeforeID.
 	Newest   bool

@@ -201,6 +201,12 @@ type ImportData struct {
 	Errors   []ledger.FieldError
 	Warnings []ledger.RuleWarning
 	Token    string // the commit's token when the sheet passed
+	// Preview: the first rows of a passing sheet as read (ID numbers and
+	// accounts masked), under the sheet's column titles; PreviewMore the
+	// rows not shown.
+	PreviewHeaders []string
+	PreviewRows    [][]string
+	PreviewMore    int
 }
 
 // RecordData is the single-record forms.

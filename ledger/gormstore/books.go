@@ -309,6 +309,12 @@ func (b *books) paymentWhere(f ledger.PaymentFilter) (string, []any) {
 	if f.VoucherNo != "" {
 		add("voucher_no = ?", f.VoucherNo)
 	}
+	if f.FromID != 0 {
+		add("id >= ?", f.FromID)
+	}
+	if f.ToID != 0 {
+		add("id <= ?", f.ToID)
+	}
 	if f.Search != "" {
 		q.WriteString(" AND (voucher_no = ? OR invoice_no = ? OR contract_no = ?)")
 		args = append(args, f.Search, f.Search, f.Search)
