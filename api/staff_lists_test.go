@@ -363,3 +363,83 @@ func TestStaffSpendingProgress(t *testing.T) {
 		t.Fatalf("an unknown project: %d", st)
 	}
 }
+
+// TestStaffListDownloads: every staff list downloads as .xlsx with the
+// list's filters and what its reader may see: funds, projects (a monitor's
+// own villages and the town's), flags (a monitor's villages; the filters),
+// notices (the filters), complaints (contacts only for the discipline
+// office).
+func TestStaffListDownloads(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	e.disclosureTown()
+	for _, v := range []string{village1, village2} {
+		if _, err := e.svc.FileComplaint(t.Context(), e.lg, ledger.ComplaintInput{Village: v, Text: "反映情况", Contact: "13900000000"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sheet := func(s *pageSession, path, name string) [][]string {
+		t.Helper()
+		st, body, h := s.do("GET", path, nil)
+		mustStatus(t, path, st, 200, "")
+		if !strings.Contains(h.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%s: %v", path, h)
+		}
+		f, err := excelize.OpenReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows(name)
+		if err != nil || len(rows) < 2 || !strings.HasPrefix(rows[0][0], "筛选条件") {
+			t.Fatalf("%s: %v %v", path, rows, err)
+		}
+		return rows[2:]
+	}
+	fin := &pageSession{e: e}
+	fin.login("t_fin1")
+	mon := &pageSession{e: e}
+	mon.login("t_mon")
+	jw := &pageSession{e: e}
+	jw.login("t_jw")
+
+	funds, _ := e.svc.Funds(t.Context(), e.lg)
+	if rows := sheet(fin, "/staff/funds.xlsx", "资金"); len(rows) != len(funds) || rows[0][0] != funds[0].DocNo {
+		t.Fatalf("funds: %v", rows)
+	}
+	prs, _ := e.svc.Projects(t.Context(), e.lg, "", "")
+	if rows := sheet(fin, "/staff/projects.xlsx", "项目库"); len(rows) != len(prs) {
+		t.Fatalf("projects: %d rows, want %d", len(rows), len(prs))
+	}
+	for _, r := range sheet(mon, "/staff/projects.xlsx", "项目库") {
+		if r[2] == "石牛村" {
+			t.Fatalf("a monitor of 田坪村 downloads 石牛村's project %v", r)
+		}
+	}
+	if rows := sheet(jw, "/staff/flags.xlsx?status=open", "线索"); len(rows) < 1 {
+		t.Fatal("no open flags downloaded")
+	}
+	if rows := sheet(jw, "/staff/flags.xlsx?status=open&rule=ZZ", "线索"); len(rows) != 0 {
+		t.Fatalf("rule ZZ: %v", rows)
+	}
+	ns, _ := e.svc.Notices(t.Context(), e.lg, ledger.NoticePublished, "", "")
+	if rows := sheet(fin, "/staff/notices.xlsx?status=published", "公告公示"); len(rows) != len(ns) {
+		t.Fatalf("notices: %d rows, want %d", len(rows), len(ns))
+	}
+	if rows := sheet(fin, "/staff/notices.xlsx?village="+village1, "公告公示"); len(rows) == 0 || len(rows) >= len(ns)+10 {
+		t.Fatalf("notices of 田坪村: %d rows", len(rows))
+	}
+	rows := sheet(fin, "/staff/complaints.xlsx", "投诉与异议")
+	if len(rows) != 2 || len(rows[0]) != 8 {
+		t.Fatalf("finance's complaints: %v", rows)
+	}
+	rows = sheet(jw, "/staff/complaints.xlsx", "投诉与异议")
+	if len(rows) != 2 || len(rows[0]) != 9 || rows[0][8] != "13900000000" {
+		t.Fatalf("discipline's complaints: %v", rows)
+	}
+	if rows := sheet(mon, "/staff/complaints.xlsx", "投诉与异议"); len(rows) != 1 {
+		t.Fatalf("a monitor's complaints: %v", rows)
+	}
+	// the pages link them
+	_, body, _ := jw.do("GET", "/staff/flags?status=open&rule=B1", nil)
+	mustContain(t, "flags page", body, `href="/staff/flags.xlsx?rule=B1&amp;status=open"`)
+}

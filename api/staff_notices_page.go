@@ -65,6 +65,7 @@ func (s *Server) noticeList(c *gin.Context, ns []ledger.Notice, d *pages.Notices
 	to := min(from+size, len(ns))
 	d.Notices = ns[from:to]
 	d.Pager = pages.Pager{Total: len(ns), Order: "新的在前", From: from + 1, Shown: to - from}
+	d.Pager.Export = "/staff/notices.xlsx?" + q.Encode()
 	if page > 1 {
 		d.Pager.First = "/staff/notices?" + q.Encode()
 	}

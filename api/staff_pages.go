@@ -299,6 +299,7 @@ func (s *Server) staffFlags(c *gin.Context) {
 	to := min(from+staffPageSize, len(fs))
 	d.Flags = fs[from:to]
 	d.Pager = pages.Pager{Total: len(fs), Order: "风险高的在前，同等级新的在前", From: from + 1, Shown: to - from}
+	d.Pager.Export = "/staff/flags.xlsx?" + q.Encode()
 	if page > 1 {
 		d.Pager.First = "/staff/flags?" + q.Encode()
 	}
