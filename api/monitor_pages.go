@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -151,6 +153,23 @@ func (s *Server) monitorPaymentsPage(c *gin.Context) {
 		return
 	}
 	f := ledger.PaymentFilter{VoucherNo: strings.TrimSpace(c.Query("voucher"))}
+	// a project's or a fund's payments (the links of their pages)
+	if code := strings.TrimSpace(c.Query("project")); code != "" {
+		r, err := s.svc.ProjectReport(c.Request.Context(), lg, code)
+		if err != nil {
+			s.staffFail(c, ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【项目】无法识别，请重新选择"))
+			return
+		}
+		f.Project = r.ID
+	}
+	if fund := c.Query("fund"); fund != "" {
+		id, err := parseID(fund)
+		if err != nil || id <= 0 {
+			s.staffFail(c, ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【资金】无法识别，请重新选择"))
+			return
+		}
+		f.Fund = id
+	}
 	ps, err := s.svc.VillagePayments(c.Request.Context(), lg, f, 0, 0, func(p ledger.Payment, v string) bool {
 		return monitorSees(u)(p, v) && (village == "" || v == village)
 	})
@@ -163,10 +182,34 @@ func (s *Server) monitorPaymentsPage(c *gin.Context) {
 	for _, v := range u.Villages {
 		d.Villages = append(d.Villages, pages.Option{Value: v, Label: names[v]})
 	}
-	if len(ps) > monitorPageShown {
-		d.Shown = monitorPageShown
+	// newest first, 50 a page (?page=), with the count of all
+	page := 1
+	if p := c.Query("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			s.staffFail(c, ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【页码】无法识别，请重新选择"))
+			return
+		}
+		page = n
 	}
-	d.Payments = s.villagePaymentViews(c, lg, newestFirst(ps, monitorPageShown))
+	ps = newestFirst(ps, len(ps))
+	from := min((page-1)*staffPageSize, len(ps))
+	to := min(from+staffPageSize, len(ps))
+	q := url.Values{}
+	for k, v := range map[string]string{"village": village, "voucher": f.VoucherNo, "project": c.Query("project"), "fund": c.Query("fund")} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	d.Pager = pages.Pager{Total: len(ps), From: from + 1, Shown: to - from, Order: "按时间从新到旧"}
+	if page > 1 {
+		d.Pager.First = "/staff/payments?" + q.Encode()
+	}
+	if to < len(ps) {
+		q.Set("page", strconv.Itoa(page+1))
+		d.Pager.Next = "/staff/payments?" + q.Encode()
+	}
+	d.Payments = s.villagePaymentViews(c, lg, ps[from:to])
 	s.staffRender(c, http.StatusOK, "vpayments", "支付", pages.Page{Data: d})
 }
 
@@ -199,8 +242,10 @@ func (s *Server) monitorProjectPage(c *gin.Context) {
 		if err != nil {
 			return pages.VillageProjectData{}, err
 		}
+		shown := newestFirst(ps, monitorPageShown)
 		d := pages.VillageProjectData{Report: r, VillageName: s.villageNames(c, lg)[r.Village], Notices: ns,
-			Payments: s.villagePaymentViews(c, lg, newestFirst(ps, monitorPageShown))}
+			Payments: s.villagePaymentViews(c, lg, shown),
+			Pager:    pages.Pager{Total: len(ps), Shown: len(shown), Next: "/staff/payments?project=" + url.QueryEscape(r.Code)}}
 		d.Contracts = s.contracts(c, lg, ps)
 		return d, nil
 	})
@@ -217,7 +262,9 @@ func (s *Server) monitorFundPage(c *gin.Context) {
 		if err != nil {
 			return pages.VillageFundData{}, err
 		}
-		return pages.VillageFundData{Report: r, Payments: s.villagePaymentViews(c, lg, newestFirst(ps, monitorPageShown))}, nil
+		shown := newestFirst(ps, monitorPageShown)
+		return pages.VillageFundData{Report: r, Payments: s.villagePaymentViews(c, lg, shown),
+			Pager: pages.Pager{Total: len(ps), Shown: len(shown), Next: "/staff/payments?fund=" + strconv.FormatInt(id, 10)}}, nil
 	})
 }
 

@@ -140,7 +140,7 @@ func (s *Server) oversightHome(ctx context.Context, c *gin.Context, lg ledger.Lo
 	if u.Role == ledger.RoleMonitor {
 		for _, sv := range []string{ledger.SeverityHigh, ledger.SeverityWarn, ledger.SeverityInfo} {
 			d.Todos = append(d.Todos, pages.Todo{Label: "待处理线索（" + pages.SeverityText(sv) + "）", Count: bySeverity[sv],
-				Href: "/staff/flags?status=open", Urgent: sv == ledger.SeverityHigh})
+				Href: "/staff/flags?status=open&severity=" + sv, Urgent: sv == ledger.SeverityHigh})
 		}
 		d.Todos = append(d.Todos, pages.Todo{Label: "即将超期的线索", Count: nearDue, Href: "/staff/flags?status=open", Urgent: true,
 			Note: fmt.Sprintf("%d 天内无人处理将自动移交镇纪委", int(ledger.FlagSLA.Hours()/24))})

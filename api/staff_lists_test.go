@@ -18,6 +18,7 @@ import (
 
 var (
 	payRowRe   = regexp.MustCompile(`<tr id="pay-(\d+)">`)
+	anyPayRe   = regexp.MustCompile(`<(?:tr|div class="row") id="pay-(\d+)">`)
 	nextLinkRe = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 	countRe    = regexp.MustCompile(`共 (\d+) 条`)
 )
@@ -57,7 +58,7 @@ func testStaffPaymentsPaged(t *testing.T, dialect string) {
 
 	// walk follows the next links from path and returns the ids in order and
 	// the count each page states.
-	walk := func(path string) ([]int64, int) {
+	walkAs := func(sess *pageSession, path string) ([]int64, int) {
 		t.Helper()
 		var ids []int64
 		total := -1
@@ -65,7 +66,7 @@ func testStaffPaymentsPaged(t *testing.T, dialect string) {
 			if pages > 10 {
 				t.Fatalf("more pages than rows allow: %s", path)
 			}
-			st, body, _ := fin.do("GET", path, nil)
+			st, body, _ := sess.do("GET", path, nil)
 			mustStatus(t, path, st, 200, body)
 			m := countRe.FindStringSubmatch(body)
 			if m == nil {
@@ -76,7 +77,7 @@ func testStaffPaymentsPaged(t *testing.T, dialect string) {
 				t.Fatalf("%s: count %d changed to %d", path, total, n)
 			}
 			total = n
-			rows := payRowRe.FindAllStringSubmatch(body, -1)
+			rows := anyPayRe.FindAllStringSubmatch(body, -1)
 			if len(rows) > 50 {
 				t.Fatalf("%s: %d rows on a page", path, len(rows))
 			}
@@ -91,6 +92,7 @@ func testStaffPaymentsPaged(t *testing.T, dialect string) {
 		}
 		return ids, total
 	}
+	walk := func(path string) ([]int64, int) { return walkAs(fin, path) }
 	check := func(what string, ids []int64, total, want int) {
 		t.Helper()
 		if total != want || len(ids) != want {
@@ -125,6 +127,14 @@ func testStaffPaymentsPaged(t *testing.T, dialect string) {
 	check("an invoice number", ids, total, 1)
 	ids, total = walk("/staff/payments?status=" + ledger.StatusPendingApproval)
 	check("pending", ids, total, 1)
+
+	// a monitor of 田坪村: their village's payments, paged the same way
+	mon := &pageSession{e: e}
+	mon.login("t_mon")
+	ids, total = walkAs(mon, "/staff/payments")
+	check("the monitor's", ids, total, tianping+1)
+	ids, total = walkAs(mon, "/staff/payments?project="+envProject1)
+	check("the monitor's, of the project", ids, total, tianping+1)
 
 	for _, bad := range []string{"?fund=x", "?year=12", "?status=nonsense", "?before=-1"} {
 		st, body, _ := fin.do("GET", "/staff/payments"+bad, nil)
@@ -168,8 +178,6 @@ func testStaffPaymentsPaged(t *testing.T, dialect string) {
 	if typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString || v != "180" {
 		t.Fatalf("amount cell %s: %v %q, want the number 180", cell, typ, v)
 	}
-	mon := &pageSession{e: e}
-	mon.login(e.usernames["monitor"])
 	if st, _, _ := mon.do("GET", "/staff/payments.xlsx", nil); st != http.StatusForbidden {
 		t.Fatalf("a monitor's download: %d", st)
 	}

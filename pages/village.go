@@ -44,6 +44,7 @@ type VillagePaymentsData struct {
 	Payments []VillagePaymentView
 	Shown    int // when cut: how many of Total are shown
 	Total    int
+	Pager    Pager
 }
 
 // VillageProjectData is one project as a monitor reads it.
@@ -52,7 +53,8 @@ type VillageProjectData struct {
 	VillageName string
 	Contracts   []ContractView
 	Notices     []ledger.Notice
-	Payments    []VillagePaymentView
+	Payments    []VillagePaymentView // the newest of them
+	Pager       Pager                // how many in all, and the link to the list
 }
 
 // ContractView is a contract as a project's payments name it.
@@ -66,7 +68,8 @@ type ContractView struct {
 // VillageFundData is a fund's trace down to a monitor's villages' payees.
 type VillageFundData struct {
 	Report   ledger.FundReport
-	Payments []VillagePaymentView
+	Payments []VillagePaymentView // the newest of them
+	Pager    Pager                // how many in all, and the link to the list
 }
 
 // VillageLoanView is a loan with its borrower as oversight sees them.

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/sunshine-ledger/sunshine/demo"
@@ -259,6 +261,79 @@ func TestBrowserWalk(t *testing.T) {
 	b.waitText("main", "见证方：县纪委监委、县审计局", 10*time.Second)
 	b.shot("public-notice")
 	b.noOverflow("the published notice")
+
+	walkIssue19(t, b, base)
+}
+
+// walkIssue19 walks what issue 19 added: each role's home with its to-dos,
+// a paged list and its download, a staff report in print emulation, the
+// public site in 大字 mode and in print, with screenshots.
+func walkIssue19(t *testing.T, b *walker, base string) {
+	b.size(1280, 900)
+	for _, who := range []string{"caiwu", "shenpi", "jiandu01", "jijian", "shenji", "guanli"} {
+		b.login(who)
+		b.waitText("h1", "工作台", 10*time.Second) // login lands on the home
+		if txt := b.text("#todos"); !strings.Contains(txt, "待办事项") {
+			t.Fatalf("%s's home: %s", who, txt)
+		}
+		b.shot("home-" + who)
+	}
+	b.size(360, 740)
+	b.login("jiandu01")
+	b.shot("home-monitor-phone")
+	b.noOverflow("the monitor's home")
+
+	// a paged list: the payments, page 2, and its download
+	b.size(1280, 900)
+	b.login("caiwu")
+	b.run(chromedp.Navigate(base + "/staff/payments"))
+	b.waitText("#count", "本页第 1–50 条", 10*time.Second)
+	b.shot("payments-page-1")
+	b.run(chromedp.Click(`a[rel="next"]`, chromedp.ByQuery))
+	b.waitText("#count", "本页第 51–100 条", 10*time.Second)
+	b.shot("payments-page-2")
+	var got string
+	b.run(chromedp.Evaluate(`fetch(document.querySelector('#count a[download]').href).then(r => r.status + ' ' + r.headers.get('content-type') + ' ' + r.headers.get('content-disposition'))`,
+		&got, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	if !strings.HasPrefix(got, "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet attachment") {
+		t.Fatalf("the payments download: %s", got)
+	}
+	// a staff report printed: no menu, no filters, no paging
+	b.run(chromedp.Navigate(base + "/staff/funds"))
+	b.run(emulation.SetEmulatedMedia().WithMedia("print"))
+	var hidden bool
+	b.run(chromedp.Evaluate(`getComputedStyle(document.querySelector('header.top nav')).display === 'none'`, &hidden))
+	if !hidden {
+		t.Fatal("the staff menu prints")
+	}
+	b.shot("staff-funds-print")
+	b.run(emulation.SetEmulatedMedia().WithMedia(""))
+
+	// the public site on a phone in 大字, then printed
+	b.size(360, 740)
+	b.run(chromedp.Navigate(base + "/"))
+	var before, after float64
+	b.run(chromedp.Evaluate(`parseFloat(getComputedStyle(document.body).fontSize)`, &before))
+	b.run(chromedp.Click(`header a.size`, chromedp.ByQuery))
+	b.waitVisible(`body.large`, 10*time.Second)
+	b.run(chromedp.Evaluate(`parseFloat(getComputedStyle(document.body).fontSize)`, &after))
+	if after < 1.3*before {
+		t.Fatalf("大字: %.1f px after %.1f px", after, before)
+	}
+	b.shot("public-home-large")
+	b.noOverflow("the home page in 大字")
+	b.run(chromedp.Navigate(base + "/notices"))
+	b.waitVisible(`body.large`, 10*time.Second) // remembered
+	b.shot("public-notices-large")
+	b.run(chromedp.Click(`header a.size`, chromedp.ByQuery))
+	b.waitVisible(`body:not(.large)`, 10*time.Second)
+	b.run(emulation.SetEmulatedMedia().WithMedia("print"))
+	b.run(chromedp.Evaluate(`getComputedStyle(document.querySelector('header.top nav')).display === 'none'`, &hidden))
+	if !hidden {
+		t.Fatal("the public menu prints")
+	}
+	b.shot("public-notices-print")
+	b.run(emulation.SetEmulatedMedia().WithMedia(""))
 }
 
 // checkDemoCosigned checks that serve --demo's notices carry its two
