@@ -232,7 +232,7 @@ func (s *Server) statsData(c *gin.Context, lg ledger.Log, st stats, year int, sc
 	if village == "" {
 		d.Villages = vs
 	}
-	d.Overview = disclosure.Chart{ID: "overview", Title: "本年资金收、分、付", Head: "项目", Unit: "元"}
+	d.Overview = disclosure.Chart{ID: "overview", Title: "本年资金收、分、付", Head: "项目", Unit: "元", NoTotal: true}
 	if village == "" {
 		d.Overview.Bars = append(d.Overview.Bars, disclosure.MoneyBar("本年到账资金", st.received))
 	}

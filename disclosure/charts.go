@@ -38,6 +38,9 @@ type Chart struct {
 	// bars have no notes.
 	NoteHead string
 	Columns  bool // monthly columns instead of horizontal bars
+	// NoTotal: the bars are not parts of a whole (received, allocated,
+	// paid): no 合计.
+	NoTotal bool
 	Bars     []Bar
 }
 
@@ -72,6 +75,13 @@ func (c Chart) Empty() bool {
 // the largest bar.
 func (c Chart) Summary() string {
 	s := fmt.Sprintf("%s：共 %d 项，合计 %s %s", c.Title, len(c.Bars), c.Total(), c.Unit)
+	if c.NoTotal {
+		var parts []string
+		for _, b := range c.Bars {
+			parts = append(parts, b.Label+" "+b.Text+" "+c.Unit)
+		}
+		return c.Title + "：" + strings.Join(parts, "，")
+	}
 	if c.Empty() {
 		return s + "，均为零"
 	}
