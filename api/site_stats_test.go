@@ -124,15 +124,27 @@ func (e *townEnv) wantStats(village string) statsPage {
 		paid += p.Amount
 		months[p.PaidOn.Month-1] += p.Amount
 		byItem[p.Item] += p.Amount
-		if p.Payee.Kind == ledger.PayeePerson {
-			households[p.Household], people[p.Payee.ID] = true, true
-			if itemPeople[p.Item] == nil {
-				itemPeople[p.Item] = map[int64]bool{}
+		var person int64 // the person paid: the payee, or a household's recipient (else its head)
+		switch p.Payee.Kind {
+		case ledger.PayeePerson:
+			person = p.Payee.ID
+		case ledger.PayeeHousehold:
+			person = p.Recipient
+			if person == 0 {
+				h, err := e.svc.Household(ctx, e.lg, p.Household)
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				person = h.Head
 			}
-			itemPeople[p.Item][p.Payee.ID] = true
-		} else if p.Payee.Kind == ledger.PayeeHousehold {
-			e.t.Fatal("the fixture pays no household as such")
+		default:
+			continue
 		}
+		households[p.Household], people[person] = true, true
+		if itemPeople[p.Item] == nil {
+			itemPeople[p.Item] = map[int64]bool{}
+		}
+		itemPeople[p.Item][person] = true
 	}
 	w.counts["households"], w.counts["people"] = len(households), len(people)
 	ns, err := e.svc.Notices(ctx, e.lg, "", village, "")
@@ -251,6 +263,12 @@ func TestSiteStats(t *testing.T) {
 				pay(k, envProject1, "JK02", "380", fmt.Sprintf("2026-0%d-1%d", i+1, i))
 			}
 			pay("sn1", envProject2, "DB01", "100", "2026-04-10")
+			// a household item: the 贴息 of the borrower's loan
+			tx := e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp3"], ItemCode: "TX01", Amount: lt.Y("435"),
+				Period: lt.P("2026"), PaidOn: lt.D("2026-03-25"), LoanContractNo: e.loan.ContractNo})
+			if tx.Payee.Kind != ledger.PayeeHousehold || tx.Status != ledger.StatusEffective {
+				t.Fatalf("贴息: payee %s, %s", tx.Payee.Kind, tx.Status)
+			}
 			pay("sn1", envProject2, "JK01", "2000", "2026-04-12")
 			before := parseStats(t, string(e.getPage("/stats", "").body))
 			check("more payments")
