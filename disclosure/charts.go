@@ -41,7 +41,7 @@ type Chart struct {
 	// NoTotal: the bars are not parts of a whole (received, allocated,
 	// paid): no 合计.
 	NoTotal bool
-	Bars     []Bar
+	Bars    []Bar
 }
 
 // MoneyBar is a bar of an amount in fen, printed in yuan.
