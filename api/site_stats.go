@@ -99,6 +99,9 @@ func (s *Server) stats(c *gin.Context, village string) {
 		s.pageError(c, lg, err)
 		return
 	}
+	for _, ch := range []*disclosure.Chart{&d.Overview, &d.Levels, &d.Items, &d.Months} {
+		ch.Large = large
+	}
 	back, notices := "/stats", "/notices"
 	if village != "" {
 		back += "/" + url.PathEscape(village)

@@ -42,6 +42,9 @@ type Chart struct {
 	// paid): no 合计.
 	NoTotal bool
 	Bars    []Bar
+	// Large draws the text bigger (the reader's 大字: 19 px labels instead
+	// of 14 on a phone).
+	Large bool
 }
 
 // MoneyBar is a bar of an amount in fen, printed in yuan.
@@ -135,22 +138,26 @@ func (c Chart) open(b *strings.Builder, h int) {
 
 // bars: each bar its label above it and its value after it.
 func (c Chart) bars() template.HTML {
-	const row, barH, valueW = 42, 14, 104
+	lf, vf, row, barH, valueW := 14, 13, 42, 14, 104
+	if c.Large {
+		lf, vf, row, barH, valueW = 19, 17, 54, 18, 136
+	}
 	h := max(len(c.Bars), 1) * row
 	m := c.max()
 	var b strings.Builder
 	c.open(&b, h)
 	for i, br := range c.Bars {
 		y := i * row
+		barY := y + lf + 7
 		w := 0
 		if m > 0 && br.Value > 0 {
 			w = max(1, int(br.Value*int64(chartWidth-valueW)/m))
 		}
-		fmt.Fprintf(&b, `<g><title>%s：%s %s</title><text x="0" y="%d" font-size="14" fill="#222">%s</text>`+
+		fmt.Fprintf(&b, `<g><title>%s：%s %s</title><text x="0" y="%d" font-size="%d" fill="#222">%s</text>`+
 			`<rect x="0" y="%d" width="%d" height="%d" fill="#eee"/><rect class="v" x="0" y="%d" width="%d" height="%d" fill="#b3261e"/>`+
-			`<text x="%d" y="%d" font-size="13" fill="#222">%s</text></g>`,
-			esc(br.Label), esc(br.Text), c.Unit, y+15, esc(short(br.Label, 22)),
-			y+21, chartWidth-valueW, barH, y+21, w, barH, chartWidth-valueW+6, y+33, esc(br.Text))
+			`<text x="%d" y="%d" font-size="%d" fill="#222">%s</text></g>`,
+			esc(br.Label), esc(br.Text), c.Unit, y+lf+1, lf, esc(short(br.Label, (chartWidth-8)/lf)),
+			barY, chartWidth-valueW, barH, barY, w, barH, chartWidth-valueW+6, barY+barH-2, vf, esc(br.Text))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // escaped above
@@ -159,7 +166,11 @@ func (c Chart) bars() template.HTML {
 // columns: one column a month, the month under it; the largest's value
 // printed above the plot (the table has every value).
 func (c Chart) columns() template.HTML {
-	const top, plotH, bottom = 22, 130, 22
+	const plotH = 130
+	top, bottom, tf := 22, 22, 12
+	if c.Large {
+		top, bottom, tf = 26, 26, 16
+	}
 	h := top + plotH + bottom
 	n := max(len(c.Bars), 1)
 	slot := (chartWidth - 8) / n
@@ -169,7 +180,7 @@ func (c Chart) columns() template.HTML {
 	c.open(&b, h)
 	if m > 0 {
 		unit := c.Unit
-		fmt.Fprintf(&b, `<text x="0" y="14" font-size="12" fill="#555">最高 %s %s</text>`, esc(c.formatMax(m)), unit)
+		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="%d" fill="#555">最高 %s %s</text>`, tf+2, tf, esc(c.formatMax(m)), unit)
 	}
 	fmt.Fprintf(&b, `<line x1="0" y1="%d" x2="%d" y2="%d" stroke="#999" stroke-width="1"/>`, top+plotH, chartWidth, top+plotH)
 	for i, br := range c.Bars {
@@ -179,8 +190,8 @@ func (c Chart) columns() template.HTML {
 			ch = max(1, int(br.Value*plotH/m))
 		}
 		fmt.Fprintf(&b, `<g><title>%s：%s %s</title><rect class="v" x="%d" y="%d" width="%d" height="%d" fill="#b3261e"/>`+
-			`<text x="%d" y="%d" font-size="12" fill="#222" text-anchor="middle">%s</text></g>`,
-			esc(br.Label), esc(br.Text), c.Unit, x, top+plotH-ch, colW, ch, x+colW/2, top+plotH+16, esc(strings.TrimSuffix(br.Label, "月")))
+			`<text x="%d" y="%d" font-size="%d" fill="#222" text-anchor="middle">%s</text></g>`,
+			esc(br.Label), esc(br.Text), c.Unit, x, top+plotH-ch, colW, ch, x+colW/2, top+plotH+tf+4, tf, esc(strings.TrimSuffix(br.Label, "月")))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // escaped above

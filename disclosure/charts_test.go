@@ -15,7 +15,8 @@ import (
 // chart draws no bar.
 func TestChartSVG(t *testing.T) {
 	bars := []Bar{MoneyBar(`公益岗位<script>"x"&`, 1200_00), MoneyBar("教育资助", 300_00), MoneyBar("临时救助", 0)}
-	for _, c := range []Chart{{Title: "按补贴项目", Unit: "元", Bars: bars}, {Title: "各月", Unit: "元", Columns: true, Bars: bars}, {Title: "空", Unit: "元"}} {
+	for _, c := range []Chart{{Title: "按补贴项目", Unit: "元", Bars: bars}, {Title: "各月", Unit: "元", Columns: true, Bars: bars},
+		{Title: "大字", Unit: "元", Bars: bars, Large: true}, {Title: "大字各月", Unit: "元", Columns: true, Bars: bars, Large: true}, {Title: "空", Unit: "元"}} {
 		svg := string(c.SVG())
 		d := xml.NewDecoder(strings.NewReader(svg))
 		var label string
