@@ -106,6 +106,8 @@ func (e *townEnv) sample(route string) sample {
 			"custodian": "石牛村村民委员会", "handed_over_on": "2026-02-28"}
 	case "PUT /api/v1/villages/:code/contacts":
 		s.path, s.body = "/api/v1/villages/"+village1+"/contacts", map[string]any{"supervision_name": "王监督", "supervision_phone": "13900000001"}
+	case "GET /stats/:village":
+		s.path = "/stats/" + village1
 	case "GET /projects/:code":
 		s.path = "/projects/" + envProject1
 	case "POST /api/v1/allocations":

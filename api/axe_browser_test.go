@@ -81,7 +81,7 @@ func TestAccessibility(t *testing.T) {
 	var targets []target
 	for _, p := range []string{"/", "/notices", "/notices?village=" + village1, "/notices/" + recipients.Code, "/verify",
 		"/verify?notice=" + recipients.Code, "/query", "/complaints", "/projects/ZT-2026-011", "/no-such-page", "/notices/NOPE",
-		"/staff/login"} {
+		"/staff/login", "/stats", "/stats/" + village1} {
 		targets = append(targets, target{p, ""})
 	}
 	// Each role's pages: its home, the menu, and one page of each kind linked

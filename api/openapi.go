@@ -126,6 +126,8 @@ var apiDocs = map[string]routeDoc{
 	"GET /notices":                        {Summary: "公告公示列表：最新发布的在前，每页 20 条，可按村、类型、年度筛选，按标题或编号查找", Tag: "site", Query: []string{"village", "type", "year", "q", "page"}, Content: "text/html"},
 	"GET /notices/:file":                  {Summary: "公告页面；{code}.pdf 为发布时保存的 PDF 原件", Tag: "site", Content: "text/html"},
 	"GET /projects/:code":                 {Summary: "项目公开页：项目库信息、施工合同、验收、资金，形成资产及管护主体，相关公告", Tag: "site", Query: []string{"town"}, Content: "text/html"},
+	"GET /stats":                          {Summary: "全镇资金使用情况一览：本年到账（按来源级次）、分配、支付（按补贴项目、按月），发放户数、人数，公告数；SVG 图与表格", Tag: "site", Query: []string{"town"}, Content: "text/html"},
+	"GET /stats/:village":                 {Summary: "一个村（社区）的资金使用情况一览（只列合计数；领取人数少于 3 人的补贴项目合并列示）", Tag: "site", Query: []string{"town"}, Content: "text/html"},
 	"GET /verify":                         {Summary: "核验页面（二维码：notice、n、r）", Tag: "site", Query: []string{"notice", "n", "r"}, Content: "text/html"},
 	"POST /verify":                        {Summary: "上传 PDF 或粘贴检查点核验", Tag: "site", Body: "multipart", Content: "text/html"},
 	"GET /query":                          {Summary: "本人发放查询页面", Tag: "site", Content: "text/html"},

@@ -40,6 +40,8 @@ func (s *Server) siteRoutes(r *gin.Engine) {
 	r.GET("/query", s.queryPage)
 	r.POST("/query", s.queryPage)
 	r.GET("/complaints", s.complaintsPage)
+	r.GET("/stats", s.statsPage)
+	r.GET("/stats/:village", s.villageStatsPage)
 	r.POST("/complaints", s.complaintsPage)
 	r.GET("/static/site.css", func(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=3600")

@@ -196,6 +196,8 @@ func TestSitePublicChrome(t *testing.T) {
 		"/verify":                      "核验公告",
 		"/complaints":                  "异议与投诉",
 		"/nope":                        "未找到该页面",
+		"/stats":                       "镇头镇资金使用情况一览",
+		"/stats/" + village1:           "田坪村资金使用情况一览",
 	}
 	seen := map[string]string{}
 	for p, want := range titles {
@@ -337,6 +339,8 @@ func TestSiteLookInChromium(t *testing.T) {
 		{"complaints", "/complaints", "异议与投诉"},
 		{"project", "/projects/ZT-2026-011", "形成资产（共 1 项）"},
 		{"not-found", "/notices/NOPE", "未找到该公告"},
+		{"stats", "/stats", "本年各月支付金额"},
+		{"stats-village", "/stats/" + village1, "田坪村2026年资金使用情况一览"},
 	}
 	fontSize := map[string]float64{}
 	for _, size := range []string{"standard", "large"} {
