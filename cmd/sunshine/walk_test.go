@@ -334,6 +334,20 @@ func walkIssue19(t *testing.T, b *walker, base string) {
 	}
 	b.shot("public-notices-print")
 	b.run(emulation.SetEmulatedMedia().WithMedia(""))
+
+	// numbers at a glance: the town's statistics page, charts with tables
+	for _, w := range []int64{360, 1280} {
+		b.size(w, 900)
+		b.run(chromedp.Navigate(base + "/stats"))
+		var charts, tables int
+		b.run(chromedp.Evaluate(`document.querySelectorAll('main svg[role="img"]').length`, &charts),
+			chromedp.Evaluate(`document.querySelectorAll('main table').length`, &tables))
+		if charts < 3 || tables < charts {
+			t.Fatalf("/stats at %d px: %d charts, %d tables", w, charts, tables)
+		}
+		b.shot(fmt.Sprintf("public-stats-%d", w))
+		b.noOverflow("the statistics page")
+	}
 }
 
 // checkDemoCosigned checks that serve --demo's notices carry its two
