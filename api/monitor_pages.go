@@ -385,9 +385,12 @@ func (s *Server) monitorComplaintsPage(c *gin.Context) {
 		return
 	}
 	cs = slices.DeleteFunc(cs, func(cm ledger.Complaint) bool { return !watches(user(c), cm.Village) })
-	slices.Reverse(cs)
-	s.staffRender(c, http.StatusOK, "complaints", "群众投诉与异议", pages.Page{
-		Data: pages.ComplaintsData{Status: status, Complaints: s.complaintViews(c, lg, cs), VillageNames: s.villageNames(c, lg)}})
+	d := pages.ComplaintsData{Status: status, VillageNames: s.villageNames(c, lg)}
+	if err := s.complaintList(c, lg, cs, &d, func(v string) bool { return watches(user(c), v) }, staffPageSize); err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	s.staffRender(c, http.StatusOK, "complaints", "群众投诉与异议", pages.Page{Data: d})
 }
 
 // GET /staff/complaints/:id for a monitor: one of their villages'.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -38,9 +40,57 @@ func (s *Server) staffComplaints(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
+	d := pages.ComplaintsData{Status: status, VillageNames: s.villageNames(c, lg)}
+	if err := s.complaintList(c, lg, cs, &d, nil, staffPageSize); err != nil {
+		s.staffFail(c, err)
+		return
+	}
+	s.staffRender(c, http.StatusOK, "complaints", "群众投诉与异议", pages.Page{Note: doneNote(c), Data: d})
+}
+
+// complaintList puts into d the page of complaints (as Complaints lists
+// them, oldest first) the request's filters select, newest first: village
+// (of those watched, for a monitor), kind, a search of the receipt and the
+// text; size a page.
+func (s *Server) complaintList(c *gin.Context, lg ledger.Log, cs []ledger.Complaint, d *pages.ComplaintsData, watched func(string) bool, size int) error {
+	d.Village, d.Kind, d.Search = c.Query("village"), c.Query("kind"), strings.TrimSpace(c.Query("q"))
+	for _, v := range s.villageOptions(c, lg) {
+		if watched == nil || watched(v.Value) {
+			d.Villages = append(d.Villages, v)
+		}
+	}
+	receipt := ledger.NormalizeReceipt(d.Search)
+	cs = slices.DeleteFunc(slices.Clone(cs), func(cm ledger.Complaint) bool {
+		return d.Village != "" && cm.Village != d.Village || d.Kind != "" && cm.Kind != d.Kind ||
+			d.Search != "" && cm.Receipt != receipt && !strings.Contains(cm.Text, d.Search)
+	})
 	slices.Reverse(cs)
-	s.staffRender(c, http.StatusOK, "complaints", "群众投诉与异议", pages.Page{Note: doneNote(c),
-		Data: pages.ComplaintsData{Status: status, Complaints: s.complaintViews(c, lg, cs), VillageNames: s.villageNames(c, lg)}})
+	page := 1
+	if p := c.Query("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【页码】无法识别，请重新选择")
+		}
+		page = n
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"status": d.Status, "village": d.Village, "kind": d.Kind, "q": d.Search} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	from := min((page-1)*size, len(cs))
+	to := min(from+size, len(cs))
+	d.Complaints = s.complaintViews(c, lg, cs[from:to])
+	d.Pager = pages.Pager{Total: len(cs), Order: "新的在前", From: from + 1, Shown: to - from, Export: "/staff/complaints.xlsx?" + q.Encode()}
+	if page > 1 {
+		d.Pager.First = "/staff/complaints?" + q.Encode()
+	}
+	if to < len(cs) {
+		q.Set("page", strconv.Itoa(page+1))
+		d.Pager.Next = "/staff/complaints?" + q.Encode()
+	}
+	return nil
 }
 
 func (s *Server) complaintFor(c *gin.Context, lg ledger.Log) (pages.ComplaintView, bool) {

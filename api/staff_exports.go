@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -138,8 +139,12 @@ func (s *Server) staffFlagsExport(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
+	search := strings.TrimSpace(c.Query("q"))
+	if search != "" {
+		fs = slices.DeleteFunc(fs, func(x ledger.Flag) bool { return !flagMatches(x, search) })
+	}
 	names := s.villageNames(c, lg)
-	sh := pages.Sheet{Name: "线索", Filters: s.filterWords(len(fs), "状态", pages.FlagStatusText(f.Status), "村", names[f.Village], "规则", f.Rule,
+	sh := pages.Sheet{Name: "线索", Filters: s.filterWords(len(fs), "状态", pages.FlagStatusText(f.Status), "村", names[f.Village], "规则", f.Rule, "查找", search,
 		"风险等级", map[bool]string{true: pages.SeverityText(f.Severity)}[f.Severity != ""]),
 		Head: []string{"线索编号", "规则", "风险等级", "村", "对象", "理由", "状态", "发现时间", "最近处理时间"}}
 	loc := s.ledger.Location()
@@ -194,18 +199,24 @@ func (s *Server) staffComplaintsExport(c *gin.Context) {
 		s.staffFail(c, err)
 		return
 	}
+	var watched func(string) bool
 	if u.Role == ledger.RoleMonitor {
 		cs = slices.DeleteFunc(cs, func(cm ledger.Complaint) bool { return !watches(u, cm.Village) })
+		watched = func(v string) bool { return watches(u, v) }
 	}
-	slices.Reverse(cs)
-	views := s.complaintViews(c, lg, cs)
+	d := pages.ComplaintsData{Status: status}
+	if err := s.complaintList(c, lg, cs, &d, watched, len(cs)+1); err != nil { // every match
+		s.staffFail(c, err)
+		return
+	}
+	views := d.Complaints
 	names := s.villageNames(c, lg)
 	head := []string{"回执号", "类型", "村", "针对的公告", "状态", "提出时间", "反映内容", "答复次数"}
 	withContact := slices.Contains(contactReaders, u.Role)
 	if withContact {
 		head = append(head, "联系方式")
 	}
-	sh := pages.Sheet{Name: "投诉与异议", Filters: s.filterWords(len(views), "状态", status), Head: head}
+	sh := pages.Sheet{Name: "投诉与异议", Filters: s.filterWords(len(views), "状态", status, "村", s.villageNames(c, lg)[d.Village], "类型", d.Kind, "查找", d.Search), Head: head}
 	loc := s.ledger.Location()
 	for _, v := range views {
 		kind := "投诉"

@@ -249,6 +249,8 @@ func TestStaffFlagsFiltered(t *testing.T) {
 	want("B1 high", total, walked, 14)
 	total, walked = walk(jw, "/staff/flags?status=open&village="+village2+"&rule=B1")
 	want("石牛村 B1", total, walked, 7)
+	total, walked = walk(jw, "/staff/flags?status=open&q="+url.QueryEscape("尾号 0005"))
+	want("search", total, walked, 1)
 	if st, _, _ := jw.do("GET", "/staff/flags?page=x", nil); st != http.StatusBadRequest {
 		t.Fatalf("a bad page: %d", st)
 	}
@@ -450,4 +452,69 @@ func TestStaffListDownloads(t *testing.T) {
 	// the pages link them
 	_, body, _ := jw.do("GET", "/staff/flags?status=open&rule=B1", nil)
 	mustContain(t, "flags page", body, `href="/staff/flags.xlsx?rule=B1&amp;status=open"`)
+}
+
+var complaintRowRe = regexp.MustCompile(`<a href="/staff/complaints/(\d+)">`)
+
+// TestStaffComplaintsPaged: the complaints list pages (50, newest first,
+// the count) and filters by village, kind and a search of the receipt (as
+// typed) or the text; a monitor is offered and shown only their villages.
+func TestStaffComplaintsPaged(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	var first ledger.Complaint
+	for i := range 57 {
+		v := village1
+		if i%3 == 0 {
+			v = village2
+		}
+		cm, err := e.svc.FileComplaint(t.Context(), e.lg, ledger.ComplaintInput{Village: v, Text: fmt.Sprintf("第%d件：路灯不亮", i+1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = cm
+		}
+	}
+	jw := &pageSession{e: e}
+	jw.login("t_jw")
+	seen := map[string]bool{}
+	path := "/staff/complaints"
+	for pages := 0; path != ""; pages++ {
+		st, body, _ := jw.do("GET", path, nil)
+		mustStatus(t, path, st, 200, body)
+		if pages == 0 {
+			mustContain(t, "first page", body, "共 57 条，新的在前，本页第 1–50 条", `href="/staff/complaints.xlsx?"`)
+		}
+		for _, m := range complaintRowRe.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Fatalf("complaint %s twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := nextLinkRe.FindStringSubmatch(body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if len(seen) != 57 {
+		t.Fatalf("walked %d complaints", len(seen))
+	}
+	for q, want := range map[string]int{
+		"?village=" + village2: 19,
+		"?q=" + url.QueryEscape(strings.ToLower(strings.ReplaceAll(first.Receipt, "-", ""))): 1,
+		"?q=" + url.QueryEscape("第57件"):                                                      1,
+		"?kind=objection":                                                                    0,
+	} {
+		_, body, _ := jw.do("GET", "/staff/complaints"+q, nil)
+		if !strings.Contains(body, fmt.Sprintf("共 %d 条", want)) {
+			t.Fatalf("%s: want %d", q, want)
+		}
+	}
+	mon := &pageSession{e: e}
+	mon.login("t_mon")
+	_, body, _ := mon.do("GET", "/staff/complaints", nil)
+	mustContain(t, "monitor", body, "共 38 条")
+	if strings.Contains(body, `value="`+village2+`"`) {
+		t.Fatal("a monitor of 田坪村 is offered 石牛村")
+	}
 }

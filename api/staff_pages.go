@@ -249,7 +249,11 @@ func (s *Server) staffFlags(c *gin.Context) {
 	status := c.DefaultQuery("status", "open")
 	f := ledger.FlagFilter{Status: status, Village: c.Query("village"), Rule: c.Query("rule"), Severity: c.Query("severity")}
 	d := pages.FlagsData{Status: status, Village: f.Village, Rule: f.Rule, Severity: f.Severity, VillageNames: s.villageNames(c, lg)}
+	d.Search = strings.TrimSpace(c.Query("q"))
 	fs, err := s.svc.Flags(c.Request.Context(), lg, f, &u)
+	if err == nil && d.Search != "" {
+		fs = slices.DeleteFunc(fs, func(x ledger.Flag) bool { return !flagMatches(x, d.Search) })
+	}
 	if err != nil {
 		s.staffRender(c, statusOf(err), "flags", "线索", pages.Page{Error: problemDetail(err), Data: d})
 		return
@@ -290,7 +294,7 @@ func (s *Server) staffFlags(c *gin.Context) {
 		page = n
 	}
 	q := url.Values{"status": {status}}
-	for k, v := range map[string]string{"village": f.Village, "rule": f.Rule, "severity": f.Severity} {
+	for k, v := range map[string]string{"village": f.Village, "rule": f.Rule, "severity": f.Severity, "q": d.Search} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -308,6 +312,12 @@ func (s *Server) staffFlags(c *gin.Context) {
 		d.Pager.Next = "/staff/flags?" + q.Encode()
 	}
 	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: doneNote(c), Data: d})
+}
+
+// flagMatches reports whether a flag's reason, subject or number holds the
+// search text (the flag list's search box).
+func flagMatches(f ledger.Flag, q string) bool {
+	return strings.Contains(f.Reason, q) || strings.Contains(f.Subject.Label, q) || strconv.FormatInt(f.ID, 10) == q
 }
 
 // villageOptions are the town's villages as choices.

@@ -101,6 +101,7 @@ type FlagsData struct {
 	Flags  []ledger.Flag
 	// The filters and their choices, and the page.
 	Village, Rule, Severity string
+	Search                  string // in the reason, the subject or the number
 	Villages, Rules         []Option
 	Statuses, Severities    []Option
 	VillageNames            map[string]string

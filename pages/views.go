@@ -351,6 +351,11 @@ type ComplaintsData struct {
 	Status       string
 	Complaints   []ComplaintView
 	VillageNames map[string]string
+	// The filters (village, kind, a search of receipt and text), the
+	// villages to choose from, and the page.
+	Village, Kind, Search string
+	Villages              []Option
+	Pager                 Pager
 }
 
 // ComplaintData is one complaint.
