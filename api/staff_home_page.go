@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -78,6 +79,12 @@ func (s *Server) financeHome(ctx context.Context, c *gin.Context, lg ledger.Log,
 		d.Todos = append(d.Todos, pages.Todo{Label: w.label, Count: n, Href: "/staff/payments?status=" + w.status, Note: w.note,
 			Urgent: w.status == ledger.StatusRejected})
 	}
+	due, err := s.svc.PaymentsAwaitingNotice(ctx, lg)
+	if err != nil {
+		return err
+	}
+	d.Todos = append(d.Todos, pages.Todo{Label: "待公示的支付（尚未列入补助对象公示）", Count: len(due), Href: "/staff/notices?type=" + url.QueryEscape(ledger.NoticeRecipients),
+		Note: "生成并发布补助对象公示，公示期满无异议后生效", Urgent: true})
 	cs, err := s.svc.Complaints(ctx, lg, ledger.ComplaintOpen)
 	if err != nil {
 		return err

@@ -40,6 +40,11 @@ func TestStaffHomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp2"], Amount: lt.Y("8000")})
+	// an item that needs a 补助对象公示: waits for publicity, no notice lists it yet
+	if p := e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp1"], ItemCode: "JY04", Amount: lt.Y("1000"),
+		Period: lt.P("2026"), PaidOn: lt.D("2026-02-10")}); p.Status != ledger.StatusAwaitingPublicity {
+		t.Fatalf("JY04 payment: %s", p.Status)
+	}
 	cm, err := e.svc.FileComplaint(ctx, e.lg, ledger.ComplaintInput{Village: village1, Text: "反映公益岗位人员不在岗"})
 	if err != nil {
 		t.Fatal(err)
@@ -69,12 +74,18 @@ func TestStaffHomes(t *testing.T) {
 	}
 
 	body := home("t_fin1")
-	for label, want := range map[string]string{"待审批的支付": "2", "被退回的支付": "1", "公示期中的支付": "0", "待答复的投诉与异议": "2"} {
+	for label, want := range map[string]string{"待审批的支付": "2", "被退回的支付": "1", "公示期中的支付": "1", "待答复的投诉与异议": "2",
+		"待公示的支付（尚未列入补助对象公示）": "1"} {
 		if got := todoCount(t, body, label); got != want {
 			t.Fatalf("finance %s: %s, want %s", label, got, want)
 		}
 	}
 	mustContain(t, "finance", body, `href="/staff/payments?status=rejected"`)
+	// once a 补助对象公示 lists it, the notice is no longer owed
+	e.publish(e.draft(map[string]any{"type": ledger.NoticeRecipients, "village": village1}))
+	if got := todoCount(t, home("t_fin1"), "待公示的支付（尚未列入补助对象公示）"); got != "0" {
+		t.Fatalf("after the notice: %s payments still owe one", got)
+	}
 
 	body = home("t_appr")
 	if got := todoCount(t, body, "待审批的支付"); got != "2" {

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // PublicityCounts is what a publicity run did.
@@ -121,4 +122,32 @@ func (s *Service) RunPublicity(ctx context.Context, lg Log, actor string) (Publi
 		out.EarlyPulls = raised
 	}
 	return out, nil
+}
+
+// PaymentsAwaitingNotice returns the payments waiting for publicity that
+// no published (or ended) 补助对象公示 lists yet: the notices finance still
+// owes before they can take effect.
+func (s *Service) PaymentsAwaitingNotice(ctx context.Context, lg Log) ([]Payment, error) {
+	ps, err := s.Payments(ctx, lg, PaymentFilter{Status: []string{StatusAwaitingPublicity}})
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	ns, err := s.Notices(ctx, lg, "", "", NoticeRecipients)
+	if err != nil {
+		return nil, err
+	}
+	bk := s.L.Store().Books(ctx, lg.ID)
+	listed := map[int64]bool{}
+	for _, n := range ns {
+		if n.Status != NoticePublished && n.Status != NoticeEnded {
+			continue
+		}
+		if err := loadRows(bk, &n); err != nil {
+			return nil, err
+		}
+		for _, r := range n.Rows {
+			listed[r.ID] = true
+		}
+	}
+	return slices.DeleteFunc(ps, func(p Payment) bool { return listed[p.ID] }), nil
 }
