@@ -127,7 +127,7 @@ const staffPageSize = 50
 const maxExportRows = 100_000
 
 // paymentQuery is the staff payments list's filters as the query string
-// gives them: status, voucher (a voucher, invoice or contract number),
+// gives them: status, voucher (a voucher or invoice number),
 // village, fund (id), item (code), year; from_seq and to_seq (the
 // payments recorded by the entries between them, both included: one
 // import's, the link of its finished task); before pages.
@@ -444,7 +444,7 @@ func (s *Server) paymentFilterWords(c *gin.Context, lg ledger.Log, q paymentQuer
 		w = append(w, "年度："+q.year)
 	}
 	if q.search != "" {
-		w = append(w, "凭证/发票/合同号："+q.search)
+		w = append(w, "凭证号或发票号："+q.search)
 	}
 	if q.project != "" {
 		w = append(w, "项目："+q.project)

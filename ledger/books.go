@@ -106,7 +106,7 @@ type PaymentFilter struct {
 	// Projects: the payment's project is one of them (a village's
 	// projects); empty means any. A non-nil empty slice matches nothing.
 	Projects []int64
-	// Search: the voucher, invoice or contract number is exactly it.
+	// Search: the voucher or invoice number is exactly it.
 	Search string
 	// FromID, ToID: the payment's id (its recording entry's seq) is within
 	// them, both included; 0 leaves that end open. One import's payments

@@ -249,7 +249,7 @@ type DecideInfo struct {
 // PaymentsData is the payments page.
 type PaymentsData struct {
 	Status     string
-	Voucher    string // the search box: a voucher, invoice or contract number
+	Voucher    string // the search box: a voucher or invoice number
 	Statuses   []Option
 	Payments   []PaymentView
 	CanApprove bool
