@@ -183,32 +183,14 @@ func (s *Server) monitorPaymentsPage(c *gin.Context) {
 		d.Villages = append(d.Villages, pages.Option{Value: v, Label: names[v]})
 	}
 	// newest first, 50 a page (?page=), with the count of all
-	page := 1
-	if p := c.Query("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			s.staffFail(c, ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【页码】无法识别，请重新选择"))
-			return
-		}
-		page = n
-	}
 	ps = newestFirst(ps, len(ps))
-	from := min((page-1)*staffPageSize, len(ps))
-	to := min(from+staffPageSize, len(ps))
-	q := url.Values{}
-	for k, v := range map[string]string{"village": village, "voucher": f.VoucherNo, "project": c.Query("project"), "fund": c.Query("fund")} {
-		if v != "" {
-			q.Set(k, v)
-		}
+	q := filterQuery(map[string]string{"village": village, "voucher": f.VoucherNo, "project": c.Query("project"), "fund": c.Query("fund")})
+	from, to, pg, err := offsetPage(c, len(ps), staffPageSize, "/staff/payments", q, "按时间从新到旧")
+	if err != nil {
+		s.staffFail(c, err)
+		return
 	}
-	d.Pager = pages.Pager{Total: len(ps), From: from + 1, Shown: to - from, Order: "按时间从新到旧"}
-	if page > 1 {
-		d.Pager.First = "/staff/payments?" + q.Encode()
-	}
-	if to < len(ps) {
-		q.Set("page", strconv.Itoa(page+1))
-		d.Pager.Next = "/staff/payments?" + q.Encode()
-	}
+	d.Pager = pg
 	d.Payments = s.villagePaymentViews(c, lg, ps[from:to])
 	s.staffRender(c, http.StatusOK, "vpayments", "支付", pages.Page{Data: d})
 }

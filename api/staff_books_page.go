@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -389,74 +388,48 @@ func (s *Server) staffPaymentsExport(c *gin.Context) {
 		return
 	}
 	views := s.paymentViews(c, lg, ps)
-	items := map[string]string{}
-	if is, err := s.svc.Items(ctx, lg); err == nil {
-		for _, it := range is {
-			items[it.Code] = it.Name
-		}
-	}
-	sh := pages.Sheet{Name: "支付明细", Filters: s.paymentFilterWords(c, lg, q, total),
+	villages, funds, items := s.paymentChoices(c, lg)
+	sh := pages.Sheet{Name: "支付明细", Filters: s.paymentFilterWords(q, total, villages, funds, items),
 		Head: []string{"凭证号", "项目编号", "收款人", "补贴项目", "期间", "支付日期", "金额（元）", "状态", "银行回单", "发票号", "合同号", "账本序号"}}
 	for _, p := range views {
-		item := items[p.Item]
-		if item == "" {
-			item = p.Item
-		}
-		sh.Rows = append(sh.Rows, []any{p.VoucherNo, p.ProjectCode, p.Payee, item, p.Period.String(), p.PaidOn.String(), p.Amount, p.StatusText,
+		sh.Rows = append(sh.Rows, []any{p.VoucherNo, p.ProjectCode, p.Payee, optionLabel(items, p.Item), p.Period.String(), p.PaidOn.String(), p.Amount, p.StatusText,
 			p.BankState, p.InvoiceNo, p.ContractNo, p.Seq})
 	}
-	b, err := sh.XLSX()
-	if err != nil {
-		s.staffFail(c, err)
-		return
+	s.sendSheet(c, sh, "payments")
+}
+
+// optionLabel is the label of the choice whose value is v, or v itself.
+func optionLabel(opts []pages.Option, v string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			return o.Label
+		}
 	}
-	name := "支付明细-" + time.Now().In(s.ledger.Location()).Format("20060102") + ".xlsx"
-	c.Header("Content-Disposition", "attachment; filename=\"payments.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
+	return v
 }
 
 // paymentFilterWords says in words which payments a download holds.
-func (s *Server) paymentFilterWords(c *gin.Context, lg ledger.Log, q paymentQuery, total int) string {
-	var w []string
-	villages, funds, items := s.paymentChoices(c, lg)
-	label := func(opts []pages.Option, v string) string {
-		for _, o := range opts {
-			if o.Value == v {
-				return o.Label
-			}
-		}
-		return v
+func (s *Server) paymentFilterWords(q paymentQuery, total int, villages, funds, items []pages.Option) string {
+	seqs := ""
+	if q.fromSeq != "" || q.toSeq != "" {
+		seqs = fmt.Sprintf("%s 至 %s", cmp.Or(q.fromSeq, "开始"), cmp.Or(q.toSeq, "最新"))
 	}
+	status := ""
 	if q.status != "" {
-		w = append(w, "状态："+ledger.PaymentStatusText(q.status))
+		status = ledger.PaymentStatusText(q.status)
 	}
+	village, fund, item := "", "", ""
 	if q.village != "" {
-		w = append(w, "村："+label(villages, q.village))
+		village = optionLabel(villages, q.village)
 	}
 	if q.fund != "" {
-		w = append(w, "资金："+label(funds, q.fund))
+		fund = optionLabel(funds, q.fund)
 	}
 	if q.item != "" {
-		w = append(w, "补贴项目："+label(items, q.item))
+		item = optionLabel(items, q.item)
 	}
-	if q.year != "" {
-		w = append(w, "年度："+q.year)
-	}
-	if q.search != "" {
-		w = append(w, "凭证号或发票号："+q.search)
-	}
-	if q.project != "" {
-		w = append(w, "项目："+q.project)
-	}
-	if q.fromSeq != "" || q.toSeq != "" {
-		w = append(w, fmt.Sprintf("账本序号：%s 至 %s", cmp.Or(q.fromSeq, "开始"), cmp.Or(q.toSeq, "最新")))
-	}
-	cond := "全部支付"
-	if len(w) > 0 {
-		cond = strings.Join(w, "；")
-	}
-	return fmt.Sprintf("筛选条件：%s。共 %d 笔，导出时间 %s。", cond, total, time.Now().In(s.ledger.Location()).Format("2006-01-02 15:04"))
+	return s.countedFilterWords("笔", total, "状态", status, "村", village, "资金", fund, "补贴项目", item,
+		"年度", q.year, "凭证号或发票号", q.search, "项目", q.project, "账本序号", seqs)
 }
 
 // POST /staff/payments/:id/approval (decision approve|reject, note).

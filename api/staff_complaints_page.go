@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -65,31 +63,13 @@ func (s *Server) complaintList(c *gin.Context, lg ledger.Log, cs []ledger.Compla
 			d.Search != "" && cm.Receipt != receipt && !strings.Contains(cm.Text, d.Search)
 	})
 	slices.Reverse(cs)
-	page := 1
-	if p := c.Query("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			return ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【页码】无法识别，请重新选择")
-		}
-		page = n
+	q := filterQuery(map[string]string{"status": d.Status, "village": d.Village, "kind": d.Kind, "q": d.Search})
+	from, to, pg, err := offsetPage(c, len(cs), size, "/staff/complaints", q, "新的在前")
+	if err != nil {
+		return err
 	}
-	q := url.Values{}
-	for k, v := range map[string]string{"status": d.Status, "village": d.Village, "kind": d.Kind, "q": d.Search} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	from := min((page-1)*size, len(cs))
-	to := min(from+size, len(cs))
-	d.Complaints = s.complaintViews(c, lg, cs[from:to])
-	d.Pager = pages.Pager{Total: len(cs), Order: "新的在前", From: from + 1, Shown: to - from, Export: "/staff/complaints.xlsx?" + q.Encode()}
-	if page > 1 {
-		d.Pager.First = "/staff/complaints?" + q.Encode()
-	}
-	if to < len(cs) {
-		q.Set("page", strconv.Itoa(page+1))
-		d.Pager.Next = "/staff/complaints?" + q.Encode()
-	}
+	d.Complaints, d.Pager = s.complaintViews(c, lg, cs[from:to]), pg
+	d.Pager.Export = "/staff/complaints.xlsx?" + q.Encode()
 	return nil
 }
 

@@ -41,8 +41,14 @@ func (s *Server) sendSheet(c *gin.Context, sh pages.Sheet, ascii string) {
 	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
 }
 
-// filterWords says which rows a download holds.
+// filterWords says which rows a download holds: the filters set, as
+// name, value pairs (an empty value is a filter not set), and the count.
 func (s *Server) filterWords(total int, conds ...string) string {
+	return s.countedFilterWords("条", total, conds...)
+}
+
+// countedFilterWords is filterWords counting in unit (笔 for payments).
+func (s *Server) countedFilterWords(unit string, total int, conds ...string) string {
 	var w []string
 	for i := 0; i+1 < len(conds); i += 2 {
 		if conds[i+1] != "" {
@@ -51,20 +57,9 @@ func (s *Server) filterWords(total int, conds ...string) string {
 	}
 	cond := "全部"
 	if len(w) > 0 {
-		cond = joinCN(w)
+		cond = strings.Join(w, "；")
 	}
-	return fmt.Sprintf("筛选条件：%s。共 %d 条，导出时间 %s。", cond, total, time.Now().In(s.ledger.Location()).Format("2006-01-02 15:04"))
-}
-
-func joinCN(w []string) string {
-	out := ""
-	for i, x := range w {
-		if i > 0 {
-			out += "；"
-		}
-		out += x
-	}
-	return out
+	return fmt.Sprintf("筛选条件：%s。共 %d %s，导出时间 %s。", cond, total, unit, time.Now().In(s.ledger.Location()).Format("2006-01-02 15:04"))
 }
 
 // GET /staff/funds.xlsx: the funds list.
@@ -177,7 +172,11 @@ func (s *Server) staffNoticesExport(c *gin.Context) {
 		return
 	}
 	names := s.villageNames(c, lg)
-	sh := pages.Sheet{Name: "公告公示", Filters: s.filterWords(d.Pager.Total, "状态", d.Status, "类型", d.Type, "村", names[d.Village], "查找", d.Search),
+	status := ""
+	if d.Status != "" {
+		status = pages.NoticeStatusText(d.Status)
+	}
+	sh := pages.Sheet{Name: "公告公示", Filters: s.filterWords(d.Pager.Total, "状态", status, "类型", d.Type, "村", names[d.Village], "查找", d.Search),
 		Head: []string{"标题", "类型", "村", "状态", "编号", "公告编码", "发布日期", "公示截止", "行数"}}
 	for _, n := range d.Notices {
 		sh.Rows = append(sh.Rows, []any{n.Title, n.Type, names[n.Village], pages.NoticeStatusText(n.Status), n.Number, n.Code, n.PublishedOn, n.EndsOn, n.RowCount})

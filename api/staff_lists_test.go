@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -435,8 +436,13 @@ func TestStaffListDownloads(t *testing.T) {
 	if rows := sheet(fin, "/staff/notices.xlsx?status=published", "公告公示"); len(rows) != len(ns) {
 		t.Fatalf("notices: %d rows, want %d", len(rows), len(ns))
 	}
-	if rows := sheet(fin, "/staff/notices.xlsx?village="+village1, "公告公示"); len(rows) == 0 || len(rows) >= len(ns)+10 {
-		t.Fatalf("notices of 田坪村: %d rows", len(rows))
+	ns1, _ := e.svc.Notices(t.Context(), e.lg, "", village1, "")
+	if rows := sheet(fin, "/staff/notices.xlsx?village="+village1, "公告公示"); len(ns1) == 0 || len(rows) != len(ns1) {
+		t.Fatalf("notices of 田坪村: %d rows, want %d", len(rows), len(ns1))
+	}
+	if f := sheetHead(t, fin, "/staff/notices.xlsx?status=published&village="+village1, "公告公示"); !strings.Contains(f, "状态：公示中；村：田坪村") ||
+		!strings.Contains(f, fmt.Sprintf("共 %d 条", len(slices.DeleteFunc(slices.Clone(ns1), func(n ledger.Notice) bool { return n.Status != ledger.NoticePublished })))) {
+		t.Fatalf("the download's filters in words: %q", f)
 	}
 	rows := sheet(fin, "/staff/complaints.xlsx", "投诉与异议")
 	if len(rows) != 2 || len(rows[0]) != 8 {
@@ -517,4 +523,21 @@ func TestStaffComplaintsPaged(t *testing.T) {
 	if strings.Contains(body, `value="`+village2+`"`) {
 		t.Fatal("a monitor of 田坪村 is offered 石牛村")
 	}
+}
+
+// sheetHead is the filters line above a download's table.
+func sheetHead(t *testing.T, s *pageSession, path, name string) string {
+	t.Helper()
+	st, body, _ := s.do("GET", path, nil)
+	mustStatus(t, path, st, 200, "")
+	f, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(name)
+	if err != nil || len(rows) == 0 || len(rows[0]) == 0 {
+		t.Fatalf("%s: %v %v", path, rows, err)
+	}
+	return rows[0][0]
 }

@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -47,32 +45,13 @@ func (s *Server) noticeList(c *gin.Context, ns []ledger.Notice, d *pages.Notices
 			d.Search != "" && !strings.Contains(n.Title, d.Search) && !strings.Contains(n.Number, d.Search) && n.Code != d.Search
 	})
 	slices.SortFunc(ns, func(a, b ledger.Notice) int { return cmp.Compare(b.ID, a.ID) }) // newest first
-	page := 1
-	if p := c.Query("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			return ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【页码】无法识别，请重新选择")
-		}
-		page = n
+	q := filterQuery(map[string]string{"status": d.Status, "type": d.Type, "village": d.Village, "q": d.Search})
+	from, to, pg, err := offsetPage(c, len(ns), size, "/staff/notices", q, "新的在前")
+	if err != nil {
+		return err
 	}
-	q := url.Values{}
-	for k, v := range map[string]string{"status": d.Status, "type": d.Type, "village": d.Village, "q": d.Search} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	from := min((page-1)*size, len(ns))
-	to := min(from+size, len(ns))
-	d.Notices = ns[from:to]
-	d.Pager = pages.Pager{Total: len(ns), Order: "新的在前", From: from + 1, Shown: to - from}
+	d.Notices, d.Pager = ns[from:to], pg
 	d.Pager.Export = "/staff/notices.xlsx?" + q.Encode()
-	if page > 1 {
-		d.Pager.First = "/staff/notices?" + q.Encode()
-	}
-	if to < len(ns) {
-		q.Set("page", strconv.Itoa(page+1))
-		d.Pager.Next = "/staff/notices?" + q.Encode()
-	}
 	return nil
 }
 

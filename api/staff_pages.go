@@ -284,33 +284,15 @@ func (s *Server) staffFlags(c *gin.Context) {
 	}
 	// Pages of 50 in the list's order (most severe, newest first): a town's
 	// flags are held in memory by Flags, so the page is an offset.
-	page := 1
-	if p := c.Query("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			s.staffRender(c, http.StatusBadRequest, "flags", "线索", pages.Page{Error: "筛选条件【页码】无法识别，请重新选择", Data: d})
-			return
-		}
-		page = n
+	q := filterQuery(map[string]string{"status": status, "village": f.Village, "rule": f.Rule, "severity": f.Severity, "q": d.Search})
+	q.Set("status", status) // "" is the filter 全部状态, not the default 待处理
+	from, to, pg, err := offsetPage(c, len(fs), staffPageSize, "/staff/flags", q, "风险高的在前，同等级新的在前")
+	if err != nil {
+		s.staffRender(c, http.StatusBadRequest, "flags", "线索", pages.Page{Error: "筛选条件【页码】无法识别，请重新选择", Data: d})
+		return
 	}
-	q := url.Values{"status": {status}}
-	for k, v := range map[string]string{"village": f.Village, "rule": f.Rule, "severity": f.Severity, "q": d.Search} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	from := min((page-1)*staffPageSize, len(fs))
-	to := min(from+staffPageSize, len(fs))
-	d.Flags = fs[from:to]
-	d.Pager = pages.Pager{Total: len(fs), Order: "风险高的在前，同等级新的在前", From: from + 1, Shown: to - from}
+	d.Flags, d.Pager = fs[from:to], pg
 	d.Pager.Export = "/staff/flags.xlsx?" + q.Encode()
-	if page > 1 {
-		d.Pager.First = "/staff/flags?" + q.Encode()
-	}
-	if to < len(fs) {
-		q.Set("page", strconv.Itoa(page+1))
-		d.Pager.Next = "/staff/flags?" + q.Encode()
-	}
 	s.staffRender(c, http.StatusOK, "flags", "线索", pages.Page{Note: doneNote(c), Data: d})
 }
 
