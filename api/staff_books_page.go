@@ -102,12 +102,11 @@ func (s *Server) staffProject(c *gin.Context) {
 
 func (s *Server) paymentViews(c *gin.Context, lg ledger.Log, ps []ledger.Payment) []pages.PaymentView {
 	labels := s.svc.PayeeLabels(c.Request.Context(), lg, ps)
-	codes := map[int64]string{}
-	if prs, err := s.svc.Projects(c.Request.Context(), lg, "", ""); err == nil {
-		for _, p := range prs {
-			codes[p.ID] = p.Code
-		}
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.Project
 	}
+	codes, _ := s.svc.ProjectCodes(c.Request.Context(), lg, ids) // the page shows what it has
 	banks, _ := s.svc.BankStates(c.Request.Context(), lg, ps) // the page shows what it has
 	entries := slices.Contains(entryReaders, user(c).Role)
 	out := make([]pages.PaymentView, 0, len(ps))
@@ -306,6 +305,19 @@ func (s *Server) decideInfo(c *gin.Context, lg ledger.Log, ps []pages.PaymentVie
 	}
 	reports := map[string]ledger.ProjectReport{}
 	makers := s.actorNames(c, lg)
+	// the payees' payments, in one read for the page
+	var payees []ledger.PayeeRef
+	for _, p := range ps {
+		if p.Status == ledger.StatusPendingApproval && !slices.Contains(payees, p.Payment.Payee) {
+			payees = append(payees, p.Payment.Payee)
+		}
+	}
+	byPayee := map[ledger.PayeeRef][]ledger.Payment{}
+	if all, err := s.svc.PaymentsToPayees(ctx, lg, payees); err == nil {
+		for _, o := range all {
+			byPayee[o.Payee] = append(byPayee[o.Payee], o)
+		}
+	}
 	for i := range ps {
 		p := &ps[i]
 		if p.Status != ledger.StatusPendingApproval {
@@ -319,12 +331,10 @@ func (s *Server) decideInfo(c *gin.Context, lg ledger.Log, ps []pages.PaymentVie
 			reports[p.ProjectCode] = r
 		}
 		info.ProjectName, info.Budget, info.ProjectPaid, info.BudgetLeft = r.Name, r.Budget, r.Paid, r.Budget-r.Paid
-		if others, err := s.svc.Payments(ctx, lg, ledger.PaymentFilter{Payee: p.Payment.Payee, Year: p.PaidOn.Year}); err == nil {
-			for _, o := range others {
-				if o.ID != p.ID && o.Status != ledger.StatusRejected && o.Status != ledger.StatusReversed {
-					info.PayeeYearCount++
-					info.PayeeYearSum += o.Amount
-				}
+		for _, o := range byPayee[p.Payment.Payee] {
+			if o.ID != p.ID && o.PaidOn.Year == p.PaidOn.Year && o.Status != ledger.StatusRejected && o.Status != ledger.StatusReversed {
+				info.PayeeYearCount++
+				info.PayeeYearSum += o.Amount
 			}
 		}
 		p.Decide = info

@@ -274,6 +274,8 @@ func TestStaffFlagsFiltered(t *testing.T) {
 func TestApproverCard(t *testing.T) {
 	e := newTownEnv(t, "sqlite")
 	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp1"], Amount: lt.Y("300"), PaidOn: lt.D("2026-02-01")})
+	// of another year: not counted among the payee's payments this year
+	e.payment("finance", ledger.PaymentRow{ProjectCode: envProject1, PayeeIDNumber: e.ids["tp1"], Amount: lt.Y("70"), PaidOn: lt.D("2025-12-20")})
 	apr := &pageSession{e: e}
 	apr.login("t_appr")
 	st, body, _ := apr.do("GET", "/staff/payments", nil)
@@ -540,4 +542,40 @@ func sheetHead(t *testing.T, s *pageSession, path, name string) string {
 		t.Fatalf("%s: %v %v", path, rows, err)
 	}
 	return rows[0][0]
+}
+
+// TestProjectCodes: a page's project codes by id, read one by one when few
+// and from the whole library when many, give the same answer; unknown ids
+// are left out.
+func TestProjectCodes(t *testing.T) {
+	e := newTownEnv(t, "sqlite")
+	prs, err := e.svc.Projects(t.Context(), e.lg, "", "")
+	if err != nil || len(prs) == 0 {
+		t.Fatal(prs, err)
+	}
+	few := []int64{prs[0].ID, prs[0].ID, 1 << 40}
+	many := []int64{}
+	for i := range 40 {
+		many = append(many, 1<<40+int64(i))
+	}
+	for _, p := range prs {
+		many = append(many, p.ID)
+	}
+	for _, ids := range [][]int64{few, many} {
+		got, err := e.svc.ProjectCodes(t.Context(), e.lg, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			want := ""
+			for _, p := range prs {
+				if p.ID == id {
+					want = p.Code
+				}
+			}
+			if got[id] != want {
+				t.Fatalf("%d ids: project %d is %q, want %q", len(ids), id, got[id], want)
+			}
+		}
+	}
 }

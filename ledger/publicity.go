@@ -136,10 +136,17 @@ func (s *Service) PaymentsAwaitingNotice(ctx context.Context, lg Log) ([]Payment
 	if err != nil {
 		return nil, err
 	}
+	// A notice's rows are fixed when it is drafted (its id is that entry's
+	// seq) and list payments recorded before: only notices drafted after
+	// the oldest waiting payment are read.
+	oldest := ps[0].ID
+	for _, p := range ps {
+		oldest = min(oldest, p.ID)
+	}
 	bk := s.L.Store().Books(ctx, lg.ID)
 	listed := map[int64]bool{}
 	for _, n := range ns {
-		if n.Status != NoticePublished && n.Status != NoticeEnded {
+		if n.Status != NoticePublished && n.Status != NoticeEnded || n.ID < oldest {
 			continue
 		}
 		if err := loadRows(bk, &n); err != nil {

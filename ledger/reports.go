@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -293,6 +294,15 @@ func (s *Service) Payments(ctx context.Context, lg Log, f PaymentFilter) ([]Paym
 	return s.L.Store().Books(ctx, lg.ID).Payments(f)
 }
 
+// PaymentsToPayees returns every payment to any of the payees, of every
+// year, in one read (the approver's card: each payee's other payments).
+func (s *Service) PaymentsToPayees(ctx context.Context, lg Log, payees []PayeeRef) ([]Payment, error) {
+	if len(payees) == 0 {
+		return nil, nil
+	}
+	return s.L.Store().Books(ctx, lg.ID).PaymentsByKeys(PaymentKeys{Payees: payees})
+}
+
 // CountPayments returns how many payments match f (see Books.CountPayments).
 func (s *Service) CountPayments(ctx context.Context, lg Log, f PaymentFilter) (int, error) {
 	return s.L.Store().Books(ctx, lg.ID).CountPayments(f)
@@ -319,6 +329,41 @@ func (s *Service) ProjectByCode(ctx context.Context, lg Log, code string) (Proje
 	var p Project
 	_, err := s.L.Store().Books(ctx, lg.ID).ObjectByKey(objProject, strings.TrimSpace(code), &p)
 	return p, err
+}
+
+// ProjectCodes returns the codes of the projects with those ids (the
+// payments of a page's): a read by id each when they are few, one read of
+// the library when they are many (a download's). Unknown ids are left out.
+func (s *Service) ProjectCodes(ctx context.Context, lg Log, ids []int64) (map[int64]string, error) {
+	want := map[int64]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	out := make(map[int64]string, len(want))
+	if len(want) > 32 {
+		ps, err := s.Projects(ctx, lg, "", "")
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if want[p.ID] {
+				out[p.ID] = p.Code
+			}
+		}
+		return out, nil
+	}
+	bk := s.L.Store().Books(ctx, lg.ID)
+	for id := range want {
+		var p Project
+		switch err := bk.Object(objProject, id, &p); {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			out[id] = p.Code
+		}
+	}
+	return out, nil
 }
 
 // FundByID returns a fund.
