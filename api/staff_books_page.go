@@ -107,7 +107,7 @@ func (s *Server) paymentViews(c *gin.Context, lg ledger.Log, ps []ledger.Payment
 		ids[i] = p.Project
 	}
 	codes, _ := s.svc.ProjectCodes(c.Request.Context(), lg, ids) // the page shows what it has
-	banks, _ := s.svc.BankStates(c.Request.Context(), lg, ps) // the page shows what it has
+	banks, _ := s.svc.BankStates(c.Request.Context(), lg, ps)    // the page shows what it has
 	entries := slices.Contains(entryReaders, user(c).Role)
 	out := make([]pages.PaymentView, 0, len(ps))
 	for _, p := range ps {
