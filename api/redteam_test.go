@@ -550,10 +550,10 @@ func TestRedteamUnlockAndCSRF(t *testing.T) {
 	admin.login("t_admin")
 	size := e.size()
 	for what, form := range map[string]url.Values{
-		"no token":               {},
-		"empty token":            {"csrf": {""}},
-		"another session's":      {"csrf": {rtCSRF(t, other)}},
-		"forged":                 {"csrf": {strings.Repeat("0", 64)}},
+		"no token":                {},
+		"empty token":             {"csrf": {""}},
+		"another session's":       {"csrf": {rtCSRF(t, other)}},
+		"forged":                  {"csrf": {strings.Repeat("0", 64)}},
 		"token in the query only": nil,
 	} {
 		path := target
@@ -582,7 +582,6 @@ func TestRedteamUnlockAndCSRF(t *testing.T) {
 		t.Fatalf("payment after a refused approval: %s %v", p.Status, err)
 	}
 }
-
 
 // TestRedteamStatsFreshAndSafe: /stats and /stats/:village answer unknown
 // villages and path tricks with a 404 (never a 500 or another village's
