@@ -16,9 +16,12 @@ import (
 // list's filters q. A page beyond the end is empty (its pager still links
 // the first); a page number that is not one is refused. The payments list,
 // which is not in memory, pages by key instead (staff_books_page.go).
+// A size of 0 is every row on one page, whatever ?page= says (a download).
 func offsetPage(c *gin.Context, n, size int, path string, q url.Values, order string) (from, to int, pg pages.Pager, err error) {
 	page := 1
-	if p := c.Query("page"); p != "" {
+	if size <= 0 {
+		size = max(n, 1)
+	} else if p := c.Query("page"); p != "" {
 		v, err := strconv.Atoi(p)
 		if err != nil || v < 1 {
 			return 0, 0, pages.Pager{}, ledger.Errorf(ledger.CodeValidationFailed, "筛选条件【页码】无法识别，请重新选择")

@@ -2,9 +2,9 @@ package api_test
 
 // Red-team tests of the staff/public pages work of issue 19 (lists, paging,
 // .xlsx downloads, role homes, /stats, the 大字 cookie, the admin unlock),
-// written by an outside reviewer. A test whose comment starts with
-// "FINDING:" demonstrates a defect and fails on the code it was written
-// against; every other test is what held up and stays as a regression test.
+// written by an outside reviewer. A test whose comment starts with "FOUND:"
+// demonstrated a defect of the code it was written against (fixed since);
+// the others are what held up. All stay as regression tests.
 
 import (
 	"bufio"
@@ -215,12 +215,13 @@ func TestRedteamPagingDuringWrites(t *testing.T) {
 	t.Logf("imports during the reads: %d", batches.Load())
 }
 
-// FINDING: (low) /staff/payments.xlsx counts the matching payments
+// FOUND: (low) /staff/payments.xlsx counted the matching payments
 // (CountPayments) and then reads them (Payments) in two statements outside
 // one transaction, so under concurrent imports the line above the table
 // ("共 N 笔") disagrees with the rows below it, and the 100,000-row bound
 // is checked on a count that may already be out of date. Expected: the
-// stated total equals the rows downloaded, every time.
+// stated total equals the rows downloaded, every time. Fixed: one bounded
+// read whose rows are the count.
 func TestRedteamDownloadCountMatchesRows(t *testing.T) {
 	e := newTownEnv(t, "sqlite")
 	if err := rtImport(e, "finance", "SEED", 3000, "150"); err != nil {
@@ -314,7 +315,7 @@ func TestRedteamSlowDownloadDoesNotBlockWriters(t *testing.T) {
 	}
 }
 
-// FINDING: (medium) the page number of the in-memory lists is multiplied
+// FOUND: (medium) the page number of the in-memory lists is multiplied
 // without a bound: (page-1)*size overflows int for a page near
 // math.MaxInt64/size, the slice start goes negative and the handler
 // panics: a 500 on /staff/flags, /staff/notices, /staff/complaints, a
@@ -322,6 +323,8 @@ func TestRedteamSlowDownloadDoesNotBlockWriters(t *testing.T) {
 // /staff/complaints.xlsx (whose page size is the list's length + 1). The
 // public /notices bounds page to 100,000 and answers a Chinese 400.
 // Expected: a Chinese refusal (400/422) or an empty page, never a 500.
+// Fixed: offsetPage (paging.go) answers an empty page; downloads ignore
+// ?page=.
 func TestRedteamPageNumberOverflow(t *testing.T) {
 	e := newTownEnv(t, "sqlite")
 	e.disclosureTown()

@@ -37,6 +37,10 @@ type Config struct {
 	// address may ask for in a minute (default 30; tests that crawl every
 	// notice raise it).
 	VerifyPerMinute int
+	// MaxExportRows bounds the rows of one staff payments download
+	// (default 100,000: a whole town's year is ~20,000 payments); a larger
+	// one is refused with the advice to filter.
+	MaxExportRows int
 	// Rules are the rule catalogue's thresholds GET /api/v1/rules lists
 	// (nil: anomaly.DefaultConfig), e.g. SUNSHINE_TENDER_THRESHOLD.
 	Rules *anomaly.Config
@@ -94,6 +98,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = 50 << 20
+	}
+	if cfg.MaxExportRows <= 0 {
+		cfg.MaxExportRows = 100_000
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, ledger: l, svc: d.Service, auth: d.Auth, jobs: d.Jobs, store: l.Store(), engine: gin.New(),

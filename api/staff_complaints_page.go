@@ -49,7 +49,7 @@ func (s *Server) staffComplaints(c *gin.Context) {
 // complaintList puts into d the page of complaints (as Complaints lists
 // them, oldest first) the request's filters select, newest first: village
 // (of those watched, for a monitor), kind, a search of the receipt and the
-// text; size a page.
+// text; size a page (0: all on one).
 func (s *Server) complaintList(c *gin.Context, lg ledger.Log, cs []ledger.Complaint, d *pages.ComplaintsData, watched func(string) bool, size int) error {
 	d.Village, d.Kind, d.Search = c.Query("village"), c.Query("kind"), strings.TrimSpace(c.Query("q"))
 	for _, v := range s.villageOptions(c, lg) {

@@ -167,7 +167,7 @@ func (s *Server) staffNoticesExport(c *gin.Context) {
 		ns = slices.DeleteFunc(ns, func(n ledger.Notice) bool { return !noticeVisible(u, n) })
 	}
 	d := pages.NoticesData{Status: c.Query("status")}
-	if err := s.noticeList(c, ns, &d, len(ns)+1); err != nil { // every match, not a page of them
+	if err := s.noticeList(c, ns, &d, 0); err != nil { // every match, not a page of them
 		s.staffFail(c, err)
 		return
 	}
@@ -204,7 +204,7 @@ func (s *Server) staffComplaintsExport(c *gin.Context) {
 		watched = func(v string) bool { return watches(u, v) }
 	}
 	d := pages.ComplaintsData{Status: status}
-	if err := s.complaintList(c, lg, cs, &d, watched, len(cs)+1); err != nil { // every match
+	if err := s.complaintList(c, lg, cs, &d, watched, 0); err != nil { // every match, not a page of them
 		s.staffFail(c, err)
 		return
 	}

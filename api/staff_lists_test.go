@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
 )
@@ -457,8 +458,19 @@ func TestStaffListDownloads(t *testing.T) {
 	if rows := sheet(mon, "/staff/complaints.xlsx", "投诉与异议"); len(rows) != 1 {
 		t.Fatalf("a monitor's complaints: %v", rows)
 	}
+	// a payments download beyond the bound is refused, in Chinese, with the
+	// advice to filter; one within it is not
+	all, _ := e.svc.CountPayments(t.Context(), e.lg, ledger.PaymentFilter{})
+	api.SetMaxExportRows(e.srv, all-1)
+	st, body, _ := fin.do("GET", "/staff/payments.xlsx", nil)
+	mustStatus(t, "a download beyond the bound", st, http.StatusUnprocessableEntity, body)
+	mustContain(t, "a download beyond the bound", body, fmt.Sprintf("符合条件的支付有 %d 笔，一次最多导出 %d 笔", all, all-1), "筛选后分批导出")
+	if rows := sheet(fin, "/staff/payments.xlsx?village="+village1, "支付明细"); len(rows) == 0 || len(rows) >= all {
+		t.Fatalf("田坪村's payments within the bound: %d rows of %d", len(rows), all)
+	}
+	api.SetMaxExportRows(e.srv, 100_000)
 	// the pages link them
-	_, body, _ := jw.do("GET", "/staff/flags?status=open&rule=B1", nil)
+	_, body, _ = jw.do("GET", "/staff/flags?status=open&rule=B1", nil)
 	mustContain(t, "flags page", body, `href="/staff/flags.xlsx?rule=B1&amp;status=open"`)
 }
 

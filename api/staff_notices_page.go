@@ -37,7 +37,7 @@ func (s *Server) staffNotices(c *gin.Context) {
 }
 
 // noticeList puts into d the page of notices that the request's filters select, newest first: type,
-// village, a search of title, number and code; size a page.
+// village, a search of title, number and code; size a page (0: all on one).
 func (s *Server) noticeList(c *gin.Context, ns []ledger.Notice, d *pages.NoticesData, size int) error {
 	d.Type, d.Village, d.Search = c.Query("type"), c.Query("village"), strings.TrimSpace(c.Query("q"))
 	ns = slices.DeleteFunc(slices.Clone(ns), func(n ledger.Notice) bool {
