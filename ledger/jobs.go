@@ -63,4 +63,10 @@ type NotifyStore interface {
 	// PutNotification stores a record, replacing the target's record of
 	// the same event.
 	PutNotification(ctx context.Context, n Notification) error
+	// ClaimNotification records an attempt at sending an event to a
+	// target at now (Attempts one more than prev's), only if the stored
+	// record is still prev (prev.Attempts 0 and no record: never tried).
+	// It reports whether this call made the claim: of two processes that
+	// read the same record, one claims it and sends, the other does not.
+	ClaimNotification(ctx context.Context, prev Notification, now time.Time) (bool, error)
 }

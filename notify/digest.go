@@ -35,6 +35,17 @@ func (n *Notifier) Digest(ctx context.Context, retryOnly bool) (map[string]int64
 		if len(due) == 0 || retryOnly && recs[key].Attempts == 0 {
 			continue
 		}
+		// Claimed before it is sent: the digest job and the notify job's
+		// retry (or two processes) that read the same record send it once.
+		prev := recs[key]
+		prev.Target, prev.Key = target, key
+		if ok, err := n.Store.ClaimNotification(ctx, prev, now); err != nil || !ok {
+			if err != nil {
+				return counts, err
+			}
+			continue
+		}
+		recs[key] = prev // record counts the claimed attempt again: the same number
 		if st == nil {
 			if st, err = n.state(ctx); err != nil {
 				return counts, err

@@ -72,3 +72,25 @@ func (s *Store) PutNotification(ctx context.Context, n ledger.Notification) erro
 	}
 	return err
 }
+
+// ClaimNotification implements ledger.NotifyStore: a conditional UPDATE of
+// the record read (its attempts unchanged and not sent), or the first
+// INSERT, each a statement of its own (no transaction carries on past a
+// refused INSERT).
+func (s *Store) ClaimNotification(ctx context.Context, prev ledger.Notification, now time.Time) (bool, error) {
+	db := s.db.WithContext(ctx)
+	if prev.Attempts > 0 {
+		res := db.Exec("UPDATE notifications SET attempts = attempts + 1, last_try = ? WHERE target = ? AND event_key = ? AND attempts = ? AND sent_at = ''",
+			fmtMaybe(now), prev.Target, prev.Key, prev.Attempts)
+		if res.Error != nil {
+			return false, translate("claim notification", res.Error)
+		}
+		return res.RowsAffected == 1, nil
+	}
+	row := notificationRow{Target: prev.Target, EventKey: prev.Key, Attempts: 1, LastTry: fmtMaybe(now)}
+	err := translate("claim notification", db.Create(&row).Error)
+	if ledger.ErrorCode(err) == ledger.CodeConflict {
+		return false, nil // another process claimed it first
+	}
+	return err == nil, err
+}
