@@ -17,6 +17,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // staffEnv is a town with people, funds, a project in 实施 holding money,
@@ -70,7 +71,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	if _, err := s.RecordAllocation(ctx, lg, "fin", ledger.AllocationRow{DocNo: "财农〔2026〕1号", ProjectCode: "P1", Amount: lt.Y("500000"), AllocatedOn: lt.D("2026-01-20")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	auth := &ledger.Auth{Accounts: store, L: s.L, Now: clock.Now}
+	auth := &ledger.Auth{Accounts: store, L: s.L, Now: clock.Now, Cost: bcrypt.MinCost}
 	users := map[string]ledger.NewUser{
 		"admin": {Username: "admin1", Role: ledger.RoleAdmin}, "finance": {Username: "fin1", Role: ledger.RoleFinance},
 		"finance2": {Username: "fin2", Role: ledger.RoleFinance}, "approver": {Username: "appr1", Role: ledger.RoleApprover},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sunshine-ledger/sunshine/api"
 	"github.com/sunshine-ledger/sunshine/disclosure"
@@ -375,7 +376,7 @@ func TestStaffPagesEmptyTown(t *testing.T) {
 	store := gormstoretest.Open(t, "sqlite")
 	clock := lt.NewClock(lt.FixedTime)
 	svc, lg := lt.NewService(t, store, clock)
-	auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
+	auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now, Cost: bcrypt.MinCost}
 	ctx := context.Background()
 	var names []string
 	for _, role := range ledger.Roles {

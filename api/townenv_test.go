@@ -29,6 +29,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // The fixture of the staff API tests (authz_matrix_test.go, makerchecker_test.go,
@@ -120,7 +121,10 @@ func newTownEnv(t *testing.T, dialect string) *townEnv {
 	svc.MissingGlyph = disclosure.MissingGlyph
 	authClock := lt.NewClock(time.Now().UTC().Truncate(time.Second))
 	e := &townEnv{t: t, dialect: dialect, store: store, clock: clock, authClock: authClock, svc: svc, lg: lg,
-		auth:  &ledger.Auth{Accounts: store, L: svc.L, Now: authClock.Now},
+		// bcrypt at its least cost: the fixture makes a dozen users and the
+		// tests log in hundreds of times (at the production cost, 11, that was
+		// 94 % of a test's CPU); TestProductionBcryptCost checks the default.
+		auth:  &ledger.Auth{Accounts: store, L: svc.L, Now: authClock.Now, Cost: bcrypt.MinCost},
 		users: map[string]ledger.User{}, usernames: map[string]string{}, tokens: map[string]string{},
 		ids: map[string]string{}, names: map[string]string{}, accounts: map[string]string{}, persons: map[string]ledger.Person{}}
 	e.n.Store(1000)

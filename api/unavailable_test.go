@@ -16,6 +16,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestDatabaseDown (issue 14 §2): while the database is away (connections
@@ -30,7 +31,7 @@ func TestDatabaseDown(t *testing.T) {
 			var sw lt.DownSwitch
 			store := gormstoretest.OpenWith(t, gormstoretest.NewDSN(t, dialect), gormstore.Options{WrapConnector: sw.Wrap})
 			svc, lg := lt.NewService(t, store, nil)
-			auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
+			auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now, Cost: bcrypt.MinCost}
 			if _, err := auth.CreateUser(t.Context(), lg, "system", ledger.NewUser{Username: "caiwu", Password: "Sunshine-2026!", Role: ledger.RoleFinance}, nil, nil); err != nil {
 				t.Fatal(err)
 			}

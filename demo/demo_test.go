@@ -14,6 +14,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore/gormstoretest"
 	lt "github.com/sunshine-ledger/sunshine/ledger/ledgertest"
+	"golang.org/x/crypto/bcrypt"
 )
 
 type town struct {
@@ -38,7 +39,7 @@ func load(t testing.TB, o demo.Options) town {
 		t.Fatal(err)
 	}
 	svc := &ledger.Service{L: l, Vault: vault, ApprovalThreshold: 5000_00, MissingGlyph: disclosure.MissingGlyph}
-	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now}
+	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now, Cost: bcrypt.MinCost}
 	var steps []string
 	if o.Progress == nil {
 		o.Progress = func(i, n int, what string) { steps = append(steps, fmt.Sprintf("%d/%d %s", i, n, what)) }

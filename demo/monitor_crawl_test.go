@@ -20,6 +20,7 @@ import (
 	"github.com/sunshine-ledger/sunshine/disclosure"
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/anomaly"
+	"golang.org/x/crypto/bcrypt"
 )
 
 var staffHref = regexp.MustCompile(`href="(/staff/[^"#]*)"`)
@@ -43,7 +44,7 @@ func TestDemoMonitorCrawl(t *testing.T) {
 	if !ok {
 		t.Fatal("the store keeps no accounts")
 	}
-	auth := &ledger.Auth{Accounts: accounts, L: tw.svc.L, Now: time.Now}
+	auth := &ledger.Auth{Accounts: accounts, L: tw.svc.L, Now: time.Now, Cost: bcrypt.MinCost}
 	srv, err := api.New(api.Config{Town: demo.TownCode, PublicURL: "http://ledger.test"}, api.Deps{Ledger: tw.svc.L, Service: tw.svc, Auth: auth,
 		Publisher: &disclosure.Publisher{Svc: tw.svc, PublicURL: "http://ledger.test"}})
 	if err != nil {

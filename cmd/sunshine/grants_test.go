@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sunshine-ledger/sunshine/demo"
 	"github.com/sunshine-ledger/sunshine/disclosure"
@@ -51,7 +52,7 @@ func TestComposeGrants(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := &ledger.Service{L: l, Vault: vault, ApprovalThreshold: 5000_00, MissingGlyph: disclosure.MissingGlyph}
-	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now}
+	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now, Cost: bcrypt.MinCost}
 	sum, err := demo.Load(ctx, svc, auth, &disclosure.Publisher{Svc: svc, PublicURL: "http://ledger.test"}, lg, clock,
 		demo.Options{Seed: 1, PoorHouseholds: 180, OtherHouseholds: 30})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"golang.org/x/crypto/bcrypt"
 )
 
 func freeAddr(t *testing.T) string {
@@ -279,7 +280,7 @@ func TestUserAdd(t *testing.T) {
 	defer store.Close()
 	l := ledger.New(ledger.Options{Store: store})
 	defer l.Close()
-	a := &ledger.Auth{Accounts: store, L: l, Now: time.Now}
+	a := &ledger.Auth{Accounts: store, L: l, Now: time.Now, Cost: bcrypt.MinCost}
 	if _, _, u, err := a.Login(context.Background(), "fin1", "finance-pass-1"); err != nil || u.Role != "finance" {
 		t.Fatalf("login as the new user: %v", err)
 	}

@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sunshine-ledger/sunshine/api"
@@ -196,7 +197,7 @@ func loadE2EBase(t *testing.T, dialect string) *e2eBase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now}
+	auth := &ledger.Auth{Accounts: store, L: l, Now: clock.Now, Cost: bcrypt.MinCost}
 	if _, err := demo.Load(ctx, svc, auth, &disclosure.Publisher{Svc: svc, PublicURL: cfg.PublicURL}, lg, clock,
 		demo.Options{Seed: 7, PoorHouseholds: 180, OtherHouseholds: 30}); err != nil {
 		t.Fatal(err)

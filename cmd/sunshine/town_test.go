@@ -11,6 +11,7 @@ import (
 
 	"github.com/sunshine-ledger/sunshine/ledger"
 	"github.com/sunshine-ledger/sunshine/ledger/gormstore"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestTownAdd: `sunshine town add` gives the database a second town with a
@@ -174,7 +175,7 @@ func TestTownAdd(t *testing.T) {
 		t.Fatalf("user commands for an unknown town changed the logs: %v → %v", mid, after)
 	}
 	withStore(func(store *gormstore.Store, svc *ledger.Service) {
-		a := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
+		a := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now, Cost: bcrypt.MinCost}
 		_, _, u, err := a.Login(ctx, "dl_admin", "dongling-admin-1")
 		if err != nil || u.Town != "430181118" || u.Role != ledger.RoleAdmin {
 			t.Fatalf("the new town's admin logs in: %+v %v", u, err)

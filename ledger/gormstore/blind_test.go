@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sunshine-ledger/sunshine/ledger"
@@ -71,7 +72,7 @@ func TestWithheldEntriesBlinded(t *testing.T) {
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
-	auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now}
+	auth := &ledger.Auth{Accounts: store, L: svc.L, Now: time.Now, Cost: bcrypt.MinCost}
 	if _, err := auth.CreateUser(ctx, lg, "system", ledger.NewUser{Username: "jiandu01", Password: "Sunshine-2026!", Role: ledger.RoleMonitor, Villages: []string{"430181117201"}}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
