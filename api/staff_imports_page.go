@@ -66,15 +66,10 @@ func (u *uploads) take(tok, owner string) (pendingUpload, bool) {
 	return p, true
 }
 
-// ImportKindNames are the sheets of DOMAIN.md §9 by import kind.
-var importKindNames = map[string]string{"persons": "花名册", "registers": "其他登记", "funds": "资金", "projects": "项目",
-	"allocations": "拨付", "payments": "发放明细", "loans": "贷款", "repayments": "还款",
-	"bank_returns": "银行代发回盘"}
-
 func importKinds() []pages.Option {
 	var out []pages.Option
 	for _, k := range importer.Kinds() {
-		out = append(out, pages.Option{Value: k, Label: importKindNames[k] + "（" + k + "）"})
+		out = append(out, pages.Option{Value: k, Label: importer.SheetName(k) + "（" + k + "）"})
 	}
 	return out
 }
@@ -250,7 +245,7 @@ func (s *Server) staffImportCommit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	t := s.tasks.start(u.ID, "导入"+importKindNames[p.kind]+"："+p.filename, func(ctx context.Context, t *task) (string, error) {
+	t := s.tasks.start(u.ID, "导入"+importer.SheetName(p.kind)+"："+p.filename, func(ctx context.Context, t *task) (string, error) {
 		t.setStep("正在读取表格")
 		in, bad, err := s.parseSheet(ctx, lg, p.kind, p.filename, p.data)
 		if err != nil {
