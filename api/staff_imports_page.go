@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -124,11 +123,7 @@ func (s *Server) parseSheet(ctx context.Context, lg ledger.Log, kind, filename s
 	if err != nil {
 		return ledger.ImportInput{}, nil, err
 	}
-	sum := sha256.Sum256(data)
-	in := ledger.ImportInput{Kind: kind, Filename: filename, FileSHA256: hex.EncodeToString(sum[:]), Rows: p.Rows,
-		Persons: p.Persons, Registers: p.Registers, Funds: p.Funds, Projects: p.Projects, Allocations: p.Allocations,
-		Payments: p.Payments, Loans: p.Loans, Repayments: p.Repayments, BankReturns: p.BankReturns}
-	return in, p.Errors, nil
+	return p.ImportInput, p.Errors, nil
 }
 
 // withReferenceErrors adds to a sheet's malformed cells the errors of its

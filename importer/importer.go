@@ -2,6 +2,8 @@ package importer
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -27,24 +29,13 @@ type Options struct {
 	Aliases map[string]string
 }
 
-// Parsed is a sheet read into records of one kind. Exactly one of the row
-// slices is filled, the one of Kind; a row with bad cells is still in it
-// (with those fields zero) so that callers can see every row, but callers
-// must not write anything while Errors is not empty.
+// Parsed is a sheet read into the ledger's import of its kind: Kind, Rows
+// (the data rows read, blank rows skipped), Filename, FileSHA256 and the
+// one row slice of Kind, ready for ledger.Service.Import. A row with bad
+// cells is still in it (with those fields zero) so that callers can see
+// every row, but callers must not write anything while Errors is not empty.
 type Parsed struct {
-	Kind string
-	// Rows is the number of data rows read (blank rows skipped).
-	Rows int
-
-	Persons     []ledger.PersonRow
-	Registers   []ledger.RegisterRow
-	Funds       []ledger.FundRow
-	Projects    []ledger.ProjectRow
-	Allocations []ledger.AllocationRow
-	Payments    []ledger.PaymentRow
-	Loans       []ledger.LoanRow
-	Repayments  []ledger.RepaymentRow
-	BankReturns []ledger.BankReturnRow
+	ledger.ImportInput
 
 	// Errors holds every malformed cell of every row, in row order: Row is
 	// the row number as Excel shows it, Field the column header, Message a
@@ -158,7 +149,13 @@ func Parse(kind, filename string, data []byte, opt Options) (*Parsed, error) {
 		}
 		spec = &s
 	}
-	return parseTable(spec, t, opt, maxRows)
+	p, err := parseTable(spec, t, opt, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	p.Filename, p.FileSHA256 = filename, hex.EncodeToString(sum[:])
+	return p, nil
 }
 
 // headerSearch is how many non-blank rows from the top may be a title
@@ -369,7 +366,7 @@ func parseTable(spec *sheetSpec, t *table, opt Options, maxRows int) (*Parsed, e
 			slot[sc] = i
 		}
 	}
-	p := &Parsed{Kind: spec.kind, Rows: len(data)}
+	p := &Parsed{ImportInput: ledger.ImportInput{Kind: spec.kind, Rows: len(data)}}
 	r := &rowReader{spec: spec, opt: &opt, vals: make([]cell, len(spec.cols)), date1904: t.date1904}
 	var uniq map[string]int
 	if spec.unique != "" {

@@ -3,6 +3,8 @@ package importer
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"slices"
@@ -210,6 +212,10 @@ func TestEveryKind(t *testing.T) {
 				noErrors(t, p)
 				if p.Kind != tc.kind || p.Rows != len(tc.rows)-1 {
 					t.Errorf("%+v: Kind %q Rows %d", o, p.Kind, p.Rows)
+				}
+				// the import as the ledger takes it: the file named and hashed
+				if sum := sha256.Sum256(data); p.Filename != "up.xlsx" || p.FileSHA256 != hex.EncodeToString(sum[:]) {
+					t.Errorf("%+v: Filename %q FileSHA256 %q", o, p.Filename, p.FileSHA256)
 				}
 				if got := tc.want(p); !reflect.DeepEqual(got, tc.exp) {
 					t.Errorf("%+v:\n got %+v\nwant %+v", o, got, tc.exp)
