@@ -1,5 +1,9 @@
-// Package pages draws the staff pages (issue 7 of the project; started
-// with the monitors' path): server-rendered html/template pages, embedded,
-// no build step, readable at 360 px. The handlers live in the api package
-// (the only gin importer); they fill the view models below.
+// Package pages draws the staff pages: server-rendered html/template pages
+// (web/*.html, embedded, no build step, readable at 360 px), their view
+// models (views.go), each role's home (home.go), the village books
+// (village.go), spending-progress charts as SVG (charts.go), the plain
+// Chinese of internal values (plain.go: entry types, actors, schedules,
+// durations, times) and the .xlsx downloads of the lists (xlsx.go). The
+// handlers live in package api (the only gin importer); they fill the view
+// models.
 package pages
